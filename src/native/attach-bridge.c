@@ -1,0 +1,94 @@
+/*
+ * minke-attach: bridges conmon's attach socket (AF_UNIX SOCK_SEQPACKET, which Node cannot open)
+ * to a plain byte stream.
+ *
+ *   minke-attach [-n] SOCKET
+ *
+ * Each message conmon sends is one stream-type byte (2 stdout, 3 stderr) and the payload; it is
+ * written to stdout framed as the Docker Engine API's multiplexed stream (8-byte header: stream
+ * 1|2, three zero bytes, big-endian length). Bytes read from stdin are sent to the socket, where
+ * conmon writes them to the container's stdin; stdin's end shuts the socket's write side, which
+ * closes the container's stdin. With -n stdin is not read. Exits when conmon closes the socket.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int write_all(int fd, const unsigned char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int forward_stdin = 1;
+  int argi = 1;
+  if (argi < argc && strcmp(argv[argi], "-n") == 0) {
+    forward_stdin = 0;
+    argi++;
+  }
+  if (argi >= argc) {
+    fprintf(stderr, "usage: minke-attach [-n] SOCKET\n");
+    return 2;
+  }
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(argv[argi]) >= sizeof addr.sun_path) {
+    fprintf(stderr, "minke-attach: socket path too long: %s\n", argv[argi]);
+    return 2;
+  }
+  strcpy(addr.sun_path, argv[argi]);
+  int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    fprintf(stderr, "minke-attach: connect %s: %s\n", argv[argi], strerror(errno));
+    return 1;
+  }
+  /* Tell the parent the connection is up: output from here on is not lost. */
+  static unsigned char buf[65536 + 8];
+  struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = forward_stdin ? 0 : -1, .events = POLLIN}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = recv(sock, buf + 7, sizeof buf - 7, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0;
+      if (n == 1) continue;
+      uint32_t len = (uint32_t)(n - 1);
+      unsigned char type = buf[7] == 3 ? 2 : 1;
+      unsigned char *frame = buf;
+      frame[0] = type;
+      frame[1] = frame[2] = frame[3] = 0;
+      frame[4] = (unsigned char)(len >> 24);
+      frame[5] = (unsigned char)(len >> 16);
+      frame[6] = (unsigned char)(len >> 8);
+      frame[7] = (unsigned char)len;
+      /* the payload already follows at buf + 8 (buf[7] held the type byte) */
+      if (write_all(1, frame, (size_t)len + 8) < 0) return 1;
+    }
+    if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = read(0, buf, 32768);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        shutdown(sock, SHUT_WR);
+        fds[1].fd = -1;
+        continue;
+      }
+      if (send(sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) return 1;
+    }
+  }
+}

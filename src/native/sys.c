@@ -1,0 +1,168 @@
+/*
+ * The few system calls Node does not expose and the engine needs on its hot path or for layer
+ * contents: mount/umount2 (overlay rootfs), mknod (overlay whiteouts, device nodes in layers) and
+ * extended attributes (opaque directories, security.capability in layers). Loaded as a N-API
+ * addon; errors are thrown as Error objects with `code` set to the errno name.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static const char *errno_name(int e) {
+  switch (e) {
+  case EPERM: return "EPERM"; case ENOENT: return "ENOENT"; case EEXIST: return "EEXIST";
+  case EINVAL: return "EINVAL"; case EBUSY: return "EBUSY"; case ENOTDIR: return "ENOTDIR";
+  case EACCES: return "EACCES"; case ENODATA: return "ENODATA"; case ENOTSUP: return "ENOTSUP";
+  case ERANGE: return "ERANGE"; case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS";
+  case ENODEV: return "ENODEV"; case E2BIG: return "E2BIG"; case ENAMETOOLONG: return "ENAMETOOLONG";
+  default: return "EIO";
+  }
+}
+
+static napi_value throw_errno(napi_env env, const char *call, const char *path) {
+  int e = errno;
+  char msg[4352];
+  snprintf(msg, sizeof msg, "%s %s: %s", call, path ? path : "", strerror(e));
+  napi_throw_error(env, errno_name(e), msg);
+  return NULL;
+}
+
+/* Returns a malloc'd copy of a string argument, or NULL for null/undefined. */
+static char *get_str(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t != napi_string) return NULL;
+  size_t len;
+  napi_get_value_string_utf8(env, v, NULL, 0, &len);
+  char *s = malloc(len + 1);
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *src = get_str(env, argv[0]), *target = get_str(env, argv[1]), *fstype = get_str(env, argv[2]);
+  double flags = 0;
+  napi_get_value_double(env, argv[3], &flags);
+  char *data = get_str(env, argv[4]);
+  int r = mount(src, target, fstype, (unsigned long)flags, data);
+  napi_value ret = NULL;
+  if (r != 0) ret = throw_errno(env, "mount", target);
+  free(src); free(target); free(fstype); free(data);
+  return ret;
+}
+
+static napi_value js_umount(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *target = get_str(env, argv[0]);
+  int32_t flags = 0;
+  if (argc > 1) napi_get_value_int32(env, argv[1], &flags);
+  int r = umount2(target, flags);
+  napi_value ret = NULL;
+  if (r != 0) ret = throw_errno(env, "umount", target);
+  free(target);
+  return ret;
+}
+
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_str(env, argv[0]);
+  uint32_t mode = 0, major = 0, minor = 0;
+  napi_get_value_uint32(env, argv[1], &mode);
+  napi_get_value_uint32(env, argv[2], &major);
+  napi_get_value_uint32(env, argv[3], &minor);
+  int r = mknod(path, mode, makedev(major, minor));
+  napi_value ret = NULL;
+  if (r != 0) ret = throw_errno(env, "mknod", path);
+  free(path);
+  return ret;
+}
+
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_str(env, argv[0]), *name = get_str(env, argv[1]);
+  void *data; size_t len;
+  napi_get_buffer_info(env, argv[2], &data, &len);
+  int r = lsetxattr(path, name, data, len, 0);
+  napi_value ret = NULL;
+  if (r != 0) ret = throw_errno(env, "lsetxattr", path);
+  free(path); free(name);
+  return ret;
+}
+
+/* Returns the value as a Buffer, or null when the attribute is absent. */
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_str(env, argv[0]), *name = get_str(env, argv[1]);
+  napi_value ret = NULL;
+  ssize_t n = lgetxattr(path, name, NULL, 0);
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) napi_get_null(env, &ret);
+    else ret = throw_errno(env, "lgetxattr", path);
+  } else {
+    void *buf;
+    napi_create_buffer(env, n, &buf, &ret);
+    if (n > 0 && lgetxattr(path, name, buf, n) < 0) ret = throw_errno(env, "lgetxattr", path);
+  }
+  free(path); free(name);
+  return ret;
+}
+
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_str(env, argv[0]);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  ssize_t n = llistxattr(path, NULL, 0);
+  if (n < 0) {
+    napi_value ret = (errno == ENOTSUP) ? arr : throw_errno(env, "llistxattr", path);
+    free(path);
+    return ret;
+  }
+  char *buf = malloc(n + 1);
+  n = n > 0 ? llistxattr(path, buf, n) : 0;
+  uint32_t i = 0;
+  for (ssize_t off = 0; off < n; off += strlen(buf + off) + 1) {
+    napi_value s;
+    napi_create_string_utf8(env, buf + off, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i++, s);
+  }
+  free(buf); free(path);
+  return arr;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
+    {"umount", NULL, js_umount, NULL, NULL, NULL, napi_default, NULL},
+    {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_default, NULL},
+    {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
