@@ -1,0 +1,42 @@
+/**
+ * Snapshotters, as containerd's (core/snapshots/snapshotter.go).
+ *
+ * Lifecycle: `prepare(key, parent)` makes an *active* snapshot, a writable tree on top of the
+ * committed snapshot `parent` (or empty). Its Mount[] are mounted to work on it (unpack a layer,
+ * run a container). `commit(name, key)` turns an active snapshot into a read-only *committed* one
+ * called `name` that other snapshots can use as parent; the key is gone afterwards. `view(key,
+ * parent)` is a read-only active snapshot (cannot be committed). `remove(key)` deletes any snapshot
+ * without children. Committed layer snapshots are named by chain ID, so identical layer stacks are
+ * unpacked once and shared between images.
+ */
+import type { Mount } from './mount.js';
+
+export type Kind = 'active' | 'view' | 'committed';
+
+export interface SnapshotInfo {
+  kind: Kind;
+  /** The key (active/view) or the name (committed). */
+  name: string;
+  parent?: string;
+  labels: Record<string, string>;
+  /** unix ms */
+  created: number;
+  updated: number;
+}
+
+export interface Usage {
+  /** Bytes of the snapshot's own data (not its parents'). */
+  size: number;
+  inodes: number;
+}
+
+export interface Snapshotter {
+  stat(key: string): Promise<SnapshotInfo>;
+  usage(key: string): Promise<Usage>;
+  mounts(key: string): Promise<Mount[]>;
+  prepare(key: string, parent: string | null, opts?: { labels?: Record<string, string> }): Promise<Mount[]>;
+  view(key: string, parent: string | null, opts?: { labels?: Record<string, string> }): Promise<Mount[]>;
+  commit(name: string, key: string, opts?: { labels?: Record<string, string> }): Promise<void>;
+  remove(key: string): Promise<void>;
+  walk(): Promise<SnapshotInfo[]>;
+}
