@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs whatever is missing on a fresh machine (Debian packages, npm packages), then builds.
+# Safe to run again: every step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have runc || need+=(runc)
+have conmon || need+=(conmon)
+[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
+have iptables || need+=(iptables)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+[ -f /usr/share/containers/seccomp.json ] || need+=(golang-github-containers-common)
+python3 -c 'import docker' >/dev/null 2>&1 || dpkg -s python3-docker >/dev/null 2>&1 || need+=(python3-docker)
+have skopeo || need+=(skopeo)
+have cc || need+=(gcc)
+[ -x /usr/bin/tini-static ] || need+=(tini)
+have script || need+=(bsdutils)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "setup: building"
+npx tsc -p tsconfig.json
+bash scripts/build-native.sh

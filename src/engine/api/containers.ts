@@ -1,0 +1,287 @@
+import type { Duplex } from 'node:stream';
+import { InvalidArgument } from '../../core/errors.js';
+import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
+import type { LogEntry } from '../containers/ports.js';
+import type { ApiContext, Router } from './router.js';
+import { containerFilter, inspectView, normaliseFilters, summaryView } from './container-views.js';
+import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, Unframe, frame, parseDetachKeys } from './streams.js';
+
+export interface ContainerRoutesDeps {
+  containers: ContainerService;
+  /** Resolves an image reference to its ID for the ancestor filter, if known. */
+  imageIdOf: (ref: string) => string | undefined;
+  execIdsOf: (containerId: string) => string[];
+  graphDriverOf: (containerId: string) => Record<string, string>;
+  sizeOf: (containerId: string) => Promise<{ rw: number; rootFs: number }>;
+}
+
+/** Seconds since the epoch or an RFC 3339 time, as docker's --since/--until accept. */
+export function parseTime(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgument(`invalid value for time: ${v}`);
+  return t;
+}
+
+function streamType(rec: ContainerRecord, ctx: ApiContext): string {
+  return rec.Config.Tty || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM;
+}
+
+function entryBytes(e: LogEntry, tty: boolean, timestamps: boolean): Buffer {
+  const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
+  return tty ? data : frame(e.stream === 'stdout' ? 1 : 2, data);
+}
+
+export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
+  const svc = d.containers;
+
+  r.on('POST', '/containers/create', async (ctx) => {
+    const body = await ctx.json<CreateRequest>();
+    const name = ctx.query.get('name') ?? undefined;
+    ctx.send(201, await svc.create(body, name || undefined));
+  });
+
+  r.on('GET', '/containers/json', async (ctx) => {
+    const all = ctx.flag('all');
+    const size = ctx.flag('size');
+    const limit = ctx.int('limit');
+    const filters = normaliseFilters(ctx.jsonQuery('filters'));
+    const match = containerFilter(filters, (ref) => svc.store.find(ref), d.imageIdOf);
+    let recs = svc.list()
+      .filter((c) => (all || c.State.Running || limit !== undefined && limit > 0 || filters.status || filters.exited) && match(c))
+      .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+    if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
+    ctx.send(200, await Promise.all(recs.map(async (c) => summaryView(c, size ? await d.sizeOf(c.Id) : undefined))));
+  });
+
+  r.on('GET', '/containers/:id/json', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const size = ctx.flag('size') ? await d.sizeOf(rec.Id) : undefined;
+    const view = inspectView(rec, { execIds: d.execIdsOf(rec.Id), graphDriver: d.graphDriverOf(rec.Id), sizeRw: size?.rw });
+    if (size) view.SizeRootFs = size.rootFs;
+    ctx.send(200, view);
+  });
+
+  r.on('POST', '/containers/:id/start', async (ctx) => {
+    await svc.start(ctx.param('id'));
+    ctx.noContent();
+  });
+
+  const stopOpts = (ctx: ApiContext): { signal?: string; timeout?: number } => ({
+    signal: ctx.query.get('signal') ?? undefined,
+    timeout: ctx.int('t'),
+  });
+  r.on('POST', '/containers/:id/stop', async (ctx) => {
+    await svc.stop(ctx.param('id'), stopOpts(ctx));
+    ctx.noContent();
+  });
+  r.on('POST', '/containers/:id/restart', async (ctx) => {
+    await svc.restart(ctx.param('id'), stopOpts(ctx));
+    ctx.noContent();
+  });
+  r.on('POST', '/containers/:id/kill', async (ctx) => {
+    await svc.kill(ctx.param('id'), ctx.query.get('signal') || 'SIGKILL');
+    ctx.noContent();
+  });
+  r.on('POST', '/containers/:id/pause', async (ctx) => {
+    await svc.pause(ctx.param('id'));
+    ctx.noContent();
+  });
+  r.on('POST', '/containers/:id/unpause', async (ctx) => {
+    await svc.unpause(ctx.param('id'));
+    ctx.noContent();
+  });
+  r.on('POST', '/containers/:id/rename', async (ctx) => {
+    await svc.rename(ctx.param('id'), ctx.query.get('name') ?? '');
+    ctx.noContent();
+  });
+  r.on('DELETE', '/containers/:id', async (ctx) => {
+    await svc.remove(ctx.param('id'), { force: ctx.flag('force'), volumes: ctx.flag('v') });
+    ctx.noContent();
+  });
+
+  r.on('POST', '/containers/:id/wait', async (ctx) => {
+    const cond = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(cond)) {
+      throw new InvalidArgument(`invalid condition: "${cond}"`);
+    }
+    const rec = svc.get(ctx.param('id'));
+    const abort = new AbortController();
+    const done = svc.wait(rec.Id, cond, abort.signal);
+    // The docker CLI waits for these headers before it starts the container: send them now.
+    const res = ctx.stream('application/json');
+    res.on('close', () => abort.abort());
+    const code = await done;
+    const err = rec.State.Error && cond !== 'removed' ? { Message: rec.State.Error } : null;
+    res.end(JSON.stringify({ Error: err, StatusCode: code }) + '\n');
+  });
+
+  r.on('POST', '/containers/:id/resize', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const h = ctx.int('h') ?? 0;
+    const w = ctx.int('w') ?? 0;
+    if (!rec.State.Running) throw new InvalidArgument(`Container ${rec.Id} is not running`);
+    await svc.runtime.resize(svc.bundleDir(rec.Id), h, w);
+    ctx.send(200);
+  });
+
+  r.on('POST', '/containers/prune', async (ctx) => {
+    const filters = normaliseFilters(ctx.jsonQuery('filters'));
+    const until = filters.until?.[0] ? parseTime(filters.until[0]) : undefined;
+    const labels = filters.label ?? [];
+    const result = await svc.prune((rec) => {
+      if (until !== undefined && Date.parse(rec.Created) >= until) return false;
+      const l = rec.Config.Labels ?? {};
+      return labels.every((f) => {
+        const i = f.indexOf('=');
+        return i < 0 ? f in l : l[f.slice(0, i)] === f.slice(i + 1);
+      });
+    });
+    ctx.send(200, { ContainersDeleted: result.ContainersDeleted.length ? result.ContainersDeleted : null, SpaceReclaimed: result.SpaceReclaimed });
+  });
+
+  r.on('GET', '/containers/:id/logs', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const stdout = ctx.flag('stdout');
+    const stderr = ctx.flag('stderr');
+    if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
+    const tailRaw = ctx.query.get('tail');
+    const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number(tailRaw);
+    if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgument(`invalid value for "tail": ${tailRaw}`);
+    const follow = ctx.flag('follow');
+    const timestamps = ctx.flag('timestamps');
+    const q = { follow: follow && rec.State.Running, since: parseTime(ctx.query.get('since')), until: parseTime(ctx.query.get('until')), tail, stdout, stderr };
+    const abort = new AbortController();
+    const res = ctx.stream(streamType(rec, ctx));
+    res.on('close', () => abort.abort());
+    const exited = svc.exitPromise(rec.Id) ?? Promise.resolve(0);
+    const tty = rec.Config.Tty ?? false;
+    try {
+      for await (const e of svc.runtime.logs(rec.LogPath, q, abort.signal, exited)) {
+        if (!res.write(entryBytes(e, tty, timestamps))) await new Promise((r) => res.once('drain', r));
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+    }
+    res.end();
+  });
+
+  r.on('POST', '/containers/:id/attach', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const want = {
+      stdin: ctx.flag('stdin'),
+      stdout: ctx.flag('stdout'),
+      stderr: ctx.flag('stderr'),
+      stream: ctx.flag('stream'),
+      logs: ctx.flag('logs'),
+    };
+    const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
+    const conn = ctx.hijack(streamType(rec, ctx));
+    await attach(svc, rec, conn, { ...want, detachKeys });
+  });
+}
+
+interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  stream: boolean;
+  logs: boolean;
+  detachKeys: Buffer;
+}
+
+/**
+ * Docker's attach on a hijacked connection. With stdin, the conmon attach socket carries both
+ * directions (connected before the process starts when the container is not running yet, so no
+ * output is lost); without stdin the output is followed from the container's log.
+ */
+async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex, o: AttachOptions): Promise<void> {
+  const tty = rec.Config.Tty ?? false;
+  const closed = new Promise<void>((resolve) => {
+    conn.once('close', () => resolve());
+    conn.once('error', () => resolve());
+  });
+  const end = (): void => {
+    if (!conn.destroyed) conn.end();
+  };
+  const abort = new AbortController();
+  void closed.then(() => abort.abort());
+
+  if (o.logs) {
+    for await (const e of svc.runtime.logs(rec.LogPath, { follow: false, stdout: o.stdout, stderr: o.stderr }, abort.signal, Promise.resolve())) {
+      conn.write(entryBytes(e, tty, false));
+    }
+  }
+  if (!o.stream) {
+    end();
+    return;
+  }
+
+  const useSocket = o.stdin && rec.Config.OpenStdin;
+  if (useSocket) {
+    const connect = async (): Promise<void> => {
+      const s = await svc.attachRuntime(rec, true);
+      let output = s.output;
+      if (tty) output = output.pipe(new Unframe());
+      else if (!o.stdout || !o.stderr) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
+      output.pipe(conn, { end: false });
+      output.on('end', end);
+      const input = tty ? conn.pipe(new EscapeProxy(o.detachKeys, () => { s.close(); end(); })) : conn;
+      if (s.stdin) {
+        input.pipe(s.stdin);
+        s.stdin.on('error', () => {});
+      }
+      void closed.then(() => s.close());
+    };
+    if (rec.State.Running) await connect();
+    else svc.onBeforeStart(rec.Id, connect);
+    await closed;
+    return;
+  }
+
+  // Output only: follow the log from this run's start.
+  if (!o.stdout && !o.stderr) {
+    // Nothing to stream: docker keeps the connection until the container exits.
+    await waitForRun(svc, rec, abort.signal);
+    await (svc.exitPromise(rec.Id) ?? Promise.resolve());
+    end();
+    return;
+  }
+  const started = rec.State.Running ? Promise.resolve(true) : waitForRun(svc, rec, abort.signal);
+  const fromStart = !rec.State.Running;
+  const offsetNow = rec.State.Running ? await svc.runtime.logSize(rec.LogPath) : 0;
+  if (!(await started)) {
+    end();
+    return;
+  }
+  const exited = svc.exitPromise(rec.Id) ?? Promise.resolve(0);
+  const fromOffset = fromStart ? (svc.logOffsets.get(rec.Id) ?? 0) : offsetNow;
+  try {
+    for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, fromOffset }, abort.signal, exited)) {
+      if (!conn.write(entryBytes(e, tty, false))) await new Promise((r) => conn.once('drain', r));
+    }
+  } catch {
+    // client went away
+  }
+  end();
+}
+
+/** Resolves true when the container starts (false if the attach was abandoned or start failed). */
+function waitForRun(svc: ContainerService, rec: ContainerRecord, signal: AbortSignal): Promise<boolean> {
+  if (rec.State.Running) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onEvent = (e: { action: string; rec: ContainerRecord }): void => {
+      if (e.rec.Id !== rec.Id) return;
+      if (e.action === 'start') finish(true);
+      if (e.action === 'destroy' || e.action === 'start-failed') finish(false);
+    };
+    const finish = (v: boolean): void => {
+      svc.off('event', onEvent);
+      resolve(v);
+    };
+    svc.on('event', onEvent);
+    signal.addEventListener('abort', () => finish(false));
+  });
+}

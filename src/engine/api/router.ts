@@ -1,0 +1,254 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import FindMyWay from 'find-my-way';
+import { InvalidArgument, messageOf, statusOf } from '../../core/errors.js';
+
+export const API_VERSION = '1.47';
+export const MIN_API_VERSION = '1.24';
+
+/** One request to the Engine API: either a plain HTTP exchange or a hijackable upgrade. */
+export class ApiContext {
+  readonly query: URLSearchParams;
+  /** The API version the client asked for in the path (`/v1.45/...`), or the server's. */
+  readonly version: string;
+  private bodyRead = false;
+  private hijacked: Duplex | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse | undefined,
+    readonly params: Record<string, string | undefined>,
+    version: string | undefined,
+    private readonly upgrade?: { socket: Duplex; head: Buffer },
+  ) {
+    this.query = new URLSearchParams(req.url?.split('?')[1] ?? '');
+    this.version = version ?? API_VERSION;
+  }
+
+  param(name: string): string {
+    const v = this.params[name];
+    if (v === undefined) throw new InvalidArgument(`missing path parameter ${name}`);
+    return decodeURIComponent(v);
+  }
+
+  /** Query flag as docker parses it: 1/true/True → true. */
+  flag(name: string, dflt = false): boolean {
+    const v = this.query.get(name);
+    if (v === null || v === '') return dflt;
+    return v === '1' || v.toLowerCase() === 'true';
+  }
+
+  int(name: string): number | undefined {
+    const v = this.query.get(name);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgument(`invalid value for ${name}: ${v}`);
+    return n;
+  }
+
+  /** JSON-encoded query parameter (filters, labels...). */
+  jsonQuery<T>(name: string): T | undefined {
+    const v = this.query.get(name);
+    if (v === null || v === '') return undefined;
+    try {
+      return JSON.parse(v) as T;
+    } catch {
+      throw new InvalidArgument(`invalid ${name} parameter: ${v}`);
+    }
+  }
+
+  versionAtLeast(v: string): boolean {
+    return compareVersions(this.version, v) >= 0;
+  }
+
+  /** The request body as a stream (for tar uploads). */
+  bodyStream(): NodeJS.ReadableStream {
+    this.bodyRead = true;
+    if (this.upgrade) throw new Error('body stream of an upgraded request');
+    return this.req;
+  }
+
+  async body(): Promise<Buffer> {
+    this.bodyRead = true;
+    if (this.upgrade) return this.readUpgradeBody();
+    const chunks: Buffer[] = [];
+    for await (const c of this.req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** The JSON body, or `{}` when empty. */
+  async json<T>(): Promise<T> {
+    const buf = await this.body();
+    if (buf.length === 0) return {} as T;
+    try {
+      return JSON.parse(buf.toString('utf8')) as T;
+    } catch (err) {
+      throw new InvalidArgument(`invalid JSON: ${messageOf(err)}`);
+    }
+  }
+
+  /** An upgrade request carries its body (exec start's JSON) before the raw stream: read exactly Content-Length. */
+  private async readUpgradeBody(): Promise<Buffer> {
+    const { socket } = this.upgrade!;
+    const want = Number(this.req.headers['content-length'] ?? 0);
+    let got = this.upgrade!.head;
+    this.upgrade!.head = Buffer.alloc(0);
+    while (got.length < want) {
+      const chunk = await new Promise<Buffer | null>((resolve) => {
+        const onData = (d: Buffer): void => { cleanup(); resolve(d); };
+        const onEnd = (): void => { cleanup(); resolve(null); };
+        const cleanup = (): void => { socket.off('data', onData); socket.off('end', onEnd); socket.pause(); };
+        socket.on('data', onData);
+        socket.on('end', onEnd);
+        socket.resume();
+      });
+      if (chunk === null) break;
+      got = Buffer.concat([got, chunk]);
+    }
+    if (got.length > want) socket.unshift(got.subarray(want));
+    return got.subarray(0, want);
+  }
+
+  get isUpgrade(): boolean {
+    return this.upgrade !== undefined;
+  }
+
+  /**
+   * Takes over the connection for a raw stream (attach, exec start): 101 when the client asked to
+   * upgrade, otherwise a 200 whose body is the raw stream until the connection closes.
+   */
+  hijack(contentType: string): Duplex {
+    if (this.hijacked) return this.hijacked;
+    if (this.upgrade) {
+      const { socket, head } = this.upgrade;
+      if (head.length > 0) socket.unshift(head);
+      socket.write(
+        `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n` +
+          `Api-Version: ${API_VERSION}\r\n\r\n`,
+      );
+      this.hijacked = socket;
+      return socket;
+    }
+    const res = this.res!;
+    const socket = res.socket! as Duplex;
+    res.detachSocket(socket as never);
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nApi-Version: ${API_VERSION}\r\n\r\n`);
+    this.hijacked = socket;
+    return socket;
+  }
+
+  get wasHijacked(): boolean {
+    return this.hijacked !== undefined;
+  }
+
+  get consumedBody(): boolean {
+    return this.bodyRead;
+  }
+
+  send(status: number, value?: unknown): void {
+    if (this.upgrade) {
+      const body = value === undefined ? '' : JSON.stringify(value);
+      this.upgrade.socket.end(
+        `HTTP/1.1 ${status} ${status < 300 ? 'OK' : 'Error'}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nApi-Version: ${API_VERSION}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    const res = this.res!;
+    if (value === undefined) {
+      res.writeHead(status, { 'Content-Length': '0' }).end();
+      return;
+    }
+    const body = JSON.stringify(value);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  noContent(): void {
+    this.send(204);
+  }
+
+  /** Starts a streamed (chunked) response, for logs, events, stats, progress. */
+  stream(contentType: string, status = 200): ServerResponse {
+    const res = this.res!;
+    res.writeHead(status, { 'Content-Type': contentType });
+    res.flushHeaders();
+    return res;
+  }
+}
+
+export type Handler = (ctx: ApiContext) => Promise<void> | void;
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
+
+/** Routes Engine API paths, versioned (`/v1.45/containers/json`) or not, to handlers. */
+export class Router {
+  private readonly fmw = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+
+  on(method: Method | Method[], path: string, handler: Handler): this {
+    this.fmw.on(method, path, handler as never);
+    return this;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
+    let path = (req.url ?? '/').split('?')[0]!;
+    let version: string | undefined;
+    const m = VERSION_PREFIX.exec(path);
+    if (m) {
+      version = m[1];
+      path = m[2]!;
+    }
+    const ctx0 = { req, res, upgrade };
+    if (version && compareVersions(version, API_VERSION) > 0) {
+      respondError(new ApiContext(req, res, {}, version, upgrade), 400,
+        `client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
+      return;
+    }
+    if (version && compareVersions(version, MIN_API_VERSION) < 0) {
+      respondError(new ApiContext(req, res, {}, version, upgrade), 400,
+        `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+      return;
+    }
+    const found = this.fmw.find(req.method as Method, path);
+    const ctx = new ApiContext(ctx0.req, ctx0.res, found?.params ?? {}, version, upgrade);
+    if (!found) {
+      respondError(ctx, 404, `page not found`);
+      return;
+    }
+    try {
+      await (found.handler as unknown as Handler)(ctx);
+    } catch (err) {
+      const status = statusOf(err);
+      if (ctx.wasHijacked) {
+        ctx.hijack('').end();
+        return;
+      }
+      if (res?.headersSent) {
+        // A streamed response failed midway: docker ends the stream with the error as JSON.
+        res.end(JSON.stringify({ message: messageOf(err) }) + '\n');
+        return;
+      }
+      if (!ctx.consumedBody && res) req.resume();
+      respondError(ctx, status, messageOf(err));
+    }
+  }
+}
+
+function respondError(ctx: ApiContext, status: number, message: string): void {
+  if (status === 304) {
+    ctx.send(304);
+    return;
+  }
+  ctx.send(status, { message });
+}

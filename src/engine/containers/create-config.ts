@@ -1,0 +1,153 @@
+import { cpus } from 'node:os';
+import { InvalidArgument } from '../../core/errors.js';
+import type { ImageRuntimeConfig } from '../images/types.js';
+import type { ContainerConfig, HostConfig } from './model.js';
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Validates a container name as docker does; returns it with its leading slash. */
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new InvalidArgument(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  return name.startsWith('/') ? name : `/${name}`;
+}
+
+function envKey(e: string): string {
+  const i = e.indexOf('=');
+  return i < 0 ? e : e.slice(0, i);
+}
+
+/** Merges user env over image env: same keys replaced in place, new keys appended. */
+export function mergeEnv(image: readonly string[], user: readonly string[]): string[] {
+  const out = [...image];
+  for (const e of user) {
+    const k = envKey(e);
+    const i = out.findIndex((x) => envKey(x) === k);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Fills the container config from the image's, with docker's rules (daemon/commit.go merge):
+ * the entrypoint and cmd come from the image only when the user gave no entrypoint; env and
+ * labels are layered; user, workdir, stop signal and healthcheck fall back to the image's.
+ */
+export function mergeImageConfig(user: ContainerConfig, image: ImageRuntimeConfig | undefined): ContainerConfig {
+  const c: ContainerConfig = { ...user };
+  const img = image ?? {};
+  if (!c.User) c.User = img.User ?? '';
+  if (img.ExposedPorts) c.ExposedPorts = { ...img.ExposedPorts, ...(c.ExposedPorts ?? {}) };
+  c.Env = mergeEnv(img.Env ?? [], c.Env ?? []);
+  if (img.Labels) c.Labels = { ...img.Labels, ...(c.Labels ?? {}) };
+  const noEntrypoint = !c.Entrypoint || c.Entrypoint.length === 0;
+  if (noEntrypoint) {
+    if (!c.Cmd || c.Cmd.length === 0) {
+      c.Cmd = img.Cmd ?? null;
+      if (img.ArgsEscaped !== undefined) c.ArgsEscaped = img.ArgsEscaped;
+    }
+    if (!c.Entrypoint) c.Entrypoint = img.Entrypoint ?? null;
+  } else if (c.Entrypoint!.length === 1 && c.Entrypoint![0] === '') {
+    // `--entrypoint ""` clears the image's entrypoint without taking its cmd.
+    c.Entrypoint = null;
+  }
+  if (!c.WorkingDir) c.WorkingDir = img.WorkingDir ?? '';
+  if (img.Volumes) c.Volumes = { ...img.Volumes, ...(c.Volumes ?? {}) };
+  if (!c.StopSignal && img.StopSignal) c.StopSignal = img.StopSignal;
+  if (img.Healthcheck) {
+    if (!c.Healthcheck) c.Healthcheck = img.Healthcheck;
+    else {
+      const h = { ...c.Healthcheck };
+      if (!h.Test || h.Test.length === 0) h.Test = img.Healthcheck.Test;
+      h.Interval ||= img.Healthcheck.Interval;
+      h.Timeout ||= img.Healthcheck.Timeout;
+      h.StartPeriod ||= img.Healthcheck.StartPeriod;
+      h.StartInterval ||= img.Healthcheck.StartInterval;
+      h.Retries ||= img.Healthcheck.Retries;
+      c.Healthcheck = h;
+    }
+  }
+  if (!c.OnBuild && img.OnBuild) c.OnBuild = img.OnBuild;
+  if (!c.Shell && img.Shell) c.Shell = img.Shell;
+  return c;
+}
+
+/** The process docker runs: entrypoint + cmd, as Path and Args. */
+export function commandOf(c: ContainerConfig): { path: string; args: string[] } {
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  if (argv.length === 0) throw new InvalidArgument('No command specified');
+  return { path: argv[0]!, args: argv.slice(1) };
+}
+
+const RESTART_POLICIES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** Rejects host configs docker rejects, naming the option; fills docker's defaults. */
+export function validateHostConfig(h: HostConfig): HostConfig {
+  const hc: HostConfig = { ...h };
+  hc.NetworkMode ||= 'bridge';
+  if (hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
+  hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
+  const rp = hc.RestartPolicy;
+  if (!RESTART_POLICIES.has(rp.Name)) throw new InvalidArgument(`invalid restart policy: unknown policy '${rp.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  if ((rp.MaximumRetryCount ?? 0) < 0) throw new InvalidArgument('invalid restart policy: maximum retry count cannot be negative');
+  if (rp.Name !== 'on-failure' && (rp.MaximumRetryCount ?? 0) > 0) {
+    throw new InvalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  }
+  if (hc.AutoRemove && rp.Name !== '' && rp.Name !== 'no') {
+    throw new InvalidArgument(`conflicting options: cannot specify both --restart and --rm`);
+  }
+  if (hc.Memory && hc.Memory > 0 && hc.Memory < MIN_MEMORY) {
+    throw new InvalidArgument('Minimum memory limit allowed is 6MB');
+  }
+  if (hc.MemorySwap && hc.MemorySwap > 0 && hc.Memory && hc.MemorySwap < hc.Memory) {
+    throw new InvalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+  }
+  if (hc.MemorySwap && hc.MemorySwap > 0 && !hc.Memory) {
+    throw new InvalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
+  }
+  if (hc.MemoryReservation && hc.Memory && hc.MemoryReservation > hc.Memory) {
+    throw new InvalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
+  }
+  const ncpu = cpus().length;
+  if (hc.NanoCpus) {
+    if (hc.CpuPeriod || hc.CpuQuota) throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    if (hc.NanoCpus < 0 || hc.NanoCpus > ncpu * 1e9) {
+      throw new InvalidArgument(`Range of CPUs is from 0.01 to ${ncpu.toFixed(2)}, as there are only ${ncpu} CPUs available`);
+    }
+  }
+  if (hc.CpuShares !== undefined && hc.CpuShares < 0) throw new InvalidArgument('invalid CPU shares: must be positive');
+  if (hc.CpuQuota && hc.CpuQuota > 0 && hc.CpuQuota < 1000) throw new InvalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (hc.CpuPeriod && (hc.CpuPeriod < 1000 || hc.CpuPeriod > 1000000)) throw new InvalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  if (hc.OomScoreAdj !== undefined && (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000)) {
+    throw new InvalidArgument(`Invalid value ${hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
+  }
+  if (hc.ShmSize !== undefined && hc.ShmSize < 0) throw new InvalidArgument('SHM size can not be less than 0');
+  for (const u of hc.Ulimits ?? []) {
+    if (u.Soft > u.Hard) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+  }
+  for (const opt of hc.SecurityOpt ?? []) {
+    const [k, v] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':', 2);
+    if (k === 'no-new-privileges') {
+      if (v !== undefined && v !== 'true' && v !== 'false') throw new InvalidArgument(`invalid --security-opt 2: "${opt}"`);
+    } else if (k === 'seccomp' || k === 'apparmor' || k === 'label' || k === 'systempaths' || k === 'mask' || k === 'unmask') {
+      // accepted
+    } else {
+      throw new InvalidArgument(`invalid --security-opt 1: "${opt}"`);
+    }
+  }
+  return hc;
+}
+
+/** Docker's duration fields are nanoseconds; health checks under 1ms are rejected. */
+export function validateHealth(c: ContainerConfig): void {
+  const h = c.Healthcheck;
+  if (!h) return;
+  const ms = 1_000_000;
+  for (const [k, v] of [['Interval', h.Interval], ['Timeout', h.Timeout], ['StartPeriod', h.StartPeriod], ['StartInterval', h.StartInterval]] as const) {
+    if (v !== undefined && v !== 0 && v < ms) throw new InvalidArgument(`${k} in Healthcheck cannot be less than 1ms`);
+  }
+  if (h.Retries !== undefined && h.Retries < 0) throw new InvalidArgument('Retries in Healthcheck cannot be negative');
+}

@@ -1,0 +1,94 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Image } from '../images/types.js';
+import type { ContainerRecord } from './model.js';
+
+/**
+ * What the containers service needs from the rest of the engine: small ports, so the lifecycle
+ * reads on its own and each side can be tested with fakes.
+ */
+
+export interface ImagePort {
+  /** Resolves a reference or ID; NotFound `No such image: x` otherwise. */
+  get(ref: string): Promise<Image>;
+}
+
+export interface Mount {
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface RootfsPort {
+  /** A writable snapshot for the container on top of the image's layers. */
+  prepare(key: string, parent: string | null): Promise<void>;
+  /** Mounts the container's snapshot at target. */
+  mount(key: string, target: string): Promise<void>;
+  unmount(target: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Bytes in the container's writable layer. */
+  usage(key: string): Promise<number>;
+}
+
+/** One runtime session (a started container's stdio) the attach code talks to. */
+export interface AttachStreams {
+  /** Writes to the container's stdin; ending it closes stdin (unless the container keeps it open). */
+  stdin: Writable | null;
+  /** Docker multiplexed frames for non-TTY containers, raw bytes for TTY ones. */
+  output: Readable;
+  close(): void;
+}
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds, as docker prints with -t. */
+  time: string;
+  /** The line's bytes, with the newline when the line was complete. */
+  data: Buffer;
+}
+
+export interface LogQuery {
+  follow: boolean;
+  since?: number;
+  until?: number;
+  tail?: number;
+  stdout: boolean;
+  stderr: boolean;
+  /** Start reading at this byte offset (attach before start reads only this run's output). */
+  fromOffset?: number;
+}
+
+export interface RunRequest {
+  rec: ContainerRecord;
+  image: Image;
+  bundleDir: string;
+  rootfs: string;
+  logPath: string;
+  /** Called after the runtime created the container and before its process runs. */
+  beforeStart?: () => Promise<void>;
+}
+
+export interface RuntimeState {
+  status: 'created' | 'running' | 'paused' | 'stopped';
+  pid: number;
+}
+
+export interface RuntimePort {
+  /** Creates (through conmon) and starts the container; throws with the runtime's own reason. */
+  run(req: RunRequest): Promise<{ pid: number; conmonPid: number }>;
+  /** Resolves with the exit code once the container's process is gone. */
+  waitExit(id: string): Promise<number>;
+  /** Exit code conmon recorded, if the container has exited (used when adopting after a restart). */
+  exitCode(id: string): Promise<number | undefined>;
+  state(id: string): Promise<RuntimeState | undefined>;
+  kill(id: string, signal: string, all?: boolean): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  /** Removes the runtime's container (and cgroup); best effort when already gone. */
+  delete(id: string): Promise<void>;
+  oomKilled(id: string): Promise<boolean>;
+  attach(bundleDir: string, stdin: boolean): Promise<AttachStreams>;
+  resize(bundleDir: string, rows: number, cols: number): Promise<void>;
+  logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry>;
+  /** Byte size of the log file now. */
+  logSize(path: string): Promise<number>;
+}

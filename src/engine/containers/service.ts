@@ -1,0 +1,528 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
+import { newId, randomName, shortId } from '../../core/ids.js';
+import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
+import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
+import { ZERO_TIME, initialState } from './model.js';
+import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.js';
+import { ContainerStore } from './store.js';
+
+export interface CreateRequest extends ContainerConfig {
+  HostConfig?: HostConfig;
+  NetworkingConfig?: unknown;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface ContainerEvent {
+  action: string;
+  rec: ContainerRecord;
+  attributes?: Record<string, string>;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (code: number) => void;
+}
+
+/** Docker's exit codes for a process that could not be started. */
+function startFailureCode(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
+  if (/permission denied|not executable|exec format error/i.test(message)) return 126;
+  return 128;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8,
+  SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+  SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22,
+  SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29,
+  SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+/** Normalises a signal as docker accepts it (`KILL`, `SIGKILL`, `9`, `SIGRTMIN+3`) to its name for runc. */
+export function parseSignal(s: string): string {
+  const up = s.toUpperCase();
+  if (/^\d+$/.test(up)) {
+    const n = Number(up);
+    if (n < 1 || n > 64) throw new InvalidArgument(`Invalid signal: ${s}`);
+    return String(n);
+  }
+  const name = up.startsWith('SIG') ? up : `SIG${up}`;
+  if (SIGNALS[name] !== undefined) return name;
+  const rt = /^SIGRTM(IN|AX)([+-]\d+)?$/.exec(name);
+  if (rt) return String((rt[1] === 'IN' ? 34 : 64) + Number(rt[2] ?? 0));
+  throw new InvalidArgument(`Invalid signal: ${s}`);
+}
+
+export function signalNumber(name: string): number {
+  return /^\d+$/.test(name) ? Number(name) : SIGNALS[name]!;
+}
+
+/**
+ * The container lifecycle: create, start, exit, stop, kill, pause, remove, and adoption of
+ * containers that kept running while the engine was down. State lives in ContainerRecord; the
+ * runtime, images and root filesystems are reached through ports.
+ */
+export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> {
+  readonly store: ContainerStore;
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Exit code promise of each running container's current process. */
+  private readonly exits = new Map<string, Promise<number>>();
+  /** Work to do between the runtime's create and start (attach clients connecting). */
+  private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
+  /** Log offset at the last start, so attach-before-start reads just that run's output. */
+  readonly logOffsets = new Map<string, number>();
+  private readonly stopping = new Set<string>();
+
+  constructor(
+    private readonly opts: { dataRoot: string; execRoot: string },
+    private readonly images: ImagePort,
+    private readonly rootfs: RootfsPort,
+    readonly runtime: RuntimePort,
+  ) {
+    super();
+    this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
+  }
+
+  bundleDir(id: string): string {
+    return join(this.opts.execRoot, 'containers', id);
+  }
+
+  logPath(id: string): string {
+    return join(this.store.dir(id), 'container.log');
+  }
+
+  private emitEvent(action: string, rec: ContainerRecord, attributes?: Record<string, string>): void {
+    this.emit('event', { action, rec, attributes });
+  }
+
+  get(ref: string): ContainerRecord {
+    return this.store.get(ref);
+  }
+
+  list(): ContainerRecord[] {
+    return this.store.all();
+  }
+
+  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    const { HostConfig: hostConfig, NetworkingConfig: _net, ...config } = req;
+    if (!config.Image) throw new InvalidArgument('config cannot be empty in order to create a container');
+    const hc = validateHostConfig(hostConfig ?? {});
+    if (hc.NetworkMode !== 'none' && hc.NetworkMode !== 'host' && hc.NetworkMode !== 'bridge') {
+      if (hc.NetworkMode!.startsWith('container:')) {
+        this.get(hc.NetworkMode!.slice('container:'.length));
+      } else {
+        throw new NotFound(`network ${hc.NetworkMode} not found`);
+      }
+    }
+    validateHealth(config);
+    let image;
+    try {
+      image = await this.images.get(config.Image);
+    } catch (err) {
+      if (err instanceof NotFound) throw new NotFound(`No such image: ${config.Image}`);
+      throw err;
+    }
+    const merged = mergeImageConfig(config, image.config.config);
+    const { path, args } = commandOf(merged);
+    const id = newId();
+    let fullName: string;
+    if (name) {
+      fullName = validateName(name);
+      this.store.reserveName(fullName, id);
+    } else {
+      fullName = `/${randomName()}`;
+      for (let i = 1; this.store.hasName(fullName); i++) fullName = `/${randomName(i)}`;
+      this.store.reserveName(fullName, id);
+    }
+    merged.Hostname ||= id.slice(0, 12);
+    merged.Domainname ??= '';
+    merged.Image = config.Image;
+    const dir = this.store.dir(id);
+    const rec: ContainerRecord = {
+      Id: id,
+      Name: fullName,
+      Created: new Date().toISOString(),
+      Path: path,
+      Args: args,
+      Config: merged,
+      HostConfig: hc,
+      Image: image.id,
+      State: initialState(),
+      RestartCount: 0,
+      ManuallyStopped: false,
+      LogPath: join(dir, 'container.log'),
+      ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'),
+      HostsPath: join(dir, 'hosts'),
+      ConmonPid: 0,
+    };
+    try {
+      await mkdir(dir, { recursive: true });
+      await this.rootfs.prepare(id, image.chainId);
+      await this.store.add(rec);
+    } catch (err) {
+      this.store.releaseName(fullName, id);
+      await this.rootfs.remove(id).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.emitEvent('create', rec);
+    return { Id: id, Warnings: [] };
+  }
+
+  /** Registers work to run once the runtime created the container, before its process starts. */
+  onBeforeStart(id: string, fn: () => Promise<void>): void {
+    const list = this.beforeStart.get(id) ?? [];
+    list.push(fn);
+    this.beforeStart.set(id, list);
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.State.Paused) throw new Conflict('cannot start a paused container, try unpause instead');
+    if (rec.State.Running) throw new NotModified('container already started');
+    if (rec.State.Status === 'removing') throw new Conflict(`container is marked for removal and cannot be started`);
+    await this.startRecord(rec);
+  }
+
+  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    const hostname = rec.Config.Hostname!;
+    const fqdn = rec.Config.Domainname ? `${hostname}.${rec.Config.Domainname}` : hostname;
+    await writeFile(rec.HostnamePath, `${hostname}\n`);
+    let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff00::1\tip6-allnodes\nff00::2\tip6-allrouters\n';
+    if (rec.HostConfig.NetworkMode !== 'host') hosts += `127.0.1.1\t${fqdn === hostname ? hostname : `${fqdn} ${hostname}`}\n`;
+    for (const h of rec.HostConfig.ExtraHosts ?? []) {
+      const i = h.indexOf(':');
+      if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    }
+    await writeFile(rec.HostsPath, hosts);
+    let resolv = '';
+    if (rec.HostConfig.Dns?.length) resolv += rec.HostConfig.Dns.map((d) => `nameserver ${d}\n`).join('');
+    if (rec.HostConfig.DnsSearch?.length) resolv += `search ${rec.HostConfig.DnsSearch.join(' ')}\n`;
+    if (rec.HostConfig.DnsOptions?.length) resolv += `options ${rec.HostConfig.DnsOptions.join(' ')}\n`;
+    if (!resolv) {
+      const { readFile } = await import('node:fs/promises');
+      resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    }
+    await writeFile(rec.ResolvConfPath, resolv);
+  }
+
+  private async startRecord(rec: ContainerRecord): Promise<void> {
+    const image = await this.images.get(rec.Image).catch(() => {
+      throw new NotFound(`No such image: ${rec.Config.Image}`);
+    });
+    const bundleDir = this.bundleDir(rec.Id);
+    const rootfsDir = join(bundleDir, 'rootfs');
+    await mkdir(rootfsDir, { recursive: true });
+    let mounted = false;
+    try {
+      await this.rootfs.mount(rec.Id, rootfsDir);
+      mounted = true;
+      await this.writeEtcFiles(rec);
+      this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
+      const hooks = this.beforeStart.get(rec.Id) ?? [];
+      this.beforeStart.delete(rec.Id);
+      const { pid, conmonPid } = await this.runtime.run({
+        rec,
+        image,
+        bundleDir,
+        rootfs: rootfsDir,
+        logPath: rec.LogPath,
+        beforeStart: async () => {
+          await Promise.all(hooks.map((h) => h().catch(() => {})));
+        },
+      });
+      rec.State = {
+        ...rec.State,
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: pid,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: new Date().toISOString(),
+        FinishedAt: rec.State.FinishedAt === '' ? ZERO_TIME : rec.State.FinishedAt,
+      };
+      rec.ConmonPid = conmonPid;
+      this.watchExit(rec);
+      void this.store.save(rec).catch(() => {});
+      this.emitEvent('start', rec);
+    } catch (err) {
+      const message = messageOf(err);
+      if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
+      await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
+      rec.State = { ...rec.State, Error: message, ExitCode: startFailureCode(message) };
+      if (rec.State.Status !== 'created') rec.State.Status = 'exited';
+      await this.store.save(rec).catch(() => {});
+      this.wake(rec, rec.State.ExitCode, 'start-failed');
+      this.emitEvent('start-failed', rec);
+      if (err instanceof SystemError || !(err instanceof Error) || !('status' in err)) {
+        throw new SystemError(`failed to create task for container: ${message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private watchExit(rec: ContainerRecord): void {
+    const exit = this.runtime.waitExit(rec.Id);
+    this.exits.set(rec.Id, exit);
+    exit.then(
+      (code) => this.handleExit(rec, code),
+      (err: unknown) => this.handleExit(rec, 255, messageOf(err)),
+    ).catch(() => {});
+  }
+
+  /** The container's process ended: record why, release runtime resources, wake waiters. */
+  private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
+    const oom = await this.runtime.oomKilled(rec.Id).catch(() => false);
+    await this.runtime.delete(rec.Id).catch(() => {});
+    const bundleDir = this.bundleDir(rec.Id);
+    await this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {});
+    await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
+    this.exits.delete(rec.Id);
+    rec.State = {
+      ...rec.State,
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: oom,
+      Pid: 0,
+      ExitCode: code,
+      Error: error,
+      FinishedAt: new Date().toISOString(),
+    };
+    rec.ConmonPid = 0;
+    if (oom) this.emitEvent('oom', rec);
+    this.emitEvent('die', rec, { exitCode: String(code) });
+    if (rec.HostConfig.AutoRemove) {
+      this.wake(rec, code, 'exit');
+      await this.removeRecord(rec, code).catch(() => {});
+      return;
+    }
+    await this.store.save(rec).catch(() => {});
+    this.wake(rec, code, 'exit');
+  }
+
+  private wake(rec: ContainerRecord, code: number, why: 'exit' | 'removed' | 'start-failed'): void {
+    const list = this.waiters.get(rec.Id);
+    if (!list) return;
+    const keep: Waiter[] = [];
+    for (const w of list) {
+      if (why === 'removed' || (w.condition !== 'removed' && why === 'exit') || (why === 'start-failed' && w.condition === 'not-running')) {
+        w.resolve(code);
+      } else keep.push(w);
+    }
+    if (keep.length) this.waiters.set(rec.Id, keep);
+    else this.waiters.delete(rec.Id);
+  }
+
+  /** Docker's wait: resolves with the exit code when the condition is met. */
+  wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<number> {
+    const rec = this.get(ref);
+    if (condition === 'not-running' && !rec.State.Running) return Promise.resolve(rec.State.ExitCode);
+    return new Promise<number>((resolve) => {
+      const w: Waiter = { condition, resolve };
+      const list = this.waiters.get(rec.Id) ?? [];
+      list.push(w);
+      this.waiters.set(rec.Id, list);
+      signal?.addEventListener('abort', () => {
+        const l = this.waiters.get(rec.Id);
+        if (l) this.waiters.set(rec.Id, l.filter((x) => x !== w));
+      });
+    });
+  }
+
+  /** Stops with the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
+  async stop(ref: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw new NotModified('container already stopped');
+    rec.ManuallyStopped = true;
+    await this.stopRecord(rec, opts);
+  }
+
+  private async stopRecord(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const exit = this.exits.get(rec.Id);
+    if (!exit) return;
+    const sig = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+    this.stopping.add(rec.Id);
+    try {
+      if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => {});
+      if (sig !== 'SIGKILL' && sig !== '9') {
+        await this.runtime.kill(rec.Id, sig).catch(() => {});
+        if (timeout < 0) {
+          await this.exitedAndHandled(rec, exit);
+          return;
+        }
+        const done = await Promise.race([
+          this.exitedAndHandled(rec, exit).then(() => true),
+          new Promise<false>((r) => setTimeout(r, timeout * 1000, false).unref()),
+        ]);
+        if (done) return;
+      }
+      await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
+      await this.exitedAndHandled(rec, exit);
+    } finally {
+      this.stopping.delete(rec.Id);
+    }
+    this.emitEvent('stop', rec);
+  }
+
+  /** Resolves once the exit has been processed (state saved, waiters woken). */
+  private exitedAndHandled(rec: ContainerRecord, exit: Promise<number>): Promise<void> {
+    return exit.then(() => new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!rec.State.Running || !this.exits.has(rec.Id)) resolve();
+        else setTimeout(check, 2);
+      };
+      check();
+    }));
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.get(ref);
+    const sig = parseSignal(signal);
+    if (!rec.State.Running) {
+      throw new Conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+    }
+    if (rec.State.Paused && sig !== 'SIGKILL' && sig !== '9') {
+      throw new Conflict(`cannot kill container: ${ref}: container ${rec.Id} is paused. Unpause the container before stopping or killing`);
+    }
+    if (sig === 'SIGKILL' || sig === '9') rec.ManuallyStopped = true;
+    await this.runtime.kill(rec.Id, sig, sig === 'SIGKILL' || sig === '9');
+    this.emitEvent('kill', rec, { signal: String(signalNumber(sig)) });
+    if (sig === 'SIGKILL' || sig === '9') {
+      const exit = this.exits.get(rec.Id);
+      if (exit) await this.exitedAndHandled(rec, exit);
+    }
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.State.Running) await this.stopRecord(rec, opts);
+    rec.ManuallyStopped = false;
+    await this.startRecord(rec);
+    this.emitEvent('restart', rec);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw new Conflict(`Container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw new Conflict(`Container ${rec.Id} is already paused`);
+    await this.runtime.pause(rec.Id);
+    rec.State = { ...rec.State, Paused: true, Status: 'paused' };
+    await this.store.save(rec);
+    this.emitEvent('pause', rec);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Paused) throw new Conflict(`Container ${rec.Id} is not paused`);
+    await this.runtime.resume(rec.Id);
+    rec.State = { ...rec.State, Paused: false, Status: 'running' };
+    await this.store.save(rec);
+    this.emitEvent('unpause', rec);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!newName) throw new InvalidArgument('Neither old nor new names may be empty');
+    const full = validateName(newName);
+    if (full === rec.Name) throw new InvalidArgument(`Renaming a container with the same name as its current name`);
+    this.store.reserveName(full, rec.Id);
+    const old = rec.Name;
+    this.store.releaseName(old, rec.Id);
+    rec.Name = full;
+    await this.store.save(rec);
+    this.emitEvent('rename', rec, { oldName: old });
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.State.Status === 'removing') throw new Conflict(`removal of container ${rec.Id} is already in progress`);
+    if (rec.State.Running) {
+      if (!opts.force) {
+        const what = rec.State.Paused ? 'paused' : 'running';
+        throw new Conflict(
+          `cannot remove container "${rec.Name}": container is ${what}: stop the container before removing or force remove`,
+        );
+      }
+      rec.HostConfig.AutoRemove = false;
+      await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
+      const exit = this.exits.get(rec.Id);
+      if (exit) await this.exitedAndHandled(rec, exit);
+    }
+    await this.removeRecord(rec, rec.State.ExitCode);
+  }
+
+  private async removeRecord(rec: ContainerRecord, code: number): Promise<void> {
+    rec.State = { ...rec.State, Status: 'removing' };
+    try {
+      await this.runtime.delete(rec.Id).catch(() => {});
+      await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
+      await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
+      await this.rootfs.remove(rec.Id);
+      await this.store.delete(rec);
+    } catch (err) {
+      rec.State = { ...rec.State, Status: 'dead', Dead: true };
+      await this.store.save(rec).catch(() => {});
+      throw new SystemError(`unable to remove container ${shortId(rec.Id)}: ${messageOf(err)}`, { cause: err });
+    }
+    this.emitEvent('destroy', rec);
+    this.wake(rec, code, 'removed');
+  }
+
+  /** Streams to and from a container's stdio (see attach.ts for the API side). */
+  async attachRuntime(rec: ContainerRecord, stdin: boolean): Promise<AttachStreams> {
+    return this.runtime.attach(this.bundleDir(rec.Id), stdin);
+  }
+
+  exitPromise(id: string): Promise<number> | undefined {
+    return this.exits.get(id);
+  }
+
+  /**
+   * After an engine restart: containers that kept running are watched again; those that exited
+   * meanwhile get their exit code from conmon's exit file; stale mounts and bundles are cleaned.
+   */
+  async adopt(): Promise<void> {
+    const recs = await this.store.load();
+    await Promise.all(recs.map(async (rec) => {
+      if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
+      if (!rec.State.Running) return;
+      const st = await this.runtime.state(rec.Id).catch(() => undefined);
+      if (st && (st.status === 'running' || st.status === 'paused')) {
+        rec.State = { ...rec.State, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
+        this.watchExit(rec);
+        return;
+      }
+      const code = (await this.runtime.exitCode(rec.Id).catch(() => undefined)) ?? 255;
+      await this.handleExit(rec, code);
+    }));
+  }
+
+  /** Containers using an image (for rmi's conflict check). */
+  usingImage(imageId: string): ContainerRecord | undefined {
+    return this.store.all().find((c) => c.Image === imageId);
+  }
+
+  async prune(filter: (rec: ContainerRecord) => boolean): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    for (const rec of this.store.all()) {
+      if (rec.State.Running || rec.State.Status === 'removing' || !filter(rec)) continue;
+      space += await this.rootfs.usage(rec.Id).catch(() => 0);
+      await this.removeRecord(rec, rec.State.ExitCode);
+      deleted.push(rec.Id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+}
