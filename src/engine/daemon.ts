@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Duplex } from 'node:stream';
+import { API_VERSION } from './api/router.js';
+import { ENGINE_VERSION } from './version.js';
+import { Engine } from './engine.js';
+
+export interface DaemonOptions {
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  logLevel: string;
+  runtime: string;
+}
+
+const USAGE = `Usage:  minke daemon [OPTIONS]
+
+A container engine serving the Docker Engine API
+
+Options:
+      --data-root string   Root directory of persistent state (default "/var/lib/minke")
+      --exec-root string   Root directory for execution state files (default "/run/minke")
+  -H, --host string        Daemon socket to listen on (default "unix:///run/minke/minke.sock")
+  -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+  -p, --pidfile string     Path to use for daemon PID file
+      --root string        Alias of --data-root
+      --runtime string     Default OCI runtime (default "runc")
+`;
+
+export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string', short: 'H' },
+      'data-root': { type: 'string' },
+      root: { type: 'string' },
+      'exec-root': { type: 'string' },
+      'log-level': { type: 'string', short: 'l' },
+      runtime: { type: 'string' },
+      'default-runtime': { type: 'string' },
+      pidfile: { type: 'string', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const level = values['log-level'] ?? 'info';
+  if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(level)) {
+    throw new Error(`unable to parse logging level: ${level}`);
+  }
+  return {
+    host: values.host ?? 'unix:///run/minke/minke.sock',
+    dataRoot: values['data-root'] ?? values.root ?? '/var/lib/minke',
+    execRoot: values['exec-root'] ?? '/run/minke',
+    logLevel: level,
+    runtime: values['default-runtime'] ?? values.runtime ?? 'runc',
+    pidfile: values.pidfile,
+  };
+}
+
+function socketPath(host: string): string {
+  if (host.startsWith('unix://')) return host.slice('unix://'.length);
+  if (host.startsWith('/')) return host;
+  throw new Error(`unsupported host ${host}: only unix:// sockets are served`);
+}
+
+/** True when something already answers on the socket (another engine): never steal it. */
+function socketInUse(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let opts;
+  try {
+    opts = parseDaemonArgs(argv);
+  } catch (err) {
+    process.stderr.write(`minke daemon: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(125);
+  }
+  const path = socketPath(opts.host);
+  if (await socketInUse(path)) {
+    process.stderr.write(`minke daemon: ${path} is in use by another engine\n`);
+    process.exit(1);
+  }
+  const log = (level: string, msg: string): void => {
+    const order = ['debug', 'info', 'warn', 'error', 'fatal'];
+    if (order.indexOf(level) >= order.indexOf(opts.logLevel)) {
+      process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}"\n`);
+    }
+  };
+  const engine = await Engine.open({ ...opts, log });
+  const router = engine.router;
+
+  const server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 });
+  const common = (res: ServerResponse): void => {
+    res.setHeader('Api-Version', API_VERSION);
+    res.setHeader('Docker-Experimental', 'false');
+    res.setHeader('Ostype', 'linux');
+    res.setHeader('Server', `Docker/${ENGINE_VERSION} (linux)`);
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    common(res);
+    if (opts.logLevel === 'debug') log('debug', `Calling ${req.method} ${req.url}`);
+    void router.handle(req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (opts.logLevel === 'debug') log('debug', `Calling ${req.method} ${req.url} (upgrade)`);
+    socket.on('error', () => {});
+    void router.handle(req, undefined, { socket, head });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (!socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+  });
+
+  await mkdir(dirname(path), { recursive: true });
+  await rm(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  if (opts.pidfile) await writeFile(opts.pidfile, `${process.pid}\n`);
+  log('info', `API listen on ${path}`);
+
+  let closing = false;
+  const shutdown = (sig: string): void => {
+    if (closing) return;
+    closing = true;
+    log('info', `Processing signal '${sig}'`);
+    // Containers keep running: conmon holds them; the next engine adopts them.
+    server.close();
+    server.closeAllConnections();
+    void engine.close().finally(async () => {
+      await rm(path, { force: true });
+      if (opts.pidfile) await rm(opts.pidfile, { force: true });
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('terminated'));
+  process.on('SIGINT', () => shutdown('interrupt'));
+}

@@ -1,0 +1,135 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { projectRoot } from '../src/core/native.js';
+
+/** The busybox rootfs tar the project script makes (scripts/make-busybox-rootfs.sh). */
+export function busyboxTar(): string {
+  const tar = join(projectRoot, 'build', 'busybox-rootfs.tar');
+  if (!existsSync(tar)) {
+    const r = spawnSync('bash', [join(projectRoot, 'scripts', 'make-busybox-rootfs.sh'), tar], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('make-busybox-rootfs.sh failed');
+  }
+  return tar;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const minkeBin = join(projectRoot, 'bin', 'minke');
+
+/** An engine of its own (socket, data and exec roots in a temp dir) for one test file. */
+export class TestEngine {
+  private child: ChildProcess | undefined;
+  readonly dir: string;
+  readonly socket: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  logs = '';
+
+  constructor() {
+    this.dir = mkdtempSync('/tmp/minke-test-');
+    this.socket = join(this.dir, 'minke.sock');
+    this.dataRoot = join(this.dir, 'data');
+    this.execRoot = join(this.dir, 'exec');
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, DOCKER_HOST: this.host, MINKE_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') };
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [minkeBin, 'daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout!.on('data', (d: Buffer) => { this.logs += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { this.logs += d.toString(); });
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null) throw new Error(`engine exited: ${this.logs}`);
+      if (existsSync(this.socket)) {
+        const r = await this.docker(['version', '--format', '{{.Server.APIVersion}}']);
+        if (r.code === 0) return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`engine did not start: ${this.logs}`);
+  }
+
+  /** Stops the engine process only (containers keep running), as a crash would with kill = 'SIGKILL'. */
+  async stopEngine(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+    this.child = undefined;
+  }
+
+  /** Runs a command (the real docker CLI by default) against this engine. */
+  run(cmd: string, args: string[], opts: { input?: string | Buffer; timeout?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(cmd, args, { env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const timer = setTimeout(() => {
+        p.kill('SIGKILL');
+        reject(new Error(`${cmd} ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }, opts.timeout ?? 30_000);
+      p.on('error', reject);
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      p.stdin.end(opts.input);
+    });
+  }
+
+  docker(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return this.run('docker', args, opts);
+  }
+
+  minke(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
+    return this.run(process.execPath, [minkeBin, ...args], opts);
+  }
+
+  /** docker, failing the test with its output when the exit code is not 0. */
+  async ok(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<string> {
+    const r = await this.docker(args, opts);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async importBusybox(tag = 'busybox:latest'): Promise<void> {
+    await this.ok(['import', '--change', 'CMD ["sh"]', busyboxTar(), tag]);
+  }
+
+  /** Removes every container, stops the engine, and checks nothing is left mounted. */
+  async destroy(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const ids = await this.docker(['ps', '-aq']).catch(() => ({ stdout: '' }));
+      for (const id of ids.stdout.split('\n').filter(Boolean)) await this.docker(['rm', '-f', id]).catch(() => {});
+      await this.stopEngine();
+    }
+    // Anything a failed test left: runc containers, conmon processes, mounts under our roots.
+    const runcRoot = join(this.execRoot, 'runc');
+    if (existsSync(runcRoot)) {
+      const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
+      for (const id of list.stdout.split('\n').filter(Boolean)) spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
+    }
+    spawnSync('pkill', ['-9', '-f', `conmon.*${this.dir}`]);
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
+    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
