@@ -72,7 +72,31 @@ export interface RuntimeState {
   pid: number;
 }
 
+export interface ExecRequest {
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  tty: boolean;
+  stdin: boolean;
+  privileged: boolean;
+  /** Docker's --detach-keys do not apply here: the API side handles them. */
+  consoleSize?: [number, number];
+}
+
+/** A process started in a running container. */
+export interface ExecProcess {
+  pid: number;
+  stdin: Writable | null;
+  /** Docker multiplexed frames for non-TTY processes, raw bytes for TTY ones. */
+  output: Readable;
+  /** Exit code; resolves after the output has ended. */
+  exit: Promise<number>;
+  resize(rows: number, cols: number): Promise<void>;
+}
+
 export interface RuntimePort {
+  exec(id: string, bundleDir: string, req: ExecRequest): Promise<ExecProcess>;
   /** Creates (through conmon) and starts the container; throws with the runtime's own reason. */
   run(req: RunRequest): Promise<{ pid: number; conmonPid: number }>;
   /** Resolves with the exit code once the container's process is gone. */

@@ -1,0 +1,58 @@
+import type { ExecConfig, ExecService } from '../containers/exec.js';
+import type { Router } from './router.js';
+import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, parseDetachKeys } from './streams.js';
+
+export function execRoutes(r: Router, execs: ExecService): void {
+  r.on('POST', '/containers/:id/exec', async (ctx) => {
+    const config = await ctx.json<ExecConfig>();
+    if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
+    ctx.send(201, { Id: execs.create(ctx.param('id'), config) });
+  });
+
+  r.on('POST', '/exec/:id/start', async (ctx) => {
+    const id = ctx.param('id');
+    const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>();
+    const session = execs.get(id);
+    const tty = body.Tty ?? session.config.Tty ?? false;
+    if (body.ConsoleSize) session.config.ConsoleSize = body.ConsoleSize;
+    if (body.Detach) {
+      const proc = await execs.start(id, tty);
+      proc.output.resume();
+      proc.stdin?.end();
+      ctx.send(200);
+      return;
+    }
+    const proc = await execs.start(id, tty);
+    const conn = ctx.hijack(tty || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM);
+    const c = session.config;
+    let output = proc.output;
+    if (!tty && (!c.AttachStdout || !c.AttachStderr)) {
+      output = output.pipe(new FrameFilter({ stdout: c.AttachStdout ?? false, stderr: c.AttachStderr ?? false }));
+    }
+    output.pipe(conn, { end: false });
+    if (proc.stdin && c.AttachStdin) {
+      const input = tty ? conn.pipe(new EscapeProxy(parseDetachKeys(c.DetachKeys || 'ctrl-p,ctrl-q'), () => conn.end())) : conn;
+      input.pipe(proc.stdin);
+      proc.stdin.on('error', () => {});
+    } else {
+      proc.stdin?.end();
+    }
+    await new Promise<void>((resolve) => {
+      output.once('end', resolve);
+      conn.once('close', resolve);
+    });
+    // The CLI reads the exit code with GET /exec/{id}/json right after the stream ends.
+    await session.done;
+    if (!conn.destroyed) conn.end();
+  });
+
+  r.on('POST', '/exec/:id/resize', async (ctx) => {
+    const s = execs.get(ctx.param('id'));
+    if (s.process) await s.process.resize(ctx.int('h') ?? 0, ctx.int('w') ?? 0);
+    ctx.send(200);
+  });
+
+  r.on('GET', '/exec/:id/json', (ctx) => {
+    ctx.send(200, execs.inspect(ctx.param('id')));
+  });
+}
