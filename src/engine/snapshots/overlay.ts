@@ -11,7 +11,7 @@ import { writeJsonAtomic } from '../../core/fs-atomic.js';
 import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
 import { Mutex } from '../images/mutex.js';
 import type { Mount } from './mount.js';
-import type { Kind, SnapshotInfo, Snapshotter, Usage } from './snapshotter.js';
+import type { DirSnapshotter, Kind, SnapshotInfo, Usage } from './snapshotter.js';
 
 interface Record_ {
   id: number;
@@ -27,7 +27,7 @@ interface Metadata {
   snapshots: Record<string, Record_>;
 }
 
-export class OverlaySnapshotter implements Snapshotter {
+export class OverlaySnapshotter implements DirSnapshotter {
   private readonly lock = new Mutex();
 
   private constructor(readonly root: string, private meta: Metadata) {}

@@ -40,3 +40,11 @@ export interface Snapshotter {
   remove(key: string): Promise<void>;
   walk(): Promise<SnapshotInfo[]>;
 }
+
+/** A snapshotter whose snapshots are plain directories (overlay), so layers apply into them directly. */
+export interface DirSnapshotter extends Snapshotter {
+  /** The snapshot's own directory (an active snapshot's upper dir). */
+  dir(key: string): Promise<string>;
+  /** Own dirs of the snapshot's ancestors, nearest first. */
+  parentDirs(key: string): Promise<string[]>;
+}
