@@ -17,6 +17,7 @@ have skopeo || need+=(skopeo)
 have cc || need+=(gcc)
 [ -x /usr/bin/tini-static ] || need+=(tini)
 have script || need+=(bsdutils)
+have ps || need+=(procps)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

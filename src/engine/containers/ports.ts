@@ -95,7 +95,26 @@ export interface ExecProcess {
   resize(rows: number, cols: number): Promise<void>;
 }
 
+export interface ResourceUpdate {
+  memory?: number;
+  memorySwap?: number;
+  memoryReservation?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: number;
+  blkioWeight?: number;
+}
+
 export interface RuntimePort {
+  /** Host PIDs of the container's processes. */
+  pids(id: string): Promise<number[]>;
+  /** One sample in the Engine API's stats shape (without name/id, which the caller adds). */
+  stats(id: string): Promise<Record<string, unknown>>;
+  update(id: string, r: ResourceUpdate): Promise<void>;
   exec(id: string, bundleDir: string, req: ExecRequest): Promise<ExecProcess>;
   /** Creates (through conmon) and starts the container; throws with the runtime's own reason. */
   run(req: RunRequest): Promise<{ pid: number; conmonPid: number }>;

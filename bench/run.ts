@@ -1,0 +1,158 @@
+// Benchmarks for the engine foundation (issue #3), side by side in one run:
+//   floor:  bare `runc run` of a bundle with the same busybox rootfs
+//   minke:  `docker run --rm --network none busybox true` against a minke engine, and minke's own CLI
+//   docker: the same through a Docker daemon (Debian's docker.io, installed when missing, started
+//           on its own socket and data root with --bridge none --iptables=false)
+// and idle engine memory with 10 stopped containers and 5 images, plus the cost of each running one.
+//
+//   node dist/bench/run.js [--runs 20] [--no-docker]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestEngine, busyboxTar, minkeBin } from '../test/harness.js';
+
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
+const withDocker = !args.includes('--no-docker');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function timeCmd(cmd: string, argv: string[], env?: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr?.toString()}`);
+  return ms;
+}
+
+function series(label: string, fn: () => number, runs = RUNS): number {
+  fn(); // warm-up
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push(fn());
+  const m = median(xs);
+  console.log(`${label.padEnd(58)} median ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${runs})`);
+  return m;
+}
+
+/** RSS in kB of a process and (optionally) its descendants matching a name. */
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function pidsOf(pattern: string): number[] {
+  const r = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function floorBundle(dir: string): string {
+  const bundle = join(dir, 'bundle');
+  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+  spawnSync('tar', ['-xf', busyboxTar(), '-C', join(bundle, 'rootfs')], { stdio: 'inherit' });
+  spawnSync('runc', ['spec'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] } };
+  spec.process.terminal = false;
+  spec.process.args = ['true'];
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  return bundle;
+}
+
+async function dockerDaemon(dir: string): Promise<{ host: string; stop: () => Promise<void>; pids: () => number[] } | undefined> {
+  if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd')) {
+    console.log('installing docker.io (Debian) for the comparison...');
+    const r = spawnSync('bash', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null)'], { stdio: 'inherit' });
+    if (r.status !== 0) return undefined;
+  }
+  const sock = join(dir, 'docker.sock');
+  const host = `unix://${sock}`;
+  const child = spawn('dockerd', ['-H', host, '--data-root', join(dir, 'docker-data'), '--exec-root', join(dir, 'docker-exec'),
+    '--pidfile', join(dir, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--containerd-namespace', 'minkebench',
+    '--containerd-plugins-namespace', 'minkebench-plugins'], { stdio: ['ignore', 'ignore', 'ignore'], detached: false });
+  for (let i = 0; i < 200; i++) {
+    if (spawnSync('docker', ['-H', host, 'version'], { stdio: 'ignore' }).status === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = async (): Promise<void> => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    spawnSync('bash', ['-c', `grep ' ${dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`]);
+  };
+  return { host, stop, pids: () => [child.pid!, ...pidsOf(`containerd.*${dir}`)] };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync('/tmp/minke-bench-');
+  const results: Record<string, number> = {};
+  console.log(`# minke engine benchmark (${new Date().toISOString()}), ${RUNS} runs each\n`);
+
+  results.nodeStart = series('node -e 0 (Node start-up)', () => timeCmd(process.execPath, ['-e', '0']));
+
+  const bundle = floorBundle(dir);
+  let n = 0;
+  results.floor = series('floor: runc run (same rootfs, own netns)', () => timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', bundle, `bench-${n++}`]));
+
+  const engine = new TestEngine();
+  try {
+    await engine.start();
+    await engine.importBusybox();
+    const env = engine.env;
+    results.minkeDocker = series('minke: docker run --rm --network none busybox true', () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env));
+    results.minkeCli = series('minke: minke run --rm --network none busybox true', () => timeCmd(process.execPath, [minkeBin, 'run', '--rm', '--network', 'none', 'busybox', 'true'], env));
+
+    // Memory: 5 images, 10 stopped containers, then per running container.
+    for (let i = 1; i < 5; i++) await engine.ok(['tag', 'busybox', `bench/img${i}:latest`]);
+    for (let i = 0; i < 10; i++) await engine.ok(['create', 'busybox', 'true']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const enginePid = pidsOf(`minke daemon -H ${engine.host}`)[0]!;
+    results.minkeIdleMb = rssKb(enginePid) / 1024;
+    console.log(`minke: engine RSS idle (10 stopped containers, 5 images)       ${results.minkeIdleMb.toFixed(1)} MB`);
+    for (let i = 0; i < 10; i++) await engine.ok(['run', '-d', 'busybox', 'sleep', '3600']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const conmons = pidsOf(`conmon.*${engine.dir}`);
+    const perContainer = (rssKb(enginePid) / 1024 - results.minkeIdleMb + conmons.reduce((a, p) => a + rssKb(p), 0) / 1024) / 10;
+    results.minkePerRunningMb = perContainer;
+    console.log(`minke: per running container (engine growth + conmon)         ${perContainer.toFixed(2)} MB`);
+  } finally {
+    await engine.destroy();
+  }
+
+  if (withDocker) {
+    const d = await dockerDaemon(dir);
+    if (!d) console.log('docker: unavailable (docker.io could not be installed)');
+    else {
+      try {
+        const env = { ...process.env, DOCKER_HOST: d.host };
+        spawnSync('docker', ['import', '--change', 'CMD ["sh"]', busyboxTar(), 'busybox:latest'], { env, stdio: 'ignore' });
+        results.docker = series('docker: docker run --rm --network none busybox true', () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env));
+        for (let i = 1; i < 5; i++) spawnSync('docker', ['tag', 'busybox', `bench/img${i}:latest`], { env });
+        for (let i = 0; i < 10; i++) spawnSync('docker', ['create', 'busybox', 'true'], { env });
+        await new Promise((r) => setTimeout(r, 1000));
+        results.dockerIdleMb = d.pids().reduce((a, p) => a + rssKb(p), 0) / 1024;
+        console.log(`docker: dockerd + containerd RSS idle (same load)             ${results.dockerIdleMb.toFixed(1)} MB`);
+        const ids = spawnSync('docker', ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+        if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { env, stdio: 'ignore' });
+      } finally {
+        await d.stop();
+      }
+    }
+  }
+
+  console.log('\n## ratios');
+  console.log(`minke docker-run / floor      ${(results.minkeDocker! / results.floor!).toFixed(2)}x (target <= 1.5x)`);
+  console.log(`minke CLI run - node start-up ${(results.minkeCli! - results.nodeStart!).toFixed(1)} ms vs engine path via docker CLI ${results.minkeDocker!.toFixed(1)} ms`);
+  if (results.docker) console.log(`docker run (Docker) / floor   ${(results.docker / results.floor!).toFixed(2)}x`);
+  if (results.dockerIdleMb) console.log(`minke idle RSS / docker       ${(results.minkeIdleMb! / results.dockerIdleMb).toFixed(2)}x (target <= 0.5x)`);
+  writeFileSync(join(process.cwd(), 'bench', 'last-run.json'), JSON.stringify(results, null, 2));
+  spawnSync('rm', ['-rf', dir]);
+}
+
+await main();

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Conflict, InvalidArgument, SystemError } from '../../core/errors.js';
+import type { ContainerService } from '../containers/service.js';
+import type { HostConfig } from '../containers/model.js';
+import { validateHostConfig } from '../containers/create-config.js';
+import type { Router } from './router.js';
+
+const run = promisify(execFile);
+
+/** Routes about a container's processes and resources: top, stats, update. */
+export function containerProcessRoutes(r: Router, svc: ContainerService): void {
+  r.on('GET', '/containers/:id/top', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
+    const psArgs = ctx.query.get('ps_args') || '-ef';
+    const pids = new Set(await svc.runtime.pids(rec.Id));
+    let out: string;
+    try {
+      out = (await run('ps', psArgs.split(/\s+/).filter(Boolean), { maxBuffer: 16 << 20 })).stdout;
+    } catch (err) {
+      throw new SystemError(`ps: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+    }
+    const lines = out.split('\n').filter((l) => l.trim());
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw new InvalidArgument(`Couldn't find PID field in ps output`);
+    const processes: string[][] = [];
+    for (const line of lines.slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (!pids.has(Number(fields[pidCol]))) continue;
+      // The last column (the command) may contain spaces.
+      processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')]);
+    }
+    ctx.send(200, { Titles: titles, Processes: processes });
+  });
+
+  r.on('GET', '/containers/:id/stats', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const stream = ctx.query.get('stream') === null ? true : ctx.flag('stream');
+    const oneShot = ctx.flag('one-shot');
+    const sample = async (): Promise<Record<string, unknown>> => {
+      const base = rec.State.Running ? await svc.runtime.stats(rec.Id).catch(() => emptyStats()) : emptyStats();
+      return { name: rec.Name, id: rec.Id, ...base };
+    };
+    // Docker's first sample carries the previous CPU reading so clients can compute a percentage.
+    let prev = await sample();
+    if (!stream) {
+      if (!oneShot && rec.State.Running) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const cur = await sample();
+        ctx.send(200, { ...cur, precpu_stats: prev.cpu_stats });
+      } else ctx.send(200, { ...prev, precpu_stats: emptyStats().cpu_stats });
+      return;
+    }
+    const res = ctx.stream('application/json');
+    let closed = false;
+    res.on('close', () => { closed = true; });
+    res.write(JSON.stringify({ ...prev, precpu_stats: emptyStats().cpu_stats }) + '\n');
+    while (!closed) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (closed) break;
+      const cur = await sample();
+      res.write(JSON.stringify({ ...cur, precpu_stats: prev.cpu_stats }) + '\n');
+      prev = cur;
+      if (!rec.State.Running) break;
+    }
+    res.end();
+  });
+
+  r.on('POST', '/containers/:id/update', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const body = await ctx.json<HostConfig>();
+    const next: HostConfig = { ...rec.HostConfig };
+    for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'RestartPolicy'] as const) {
+      if (body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '') (next as Record<string, unknown>)[k] = body[k];
+    }
+    if (body.Memory && !body.MemorySwap && rec.HostConfig.MemorySwap && rec.HostConfig.MemorySwap > 0 && rec.HostConfig.MemorySwap < body.Memory) {
+      throw new InvalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+    }
+    if (body.NanoCpus) {
+      next.CpuPeriod = 0;
+      next.CpuQuota = 0;
+    }
+    validateHostConfig(next);
+    if (rec.State.Running) {
+      await svc.runtime.update(rec.Id, {
+        memory: body.Memory || undefined,
+        memorySwap: body.MemorySwap || (body.Memory && !next.MemorySwap ? body.Memory * 2 : undefined),
+        memoryReservation: body.MemoryReservation || undefined,
+        nanoCpus: body.NanoCpus || undefined,
+        cpuShares: body.CpuShares || undefined,
+        cpuPeriod: body.CpuPeriod || undefined,
+        cpuQuota: body.CpuQuota || undefined,
+        cpusetCpus: body.CpusetCpus || undefined,
+        cpusetMems: body.CpusetMems || undefined,
+        pidsLimit: body.PidsLimit || undefined,
+        blkioWeight: body.BlkioWeight || undefined,
+      });
+    }
+    rec.HostConfig = next;
+    await svc.store.save(rec);
+    ctx.send(200, { Warnings: [] });
+  });
+}
+
+function emptyStats(): Record<string, unknown> {
+  return {
+    read: '0001-01-01T00:00:00Z',
+    preread: '0001-01-01T00:00:00Z',
+    pids_stats: {},
+    blkio_stats: { io_service_bytes_recursive: null, io_serviced_recursive: null, io_queue_recursive: null, io_service_time_recursive: null, io_wait_time_recursive: null, io_merged_recursive: null, io_time_recursive: null, sectors_recursive: null },
+    num_procs: 0,
+    storage_stats: {},
+    cpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
+    memory_stats: {},
+  };
+}
