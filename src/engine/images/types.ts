@@ -76,4 +76,32 @@ export interface Image {
   chainId: Digest | null;
   /** When the image was stored here (unix ms), for `images --filter since/before` and ordering. */
   storedAt: number;
+  /** The image this one was committed/built from locally (docker's Parent), if any. */
+  parent?: Digest;
+  /** Uncompressed size of each layer, matching config.rootfs.diff_ids (for history). */
+  layerSizes?: number[];
+  /** Last time a tag was added here (unix ms): inspect's Metadata.LastTagTime. */
+  lastTagTime?: number;
 }
+
+/** OCI image manifest (application/vnd.oci.image.manifest.v1+json) or docker v2 schema 2. */
+export interface ImageManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export const MediaTypes = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
+  dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+} as const;
