@@ -1,0 +1,20 @@
+import type { Command } from '../command.js';
+import { enc } from '../command.js';
+import { writeStreamTo } from '../files.js';
+
+export const command: Command = {
+  spec: {
+    name: 'export',
+    usage: '[OPTIONS] CONTAINER',
+    description: "Export a container's filesystem as a tar archive",
+    aliases: ['container export', 'export'],
+    flags: [{ name: 'output', short: 'o', kind: 'string', help: 'Write to a file, instead of STDOUT' }],
+    exactArgs: 1,
+  },
+  async run(ctx, p) {
+    const output = p.str('output');
+    const res = await ctx.client().stream('GET', `/containers/${enc(p.args[0])}/export`);
+    await writeStreamTo(ctx, res, output, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    return 0;
+  },
+};

@@ -1,0 +1,35 @@
+import type { Command } from '../command.js';
+import { enc, errorLine, println } from '../command.js';
+
+export const command: Command = {
+  spec: {
+    name: 'rmi',
+    usage: '[OPTIONS] IMAGE [IMAGE...]',
+    description: 'Remove one or more images',
+    aliases: ['image rm', 'image remove', 'rmi'],
+    flags: [
+      { name: 'force', short: 'f', kind: 'bool', help: 'Force removal of the image' },
+      { name: 'no-prune', kind: 'bool', help: 'Do not delete untagged parents' },
+      { name: 'platform', kind: 'list', type: 'strings', help: 'Remove only the given platform variant' },
+    ],
+    minArgs: 1,
+  },
+  async run(ctx, p) {
+    const errs: string[] = [];
+    for (const name of p.args) {
+      try {
+        const r = await ctx.client().call<{ Untagged?: string; Deleted?: string }[]>('DELETE', `/images/${enc(name)}`, {
+          query: { force: p.bool('force') || undefined, noprune: p.bool('no-prune') || undefined },
+        });
+        for (const d of r.body ?? []) {
+          if (d.Untagged) println(ctx.out, `Untagged: ${d.Untagged}`);
+          if (d.Deleted) println(ctx.out, `Deleted: ${d.Deleted}`);
+        }
+      } catch (e) {
+        errs.push(errorLine(e));
+      }
+    }
+    for (const e of errs) println(ctx.err, e);
+    return errs.length ? 1 : 0;
+  },
+};

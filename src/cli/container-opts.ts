@@ -1,0 +1,499 @@
+/**
+ * The flags `run` and `create` share, and how docker's CLI turns them into the Engine API's
+ * container create body (Config + HostConfig + NetworkingConfig).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FlagSpec, Parsed } from './flags.js';
+import { StatusError } from './flags.js';
+import { parseGoDuration, parseRamBytes } from './format.js';
+
+const s = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'string', help, ...extra });
+const l = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'list', type: 'list', help, ...extra });
+const b = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'bool', help, ...extra });
+
+export const containerFlags: FlagSpec[] = [
+  l('add-host', 'Add a custom host-to-IP mapping (host:ip)'),
+  l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map' }),
+  l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a' }),
+  s('blkio-weight', 'Block IO (relative weight), between 10 and 1000, or 0 to disable', { type: 'uint16' }),
+  l('cap-add', 'Add Linux capabilities'),
+  l('cap-drop', 'Drop Linux capabilities'),
+  s('cgroup-parent', 'Optional parent cgroup for the container'),
+  s('cgroupns', 'Cgroup namespace to use (host|private)'),
+  s('cidfile', 'Write the container ID to the file'),
+  { name: 'cpu-period', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'cpus', kind: 'float', type: 'decimal', help: 'Number of CPUs' },
+  s('cpuset-cpus', 'CPUs in which to allow execution (0-3, 0,1)'),
+  s('cpuset-mems', 'MEMs in which to allow execution (0-3, 0,1)'),
+  l('device', 'Add a host device to the container'),
+  l('dns', 'Set custom DNS servers'),
+  l('dns-option', 'Set DNS options'),
+  l('dns-search', 'Set custom DNS search domains'),
+  s('domainname', 'Container NIS domain name'),
+  s('entrypoint', 'Overwrite the default ENTRYPOINT of the image'),
+  l('env', 'Set environment variables', { short: 'e' }),
+  l('env-file', 'Read in a file of environment variables'),
+  l('expose', 'Expose a port or a range of ports'),
+  s('gpus', 'GPU devices to add to the container (\'all\' to pass all GPUs)', { type: 'gpu-request' }),
+  l('group-add', 'Add additional groups to join'),
+  s('health-cmd', 'Command to run to check health'),
+  s('health-interval', 'Time between running the check (ms|s|m|h) (default 0s)', { type: 'duration' }),
+  { name: 'health-retries', kind: 'int', help: 'Consecutive failures needed to report unhealthy' },
+  s('health-start-interval', 'Time between running the check during the start period (ms|s|m|h) (default 0s)', { type: 'duration' }),
+  s('health-start-period', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', { type: 'duration' }),
+  s('health-timeout', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', { type: 'duration' }),
+  s('hostname', 'Container host name', { short: 'h' }),
+  b('init', 'Run an init inside the container that forwards signals and reaps processes'),
+  b('interactive', 'Keep STDIN open even if not attached', { short: 'i' }),
+  s('ip', 'IPv4 address (e.g., 172.30.100.104)'),
+  s('ip6', 'IPv6 address (e.g., 2001:db8::33)'),
+  s('ipc', 'IPC mode to use'),
+  s('isolation', 'Container isolation technology'),
+  l('label', 'Set meta data on a container', { short: 'l' }),
+  l('label-file', 'Read in a line delimited file of labels'),
+  l('link', 'Add link to another container'),
+  s('log-driver', 'Logging driver for the container'),
+  l('log-opt', 'Log driver options'),
+  s('mac-address', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
+  s('memory', 'Memory limit', { short: 'm', type: 'bytes' }),
+  s('memory-reservation', 'Memory soft limit', { type: 'bytes' }),
+  s('memory-swap', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", { type: 'bytes' }),
+  { name: 'memory-swappiness', kind: 'int', help: 'Tune container memory swappiness (0 to 100)', default: -1 },
+  l('mount', 'Attach a filesystem mount to the container', { type: 'mount' }),
+  s('name', 'Assign a name to the container'),
+  s('network', 'Connect a container to a network', { type: 'network' }),
+  l('network-alias', 'Add network-scoped alias for the container'),
+  b('no-healthcheck', 'Disable any container-specified HEALTHCHECK'),
+  b('oom-kill-disable', 'Disable OOM Killer'),
+  { name: 'oom-score-adj', kind: 'int', help: "Tune host's OOM preferences (-1000 to 1000)" },
+  s('pid', 'PID namespace to use'),
+  { name: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  s('platform', 'Set platform if server is multi-platform capable'),
+  b('privileged', 'Give extended privileges to this container'),
+  l('publish', "Publish a container's port(s) to the host", { short: 'p' }),
+  b('publish-all', 'Publish all exposed ports to random ports', { short: 'P' }),
+  s('pull', 'Pull image before creating ("always", "missing", "never")', { default: 'missing' }),
+  b('quiet', 'Suppress the pull output', { short: 'q' }),
+  b('read-only', "Mount the container's root filesystem as read only"),
+  s('restart', 'Restart policy to apply when a container exits', { default: 'no' }),
+  b('rm', 'Automatically remove the container and its associated anonymous volumes when it exits'),
+  s('runtime', 'Runtime to use for this container'),
+  l('security-opt', 'Security Options'),
+  s('shm-size', 'Size of /dev/shm', { type: 'bytes' }),
+  s('stop-signal', 'Signal to stop the container'),
+  { name: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
+  l('storage-opt', 'Storage driver options for the container'),
+  l('sysctl', 'Sysctl options', { type: 'map' }),
+  l('tmpfs', 'Mount a tmpfs directory'),
+  b('tty', 'Allocate a pseudo-TTY', { short: 't' }),
+  l('ulimit', 'Ulimit options', { type: 'ulimit' }),
+  s('user', 'Username or UID (format: <name|uid>[:<group|gid>])', { short: 'u' }),
+  s('userns', 'User namespace to use'),
+  s('uts', 'UTS namespace to use'),
+  l('volume', 'Bind mount a volume', { short: 'v' }),
+  s('volume-driver', 'Optional volume driver for the container'),
+  l('volumes-from', 'Mount volumes from the specified container(s)'),
+  s('workdir', 'Working directory inside the container', { short: 'w' }),
+];
+
+export interface CreateRequest {
+  name?: string;
+  platform?: string;
+  image: string;
+  body: Record<string, unknown>;
+}
+
+function bad(msg: string): never {
+  throw new StatusError(msg, 125);
+}
+
+function flagBytes(p: Parsed, name: string, label: string): number | undefined {
+  if (!p.has(name)) return undefined;
+  const v = p.str(name);
+  if (v === '-1') return -1;
+  try {
+    return parseRamBytes(v);
+  } catch (e) {
+    return bad(`invalid argument "${v}" for "${label}" flag: ${(e as Error).message}`);
+  }
+}
+
+function nanos(p: Parsed, name: string): number | undefined {
+  if (!p.has(name)) return undefined;
+  try {
+    return Math.round(parseGoDuration(p.str(name)) * 1e6);
+  } catch (e) {
+    return bad(`invalid argument "${p.str(name)}" for "--${name}" flag: ${(e as Error).message}`);
+  }
+}
+
+/** opts.ParseEnvFile / ReadKVStrings: KEY=VALUE lines, comments skipped, bare KEY from our env. */
+export function readKVFile(file: string, env: NodeJS.ProcessEnv, fromEnv: boolean): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return bad(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  const out: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/^\s+/, '');
+    if (!line || line.startsWith('#')) continue;
+    out.push(fromEnv ? envValue(line, env) : line);
+  }
+  return out;
+}
+
+function envValue(e: string, env: NodeJS.ProcessEnv): string {
+  if (e.includes('=')) return e;
+  const v = env[e];
+  return v === undefined ? e : `${e}=${v}`;
+}
+
+export interface PortSpec {
+  port: string;
+  bindings: { HostIp: string; HostPort: string }[];
+}
+
+function range(s: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+  if (!m) throw new Error(`invalid port ${s}`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+/** nat.ParsePortSpec: [ip:][hostPort:]containerPort[/proto], ranges included. */
+export function parsePortSpec(spec: string): PortSpec[] {
+  let rest = spec;
+  let proto = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(slash + 1).toLowerCase();
+    rest = rest.slice(0, slash);
+  }
+  let ip = '';
+  let hostPart = '';
+  let containerPart: string;
+  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
+  if (v6) {
+    ip = v6[1];
+    rest = v6[2];
+    const parts = rest.split(':');
+    hostPart = parts.length > 1 ? parts[0] : '';
+    containerPart = parts[parts.length - 1];
+  } else {
+    const parts = rest.split(':');
+    if (parts.length === 1) containerPart = parts[0];
+    else if (parts.length === 2) [hostPart, containerPart] = parts;
+    else if (parts.length === 3) [ip, hostPart, containerPart] = parts;
+    else throw new Error(`invalid port format: ${spec}`);
+  }
+  if (!containerPart) throw new Error(`no port specified: ${spec}<empty>`);
+  let c: [number, number];
+  try {
+    c = range(containerPart);
+  } catch {
+    throw new Error(`invalid containerPort: ${containerPart}`);
+  }
+  let h: [number, number] | undefined;
+  if (hostPart) {
+    try {
+      h = range(hostPart);
+    } catch {
+      throw new Error(`invalid hostPort: ${hostPart}`);
+    }
+  }
+  const n = c[1] - c[0];
+  if (h && h[1] - h[0] !== n && h[0] !== h[1]) throw new Error(`invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
+  const out: PortSpec[] = [];
+  for (let i = 0; i <= n; i++) {
+    let hostPort = '';
+    if (h) hostPort = h[1] - h[0] === n ? String(h[0] + i) : h[0] === h[1] ? String(h[0]) : `${h[0]}-${h[1]}`;
+    out.push({ port: `${c[0] + i}/${proto}`, bindings: [{ HostIp: ip, HostPort: hostPort }] });
+  }
+  return out;
+}
+
+/** --mount type=bind,source=/a,target=/b,readonly */
+export function parseMount(value: string): Record<string, unknown> {
+  const m: Record<string, unknown> = { Type: 'volume' };
+  const bind: Record<string, unknown> = {};
+  const tmpfs: Record<string, unknown> = {};
+  const vol: Record<string, unknown> = {};
+  for (const field of value.split(',')) {
+    const eq = field.indexOf('=');
+    const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
+    const val = eq < 0 ? undefined : field.slice(eq + 1);
+    const truthy = val === undefined || ['1', 'true'].includes(val.toLowerCase());
+    switch (key) {
+      case 'type':
+        m.Type = val;
+        break;
+      case 'source':
+      case 'src':
+        m.Source = val;
+        break;
+      case 'target':
+      case 'destination':
+      case 'dst':
+        m.Target = val;
+        break;
+      case 'readonly':
+      case 'ro':
+        m.ReadOnly = truthy;
+        break;
+      case 'consistency':
+        m.Consistency = val;
+        break;
+      case 'bind-propagation':
+        bind.Propagation = val;
+        break;
+      case 'bind-recursive':
+        break;
+      case 'volume-nocopy':
+        vol.NoCopy = truthy;
+        break;
+      case 'volume-driver':
+        vol.DriverConfig = { Name: val };
+        break;
+      case 'volume-subpath':
+        vol.Subpath = val;
+        break;
+      case 'tmpfs-size':
+        tmpfs.SizeBytes = parseRamBytes(val ?? '');
+        break;
+      case 'tmpfs-mode':
+        tmpfs.Mode = parseInt(val ?? '', 8);
+        break;
+      default:
+        bad(`invalid argument "${value}" for "--mount" flag: unexpected key '${key}' in '${field}'`);
+    }
+  }
+  if (!m.Target) bad(`invalid argument "${value}" for "--mount" flag: target is required`);
+  if (Object.keys(bind).length) m.BindOptions = bind;
+  if (Object.keys(tmpfs).length) m.TmpfsOptions = tmpfs;
+  if (Object.keys(vol).length) m.VolumeOptions = vol;
+  if (m.Type === 'bind' && typeof m.Source === 'string') m.Source = path.resolve(m.Source);
+  return m;
+}
+
+/** --restart no|always|unless-stopped|on-failure[:N] */
+export function parseRestart(v: string): { Name: string; MaximumRetryCount: number } {
+  const [name, count] = v.split(':');
+  if (!['no', 'always', 'unless-stopped', 'on-failure', ''].includes(name)) bad(`invalid restart policy format: ${v}`);
+  if (count !== undefined && name !== 'on-failure') bad('maximum retry count cannot be used with restart policy \'' + name + "'");
+  return { Name: name === '' ? 'no' : name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+}
+
+const soft = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/;
+
+export function parseUlimit(v: string): { Name: string; Soft: number; Hard: number } {
+  const m = soft.exec(v);
+  if (!m) return bad(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
+  return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
+}
+
+/** Host side of -v: relative paths ("./data") become absolute as docker's CLI does. */
+function parseVolume(v: string, binds: string[], volumes: Record<string, object>): void {
+  const parts = v.split(':');
+  if (parts.length === 1) {
+    volumes[parts[0]] = {};
+    return;
+  }
+  const src = parts[0];
+  if (src.startsWith('.') || src.startsWith('~')) parts[0] = path.resolve(src.replace(/^~/, process.env.HOME ?? '~'));
+  binds.push(parts.join(':'));
+}
+
+export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
+  const [image, ...cmd] = p.args;
+  const attach = p.list('attach').map((a) => a.toLowerCase());
+  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) bad(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  const detached = p.bool('detach');
+  const interactive = p.bool('interactive');
+  let attachStdin = attach.includes('stdin');
+  let attachStdout = attach.includes('stdout');
+  let attachStderr = attach.includes('stderr');
+  if (!detached && attach.length === 0) {
+    attachStdout = attachStderr = true;
+    attachStdin = interactive;
+  }
+  if (detached && attach.length) bad('Conflicting options: -a and -d');
+  if (p.bool('rm') && p.has('restart') && !['no', ''].includes(p.str('restart'))) bad('Conflicting options: --restart and --rm');
+
+  const envs = [...p.list('env-file').flatMap((f) => readKVFile(f, env, true)), ...p.list('env').map((e) => envValue(e, env))];
+  const labels: Record<string, string> = {};
+  for (const line of [...p.list('label-file').flatMap((f) => readKVFile(f, env, false)), ...p.list('label')]) {
+    const eq = line.indexOf('=');
+    labels[eq < 0 ? line : line.slice(0, eq)] = eq < 0 ? '' : line.slice(eq + 1);
+  }
+
+  const exposed: Record<string, object> = {};
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const spec of p.list('publish')) {
+    let specs: PortSpec[];
+    try {
+      specs = parsePortSpec(spec);
+    } catch (e) {
+      return bad(`invalid argument "${spec}" for "-p, --publish" flag: ${(e as Error).message}`);
+    }
+    for (const ps of specs) {
+      exposed[ps.port] = {};
+      (portBindings[ps.port] ??= []).push(...ps.bindings);
+    }
+  }
+  for (const e of p.list('expose')) {
+    const [ports, proto = 'tcp'] = e.split('/');
+    let r: [number, number];
+    try {
+      r = range(ports);
+    } catch {
+      return bad(`invalid range format for --expose: ${e}`);
+    }
+    for (let i = r[0]; i <= r[1]; i++) exposed[`${i}/${proto}`] = {};
+  }
+
+  const binds: string[] = [];
+  const volumes: Record<string, object> = {};
+  for (const v of p.list('volume')) parseVolume(v, binds, volumes);
+  const tmpfs: Record<string, string> = {};
+  for (const t of p.list('tmpfs')) {
+    const colon = t.indexOf(':');
+    tmpfs[colon < 0 ? t : t.slice(0, colon)] = colon < 0 ? '' : t.slice(colon + 1);
+  }
+
+  let healthcheck: Record<string, unknown> | undefined;
+  if (p.bool('no-healthcheck')) healthcheck = { Test: ['NONE'] };
+  else if (['health-cmd', 'health-interval', 'health-timeout', 'health-retries', 'health-start-period', 'health-start-interval'].some((f) => p.has(f))) {
+    healthcheck = {
+      Test: p.has('health-cmd') ? ['CMD-SHELL', p.str('health-cmd')] : undefined,
+      Interval: nanos(p, 'health-interval'),
+      Timeout: nanos(p, 'health-timeout'),
+      StartPeriod: nanos(p, 'health-start-period'),
+      StartInterval: nanos(p, 'health-start-interval'),
+      Retries: p.has('health-retries') ? p.num('health-retries') : undefined,
+    };
+  }
+
+  let entrypoint: string[] | undefined;
+  if (p.has('entrypoint')) entrypoint = [p.str('entrypoint')];
+
+  const network = p.str('network') || 'default';
+  const endpoints: Record<string, unknown> = {};
+  if (p.list('network-alias').length || p.has('ip') || p.has('ip6')) {
+    endpoints[network] = {
+      Aliases: p.list('network-alias').length ? p.list('network-alias') : undefined,
+      IPAMConfig: p.has('ip') || p.has('ip6') ? { IPv4Address: p.str('ip') || undefined, IPv6Address: p.str('ip6') || undefined } : undefined,
+    };
+  }
+
+  const sysctls: Record<string, string> = {};
+  for (const kv of p.list('sysctl')) {
+    const eq = kv.indexOf('=');
+    sysctls[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const logConfig: Record<string, string> = {};
+  for (const kv of p.list('log-opt')) {
+    const eq = kv.indexOf('=');
+    logConfig[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const annotations: Record<string, string> = {};
+  for (const kv of p.list('annotation')) {
+    const eq = kv.indexOf('=');
+    annotations[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+
+  const memory = flagBytes(p, 'memory', '-m, --memory');
+  let memorySwap = flagBytes(p, 'memory-swap', '--memory-swap');
+  if (memorySwap !== undefined && memorySwap > 0 && memory !== undefined && memorySwap < memory) {
+    bad('Minimum memoryswap limit should be larger than memory limit, see usage');
+  }
+  if (memorySwap === undefined && memory === undefined) memorySwap = undefined;
+
+  const hostConfig: Record<string, unknown> = {
+    Binds: binds.length ? binds : undefined,
+    ContainerIDFile: p.str('cidfile') || undefined,
+    LogConfig: p.has('log-driver') || p.list('log-opt').length ? { Type: p.str('log-driver'), Config: logConfig } : undefined,
+    NetworkMode: network,
+    PortBindings: Object.keys(portBindings).length ? portBindings : undefined,
+    RestartPolicy: parseRestart(p.str('restart')),
+    AutoRemove: p.bool('rm'),
+    VolumeDriver: p.str('volume-driver') || undefined,
+    VolumesFrom: p.list('volumes-from').length ? p.list('volumes-from') : undefined,
+    Annotations: Object.keys(annotations).length ? annotations : undefined,
+    CapAdd: p.list('cap-add').length ? p.list('cap-add') : undefined,
+    CapDrop: p.list('cap-drop').length ? p.list('cap-drop') : undefined,
+    CgroupnsMode: p.str('cgroupns') || undefined,
+    Dns: p.list('dns'),
+    DnsOptions: p.list('dns-option'),
+    DnsSearch: p.list('dns-search'),
+    ExtraHosts: p.list('add-host').length ? p.list('add-host').map((h) => h.replace('=', ':')) : undefined,
+    GroupAdd: p.list('group-add').length ? p.list('group-add') : undefined,
+    IpcMode: p.str('ipc') || undefined,
+    Links: p.list('link').length ? p.list('link') : undefined,
+    OomScoreAdj: p.has('oom-score-adj') ? p.num('oom-score-adj') : undefined,
+    PidMode: p.str('pid') || undefined,
+    Privileged: p.bool('privileged'),
+    PublishAllPorts: p.bool('publish-all'),
+    ReadonlyRootfs: p.bool('read-only'),
+    SecurityOpt: p.list('security-opt').length ? p.list('security-opt') : undefined,
+    StorageOpt: undefined,
+    Tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined,
+    UTSMode: p.str('uts') || undefined,
+    UsernsMode: p.str('userns') || undefined,
+    ShmSize: flagBytes(p, 'shm-size', '--shm-size'),
+    Sysctls: Object.keys(sysctls).length ? sysctls : undefined,
+    Runtime: p.str('runtime') || undefined,
+    Isolation: p.str('isolation') || undefined,
+    CpuShares: p.has('cpu-shares') ? p.num('cpu-shares') : undefined,
+    Memory: memory,
+    NanoCpus: p.has('cpus') ? Math.round(p.num('cpus') * 1e9) : undefined,
+    CgroupParent: p.str('cgroup-parent') || undefined,
+    BlkioWeight: p.has('blkio-weight') ? Number(p.str('blkio-weight')) : undefined,
+    CpuPeriod: p.has('cpu-period') ? p.num('cpu-period') : undefined,
+    CpuQuota: p.has('cpu-quota') ? p.num('cpu-quota') : undefined,
+    CpusetCpus: p.str('cpuset-cpus') || undefined,
+    CpusetMems: p.str('cpuset-mems') || undefined,
+    Devices: p.list('device').map((d) => {
+      const [host, ctr = host, perms = 'rwm'] = d.split(':');
+      return { PathOnHost: host, PathInContainer: ctr, CgroupPermissions: perms };
+    }),
+    MemoryReservation: flagBytes(p, 'memory-reservation', '--memory-reservation'),
+    MemorySwap: memorySwap,
+    MemorySwappiness: p.has('memory-swappiness') ? p.num('memory-swappiness') : undefined,
+    OomKillDisable: p.has('oom-kill-disable') ? p.bool('oom-kill-disable') : undefined,
+    PidsLimit: p.has('pids-limit') ? p.num('pids-limit') : undefined,
+    Ulimits: p.list('ulimit').length ? p.list('ulimit').map(parseUlimit) : undefined,
+    Mounts: p.list('mount').length ? p.list('mount').map(parseMount) : undefined,
+    Init: p.has('init') ? p.bool('init') : undefined,
+  };
+
+  const config: Record<string, unknown> = {
+    Hostname: p.str('hostname'),
+    Domainname: p.str('domainname'),
+    User: p.str('user'),
+    AttachStdin: attachStdin,
+    AttachStdout: attachStdout,
+    AttachStderr: attachStderr,
+    ExposedPorts: Object.keys(exposed).length ? exposed : undefined,
+    Tty: p.bool('tty'),
+    OpenStdin: interactive,
+    StdinOnce: interactive && attachStdin,
+    Env: envs,
+    Cmd: cmd.length ? cmd : null,
+    Healthcheck: healthcheck,
+    Image: image,
+    Volumes: Object.keys(volumes).length ? volumes : undefined,
+    WorkingDir: p.str('workdir'),
+    Entrypoint: entrypoint,
+    MacAddress: p.str('mac-address') || undefined,
+    Labels: labels,
+    StopSignal: p.str('stop-signal') || undefined,
+    StopTimeout: p.has('stop-timeout') ? p.num('stop-timeout') : undefined,
+    HostConfig: hostConfig,
+    NetworkingConfig: { EndpointsConfig: endpoints },
+  };
+  return { name: p.str('name') || undefined, platform: p.str('platform') || undefined, image, body: config };
+}

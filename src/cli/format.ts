@@ -1,0 +1,233 @@
+/**
+ * Human-readable values exactly as docker prints them: go-units sizes and durations, Go's %g,
+ * text/tabwriter columns (minwidth 10, padding 3), ID truncation, port lists.
+ */
+
+const decimalAbbrs = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+const binaryAbbrs = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/** Go's fmt %.{prec}g: shortest of %e/%f by Go's rule, trailing zeros removed. */
+export function goG(x: number, prec: number): string {
+  if (x === 0) return '0';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : x < 0 ? '-Inf' : 'NaN';
+  const exp = Number(x.toExponential(prec - 1).split('e')[1]);
+  if (exp < -4 || exp >= prec) {
+    const [m, e] = x.toExponential(prec - 1).split('e');
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const n = Number(e);
+    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const s = x.toFixed(Math.max(0, prec - 1 - exp));
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+function customSize(size: number, prec: number, base: number, units: string[]): string {
+  let i = 0;
+  while (size >= base && i < units.length - 1) {
+    size /= base;
+    i++;
+  }
+  return goG(size, prec) + units[i];
+}
+
+/** units.HumanSizeWithPrecision: SI (base 1000) sizes, as `docker images` and `ps -s` print. */
+export function humanSize(size: number, prec = 4): string {
+  return customSize(size, prec, 1000, decimalAbbrs);
+}
+
+/** units.BytesSize: binary sizes (KiB, MiB), as `docker stats` prints memory. */
+export function bytesSize(size: number): string {
+  return customSize(size, 4, 1024, binaryAbbrs);
+}
+
+/** units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(ms / 60000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.floor(ms / 3600000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(Math.floor(ms / 3600000) / 24 / 365)} years`;
+}
+
+/** "2 minutes ago" for a unix-seconds or RFC 3339 timestamp. */
+export function ago(when: number | string, now = Date.now()): string {
+  const t = typeof when === 'number' ? when * 1000 : Date.parse(when);
+  return `${humanDuration(now - t)} ago`;
+}
+
+/** RAMInBytes / FromHumanSize parsing: "512m", "1g", "1.5GB" (binary multipliers, as docker's -m). */
+export function parseRamBytes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(s.trim());
+  if (!m) throw new Error(`invalid size: '${s}'`);
+  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  return Math.floor(Number(m[1]) * mult[m[2].toLowerCase()]);
+}
+
+/** Go's time.Duration parsing ("10s", "1m30s", "500ms"); returns milliseconds. */
+export function parseGoDuration(s: string): number {
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+  if (s === '0') return 0;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  re.lastIndex = 0;
+  while ((m = re.exec(s)) !== null) {
+    total += Number(m[1]) * unit[m[2]];
+    pos = re.lastIndex;
+  }
+  if (pos !== s.length || s.length === 0) throw new Error(`time: invalid duration "${s}"`);
+  return total;
+}
+
+/** docker's --since/--until values: RFC 3339 dates, unix timestamps or relative durations. */
+export function timestampArg(value: string, now = Date.now()): string {
+  if (/^\d+(\.\d+)?$/.test(value)) return value;
+  try {
+    const ms = parseGoDuration(value);
+    return ((now - ms) / 1000).toFixed(9);
+  } catch {
+    const t = Date.parse(value);
+    if (Number.isNaN(t)) throw new Error(`failed to parse value as time or duration: "${value}"`);
+    return (t / 1000).toFixed(9);
+  }
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Display width of a string in runes, as tabwriter counts it. */
+function runeLen(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/**
+ * text/tabwriter with docker's settings (minwidth 10, tabwidth 1, padding 3, pad ' '): cells end
+ * at tabs; text after the last tab on a line is not a cell and is not padded. Columns are aligned
+ * within blocks of consecutive lines that have that column, as tabwriter does.
+ */
+export function tabwrite(text: string, minwidth = 10, padding = 3): string {
+  const trailingNl = text.endsWith('\n');
+  const lines = (trailingNl ? text.slice(0, -1) : text).split('\n').map((l) => l.split('\t'));
+  const widths: number[][] = lines.map((cells) => cells.map(() => 0));
+  const format = (line0: number, line1: number, col: number): void => {
+    let start = line0;
+    for (let i = line0; i < line1; i++) {
+      if (lines[i].length - 1 <= col) {
+        if (i > start) formatBlock(start, i, col);
+        start = i + 1;
+      }
+    }
+    if (line1 > start) formatBlock(start, line1, col);
+  };
+  const formatBlock = (a: number, b: number, col: number): void => {
+    let width = minwidth;
+    for (let i = a; i < b; i++) width = Math.max(width, runeLen(lines[i][col]) + padding);
+    for (let i = a; i < b; i++) widths[i][col] = width;
+    format(a, b, col + 1);
+  };
+  format(0, lines.length, 0);
+  const out = lines.map((cells, i) =>
+    cells.map((c, j) => (j < cells.length - 1 ? c + ' '.repeat(Math.max(0, widths[i][j] - runeLen(c))) : c)).join(''),
+  );
+  return out.join('\n') + (trailingNl ? '\n' : '');
+}
+
+export interface ApiPort {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: string;
+}
+
+/** formatter.DisplayablePorts: "0.0.0.0:8080->80/tcp, 443/tcp", consecutive ports merged. */
+export function displayablePorts(input: ApiPort[]): string {
+  const ports = [...input].sort((i, j) => {
+    if (i.PrivatePort !== j.PrivatePort) return i.PrivatePort - j.PrivatePort;
+    if ((i.IP ?? '') !== (j.IP ?? '')) return (i.IP ?? '') < (j.IP ?? '') ? -1 : 1;
+    if ((i.PublicPort ?? 0) !== (j.PublicPort ?? 0)) return (i.PublicPort ?? 0) - (j.PublicPort ?? 0);
+    return i.Type < j.Type ? -1 : i.Type > j.Type ? 1 : 0;
+  });
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const hostMappings: string[] = [];
+  const joinHostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+  const formGroup = (key: string, first: number, last: number): string => {
+    const slash = key.lastIndexOf('/');
+    const ip = slash >= 0 ? key.slice(0, slash) : '';
+    const type = slash >= 0 ? key.slice(slash + 1) : key;
+    let group = String(first);
+    if (first !== last) group += `-${last}`;
+    if (ip) group = `${ip}:${group}->${group}`;
+    return `${group}/${type}`;
+  };
+  for (const port of ports) {
+    const current = port.PrivatePort;
+    let key = port.Type;
+    if (port.IP) {
+      if (port.PublicPort !== current) {
+        hostMappings.push(`${joinHostPort(port.IP, port.PublicPort ?? 0)}->${port.PrivatePort}/${port.Type}`);
+        continue;
+      }
+      key = `${port.IP}/${port.Type}`;
+    }
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { first: current, last: current });
+      continue;
+    }
+    if (current === g.last + 1) {
+      g.last = current;
+      continue;
+    }
+    result.push(formGroup(key, g.first, g.last));
+    // Go re-inserts into the map, so the key keeps its original position
+    groups.set(key, { first: current, last: current });
+  }
+  for (const [key, g] of groups) result.push(formGroup(key, g.first, g.last));
+  return [...result, ...hostMappings].join(', ');
+}
+
+/** Ellipsis truncation as docker's formatter.Ellipsis: keeps maxDisplayWidth runes, last one "…". */
+export function ellipsis(s: string, max: number): string {
+  const r = [...s];
+  if (r.length <= max) return s;
+  return r.slice(0, max - 1).join('') + '…';
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function zoneSuffix(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  if (off === 0) return 'Z';
+  return `${off > 0 ? '+' : '-'}${pad2(Math.floor(Math.abs(off) / 60))}:${pad2(Math.abs(off) % 60)}`;
+}
+
+/** time.RFC3339 in local time: "2024-01-02T15:04:05Z" / "...+01:00". */
+export function rfc3339(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}${zoneSuffix(d)}`;
+}
+
+/** jsonmessage.RFC3339NanoFixed ("2006-01-02T15:04:05.000000000Z07:00") from unix nanoseconds. */
+export function rfc3339NanoFixed(nanos: bigint): string {
+  const ms = Number(nanos / 1000000n);
+  const frac = String(nanos % 1000000000n).padStart(9, '0');
+  const base = rfc3339(ms);
+  const z = base.endsWith('Z') ? 'Z' : base.slice(-6);
+  return `${base.slice(0, 19)}.${frac}${z}`;
+}

@@ -1,0 +1,277 @@
+/**
+ * The minke command: global flags, then dispatch to one lazily imported command module, so
+ * start-up loads only what the command needs. Errors and exit codes follow the docker CLI.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { ConnectError, EngineClient, resolveHost } from './client.js';
+import type { Command, Ctx } from './command.js';
+import { version } from './meta.js';
+import { checkArgs, helpText, parseFlags, StatusError, UsageError, usageErrorText } from './flags.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+const load = {
+  attach: () => import('./commands/attach.js'),
+  commit: () => import('./commands/commit.js'),
+  cp: () => import('./commands/cp.js'),
+  create: () => import('./commands/create.js'),
+  diff: () => import('./commands/diff.js'),
+  events: () => import('./commands/events.js'),
+  exec: () => import('./commands/exec.js'),
+  export: () => import('./commands/export.js'),
+  history: () => import('./commands/history.js'),
+  images: () => import('./commands/images.js'),
+  import: () => import('./commands/import.js'),
+  info: () => import('./commands/info.js'),
+  inspect: () => import('./commands/inspect.js'),
+  kill: () => import('./commands/kill.js'),
+  load: () => import('./commands/load.js'),
+  logs: () => import('./commands/logs.js'),
+  pause: () => import('./commands/pause.js'),
+  port: () => import('./commands/port.js'),
+  ps: () => import('./commands/ps.js'),
+  rename: () => import('./commands/rename.js'),
+  restart: () => import('./commands/restart.js'),
+  rm: () => import('./commands/rm.js'),
+  rmi: () => import('./commands/rmi.js'),
+  run: () => import('./commands/run.js'),
+  save: () => import('./commands/save.js'),
+  start: () => import('./commands/start.js'),
+  stats: () => import('./commands/stats.js'),
+  stop: () => import('./commands/stop.js'),
+  tag: () => import('./commands/tag.js'),
+  top: () => import('./commands/top.js'),
+  unpause: () => import('./commands/unpause.js'),
+  update: () => import('./commands/update.js'),
+  version: () => import('./commands/version.js'),
+  wait: () => import('./commands/wait.js'),
+  containerPrune: () => import('./commands/container-prune.js'),
+  imageInspect: () => import('./commands/image-inspect.js'),
+  containerInspect: () => import('./commands/container-inspect.js'),
+  imagePrune: () => import('./commands/image-prune.js'),
+  systemDf: () => import('./commands/system-df.js'),
+  systemPrune: () => import('./commands/system-prune.js'),
+} satisfies Record<string, Loader>;
+
+/** Top-level commands, with the one-line descriptions `minke --help` shows. */
+const topLevel: Record<string, [Loader, string]> = {
+  run: [load.run, 'Create and run a new container from an image'],
+  exec: [load.exec, 'Execute a command in a running container'],
+  ps: [load.ps, 'List containers'],
+  images: [load.images, 'List images'],
+  version: [load.version, 'Show the minke version information'],
+  info: [load.info, 'Display system-wide information'],
+  attach: [load.attach, 'Attach local standard input, output, and error streams to a running container'],
+  commit: [load.commit, "Create a new image from a container's changes"],
+  cp: [load.cp, 'Copy files/folders between a container and the local filesystem'],
+  create: [load.create, 'Create a new container'],
+  diff: [load.diff, "Inspect changes to files or directories on a container's filesystem"],
+  events: [load.events, 'Get real time events from the server'],
+  export: [load.export, "Export a container's filesystem as a tar archive"],
+  history: [load.history, 'Show the history of an image'],
+  import: [load.import, 'Import the contents from a tarball to create a filesystem image'],
+  inspect: [load.inspect, 'Return low-level information on minke objects'],
+  kill: [load.kill, 'Kill one or more running containers'],
+  load: [load.load, 'Load an image from a tar archive or STDIN'],
+  logs: [load.logs, 'Fetch the logs of a container'],
+  pause: [load.pause, 'Pause all processes within one or more containers'],
+  port: [load.port, 'List port mappings or a specific mapping for the container'],
+  rename: [load.rename, 'Rename a container'],
+  restart: [load.restart, 'Restart one or more containers'],
+  rm: [load.rm, 'Remove one or more containers'],
+  rmi: [load.rmi, 'Remove one or more images'],
+  save: [load.save, 'Save one or more images to a tar archive (streamed to STDOUT by default)'],
+  start: [load.start, 'Start one or more stopped containers'],
+  stats: [load.stats, 'Display a live stream of container(s) resource usage statistics'],
+  stop: [load.stop, 'Stop one or more running containers'],
+  tag: [load.tag, 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'],
+  top: [load.top, 'Display the running processes of a container'],
+  unpause: [load.unpause, 'Unpause all processes within one or more containers'],
+  update: [load.update, 'Update configuration of one or more containers'],
+  wait: [load.wait, 'Block until one or more containers stop, then print their exit codes'],
+};
+
+/** Management commands: `minke container ls` and friends, as docker groups them. */
+const management: Record<string, { help: string; subs: Record<string, Loader> }> = {
+  container: {
+    help: 'Manage containers',
+    subs: {
+      attach: load.attach, commit: load.commit, cp: load.cp, create: load.create, diff: load.diff,
+      exec: load.exec, export: load.export, inspect: load.containerInspect, kill: load.kill, logs: load.logs,
+      ls: load.ps, list: load.ps, ps: load.ps, pause: load.pause, port: load.port, prune: load.containerPrune,
+      rename: load.rename, restart: load.restart, rm: load.rm, remove: load.rm, run: load.run, start: load.start,
+      stats: load.stats, stop: load.stop, top: load.top, unpause: load.unpause, update: load.update, wait: load.wait,
+    },
+  },
+  image: {
+    help: 'Manage images',
+    subs: {
+      history: load.history, import: load.import, inspect: load.imageInspect, load: load.load, ls: load.images,
+      list: load.images, prune: load.imagePrune, rm: load.rmi, remove: load.rmi, save: load.save, tag: load.tag,
+    },
+  },
+  system: {
+    help: 'Manage minke',
+    subs: { df: load.systemDf, events: load.events, info: load.info, prune: load.systemPrune },
+  },
+};
+
+function mainHelp(): string {
+  const col = (entries: [string, string][]): string[] => entries.map(([n, h]) => `  ${n.padEnd(11)} ${h}`);
+  const common = ['run', 'exec', 'ps', 'images', 'version', 'info'];
+  return [
+    'Usage:  minke [OPTIONS] COMMAND',
+    '',
+    'A self-sufficient runtime for containers',
+    '',
+    'Common Commands:',
+    ...col(common.map((c) => [c, topLevel[c][1]])),
+    '',
+    'Management Commands:',
+    ...col([...Object.entries(management).map(([n, m]): [string, string] => [n, m.help]), ['daemon', 'Run the minke engine']]),
+    '',
+    'Commands:',
+    ...col(Object.keys(topLevel).filter((c) => !common.includes(c)).sort().map((c) => [c, topLevel[c][1]])),
+    '',
+    'Global Options:',
+    '  -D, --debug              Enable debug mode',
+    '  -H, --host string        Daemon socket to connect to (default from MINKE_HOST, else unix:///run/minke/minke.sock)',
+    '  -l, --log-level string   Set the logging level ("debug", "info", "warn", "error", "fatal") (default "info")',
+    '  -v, --version            Print version information and quit',
+    '',
+    "Run 'minke COMMAND --help' for more information on a command.",
+    '',
+  ].join('\n');
+}
+
+function managementHelp(name: string): string {
+  const m = management[name];
+  return [`Usage:  minke ${name} COMMAND`, '', m.help, '', 'Commands:', ...Object.keys(m.subs).sort().map((s) => `  ${s}`), '', `Run 'minke ${name} COMMAND --help' for more information on a command.`, ''].join('\n');
+}
+
+export interface Io {
+  out?: Writable;
+  err?: Writable;
+  in?: Readable;
+  env?: NodeJS.ProcessEnv;
+}
+
+const valueFlags = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey']);
+const boolFlags = new Set(['-D', '--debug', '--tls', '--tlsverify']);
+
+/** Runs one minke invocation; returns the exit code. */
+export async function runCli(argv: string[], io: Io = {}): Promise<number> {
+  const out = io.out ?? process.stdout;
+  const err = io.err ?? process.stderr;
+  const env = io.env ?? process.env;
+  let hostFlag: string | undefined;
+  let i = 0;
+  for (; i < argv.length && argv[i].startsWith('-'); i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (a === '-v' || a === '--version') {
+      out.write(`minke version ${version()}\n`);
+      return 0;
+    }
+    if (a === '-h' || a === '--help') {
+      out.write(mainHelp());
+      return 0;
+    }
+    if (valueFlags.has(name)) {
+      const v = eq > 0 && name !== a ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) {
+        err.write(`flag needs an argument: ${a}\nSee 'minke --help'.\n`);
+        return 125;
+      }
+      if (name === '-H' || name === '--host') hostFlag = v;
+      continue;
+    }
+    if (boolFlags.has(name)) continue;
+    err.write(`unknown flag: ${a}\nSee 'minke --help'.\n`);
+    return 125;
+  }
+  const name = argv[i];
+  if (name === undefined) {
+    out.write(mainHelp());
+    return 0;
+  }
+  if (name === 'daemon') {
+    // resolved at run time: the engine is built beside the CLI under dist/src/engine
+    const spec = '../engine/daemon.js';
+    const mod = (await import(spec)) as { main(argv: string[]): Promise<void> };
+    await mod.main(argv.slice(i + 1));
+    return 0;
+  }
+  if (name === 'help') return runCli([...argv.slice(i + 1), '--help'], io);
+  let loader: Loader | undefined = topLevel[name]?.[0];
+  let invoked = name;
+  let rest = argv.slice(i + 1);
+  if (management[name]) {
+    const sub = rest[0];
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      out.write(managementHelp(name));
+      return 0;
+    }
+    loader = management[name].subs[sub];
+    if (!loader) {
+      err.write(`minke: unknown command: minke ${name} ${sub}\n\nRun 'minke ${name} --help' for more information\n`);
+      return 1;
+    }
+    invoked = `${name} ${sub}`;
+    rest = rest.slice(1);
+  }
+  if (!loader) {
+    err.write(`minke: unknown command: minke ${name}\n\nRun 'minke --help' for more information\n`);
+    return 1;
+  }
+  const host = resolveHost(hostFlag, env);
+  let client: EngineClient | undefined;
+  const ctx: Ctx = {
+    host,
+    out,
+    err,
+    in: io.in ?? process.stdin,
+    env,
+    client: () => (client ??= new EngineClient(host)),
+  };
+  try {
+    const { command } = await loader();
+    const spec = { ...command.spec, name: invoked };
+    const parsed = parseFlags(spec, rest);
+    if (parsed.bool('help')) {
+      out.write(helpText(spec));
+      return 0;
+    }
+    checkArgs(spec, parsed);
+    return await command.run(ctx, parsed);
+  } catch (e) {
+    return reportError(e, err);
+  } finally {
+    client?.close();
+  }
+}
+
+function reportError(e: unknown, err: Writable): number {
+  if (e instanceof UsageError) {
+    err.write(usageErrorText(e));
+    return e.code;
+  }
+  if (e instanceof StatusError) {
+    if (e.message) err.write(`${e.message}\n`);
+    return e.code;
+  }
+  if (e instanceof ConnectError) {
+    err.write(`${e.message}\n`);
+    return 1;
+  }
+  const msg = e instanceof Error ? ((e as { display?: string }).display ?? e.message) : String(e);
+  err.write(`${msg}\n`);
+  return 1;
+}
+
+/** Entry point used by bin/minke. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await runCli(argv);
+  process.exit(code);
+}
