@@ -20,8 +20,11 @@ export const WHITEOUT_OPAQUE = '.wh..wh..opq';
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 export interface ApplyOptions {
-  /** 'overlay': whiteouts become overlay whiteouts (snapshot dirs); 'delete': they delete (plain dirs). */
-  whiteouts?: 'overlay' | 'delete';
+  /**
+   * 'overlay': whiteouts become overlay whiteouts (snapshot dirs); 'delete': they delete (plain
+   * dirs); 'none': `.wh.` names are ordinary files (docker cp).
+   */
+  whiteouts?: 'overlay' | 'delete' | 'none';
   /** Do not chown (e.g. rootless); default false. */
   noLchown?: boolean;
   signal?: AbortSignal;
@@ -137,7 +140,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
       const parentAbs = await parentOf(rel);
       seen.add(rel);
 
-      if (base === WHITEOUT_OPAQUE) {
+      if (mode !== 'none' && base === WHITEOUT_OPAQUE) {
         if (mode === 'overlay') sys().lsetxattr(parentAbs, OPAQUE_XATTR, Buffer.from('y'));
         else {
           const parentRel = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
@@ -150,7 +153,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
         }
         continue;
       }
-      if (base.startsWith(WHITEOUT_PREFIX)) {
+      if (mode !== 'none' && base.startsWith(WHITEOUT_PREFIX)) {
         const victim = `${parentAbs}/${base.slice(WHITEOUT_PREFIX.length)}`;
         await removeAll(victim);
         knownDirs.clear();
