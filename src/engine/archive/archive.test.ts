@@ -160,6 +160,13 @@ void test('loads archives written by skopeo (legacy docker-archive and OCI layou
   assert.deepEqual(r2.lines, ['Loaded image: example.com/x/y:2']);
   assert.equal((await f.images.get('old/name:tag')).chainId, (await f.images.get('example.com/x/y:2')).chainId);
   assert.equal((await f.snapshotter.walk()).length, 1);
+  // Removing the images drops the shared layer snapshot with the last one.
+  // (skopeo rewrites the config, so these are two images sharing one layer.)
+  const a = await f.images.get('old/name:tag');
+  const b = await f.images.get('example.com/x/y:2');
+  assert.deepEqual(await f.images.remove('old/name:tag'), [{ Untagged: 'old/name:tag' }, { Deleted: a.id }]);
+  assert.deepEqual(await f.images.remove('example.com/x/y:2'), [{ Untagged: 'example.com/x/y:2' }, { Deleted: b.id }, { Deleted: b.chainId! }]);
+  assert.equal((await f.snapshotter.walk()).length, 0);
 });
 
 void test('cp archives: archivePath and extractTar stay inside the target', async () => {
