@@ -86,6 +86,57 @@ before(async () => {
 
 let startedAt = 0;
 
+void test('run -i: stdin goes to the container, its end half-closes the stream', async () => {
+  const EID = 'e'.repeat(64);
+  engine
+    .json('POST', '/containers/create', 201, { Id: EID, Warnings: [] })
+    .on('POST', `/containers/${EID}/start`, (_r, res) => {
+      res.writeHead(204).end();
+    })
+    .on('POST', `/containers/${EID}/wait`, (_r, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      setTimeout(() => res.end(JSON.stringify({ StatusCode: 0 })), 50);
+    })
+    .upgrade('POST', `/containers/${EID}/attach`, (_r, socket) => {
+      // a fake `cat`: echo stdin back as stdout frames, exit at EOF
+      socket.on('data', (c: Buffer) => socket.write(frame(1, c.toString('utf8').toUpperCase())));
+      socket.on('end', () => socket.end());
+    });
+  try {
+    const out = new Sink();
+    const err = new Sink();
+    const input = new PassThrough();
+    const done = runCli(['run', '-i', 'busybox', 'cat'], { out, err, in: input, env: { MINKE_HOST: engine.host } });
+    input.write('abc\n');
+    setTimeout(() => input.end('def\n'), 20);
+    assert.equal(await done, 0);
+    assert.equal(out.text, 'ABC\nDEF\n');
+    const body = engine.requests.filter((q) => q.path === '/containers/create').at(-1)?.json() as Record<string, unknown>;
+    assert.equal(body.OpenStdin, true);
+    assert.equal(body.AttachStdin, true);
+    assert.equal(body.StdinOnce, true);
+  } finally {
+    engine.json('POST', '/containers/create', 201, { Id: ID, Warnings: [] });
+  }
+});
+
+void test('exec: create, hijacked start, exit code from exec inspect', async () => {
+  engine
+    .json('POST', '/containers/web/exec', 201, { Id: 'x1' })
+    .upgrade('POST', '/exec/x1/start', (_r, socket) => {
+      socket.end(frame(1, 'from exec\n'));
+    })
+    .json('GET', '/exec/x1/json', 200, { ExitCode: 7, Running: false });
+  const r = await minke('exec', '-e', 'K=V', '-w', '/tmp', 'web', 'ls', '-l');
+  assert.equal(r.code, 7);
+  assert.equal(r.out, 'from exec\n');
+  const body = engine.find('POST', '/containers/web/exec')?.json() as Record<string, unknown>;
+  assert.deepEqual(body.Cmd, ['ls', '-l']);
+  assert.deepEqual(body.Env, ['K=V']);
+  assert.equal(body.WorkingDir, '/tmp');
+});
+
 after(async () => {
   await engine.close();
 });
@@ -109,7 +160,7 @@ void test('run: create → attach → wait → start, demuxed output, container 
   assert.deepEqual(body.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '', HostPort: '8080' }] });
   assert.deepEqual(body.ExposedPorts, { '80/tcp': {} });
   const order = engine.requests.map((q) => `${q.method} ${q.path}`).filter((s) => s.startsWith('POST /containers/'));
-  assert.deepEqual(order.slice(0, 4), ['POST /containers/create', `POST /containers/${ID}/attach`, `POST /containers/${ID}/wait`, `POST /containers/${ID}/start`]);
+  assert.deepEqual(order.slice(order.lastIndexOf('POST /containers/create'), order.lastIndexOf('POST /containers/create') + 4), ['POST /containers/create', `POST /containers/${ID}/attach`, `POST /containers/${ID}/wait`, `POST /containers/${ID}/start`]);
   assert.equal(engine.find('POST', `/containers/${ID}/wait`)?.query.get('condition'), 'removed');
   assert.equal(engine.find('POST', `/containers/${ID}/attach`)?.headers.upgrade, 'tcp');
   assert.ok(startedAt > 0);

@@ -93,7 +93,7 @@ export class FakeEngine {
   }
 
   find(method: string, p: string): Recorded | undefined {
-    return this.requests.find((r) => r.method === method && r.path === p);
+    return this.requests.findLast((r) => r.method === method && r.path === p);
   }
 
   listen(): Promise<void> {
