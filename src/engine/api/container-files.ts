@@ -1,0 +1,173 @@
+import { lstat, mkdir, readlink, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, join, posix } from 'node:path';
+import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
+import { archivePath, extractTar, tarDirectory } from '../archive/tar-dir.js';
+import { commitLayer } from '../archive/commit.js';
+import type { ImageStore } from '../images/image-store.js';
+import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerService } from '../containers/service.js';
+import { resolveInRoot } from '../snapshots/apply.js';
+import { changes } from '../snapshots/diff.js';
+import { mountAll, unmountAll } from '../snapshots/mount.js';
+import type { DirSnapshotter } from '../snapshots/snapshotter.js';
+import type { ApiContext, Router } from './router.js';
+
+export interface ContainerFilesDeps {
+  containers: ContainerService;
+  images: ImageStore;
+  snapshotter: DirSnapshotter;
+  execRoot: string;
+}
+
+/** Go's os.FileMode bits from a unix st_mode, as docker's path stat header carries them. */
+function goFileMode(mode: number): number {
+  let m = mode & 0o777;
+  const type = mode & 0o170000;
+  if (type === 0o040000) m += 2 ** 31;
+  else if (type === 0o120000) m += 2 ** 27;
+  else if (type === 0o010000) m += 2 ** 25;
+  else if (type === 0o140000) m += 2 ** 24;
+  else if (type === 0o020000) m += 2 ** 26 + 2 ** 21;
+  else if (type === 0o060000) m += 2 ** 26;
+  if (mode & 0o4000) m += 2 ** 23;
+  if (mode & 0o2000) m += 2 ** 22;
+  if (mode & 0o1000) m += 2 ** 20;
+  return m;
+}
+
+/**
+ * Routes that read or change a container's filesystem. A running container is reached through
+ * its mounted rootfs; a stopped one is mounted for the duration of the request.
+ */
+export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
+  const { containers: svc, snapshotter } = d;
+
+  async function withRootfs<T>(rec: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
+    if (rec.State.Running) return fn(join(svc.bundleDir(rec.Id), 'rootfs'));
+    const target = join(d.execRoot, 'mounts', `${rec.Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+    await mkdir(target, { recursive: true });
+    try {
+      mountAll(await snapshotter.mounts(rec.Id), target);
+      try {
+        return await fn(target);
+      } finally {
+        unmountAll(target);
+      }
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
+  }
+
+  async function statPath(root: string, rec: ContainerRecord, path: string): Promise<{ abs: string; header: string }> {
+    if (!path) throw new InvalidArgument('path is required');
+    const clean = posix.normalize(path.startsWith('/') ? path : `/${path}`);
+    // Resolve the parent through symlinks inside the rootfs; the last component itself is not followed.
+    const parent = await resolveInRoot(root, posix.dirname(clean));
+    const abs = clean === '/' ? root : join(parent, posix.basename(clean));
+    let st;
+    try {
+      st = await lstat(path.endsWith('/') || path.endsWith('/.') ? await resolveInRoot(root, clean) : abs);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new NotFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
+      throw err;
+    }
+    const linkTarget = st.isSymbolicLink() ? await readlink(abs) : '';
+    const stat = { name: clean === '/' ? '/' : basename(clean), size: st.size, mode: goFileMode(st.mode), mtime: st.mtime.toISOString(), linkTarget };
+    return { abs, header: Buffer.from(JSON.stringify(stat)).toString('base64') };
+  }
+
+  r.on('HEAD', '/containers/:id/archive', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const header = await withRootfs(rec, async (root) => (await statPath(root, rec, ctx.query.get('path') ?? '')).header);
+    ctx.res!.writeHead(200, { 'X-Docker-Container-Path-Stat': header, 'Content-Type': 'application/x-tar' }).end();
+  });
+
+  r.on('GET', '/containers/:id/archive', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    await withRootfs(rec, async (root) => {
+      const path = ctx.query.get('path') ?? '';
+      const { abs, header } = await statPath(root, rec, path);
+      const follow = path.endsWith('/') || path.endsWith('/.');
+      const src = follow ? await resolveInRoot(root, path) : abs;
+      const stream = await archivePath(src, path === '/' ? '.' : basename(posix.normalize(`/${path}`)) || '.');
+      ctx.res!.setHeader('X-Docker-Container-Path-Stat', header);
+      await pipeOut(ctx, stream);
+    });
+  });
+
+  r.on('PUT', '/containers/:id/archive', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    if (rec.HostConfig.ReadonlyRootfs && rec.State.Running) throw new Conflict('container rootfs is marked read-only');
+    const path = ctx.query.get('path') ?? '';
+    await withRootfs(rec, async (root) => {
+      const dir = await resolveInRoot(root, path);
+      let st;
+      try {
+        st = await lstat(dir);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) throw new NotFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
+        throw err;
+      }
+      if (!st.isDirectory()) throw new InvalidArgument(`extraction point is not a directory`);
+      await extractTar(dir, ctx.bodyStream() as AsyncIterable<Buffer>);
+    });
+    ctx.send(200);
+  });
+
+  r.on('GET', '/containers/:id/changes', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    const list = await changes(await snapshotter.dir(rec.Id), await snapshotter.parentDirs(rec.Id));
+    ctx.send(200, list.length ? list : null);
+  });
+
+  r.on('GET', '/containers/:id/export', async (ctx) => {
+    const rec = svc.get(ctx.param('id'));
+    await withRootfs(rec, async (root) => {
+      await pipeOut(ctx, tarDirectory(root));
+    });
+  });
+
+  r.on('POST', '/commit', async (ctx) => {
+    const rec = svc.get(ctx.query.get('container') ?? '');
+    const body = await ctx.json<Record<string, unknown>>();
+    const repo = ctx.query.get('repo');
+    const tag = ctx.query.get('tag');
+    const pause = ctx.query.get('pause') === null ? true : ctx.flag('pause');
+    const paused = pause && rec.State.Running && !rec.State.Paused;
+    if (paused) await svc.runtime.pause(rec.Id);
+    try {
+      const parent = await d.images.get(rec.Image).catch(() => null);
+      const c = rec.Config;
+      const config = Object.keys(body).length ? { ...c, ...body } : c;
+      const img = await commitLayer(d, {
+        upperDir: await snapshotter.dir(rec.Id),
+        lowerDirs: await snapshotter.parentDirs(rec.Id),
+        parent,
+        config: {
+          User: config.User, ExposedPorts: config.ExposedPorts ?? undefined, Env: config.Env ?? undefined,
+          Entrypoint: config.Entrypoint ?? null, Cmd: config.Cmd ?? null, Volumes: config.Volumes ?? undefined,
+          WorkingDir: config.WorkingDir, Labels: config.Labels ?? undefined, StopSignal: config.StopSignal,
+          Healthcheck: config.Healthcheck ?? undefined, OnBuild: config.OnBuild ?? null, Shell: config.Shell ?? undefined,
+        },
+        author: ctx.query.get('author') ?? undefined,
+        comment: ctx.query.get('comment') ?? undefined,
+        changes: ctx.query.getAll('changes').flatMap((ch) => ch.split('\n')).filter((x) => x.trim()),
+        containerId: rec.Id,
+        createdBy: [rec.Path, ...rec.Args].join(' '),
+        tags: repo ? [tag ? `${repo}:${tag}` : repo] : [],
+      });
+      ctx.send(201, { Id: img.id });
+    } finally {
+      if (paused) await svc.runtime.resume(rec.Id).catch(() => {});
+    }
+  });
+}
+
+async function pipeOut(ctx: ApiContext, stream: AsyncIterable<Buffer>): Promise<void> {
+  const res = ctx.stream('application/x-tar');
+  for await (const chunk of stream) {
+    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+  }
+  res.end();
+}

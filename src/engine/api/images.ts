@@ -1,0 +1,147 @@
+import { InvalidArgument, NotFound } from '../../core/errors.js';
+import { importImage } from '../archive/import.js';
+import { loadImages } from '../archive/load.js';
+import { saveImages } from '../archive/save.js';
+import { parseFilters } from '../images/filters.js';
+import type { ImageStore } from '../images/image-store.js';
+import { normalize } from '../images/references.js';
+import type { DirSnapshotter } from '../snapshots/snapshotter.js';
+import type { ApiContext, Router } from './router.js';
+
+export interface ImageRoutesDeps {
+  images: ImageStore;
+  snapshotter: DirSnapshotter;
+}
+
+/** docker's `repo` + `tag` query pair as one reference (`tag` may be empty). */
+function refOf(repo: string | null, tag: string | null): string | undefined {
+  if (!repo) return undefined;
+  return tag ? `${repo}:${tag}` : repo;
+}
+
+/** Docker's JSON progress stream: one object per line. */
+function progress(ctx: ApiContext): { line: (o: Record<string, unknown>) => void; end: () => void } {
+  const res = ctx.stream('application/json');
+  return {
+    line: (o) => res.write(JSON.stringify(o) + '\r\n'),
+    end: () => res.end(),
+  };
+}
+
+export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
+  const { images } = d;
+
+  r.on('GET', '/images/json', (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const out = images.summary({ filters, all: ctx.flag('all') });
+    // Clients before 1.44 expect "<none>:<none>" for untagged images.
+    if (!ctx.versionAtLeast('1.44')) {
+      for (const s of out) {
+        if (s.RepoTags.length === 0) s.RepoTags = ['<none>:<none>'];
+        if (s.RepoDigests.length === 0) s.RepoDigests = ['<none>@<none>'];
+      }
+    }
+    ctx.send(200, out);
+  });
+
+  r.on('POST', '/images/create', async (ctx) => {
+    const fromSrc = ctx.query.get('fromSrc');
+    const fromImage = ctx.query.get('fromImage');
+    if (fromSrc !== null) {
+      if (fromSrc !== '-') throw new InvalidArgument(`importing from a URL is not supported here: ${fromSrc} (pass the tar on stdin)`);
+      const ref = refOf(ctx.query.get('repo'), ctx.query.get('tag'));
+      const platform = ctx.query.get('platform');
+      const [os, architecture] = platform ? platform.split('/') : [];
+      const img = await importImage(d, ctx.bodyStream() as AsyncIterable<Buffer>, {
+        ref,
+        message: ctx.query.get('message') ?? undefined,
+        changes: ctx.query.getAll('changes'),
+        origin: '-',
+        platform: platform ? { os, architecture } : undefined,
+      });
+      const p = progress(ctx);
+      p.line({ status: img.id });
+      p.end();
+      return;
+    }
+    if (fromImage) {
+      const ref = normalize(refOf(fromImage, ctx.query.get('tag')) ?? fromImage);
+      throw new NotFound(`pull access denied for ${fromImage}: minke cannot pull ${ref} yet (no registry support); import or load the image instead`);
+    }
+    throw new InvalidArgument('fromImage or fromSrc is required');
+  });
+
+  r.on('POST', '/images/load', async (ctx) => {
+    const quiet = ctx.flag('quiet');
+    const res = ctx.res!;
+    const lines: string[] = [];
+    await loadImages(d, ctx.bodyStream() as AsyncIterable<Buffer>, { onLine: (l) => lines.push(l) });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const l of lines) {
+      if (!quiet || l.startsWith('Loaded')) res.write(JSON.stringify({ stream: `${l}\n` }) + '\r\n');
+    }
+    res.end();
+  });
+
+  r.on('GET', '/images/get', async (ctx) => {
+    const names = ctx.query.getAll('names');
+    await save(ctx, names);
+  });
+
+  r.on('POST', '/images/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const all = filters.get('dangling')?.some((v) => ['false', '0'].includes(v.toLowerCase())) ?? false;
+    const deleted: Array<Record<string, string>> = [];
+    let space = 0;
+    for (const img of images.pruneCandidates(filters, all)) {
+      try {
+        const items = await images.remove(img.id, { force: false, prune: true });
+        deleted.push(...(items as Array<Record<string, string>>));
+        space += img.size;
+      } catch {
+        // an image that became used or has children is kept, as docker does
+      }
+    }
+    ctx.send(200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space });
+  });
+
+  // Image names contain slashes: /images/{name}/json, /images/{name}/history, ...
+  r.on(['GET', 'POST', 'DELETE'], '/images/*', async (ctx) => {
+    const rest = ctx.param('*');
+    const method = ctx.req.method;
+    if (method === 'DELETE') {
+      ctx.send(200, await images.remove(rest, { force: ctx.flag('force'), prune: !ctx.flag('noprune') }));
+      return;
+    }
+    const slash = rest.lastIndexOf('/');
+    const name = rest.slice(0, slash);
+    const action = rest.slice(slash + 1);
+    if (slash < 0 || !name) throw new NotFound('page not found');
+    if (method === 'GET' && action === 'json') {
+      ctx.send(200, await images.inspect(name));
+    } else if (method === 'GET' && action === 'history') {
+      ctx.send(200, await images.history(name));
+    } else if (method === 'GET' && action === 'get') {
+      await save(ctx, [name]);
+    } else if (method === 'POST' && action === 'tag') {
+      const repo = ctx.query.get('repo');
+      if (!repo) throw new InvalidArgument('repository name must have at least one component');
+      await images.tag(name, refOf(repo, ctx.query.get('tag'))!);
+      ctx.send(201);
+    } else if (method === 'POST' && action === 'push') {
+      throw new InvalidArgument(`pushing is not supported yet: no registry support in this engine`);
+    } else {
+      throw new NotFound('page not found');
+    }
+  });
+
+  async function save(ctx: ApiContext, names: string[]): Promise<void> {
+    if (names.length === 0) throw new InvalidArgument('no images specified');
+    const stream = await saveImages(images, names);
+    const res = ctx.stream('application/x-tar');
+    for await (const chunk of stream) {
+      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,159 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../core/fs-atomic.js';
+import { LocalContentStore } from './content/store.js';
+import { ImageStore } from './images/image-store.js';
+import { OverlaySnapshotter } from './snapshots/overlay.js';
+import { mountAll, unmountAll } from './snapshots/mount.js';
+import { ContainerService } from './containers/service.js';
+import { ExecService } from './containers/exec.js';
+import type { RootfsPort, RuntimePort } from './containers/ports.js';
+import { Router } from './api/router.js';
+import { systemRoutes } from './api/system.js';
+import { containerRoutes } from './api/containers.js';
+import { containerProcessRoutes } from './api/container-processes.js';
+import { containerFileRoutes } from './api/container-files.js';
+import { execRoutes } from './api/exec.js';
+import { imageRoutes } from './api/images.js';
+import { systemDfRoute } from './api/system-df.js';
+import { createRuntime } from './runtime/index.js';
+
+export interface EngineOptions {
+  dataRoot: string;
+  execRoot: string;
+  runtime: string;
+  log: (level: string, msg: string) => void;
+}
+
+/** A container's root filesystem: a writable overlay snapshot named by the container ID. */
+class SnapshotRootfs implements RootfsPort {
+  constructor(private readonly sn: OverlaySnapshotter) {}
+
+  async prepare(key: string, parent: string | null): Promise<void> {
+    await this.sn.prepare(key, parent);
+  }
+
+  async mount(key: string, target: string): Promise<void> {
+    mountAll(await this.sn.mounts(key), target);
+  }
+
+  async unmount(target: string): Promise<void> {
+    unmountAll(target);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.sn.remove(key).catch((err: unknown) => {
+      if (!(err instanceof Error && err.name === 'NotFound')) throw err;
+    });
+  }
+
+  async usage(key: string): Promise<number> {
+    return (await this.sn.usage(key)).size;
+  }
+}
+
+function cgroupVersion(): '1' | '2' {
+  return existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
+}
+
+/** The engine's services and API routes, wired together (the composition root). */
+export class Engine {
+  private constructor(
+    readonly router: Router,
+    readonly containers: ContainerService,
+    readonly images: ImageStore,
+    private readonly runtime: RuntimePort,
+  ) {}
+
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const { dataRoot, execRoot } = opts;
+    await mkdir(dataRoot, { recursive: true, mode: 0o710 });
+    await mkdir(execRoot, { recursive: true, mode: 0o700 });
+    const id = await engineId(dataRoot);
+    const content = await LocalContentStore.open(join(dataRoot, 'content'));
+    const snapshotter = await OverlaySnapshotter.open(join(dataRoot, 'snapshots'));
+    // The image store asks which container uses an image; the containers service needs the store.
+    const late: { containers?: ContainerService } = {};
+    const images = await ImageStore.open({
+      content,
+      root: join(dataRoot, 'images'),
+      snapshotter,
+      isInUse: (imageId) => {
+        const c = late.containers?.usingImage(imageId);
+        return c ? { id: c.Id, running: c.State.Running } : undefined;
+      },
+    });
+    const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
+    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime);
+    late.containers = containers;
+    await containers.adopt();
+    const execs = new ExecService(containers);
+
+    let runtimeVersion = '';
+    void promisify(execFile)(opts.runtime === 'runc' ? 'runc' : opts.runtime, ['--version']).then(
+      (r) => { runtimeVersion = /version (\S+)/.exec(r.stdout)?.[1] ?? ''; },
+      () => {},
+    );
+
+    const router = new Router();
+    const svc = containers;
+    systemRoutes(router, {
+      id,
+      dataRoot,
+      runtimePath: opts.runtime,
+      runtimeVersion: () => runtimeVersion,
+      cgroupVersion: cgroupVersion(),
+      eventListeners: () => 0,
+      counts: () => {
+        const all = svc.list();
+        const running = all.filter((c) => c.State.Running && !c.State.Paused).length;
+        const paused = all.filter((c) => c.State.Paused).length;
+        return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.summary().length };
+      },
+    });
+    containerRoutes(router, {
+      containers,
+      imageIdOf: (ref) => {
+        try {
+          return images.getSync(ref).id;
+        } catch {
+          return undefined;
+        }
+      },
+      execIdsOf: (cid) => execs.idsOf(cid),
+      graphDriverOf: (cid) => ({ Name: 'overlay2', ID: cid }),
+      sizeOf: async (cid) => {
+        const rw = (await snapshotter.usage(cid).catch(() => ({ size: 0 }))).size;
+        const rec = svc.get(cid);
+        const img = await images.get(rec.Image).catch(() => undefined);
+        return { rw, rootFs: rw + (img?.size ?? 0) };
+      },
+    });
+    containerProcessRoutes(router, containers);
+    containerFileRoutes(router, { containers, images, snapshotter, execRoot });
+    execRoutes(router, execs);
+    imageRoutes(router, { images, snapshotter });
+    systemDfRoute(router, { containers, images, snapshotter });
+    return new Engine(router, containers, images, runtime);
+  }
+
+  async close(): Promise<void> {
+    // Containers keep running under conmon; nothing to stop here.
+  }
+}
+
+/** A stable engine ID kept in the data root (docker's engine-id). */
+async function engineId(dataRoot: string): Promise<string> {
+  const path = join(dataRoot, 'engine-id');
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const id = [4, 2, 2, 2, 6].map((n) => randomBytes(n).toString('hex')).join('-');
+    await writeFileAtomic(path, id);
+    return id;
+  }
+}
