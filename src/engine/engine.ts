@@ -21,6 +21,8 @@ import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
 import { systemDfRoute } from './api/system-df.js';
 import { createRuntime } from './runtime/index.js';
+import { EventBus } from './events.js';
+import { eventRoutes } from './api/events.js';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -92,6 +94,16 @@ export class Engine {
     late.containers = containers;
     await containers.adopt();
     const execs = new ExecService(containers);
+    const events = new EventBus();
+    containers.on('event', (e) => {
+      if (e.action === 'start-failed') return;
+      events.publish('container', e.action, e.rec.Id, {
+        ...(e.rec.Config.Labels ?? {}),
+        image: e.rec.Config.Image ?? '',
+        name: e.rec.Name.slice(1),
+        ...(e.attributes ?? {}),
+      });
+    });
 
     let runtimeVersion = '';
     void promisify(execFile)(opts.runtime === 'runc' ? 'runc' : opts.runtime, ['--version']).then(
@@ -107,7 +119,7 @@ export class Engine {
       runtimePath: opts.runtime,
       runtimeVersion: () => runtimeVersion,
       cgroupVersion: cgroupVersion(),
-      eventListeners: () => 0,
+      eventListeners: () => events.listeners,
       counts: () => {
         const all = svc.list();
         const running = all.filter((c) => c.State.Running && !c.State.Paused).length;
@@ -136,7 +148,8 @@ export class Engine {
     containerProcessRoutes(router, containers);
     containerFileRoutes(router, { containers, images, snapshotter, execRoot });
     execRoutes(router, execs);
-    imageRoutes(router, { images, snapshotter });
+    imageRoutes(router, { images, snapshotter, events });
+    eventRoutes(router, events);
     systemDfRoute(router, { containers, images, snapshotter });
     return new Engine(router, containers, images, runtime);
   }

@@ -7,10 +7,12 @@ import type { ImageStore } from '../images/image-store.js';
 import { normalize } from '../images/references.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
+import type { EventBus } from '../events.js';
 
 export interface ImageRoutesDeps {
   images: ImageStore;
   snapshotter: DirSnapshotter;
+  events: EventBus;
 }
 
 /** docker's `repo` + `tag` query pair as one reference (`tag` may be empty). */
@@ -59,6 +61,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
         origin: '-',
         platform: platform ? { os, architecture } : undefined,
       });
+      d.events.publish('image', 'import', img.id, { name: img.repoTags[0] ?? img.id });
       const p = progress(ctx);
       p.line({ status: img.id });
       p.end();
@@ -75,7 +78,8 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const quiet = ctx.flag('quiet');
     const res = ctx.res!;
     const lines: string[] = [];
-    await loadImages(d, ctx.bodyStream() as AsyncIterable<Buffer>, { onLine: (l) => lines.push(l) });
+    const result = await loadImages(d, ctx.bodyStream() as AsyncIterable<Buffer>, { onLine: (l) => lines.push(l) });
+    for (const img of result.images) d.events.publish('image', 'load', img.id, { name: img.repoTags[0] ?? img.id });
     res.writeHead(200, { 'Content-Type': 'application/json' });
     for (const l of lines) {
       if (!quiet || l.startsWith('Loaded')) res.write(JSON.stringify({ stream: `${l}\n` }) + '\r\n');
@@ -110,7 +114,12 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const rest = ctx.param('*');
     const method = ctx.req.method;
     if (method === 'DELETE') {
-      ctx.send(200, await images.remove(rest, { force: ctx.flag('force'), prune: !ctx.flag('noprune') }));
+      const items = await images.remove(rest, { force: ctx.flag('force'), prune: !ctx.flag('noprune') });
+      for (const it of items) {
+        if ('Untagged' in it) d.events.publish('image', 'untag', it.Untagged, { name: it.Untagged });
+        else d.events.publish('image', 'delete', it.Deleted, { name: it.Deleted });
+      }
+      ctx.send(200, items);
       return;
     }
     const slash = rest.lastIndexOf('/');
@@ -126,7 +135,9 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     } else if (method === 'POST' && action === 'tag') {
       const repo = ctx.query.get('repo');
       if (!repo) throw new InvalidArgument('repository name must have at least one component');
-      await images.tag(name, refOf(repo, ctx.query.get('tag'))!);
+      const target = refOf(repo, ctx.query.get('tag'))!;
+      await images.tag(name, target);
+      d.events.publish('image', 'tag', (await images.get(name)).id, { name: target });
       ctx.send(201);
     } else if (method === 'POST' && action === 'push') {
       throw new InvalidArgument(`pushing is not supported yet: no registry support in this engine`);
