@@ -1,0 +1,138 @@
+import { InvalidArgument } from '../../core/errors.js';
+import { parseProfile } from '../runtime/seccomp.js';
+import type { ContainerSpecInput, MountInput, NamespaceMode, Propagation } from '../runtime/spec.js';
+import { resolveUser } from '../runtime/user.js';
+import type { ContainerRecord } from './model.js';
+
+/** Docker's HostConfig namespace modes (`host`, `container:<id>`, ...) as runtime inputs. */
+export interface NamespaceTargets {
+  /** PID of another container's process, for `container:<name>` modes. */
+  pidOf(ref: string): number;
+}
+
+function securityOpts(opts: readonly string[]): { noNewPrivileges: boolean; seccomp: ContainerSpecInput['seccomp']; systemPathsUnconfined: boolean } {
+  let noNewPrivileges = false;
+  let seccomp: ContainerSpecInput['seccomp'] = 'default';
+  let systemPathsUnconfined = false;
+  for (const opt of opts) {
+    const sep = opt.search(/[=:]/);
+    const key = sep < 0 ? opt : opt.slice(0, sep);
+    const value = sep < 0 ? '' : opt.slice(sep + 1);
+    if (key === 'no-new-privileges') noNewPrivileges = value === '' || value === 'true';
+    else if (key === 'seccomp') {
+      if (value === 'unconfined') seccomp = 'unconfined';
+      else if (value === 'builtin' || value === '') seccomp = 'default';
+      // The docker CLI sends the profile's JSON content in place of its path.
+      else seccomp = parseProfile(value);
+    } else if (key === 'systempaths' && value === 'unconfined') systemPathsUnconfined = true;
+  }
+  return { noNewPrivileges, seccomp, systemPathsUnconfined };
+}
+
+function namespaceMode(mode: string | undefined, what: string, t: NamespaceTargets): NamespaceMode | undefined {
+  if (!mode || mode === 'private') return undefined;
+  if (mode === 'host') return 'host';
+  if (mode.startsWith('container:')) {
+    const pid = t.pidOf(mode.slice('container:'.length));
+    return { path: `/proc/${pid}/ns/${what}` };
+  }
+  throw new InvalidArgument(`invalid ${what} mode: ${mode}`);
+}
+
+/** `-v /host:/ctr[:ro,rshared]` binds and `--tmpfs /x:opts` (named volumes arrive with the volumes service). */
+function mountsOf(rec: ContainerRecord): MountInput[] {
+  const hc = rec.HostConfig;
+  const out: MountInput[] = [];
+  const etcWritable = !hc.ReadonlyRootfs;
+  for (const [dest, src] of [['/etc/resolv.conf', rec.ResolvConfPath], ['/etc/hostname', rec.HostnamePath], ['/etc/hosts', rec.HostsPath]] as const) {
+    out.push({ type: 'bind', source: src, destination: dest, readonly: !etcWritable });
+  }
+  for (const b of hc.Binds ?? []) {
+    const parts = b.split(':');
+    if (parts.length < 2 || !parts[0]!.startsWith('/')) {
+      throw new InvalidArgument(`invalid volume specification: '${b}': named volumes are not supported yet`);
+    }
+    const opts = (parts[2] ?? '').split(',').filter(Boolean);
+    const propagation = opts.find((o) => /^r?(private|shared|slave)$/.test(o)) as Propagation | undefined;
+    out.push({ type: 'bind', source: parts[0]!, destination: parts[1]!, readonly: opts.includes('ro'), propagation });
+  }
+  for (const m of hc.Mounts ?? []) {
+    if (m.Type === 'bind') {
+      out.push({ type: 'bind', source: m.Source ?? '', destination: m.Target, readonly: m.ReadOnly, propagation: m.BindOptions?.Propagation as Propagation | undefined, nonRecursive: m.BindOptions?.NonRecursive });
+    } else if (m.Type === 'tmpfs') {
+      const o: string[] = [];
+      if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
+      if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      if (m.ReadOnly) o.push('ro');
+      out.push({ type: 'tmpfs', destination: m.Target, options: o.join(',') });
+    } else {
+      throw new InvalidArgument(`mount type ${m.Type} is not supported yet`);
+    }
+  }
+  for (const [dest, opts] of Object.entries(hc.Tmpfs ?? {})) out.push({ type: 'tmpfs', destination: dest, options: opts });
+  return out;
+}
+
+/** Everything the runtime needs to build config.json for a container's main process. */
+export async function specInputFor(rec: ContainerRecord, rootfs: string, t: NamespaceTargets): Promise<ContainerSpecInput> {
+  const c = rec.Config;
+  const hc = rec.HostConfig;
+  const sec = securityOpts(hc.SecurityOpt ?? []);
+  const net = hc.NetworkMode ?? 'bridge';
+  let network: ContainerSpecInput['network'] = 'private';
+  if (net === 'host') network = 'host';
+  else if (net === 'none') network = 'none';
+  else if (net.startsWith('container:')) network = { path: `/proc/${t.pidOf(net.slice('container:'.length))}/ns/net` };
+  const ipcMode = hc.IpcMode;
+  const ipc = ipcMode === 'none' || ipcMode === 'shareable' ? ipcMode : namespaceMode(ipcMode, 'ipc', t);
+  return {
+    id: rec.Id,
+    rootfs,
+    args: [rec.Path, ...rec.Args],
+    env: c.Env ?? [],
+    cwd: c.WorkingDir || '/',
+    user: await resolveUser(rootfs, c.User ?? '', hc.GroupAdd ?? []),
+    terminal: c.Tty ?? false,
+    consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
+    hostname: net === 'host' ? undefined : c.Hostname,
+    domainname: c.Domainname || undefined,
+    readonlyRootfs: hc.ReadonlyRootfs ?? false,
+    capAdd: hc.CapAdd ?? [],
+    capDrop: hc.CapDrop ?? [],
+    privileged: hc.Privileged ?? false,
+    noNewPrivileges: sec.noNewPrivileges,
+    seccomp: sec.seccomp,
+    maskedPaths: sec.systemPathsUnconfined ? [] : (hc.MaskedPaths ?? undefined),
+    readonlyPaths: sec.systemPathsUnconfined ? [] : (hc.ReadonlyPaths ?? undefined),
+    mounts: mountsOf(rec),
+    devices: (hc.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer || undefined, permissions: d.CgroupPermissions || undefined })),
+    deviceCgroupRules: hc.DeviceCgroupRules ?? [],
+    network,
+    ipc: ipc as ContainerSpecInput['ipc'],
+    pid: namespaceMode(hc.PidMode, 'pid', t),
+    uts: hc.UTSMode === 'host' ? 'host' : 'private',
+    cgroupns: hc.CgroupnsMode === 'host' ? 'host' : hc.CgroupnsMode === 'private' ? 'private' : undefined,
+    shmSize: hc.ShmSize || undefined,
+    resources: {
+      memory: hc.Memory || undefined,
+      memorySwap: hc.MemorySwap || undefined,
+      memoryReservation: hc.MemoryReservation || undefined,
+      memorySwappiness: hc.MemorySwappiness ?? undefined,
+      oomKillDisable: hc.OomKillDisable ?? undefined,
+      nanoCpus: hc.NanoCpus || undefined,
+      cpuQuota: hc.CpuQuota || undefined,
+      cpuPeriod: hc.CpuPeriod || undefined,
+      cpuShares: hc.CpuShares || undefined,
+      cpusetCpus: hc.CpusetCpus || undefined,
+      cpusetMems: hc.CpusetMems || undefined,
+      pidsLimit: hc.PidsLimit && hc.PidsLimit > 0 ? hc.PidsLimit : undefined,
+      blkioWeight: hc.BlkioWeight || undefined,
+    },
+    ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+    oomScoreAdj: hc.OomScoreAdj || undefined,
+    sysctls: hc.Sysctls ?? undefined,
+    cgroupParent: hc.CgroupParent || undefined,
+    init: hc.Init ?? undefined,
+    annotations: hc.Annotations ?? undefined,
+  };
+}
