@@ -1,0 +1,101 @@
+/** The runc command line: one short-lived process per operation, errors carrying runc's own reason. */
+import { execFile } from 'node:child_process';
+import { NotFound, SystemError, Conflict } from '../../core/errors.js';
+
+export const RUNC_PATH = '/usr/sbin/runc';
+
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  bundle: string;
+  rootfs?: string;
+  created?: string;
+}
+
+/** The message inside runc's logrus line (`time=... level=error msg="..."`), unescaped; else the text trimmed. */
+export function runcMessage(text: string): string {
+  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const msgs: string[] = [];
+  for (const line of lines) {
+    const m = /msg="((?:[^"\\]|\\.)*)"/.exec(line);
+    if (m) {
+      try {
+        msgs.push(JSON.parse(`"${m[1]!}"`) as string);
+      } catch {
+        msgs.push(m[1]!);
+      }
+    } else if (line.trim().startsWith('{')) {
+      try {
+        const j = JSON.parse(line) as { msg?: string; level?: string };
+        if (j.msg) msgs.push(j.msg);
+      } catch {
+        msgs.push(line.trim());
+      }
+    } else msgs.push(line.trim());
+  }
+  return msgs.join(': ') || text.trim();
+}
+
+export class Runc {
+  constructor(readonly root: string, readonly path = RUNC_PATH) {}
+
+  /** Runs runc with the global --root; rejects with runc's message. */
+  run(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(this.path, [`--root=${this.root}`, ...args], { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const msg = runcMessage(stderr || err.message);
+        const id = args[args.length - 1] ?? '';
+        if (/does not exist|container not found/i.test(msg)) reject(new NotFound(`No such container: ${id}`, { cause: err }));
+        else if (/not running|not paused|is paused|already/i.test(msg)) reject(new Conflict(msg, { cause: err }));
+        else reject(new SystemError(`runc ${args[0] ?? ''}: ${msg}`, { cause: err }));
+      });
+    });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async kill(id: string, signal = 'SIGTERM', all = false): Promise<void> {
+    await this.run(all ? ['kill', '--all', id, signal] : ['kill', id, signal]);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    await this.run(force ? ['delete', '--force', id] : ['delete', id]);
+  }
+
+  async state(id: string): Promise<RuncState> {
+    return JSON.parse(await this.run(['state', id])) as RuncState;
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  async ps(id: string): Promise<number[]> {
+    const out = await this.run(['ps', '--format', 'json', id]);
+    return (JSON.parse(out) as number[] | null) ?? [];
+  }
+
+  async list(): Promise<RuncState[]> {
+    const out = await this.run(['list', '--format', 'json']);
+    return (JSON.parse(out) as RuncState[] | null) ?? [];
+  }
+
+  /** `runc update -r -` with an OCI LinuxResources document on stdin. */
+  async update(id: string, resources: object): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(this.path, [`--root=${this.root}`, 'update', '--resources', '-', id], (err, _out, stderr) => {
+        if (err) reject(new SystemError(`Cannot update container ${id}: ${runcMessage(stderr || err.message)}`, { cause: err }));
+        else resolve();
+      });
+      child.stdin?.end(JSON.stringify(resources));
+    });
+  }
+}
