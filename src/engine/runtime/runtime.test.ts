@@ -218,3 +218,26 @@ test('logs --follow ends when the container exits and the log is drained', { ski
   assert.deepEqual(lines, ['line1\n', 'line2\n', 'line3\n']);
   await rt.delete(b.id);
 });
+
+test('timing: create+start+exit+delete of `true` vs bare runc run (median of 20)', { skip }, async (t) => {
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ours: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const b = bundle(['true']);
+    const spec = buildSpec(b.input);
+    const t0 = performance.now();
+    await rt.run({ id: b.id, bundleDir: b.bundleDir, spec, logPath: b.logPath, stdin: false, tty: false });
+    assert.equal(await rt.waitExit(b.id), 0);
+    await rt.delete(b.id);
+    ours.push(performance.now() - t0);
+  }
+  const bare: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const b = bundle(['true']);
+    writeFileSync(join(b.bundleDir, 'config.json'), JSON.stringify(buildSpec(b.input)));
+    const t0 = performance.now();
+    execFileSync('/usr/sbin/runc', [`--root=${rt.runcRoot}`, 'run', '--bundle', b.bundleDir, b.id], { stdio: 'ignore' });
+    bare.push(performance.now() - t0);
+  }
+  t.diagnostic(`minke create+start+exit+delete median ${median(ours).toFixed(1)} ms; bare runc run median ${median(bare).toFixed(1)} ms`);
+});
