@@ -8,7 +8,8 @@
  * written to stdout framed as the Docker Engine API's multiplexed stream (8-byte header: stream
  * 1|2, three zero bytes, big-endian length). Bytes read from stdin are sent to the socket, where
  * conmon writes them to the container's stdin; stdin's end shuts the socket's write side, which
- * closes the container's stdin. With -n stdin is not read. Exits when conmon closes the socket.
+ * closes the container's stdin. With -n stdin is not read. Once connected it writes "+\n" to
+ * stderr (errors before that are plain text there). Exits when conmon closes the socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,7 +56,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "minke-attach: connect %s: %s\n", argv[argi], strerror(errno));
     return 1;
   }
-  /* Tell the parent the connection is up: output from here on is not lost. */
+  /* Tell the parent the connection is up (one "+" line on stderr): output from here on is not lost. */
+  if (write(2, "+\n", 2) < 0) return 1;
   static unsigned char buf[65536 + 8];
   struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = forward_stdin ? 0 : -1, .events = POLLIN}};
   for (;;) {

@@ -4,7 +4,7 @@
  * container's stdin.
  */
 import { spawn } from 'node:child_process';
-import { readFile, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { attachBridgePath } from '../../core/native.js';
@@ -23,22 +23,6 @@ export interface Attachment {
   close(): void;
 }
 
-// poll/ppoll syscall numbers: the bridge blocks in one of these once it is connected
-const POLL_SYSCALLS = new Set(process.arch === 'x64' ? ['7', '271'] : ['73']);
-
-/**
- * Waits until the bridge sits in poll() (it connects before its first poll). The bridge prints no
- * ready signal, so this is the least invasive check; it costs a few /proc reads once per attach.
- */
-async function waitPolling(pid: number, exited: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !exited(); i++) {
-    const s = await readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => undefined);
-    if (s === undefined) return;
-    if (POLL_SYSCALLS.has(s.split(' ')[0]!)) return;
-    await new Promise((r) => setTimeout(r, i < 20 ? 1 : 5));
-  }
-}
-
 /** Connects to BUNDLE/attach (or the given socket path). */
 export function attachSocket(socketPath: string, opts: { stdin: boolean }): Attachment {
   const child = spawn(attachBridgePath, opts.stdin ? [socketPath] : ['-n', socketPath], {
@@ -46,8 +30,17 @@ export function attachSocket(socketPath: string, opts: { stdin: boolean }): Atta
   });
   let exited = false;
   let errText = '';
+  let connected: () => void = () => {};
+  const isConnected = new Promise<void>((resolve) => { connected = resolve; });
   child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => { errText += d; });
+  child.stderr!.on('data', (d: string) => {
+    // The bridge writes "+\n" once connected; anything else is an error message.
+    if (d.startsWith('+\n')) {
+      connected();
+      d = d.slice(2);
+    }
+    errText += d;
+  });
   child.stdin?.on('error', () => {});
   const done = new Promise<void>((resolve) => {
     child.on('close', () => { exited = true; resolve(); });
@@ -58,7 +51,7 @@ export function attachSocket(socketPath: string, opts: { stdin: boolean }): Atta
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    await waitPolling(child.pid!, () => exited);
+    await Promise.race([isConnected, done]);
     if (exited && errText) throw new SystemError(`attach failed: ${errText.trim()}`);
   })();
   ready.catch(() => {});
