@@ -236,7 +236,13 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
       void closed.then(() => s.close());
     };
     if (rec.State.Running) await connect();
-    else svc.onBeforeStart(rec.Id, connect);
+    else {
+      svc.onBeforeStart(rec.Id, connect);
+      // A start that fails never runs the hook: end the stream then.
+      void waitForRun(svc, rec, abort.signal).then((started) => {
+        if (!started) end();
+      });
+    }
     await closed;
     return;
   }

@@ -263,6 +263,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await this.store.save(rec).catch(() => {});
       this.wake(rec, rec.State.ExitCode, 'start-failed');
       this.emitEvent('start-failed', rec);
+      // As docker: a --rm container whose start failed is removed.
+      if (rec.HostConfig.AutoRemove) await this.removeRecord(rec, rec.State.ExitCode).catch(() => {});
       if (err instanceof SystemError || !(err instanceof Error) || !('status' in err)) {
         throw new SystemError(`failed to create task for container: ${message}`, { cause: err });
       }

@@ -1,0 +1,130 @@
+// The real docker CLI against minke: terminals, exec, attach, logs -f, stats, cp, commit.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestEngine } from './harness.js';
+
+/** Runs a command under script(1) so it has a real pseudo-terminal; feeds input with pauses. */
+function underPty(e: TestEngine, command: string, inputs: Array<[delayMs: number, data: string]>, timeoutMs = 20000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('script', ['-qfec', command, '/dev/null'], { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`timed out under pty: ${command}\n${out}`));
+    }, timeoutMs);
+    let t = 0;
+    for (const [delay, data] of inputs) {
+      t += delay;
+      setTimeout(() => p.stdin.write(data), t);
+    }
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concurrency: false }, () => {
+  const e = new TestEngine();
+  before(async () => {
+    await e.start();
+    await e.importBusybox();
+  });
+  after(() => e.destroy());
+
+  it('runs -it under a real terminal', async () => {
+    const r = await underPty(e, 'docker run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);
+    assert.match(r.out, /42/);
+    assert.match(r.out, /\/dev\/pts\/0/);
+    assert.equal(r.code, 5);
+  });
+
+  it('pipes stdin with -i', async () => {
+    const r = await e.docker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], { input: 'hello stdin\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'HELLO STDIN\n');
+  });
+
+  it('execs with output and exit code, and -it under a terminal', async () => {
+    await e.ok(['run', '-d', '--name', 'ex', 'busybox', 'sleep', '1000']);
+    const r = await e.docker(['exec', 'ex', 'sh', '-c', 'echo in-container; exit 7']);
+    assert.equal(r.code, 7);
+    assert.equal(r.stdout, 'in-container\n');
+    const env = await e.ok(['exec', '-e', 'X=y', '-w', '/tmp', '-u', 'nobody', 'ex', 'sh', '-c', 'echo $X $(pwd) $(id -u)']);
+    assert.equal(env, 'y /tmp 65534\n');
+    const piped = await e.docker(['exec', '-i', 'ex', 'cat'], { input: 'through exec\n' });
+    assert.equal(piped.stdout, 'through exec\n');
+    const t = await underPty(e, 'docker exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit\n']]);
+    assert.match(t.out, /tty=\/dev\/pts\/\d/);
+    const missing = await e.docker(['exec', 'ex', 'nosuchcmd']);
+    assert.equal(missing.code, 127);
+    await e.ok(['rm', '-f', 'ex']);
+  });
+
+  it('follows logs and attaches', async () => {
+    await e.ok(['run', '-d', '--name', 'lg', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done; echo err >&2']);
+    const f = await e.docker(['logs', '-f', 'lg']);
+    assert.equal(f.stdout, 'line1\nline2\nline3\n');
+    assert.equal(f.stderr, 'err\n');
+    const tail = await e.ok(['logs', '--tail', '1', 'lg']);
+    assert.equal(tail, 'line3\n');
+    const ts = await e.ok(['logs', '-t', 'lg']);
+    assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line1$/m);
+    await e.ok(['rm', 'lg']);
+
+    await e.ok(['run', '-d', '-it', '--name', 'at', 'busybox', 'sh']);
+    const a = await underPty(e, 'docker attach at', [[800, 'echo attached-$((1+1))\n'], [400, '\x10\x11']]);
+    assert.match(a.out, /attached-2/);
+    assert.equal((await e.ok(['inspect', '-f', '{{.State.Running}}', 'at'])).trim(), 'true', 'detach keys leave it running');
+    await e.ok(['rm', '-f', 'at']);
+  });
+
+  it('reports stats from cgroups', async () => {
+    await e.ok(['run', '-d', '--name', 'st', '--memory', '64m', 'busybox', 'sleep', '1000']);
+    const out = await e.ok(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'st']);
+    assert.match(out, /^st [\d.]+[KMG]?i?B \/ 64MiB 1$/m);
+    const top = await e.ok(['top', 'st']);
+    assert.match(top, /sleep 1000/);
+    await e.ok(['update', '--memory', '128m', '--memory-swap', '256m', 'st']);
+    assert.match(await e.ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'st']), /\/ 128MiB/);
+    await e.ok(['rm', '-f', 'st']);
+  });
+
+  it('copies files both ways, diffs, exports and commits', async () => {
+    const dir = mkdtempSync('/tmp/minke-cp-');
+    try {
+      writeFileSync(join(dir, 'in.txt'), 'from host\n');
+      await e.ok(['run', '-d', '--name', 'cp', 'busybox', 'sh', '-c', 'echo made > /made.txt; sleep 1000']);
+      await waitFor(async () => (await e.docker(['exec', 'cp', 'test', '-f', '/made.txt'])).code === 0);
+      await e.ok(['cp', join(dir, 'in.txt'), 'cp:/tmp/in.txt']);
+      assert.equal(await e.ok(['exec', 'cp', 'cat', '/tmp/in.txt']), 'from host\n');
+      await e.ok(['cp', 'cp:/made.txt', join(dir, 'out.txt')]);
+      assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'made\n');
+      const diff = await e.ok(['diff', 'cp']);
+      assert.match(diff, /^A \/made.txt$/m);
+      assert.match(diff, /^C \/tmp$/m);
+      await e.ok(['commit', '-c', 'CMD ["cat", "/made.txt"]', 'cp', 'committed:1']);
+      assert.equal(await e.ok(['run', '--rm', 'committed:1']), 'made\n');
+      await e.ok(['export', '-o', join(dir, 'fs.tar'), 'cp']);
+      await e.ok(['import', join(dir, 'fs.tar'), 'exported:1']);
+      assert.equal(await e.ok(['run', '--rm', 'exported:1', 'cat', '/tmp/in.txt']), 'from host\n');
+      await e.ok(['rm', '-f', 'cp']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
