@@ -80,8 +80,10 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     const f = await e.docker(['logs', '-f', 'lg']);
     assert.equal(f.stdout, 'line1\nline2\nline3\n');
     assert.equal(f.stderr, 'err\n');
-    const tail = await e.ok(['logs', '--tail', '1', 'lg']);
-    assert.equal(tail, 'line3\n');
+    // --tail counts lines of both streams, as docker's does.
+    const tail = await e.docker(['logs', '--tail', '2', 'lg']);
+    assert.equal(tail.stdout, 'line3\n');
+    assert.equal(tail.stderr, 'err\n');
     const ts = await e.ok(['logs', '-t', 'lg']);
     assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line1$/m);
     await e.ok(['rm', 'lg']);

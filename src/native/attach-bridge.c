@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,11 +47,29 @@ int main(int argc, char **argv) {
     return 2;
   }
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(argv[argi]) >= sizeof addr.sun_path) {
-    fprintf(stderr, "minke-attach: socket path too long: %s\n", argv[argi]);
-    return 2;
+  const char *path = argv[argi];
+  if (strlen(path) >= sizeof addr.sun_path) {
+    /* Longer than sun_path allows: reach it through an open descriptor of its directory. */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= sizeof dir) {
+      fprintf(stderr, "minke-attach: socket path too long: %s\n", path);
+      return 2;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    int dfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+      fprintf(stderr, "minke-attach: open %s: %s\n", dir, strerror(errno));
+      return 1;
+    }
+    if (snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1) >= (int)sizeof addr.sun_path) {
+      fprintf(stderr, "minke-attach: socket path too long: %s\n", path);
+      return 2;
+    }
+  } else {
+    strcpy(addr.sun_path, path);
   }
-  strcpy(addr.sun_path, argv[argi]);
   int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0) {
     fprintf(stderr, "minke-attach: connect %s: %s\n", argv[argi], strerror(errno));

@@ -5,7 +5,7 @@ import type { ContainerService, CreateRequest, WaitCondition } from '../containe
 import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, normaliseFilters, summaryView } from './container-views.js';
-import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, Unframe, frame, parseDetachKeys } from './streams.js';
+import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
 
 export interface ContainerRoutesDeps {
   containers: ContainerService;
@@ -224,8 +224,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
     const connect = async (): Promise<void> => {
       const s = await svc.attachRuntime(rec, true);
       let output = s.output;
-      if (tty) output = output.pipe(new Unframe());
-      else if (!o.stdout || !o.stderr) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
+      if (!tty && (!o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
       output.pipe(conn, { end: false });
       output.on('end', end);
       const input = tty ? conn.pipe(new EscapeProxy(o.detachKeys, () => { s.close(); end(); })) : conn;
@@ -235,9 +234,17 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
       }
       void closed.then(() => s.close());
     };
-    if (rec.State.Running) await connect();
+    const connectOrEnd = async (): Promise<void> => {
+      try {
+        await connect();
+      } catch (err) {
+        end();
+        throw err;
+      }
+    };
+    if (rec.State.Running) await connectOrEnd();
     else {
-      svc.onBeforeStart(rec.Id, connect);
+      svc.onBeforeStart(rec.Id, connectOrEnd);
       // A start that fails never runs the hook: end the stream then.
       void waitForRun(svc, rec, abort.signal).then((started) => {
         if (!started) end();

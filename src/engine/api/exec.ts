@@ -1,6 +1,7 @@
 import type { ExecConfig, ExecService } from '../containers/exec.js';
 import type { Router } from './router.js';
-import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, parseDetachKeys } from './streams.js';
+import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
+import { messageOf } from '../../core/errors.js';
 
 export function execRoutes(r: Router, execs: ExecService): void {
   r.on('POST', '/containers/:id/exec', async (ctx) => {
@@ -22,8 +23,17 @@ export function execRoutes(r: Router, execs: ExecService): void {
       ctx.send(200);
       return;
     }
-    const proc = await execs.start(id, tty);
+    // As docker: the connection is taken over first; a failed start is told on the stream and
+    // in the exec's exit code, which the CLI reads next.
     const conn = ctx.hijack(tty || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM);
+    let proc;
+    try {
+      proc = await execs.start(id, tty);
+    } catch (err) {
+      const msg = Buffer.from(`${messageOf(err)}\r\n`);
+      conn.end(tty || !ctx.versionAtLeast('1.42') ? msg : frame(1, msg));
+      return;
+    }
     const c = session.config;
     let output = proc.output;
     if (!tty && (!c.AttachStdout || !c.AttachStderr)) {

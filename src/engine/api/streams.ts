@@ -92,18 +92,3 @@ export class FrameFilter extends Transform {
     cb();
   }
 }
-
-/** Turns multiplexed frames into the raw bytes of their payloads (TTY containers). */
-export class Unframe extends Transform {
-  private buf: Buffer = Buffer.alloc(0);
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + len) break;
-      this.push(Buffer.from(this.buf.subarray(8, 8 + len)));
-      this.buf = this.buf.subarray(8 + len);
-    }
-    cb();
-  }
-}

@@ -1,6 +1,8 @@
-import { Conflict, NotFound } from '../../core/errors.js';
+import { Conflict, NotFound, messageOf } from '../../core/errors.js';
+import { startFailureExitCode } from '../runtime/conmon.js';
 import { newId } from '../../core/ids.js';
 import { mergeEnv } from './create-config.js';
+import { containerEnv } from '../runtime/spec.js';
 import type { ExecProcess } from './ports.js';
 import type { ContainerService } from './service.js';
 
@@ -76,7 +78,8 @@ export class ExecService {
     try {
       proc = await this.containers.runtime.exec(rec.Id, this.containers.bundleDir(rec.Id), {
         args: c.Cmd!,
-        env: mergeEnv(rec.Config.Env ?? [], c.Env ?? []),
+        // As docker's exec: the daemon's defaults (PATH, HOSTNAME, TERM), the container's env, then the exec's.
+        env: containerEnv(mergeEnv(rec.Config.Env ?? [], c.Env ?? []), rec.Config.Hostname ?? '', tty ?? c.Tty ?? false),
         cwd: c.WorkingDir || rec.Config.WorkingDir || '/',
         user: c.User || rec.Config.User || '',
         tty: tty ?? c.Tty ?? false,
@@ -86,7 +89,8 @@ export class ExecService {
       });
     } catch (err) {
       s.running = false;
-      s.exitCode = 126;
+      // As docker: 127 for a command not found, 126 for one that cannot be invoked.
+      s.exitCode = startFailureExitCode(messageOf(err)) === 127 ? 127 : 126;
       throw err;
     }
     s.process = proc;

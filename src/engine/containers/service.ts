@@ -8,6 +8,7 @@ import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.js';
 import { ContainerStore } from './store.js';
+import { startFailureExitCode } from '../runtime/conmon.js';
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
@@ -25,13 +26,6 @@ export interface ContainerEvent {
 interface Waiter {
   condition: WaitCondition;
   resolve: (code: number) => void;
-}
-
-/** Docker's exit codes for a process that could not be started. */
-function startFailureCode(message: string): number {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied|not executable|exec format error/i.test(message)) return 126;
-  return 128;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -258,7 +252,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       const message = messageOf(err);
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
-      rec.State = { ...rec.State, Error: message, ExitCode: startFailureCode(message) };
+      rec.State = { ...rec.State, Error: message, ExitCode: startFailureExitCode(message) };
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.store.save(rec).catch(() => {});
       this.wake(rec, rec.State.ExitCode, 'start-failed');
