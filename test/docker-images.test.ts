@@ -31,7 +31,7 @@ describe('docker CLI: images', { concurrency: false }, () => {
     assert.match(viaStdin, /^sha256:/);
     const bad = await e.docker(['import', '-c', 'FROM x', busyboxTar(), 'bad:1']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /FROM/);
+    assert.match(bad.stderr, /from is not a valid change command/);
   });
 
   it('lists, tags, filters and removes', async () => {

@@ -102,7 +102,9 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
   return {
     Binds: h.Binds ?? null,
     ContainerIDFile: h.ContainerIDFile ?? '',
-    LogConfig: h.LogConfig ?? { Type: 'k8s-file', Config: {} },
+    // Reported as docker's default driver: clients (docker-py) read logs only from drivers they know;
+    // the file itself is conmon's CRI format, which `logs` reads back exactly as json-file would.
+    LogConfig: h.LogConfig?.Type ? h.LogConfig : { Type: 'json-file', Config: {} },
     NetworkMode: h.NetworkMode ?? 'bridge',
     PortBindings: h.PortBindings ?? {},
     RestartPolicy: h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
