@@ -8,6 +8,7 @@ import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.js';
 import { ContainerStore } from './store.js';
+import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 
 export interface CreateRequest extends ContainerConfig {
@@ -120,6 +121,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       if (err instanceof NotFound) throw new NotFound(`No such image: ${config.Image}`);
       throw err;
     }
+    trace(config.Image, 'create: image resolved');
     const merged = mergeImageConfig(config, image.config.config);
     const { path, args } = commandOf(merged);
     const id = newId();
@@ -157,7 +159,10 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     try {
       await mkdir(dir, { recursive: true });
       await this.rootfs.prepare(id, image.chainId);
+      trace(config.Image, 'create: snapshot prepared');
       await this.store.add(rec);
+      trace(config.Image, 'create: record saved');
+      traceEnd(config.Image);
     } catch (err) {
       this.store.releaseName(fullName, id);
       await this.rootfs.remove(id).catch(() => {});
@@ -214,9 +219,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     await mkdir(rootfsDir, { recursive: true });
     let mounted = false;
     try {
+      trace(rec.Id, 'start: begin');
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
+      trace(rec.Id, 'start: mounted');
       await this.writeEtcFiles(rec);
+      trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
@@ -227,9 +235,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         rootfs: rootfsDir,
         logPath: rec.LogPath,
         beforeStart: async () => {
+          trace(rec.Id, 'start: runtime created');
           await Promise.all(hooks.map((h) => h().catch(() => {})));
+          trace(rec.Id, 'start: attached');
         },
       });
+      trace(rec.Id, 'start: runtime started');
       rec.State = {
         ...rec.State,
         Status: 'running',
@@ -277,8 +288,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** The container's process ended: record why, release runtime resources, wake waiters. */
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
+    trace(rec.Id, 'exit: noticed');
     const oom = await this.runtime.oomKilled(rec.Id).catch(() => false);
+    trace(rec.Id, 'exit: oom checked');
     await this.runtime.delete(rec.Id).catch(() => {});
+    trace(rec.Id, 'exit: runtime deleted');
     const bundleDir = this.bundleDir(rec.Id);
     await this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {});
     await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
@@ -472,6 +486,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await this.store.save(rec).catch(() => {});
       throw new SystemError(`unable to remove container ${shortId(rec.Id)}: ${messageOf(err)}`, { cause: err });
     }
+    trace(rec.Id, 'removed');
+    traceEnd(rec.Id);
     this.emitEvent('destroy', rec);
     this.wake(rec, code, 'removed');
   }
