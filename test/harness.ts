@@ -74,6 +74,37 @@ export class TestEngine {
     this.child = undefined;
   }
 
+  /** Starts the engine again on the same socket and roots (after stopEngine), as a host reboot of the daemon would. */
+  async restart(): Promise<void> {
+    await this.stopEngine();
+    await this.start();
+  }
+
+  /** The runtime's runc state directory (EXECROOT/runtime/runc). */
+  get runcRoot(): string {
+    return join(this.execRoot, 'runtime', 'runc');
+  }
+
+  /**
+   * What this engine left on the host: mounts under its dir, conmon processes naming its dir,
+   * runc containers, active (container) snapshots. Empty lists when it cleaned up after itself.
+   */
+  leftovers(): { mounts: string[]; conmon: string[]; runc: string[]; snapshots: string[] } {
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
+    const pg = spawnSync('pgrep', ['-a', '-f', `conmon.*${this.dir}`], { encoding: 'utf8' });
+    const conmon = pg.stdout.split('\n').filter(Boolean);
+    const runc = existsSync(this.runcRoot)
+      ? spawnSync('runc', ['--root', this.runcRoot, 'list', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
+      : [];
+    let snapshots: string[] = [];
+    const meta = join(this.dataRoot, 'snapshots', 'metadata.json');
+    if (existsSync(meta)) {
+      const m = JSON.parse(readFileSync(meta, 'utf8')) as { snapshots: Record<string, { kind: string }> };
+      snapshots = Object.entries(m.snapshots).filter(([, r]) => r.kind === 'active').map(([k]) => k);
+    }
+    return { mounts, conmon, runc, snapshots };
+  }
+
   /** Runs a command (the real docker CLI by default) against this engine. */
   run(cmd: string, args: string[], opts: { input?: string | Buffer; timeout?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
@@ -122,8 +153,8 @@ export class TestEngine {
       await this.stopEngine();
     }
     // Anything a failed test left: runc containers, conmon processes, mounts under our roots.
-    const runcRoot = join(this.execRoot, 'runc');
-    if (existsSync(runcRoot)) {
+    for (const runcRoot of [join(this.execRoot, 'runc'), this.runcRoot]) {
+      if (!existsSync(runcRoot)) continue;
       const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
       for (const id of list.stdout.split('\n').filter(Boolean)) spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
     }
