@@ -289,13 +289,17 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** The container's process ended: record why, release runtime resources, wake waiters. */
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
-    const oom = await this.runtime.oomKilled(rec.Id).catch(() => false);
-    trace(rec.Id, 'exit: oom checked');
-    await this.runtime.delete(rec.Id).catch(() => {});
-    trace(rec.Id, 'exit: runtime deleted');
     const bundleDir = this.bundleDir(rec.Id);
-    await this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {});
-    await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
+    // The runtime's cleanup (OOM read before its cgroup goes) and the filesystem's run side by side.
+    const [oom] = await Promise.all([
+      this.runtime.oomKilled(rec.Id).catch(() => false).then(async (oom) => {
+        trace(rec.Id, 'exit: oom read');
+        await this.runtime.delete(rec.Id).catch(() => {});
+        trace(rec.Id, 'exit: runtime deleted');
+        return oom;
+      }),
+      this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {}).then(() => rm(bundleDir, { recursive: true, force: true })).catch(() => {}),
+    ]);
     this.exits.delete(rec.Id);
     rec.State = {
       ...rec.State,
@@ -474,13 +478,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private async removeRecord(rec: ContainerRecord, code: number): Promise<void> {
+    // The runtime's state went when the process exited; only a dead container may hold some.
+    const runtimeLeft = rec.State.Dead;
     rec.State = { ...rec.State, Status: 'removing' };
     try {
-      await this.runtime.delete(rec.Id).catch(() => {});
+      if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
       await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
       await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
-      await this.rootfs.remove(rec.Id);
-      await this.store.delete(rec);
+      await Promise.all([this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
       await this.store.save(rec).catch(() => {});

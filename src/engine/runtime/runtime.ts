@@ -3,6 +3,7 @@
  * session), exit codes from conmon's exit files, cgroup stats. One object per engine; every
  * container is addressed by its ID.
  */
+import { trace } from '../../core/trace.js';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -155,7 +156,7 @@ export class Runtime {
     const r = await this.create(o);
     try {
       if (beforeStart) await beforeStart();
-      await this.runc.start(o.id);
+      await this.runc.startFast(o.id);
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
       throw err;
@@ -169,12 +170,32 @@ export class Runtime {
 
   /** runc delete, then any cgroup directories left. */
   async delete(id: string, force = false): Promise<void> {
+    if (await this.deleteStopped(id)) return;
     try {
       await this.runc.delete(id, force);
     } finally {
       await removeCgroups(this.cgroupPaths(id)).catch(() => {});
       this.cgroups.delete(id);
     }
+  }
+
+  /**
+   * `runc delete` of a stopped container is: remove its cgroups, remove its state dir. Done here
+   * without a runc process when conmon has recorded the exit and the cgroups are empty; anything
+   * else (a cgroup still holding processes) is left to runc.
+   */
+  private async deleteStopped(id: string): Promise<boolean> {
+    if (!this.cgroups.has(id) || (await this.exitCode(id)) === undefined) return false;
+    trace(id, 'delete: exit code read');
+    try {
+      await removeCgroups(this.cgroupPaths(id), true);
+    } catch {
+      return false;
+    }
+    trace(id, 'delete: cgroups removed');
+    await rm(join(this.runcRoot, id), { recursive: true, force: true });
+    this.cgroups.delete(id);
+    return true;
   }
 
   async state(id: string): Promise<RuncState> {

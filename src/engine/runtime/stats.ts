@@ -209,8 +209,8 @@ export async function wasOomKilled(paths: CgroupPaths): Promise<boolean> {
   return ((await readNum(join(paths.dir('memory'), 'memory.failcnt'))) ?? 0) > 0 && ctl.under_oom === 1;
 }
 
-/** Removes the container's cgroup directories runc left behind (best effort). */
-export async function removeCgroups(paths: CgroupPaths): Promise<void> {
+/** Removes the container's cgroup dirs; `strict` reports a cgroup still holding processes (EBUSY). */
+export async function removeCgroups(paths: CgroupPaths, strict = false): Promise<void> {
   const dirs = paths.v2
     ? [paths.dir('')]
     : (await readdir(paths.root).catch(() => [] as string[])).map((c) => join(paths.root, c, paths.cgroupsPath));
@@ -218,7 +218,7 @@ export async function removeCgroups(paths: CgroupPaths): Promise<void> {
     try {
       await rmdir(d);
     } catch (err) {
-      if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && !isErrno(err, 'EBUSY')) throw err;
+      if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && (strict || !isErrno(err, 'EBUSY'))) throw err;
     }
   }));
 }
