@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import FindMyWay from 'find-my-way';
 import { InvalidArgument, messageOf, statusOf } from '../../core/errors.js';
 
 export const API_VERSION = '1.47';
@@ -192,13 +191,39 @@ export function compareVersions(a: string, b: string): number {
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
-/** Routes Engine API paths, versioned (`/v1.45/containers/json`) or not, to handlers. */
+interface Route {
+  method: Method;
+  /** Path segments: literal, ':name' for a parameter, '*' for the rest of the path. */
+  segments: string[];
+  handler: Handler;
+}
+
+/**
+ * Routes Engine API paths, versioned (`/v1.45/containers/json`) or not, to handlers. The route
+ * table is small and its patterns simple (literals, `:param`, a trailing `*`), so a linear match
+ * over split segments does; literal segments win over parameters, as in docker's mux.
+ * (find-my-way was the first choice; it alone added 11 MB to the engine's resident memory.)
+ */
 export class Router {
-  private readonly fmw = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  private readonly routes: Route[] = [];
 
   on(method: Method | Method[], path: string, handler: Handler): this {
-    this.fmw.on(method, path, handler as never);
+    for (const m of Array.isArray(method) ? method : [method]) {
+      this.routes.push({ method: m, segments: path.split('/').filter(Boolean), handler });
+    }
+    // Most specific first: more literal segments before parameters and wildcards.
+    this.routes.sort((a, b) => specificity(b) - specificity(a));
     return this;
+  }
+
+  private find(method: Method, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+    const parts = path.split('/').filter(Boolean);
+    for (const r of this.routes) {
+      if (r.method !== method) continue;
+      const params = matchSegments(r.segments, parts);
+      if (params) return { handler: r.handler, params };
+    }
+    return undefined;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
@@ -220,14 +245,14 @@ export class Router {
         `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
       return;
     }
-    const found = this.fmw.find(req.method as Method, path);
+    const found = this.find(req.method as Method, path);
     const ctx = new ApiContext(ctx0.req, ctx0.res, found?.params ?? {}, version, upgrade);
     if (!found) {
       respondError(ctx, 404, `page not found`);
       return;
     }
     try {
-      await (found.handler as unknown as Handler)(ctx);
+      await found.handler(ctx);
     } catch (err) {
       const status = statusOf(err);
       if (ctx.wasHijacked) {
@@ -251,4 +276,27 @@ function respondError(ctx: ApiContext, status: number, message: string): void {
     return;
   }
   ctx.send(status, { message });
+}
+
+function specificity(r: Route): number {
+  let n = 0;
+  for (const s of r.segments) n = n * 4 + (s === '*' ? 0 : s.startsWith(':') ? 1 : 2);
+  return n * 16 + r.segments.length;
+}
+
+function matchSegments(pattern: string[], parts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p === '*') {
+      if (i >= parts.length) return undefined;
+      params['*'] = parts.slice(i).join('/');
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (p.startsWith(':')) params[p.slice(1)] = part;
+    else if (p !== part) return undefined;
+  }
+  return pattern.length === parts.length ? params : undefined;
 }

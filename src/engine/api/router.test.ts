@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotFound } from '../../core/errors.js';
+import { Router } from './router.js';
+
+async function call(socketPath: string, method: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('Engine API router', () => {
+  it('matches literals before parameters, wildcards last, with or without a version prefix', async () => {
+    const r = new Router();
+    r.on('GET', '/images/*', (ctx) => ctx.send(200, { route: 'wild', rest: ctx.param('*') }));
+    r.on('GET', '/images/json', (ctx) => ctx.send(200, { route: 'list' }));
+    r.on('GET', '/containers/:id/json', (ctx) => ctx.send(200, { route: 'inspect', id: ctx.param('id') }));
+    r.on('POST', '/containers/create', (ctx) => ctx.send(201, { route: 'create' }));
+    r.on('GET', '/containers/:id/logs', () => { throw new NotFound('No such container: x'); });
+    const dir = mkdtempSync('/tmp/minke-router-');
+    const sock = join(dir, 's');
+    const server = createServer((req, res) => void r.handle(req, res));
+    await new Promise<void>((res) => server.listen(sock, res));
+    try {
+      assert.deepEqual(JSON.parse((await call(sock, 'GET', '/v1.45/images/json')).body), { route: 'list' });
+      assert.deepEqual(JSON.parse((await call(sock, 'GET', '/images/docker.io/library/busybox:latest/json')).body), { route: 'wild', rest: 'docker.io/library/busybox:latest/json' });
+      assert.deepEqual(JSON.parse((await call(sock, 'GET', '/containers/abc/json/')).body), { route: 'inspect', id: 'abc' });
+      assert.equal((await call(sock, 'POST', '/containers/create')).status, 201);
+      assert.equal((await call(sock, 'GET', '/containers/create')).status, 404);
+      const nf = await call(sock, 'GET', '/containers/x/logs');
+      assert.equal(nf.status, 404);
+      assert.deepEqual(JSON.parse(nf.body), { message: 'No such container: x' });
+      const tooNew = await call(sock, 'GET', '/v9.99/images/json');
+      assert.equal(tooNew.status, 400);
+      assert.match(JSON.parse(tooNew.body).message as string, /client version 9.99 is too new/);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
