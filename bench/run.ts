@@ -105,6 +105,25 @@ async function main(): Promise<void> {
     await engine.start();
     await engine.importBusybox();
     const env = engine.env;
+    // A second floor: bare runc with the very config.json minke generates (Docker's default
+    // seccomp profile, capabilities, masked paths, cgroup), so the isolation cost is visible.
+    const probe = (await engine.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60'])).trim();
+    const spec = JSON.parse(readFileSync(join(engine.execRoot, 'containers', probe, 'config.json'), 'utf8')) as {
+      process: { args: string[] }; root: { path: string }; mounts: Array<{ destination: string }>; linux: { cgroupsPath: string };
+    };
+    await engine.ok(['rm', '-f', probe]);
+    spec.process.args = ['true'];
+    spec.root.path = join(bundle, 'rootfs');
+    spec.mounts = spec.mounts.filter((m) => !m.destination.startsWith('/etc/'));
+    const isoBundle = join(dir, 'iso-bundle');
+    mkdirSync(isoBundle, { recursive: true });
+    let m = 0;
+    results.floorIsolated = series('floor: runc run with minke\'s config.json (seccomp etc.)', () => {
+      spec.linux.cgroupsPath = `/minke-bench/iso-${m}`;
+      writeFileSync(join(isoBundle, 'config.json'), JSON.stringify(spec));
+      return timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', isoBundle, `iso-${m++}`]);
+    });
+    spawnSync('bash', ['-c', 'rmdir /sys/fs/cgroup/*/minke-bench/iso-* /sys/fs/cgroup/*/minke-bench /sys/fs/cgroup/minke-bench/iso-* /sys/fs/cgroup/minke-bench 2>/dev/null']);
     results.minkeDocker = series('minke: docker run --rm --network none busybox true', () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env));
     results.minkeCli = series('minke: minke run --rm --network none busybox true', () => timeCmd(process.execPath, [minkeBin, 'run', '--rm', '--network', 'none', 'busybox', 'true'], env));
 
@@ -148,6 +167,7 @@ async function main(): Promise<void> {
 
   console.log('\n## ratios');
   console.log(`minke docker-run / floor      ${(results.minkeDocker! / results.floor!).toFixed(2)}x (target <= 1.5x)`);
+  console.log(`minke docker-run / isolated floor ${(results.minkeDocker! / results.floorIsolated!).toFixed(2)}x`);
   console.log(`minke CLI run - node start-up ${(results.minkeCli! - results.nodeStart!).toFixed(1)} ms vs engine path via docker CLI ${results.minkeDocker!.toFixed(1)} ms`);
   if (results.docker) console.log(`docker run (Docker) / floor   ${(results.docker / results.floor!).toFixed(2)}x`);
   if (results.dockerIdleMb) console.log(`minke idle RSS / docker       ${(results.minkeIdleMb! / results.dockerIdleMb).toFixed(2)}x (target <= 0.5x)`);

@@ -18,6 +18,8 @@ have cc || need+=(gcc)
 [ -x /usr/bin/tini-static ] || need+=(tini)
 have script || need+=(bsdutils)
 have ps || need+=(procps)
+# peers for the interop tests and the benchmark: a real Docker engine (started on its own socket)
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
