@@ -90,4 +90,14 @@ describe('docker CLI: images', { concurrency: false }, () => {
     assert.match(df, /^Images\s+\d+/m);
     assert.match(df, /^Containers\s+\d+/m);
   });
+
+  it('prunes the system and reports info', async () => {
+    await e.ok(['create', '--name', 'stopped', 'busybox', 'true']);
+    const out = await e.ok(['system', 'prune', '-f']);
+    assert.match(out, /Deleted Containers:\n[0-9a-f]{64}/);
+    assert.match(out, /Total reclaimed space/);
+    assert.equal((await e.docker(['inspect', 'stopped'])).code, 1);
+    const info = await e.ok(['info', '--format', '{{.Driver}} {{.CgroupDriver}} {{.Images}}']);
+    assert.match(info, /^overlay2 cgroupfs \d+\n$/);
+  });
 });

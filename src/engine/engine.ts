@@ -19,7 +19,7 @@ import { containerProcessRoutes } from './api/container-processes.js';
 import { containerFileRoutes } from './api/container-files.js';
 import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
-import { systemDfRoute } from './api/system-df.js';
+import { emptyPruneRoutes, systemDfRoute } from './api/system-df.js';
 import { createRuntime } from './runtime/index.js';
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
@@ -151,6 +151,7 @@ export class Engine {
     imageRoutes(router, { images, snapshotter, events });
     eventRoutes(router, events);
     systemDfRoute(router, { containers, images, snapshotter });
+    emptyPruneRoutes(router);
     return new Engine(router, containers, images, runtime);
   }
 

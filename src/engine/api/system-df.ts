@@ -20,3 +20,14 @@ export function systemDfRoute(r: Router, d: { containers: ContainerService; imag
     ctx.send(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
   });
 }
+
+/**
+ * The prune endpoints `docker system prune` calls besides containers and images. This engine has
+ * no user-defined networks, named volumes or build cache yet, so there is never anything to
+ * delete; when those arrive, their services answer these routes instead.
+ */
+export function emptyPruneRoutes(r: Router): void {
+  r.on('POST', '/networks/prune', (ctx) => ctx.send(200, { NetworksDeleted: null }));
+  r.on('POST', '/volumes/prune', (ctx) => ctx.send(200, { VolumesDeleted: null, SpaceReclaimed: 0 }));
+  r.on('POST', '/build/prune', (ctx) => ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 }));
+}
