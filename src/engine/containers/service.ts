@@ -64,13 +64,12 @@ export function signalNumber(name: string): number {
 export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> {
   readonly store: ContainerStore;
   private readonly waiters = new Map<string, Waiter[]>();
-  /** Exit code promise of each running container's current process. */
-  private readonly exits = new Map<string, Promise<number>>();
+  /** Each running container's current process: its exit code, and the end of its exit handling. */
+  private readonly exits = new Map<string, { code: Promise<number>; handled: Promise<void> }>();
   /** Work to do between the runtime's create and start (attach clients connecting). */
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
   readonly logOffsets = new Map<string, number>();
-  private readonly stopping = new Set<string>();
 
   constructor(
     private readonly opts: { dataRoot: string; execRoot: string },
@@ -278,12 +277,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private watchExit(rec: ContainerRecord): void {
-    const exit = this.runtime.waitExit(rec.Id);
-    this.exits.set(rec.Id, exit);
-    exit.then(
-      (code) => this.handleExit(rec, code),
+    const code = this.runtime.waitExit(rec.Id);
+    const handled = code.then(
+      (c) => this.handleExit(rec, c),
       (err: unknown) => this.handleExit(rec, 255, messageOf(err)),
     ).catch(() => {});
+    this.exits.set(rec.Id, { code, handled });
   }
 
   /** The container's process ended: record why, release runtime resources, wake waiters. */
@@ -367,38 +366,27 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (!exit) return;
     const sig = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
-    this.stopping.add(rec.Id);
-    try {
-      if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => {});
-      if (sig !== 'SIGKILL' && sig !== '9') {
-        await this.runtime.kill(rec.Id, sig).catch(() => {});
-        if (timeout < 0) {
-          await this.exitedAndHandled(rec, exit);
-          return;
-        }
-        const done = await Promise.race([
-          this.exitedAndHandled(rec, exit).then(() => true),
-          new Promise<false>((r) => setTimeout(r, timeout * 1000, false).unref()),
-        ]);
-        if (done) return;
-      }
+    if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => {});
+    let stopped = false;
+    if (sig !== 'SIGKILL' && sig !== '9') {
+      await this.runtime.kill(rec.Id, sig).catch(() => {});
+      this.emitEvent('kill', rec, { signal: String(signalNumber(sig)) });
+      stopped = await Promise.race([
+        this.exitedAndHandled(rec).then(() => true),
+        ...(timeout < 0 ? [] : [new Promise<false>((r) => setTimeout(r, timeout * 1000, false).unref())]),
+      ]);
+    }
+    if (!stopped) {
       await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
-      await this.exitedAndHandled(rec, exit);
-    } finally {
-      this.stopping.delete(rec.Id);
+      this.emitEvent('kill', rec, { signal: '9' });
+      await this.exitedAndHandled(rec);
     }
     this.emitEvent('stop', rec);
   }
 
   /** Resolves once the exit has been processed (state saved, waiters woken). */
-  private exitedAndHandled(rec: ContainerRecord, exit: Promise<number>): Promise<void> {
-    return exit.then(() => new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (!rec.State.Running || !this.exits.has(rec.Id)) resolve();
-        else setTimeout(check, 2);
-      };
-      check();
-    }));
+  private exitedAndHandled(rec: ContainerRecord): Promise<void> {
+    return this.exits.get(rec.Id)?.handled ?? Promise.resolve();
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
@@ -414,8 +402,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     await this.runtime.kill(rec.Id, sig, sig === 'SIGKILL' || sig === '9');
     this.emitEvent('kill', rec, { signal: String(signalNumber(sig)) });
     if (sig === 'SIGKILL' || sig === '9') {
-      const exit = this.exits.get(rec.Id);
-      if (exit) await this.exitedAndHandled(rec, exit);
+      await this.exitedAndHandled(rec);
     }
   }
 
@@ -471,8 +458,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
       rec.HostConfig.AutoRemove = false;
       await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
-      const exit = this.exits.get(rec.Id);
-      if (exit) await this.exitedAndHandled(rec, exit);
+      await this.exitedAndHandled(rec);
     }
     await this.removeRecord(rec, rec.State.ExitCode);
   }
@@ -503,7 +489,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   exitPromise(id: string): Promise<number> | undefined {
-    return this.exits.get(id);
+    return this.exits.get(id)?.code;
   }
 
   /**
