@@ -51,8 +51,8 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
 
   it('records the exit code of a container that exited while the engine was down', async () => {
     const id = (await e.ok(['run', '-d', '--name', 'quitter', 'busybox', 'sh', '-c', 'sleep 1; echo done; exit 4'])).trim();
-    const pid = Number((await e.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
-    const started = (await e.ok(['inspect', '-f', '{{.State.StartedAt}}', id])).trim();
+    const [pidText, started] = (await e.ok(['inspect', '-f', '{{.State.Pid}} {{.State.StartedAt}}', id])).trim().split(' ');
+    const pid = Number(pidText);
     await e.stopEngine('SIGKILL');
     await waitForSync(() => !alive(pid), 'the container to exit while the engine is down', 10_000);
     await sleep(300); // conmon writes the exit file after reaping
@@ -62,7 +62,7 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
     const [status, running, code, p, finished] = st.trim().split(' ');
     assert.equal(`${status} ${running} ${code} ${p}`, 'exited false 4 0');
     assert.notEqual(finished, ZERO_TIME, 'FinishedAt set');
-    assert.ok(Date.parse(finished!) >= Date.parse(started), `FinishedAt ${finished} not before StartedAt ${started}`);
+    assert.ok(Date.parse(finished!) >= Date.parse(started!), `FinishedAt ${finished} not before StartedAt ${started}`);
     assert.match(await e.ok(['logs', 'quitter']), /^done$/m);
     const w = await e.docker(['wait', 'quitter'], { timeout: 10_000 });
     assert.equal(w.code, 0, w.stderr);
@@ -75,7 +75,7 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
   });
 
   it('removes a --rm container that exited while the engine was down', async () => {
-    const id = (await e.ok(['run', '-d', '--rm', '--name', 'gone', 'busybox', 'sh', '-c', 'sleep 0.5; exit 3'])).trim();
+    const id = (await e.ok(['run', '-d', '--rm', '--name', 'gone', 'busybox', 'sh', '-c', 'sleep 1; exit 3'])).trim();
     const pid = Number((await e.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
     await e.stopEngine('SIGKILL');
     await waitForSync(() => !alive(pid), 'the container to exit while the engine is down', 10_000);
