@@ -1,3 +1,4 @@
+import { ApiError } from '../client.js';
 import type { Command } from '../command.js';
 import { enc, errorLine, println } from '../command.js';
 
@@ -16,6 +17,7 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const errs: string[] = [];
+    let fatal = false;
     for (const name of p.args) {
       try {
         const r = await ctx.client().call<{ Untagged?: string; Deleted?: string }[]>('DELETE', `/images/${enc(name)}`, {
@@ -26,10 +28,13 @@ export const command: Command = {
           if (d.Deleted) println(ctx.out, `Deleted: ${d.Deleted}`);
         }
       } catch (e) {
+        if (!(e instanceof ApiError && e.status === 404)) fatal = true;
+        if (e instanceof Error && e.name === 'ConnectError') throw e;
         errs.push(errorLine(e));
       }
     }
+    // docker: with --force, images that do not exist are reported but do not fail the command
     for (const e of errs) println(ctx.err, e);
-    return errs.length ? 1 : 0;
+    return errs.length && (!p.bool('force') || fatal) ? 1 : 0;
   },
 };

@@ -1,6 +1,16 @@
 import type { Command } from '../command.js';
 import { enc } from '../command.js';
-import { splitTag } from '../reference.js';
+import { StatusError } from '../flags.js';
+import { parseNormalizedNamed } from '../reference.js';
+
+/** docker's client.ImageTag: both references checked here, the target sent normalised. */
+function parse(ref: string): ReturnType<typeof parseNormalizedNamed> {
+  try {
+    return parseNormalizedNamed(ref);
+  } catch (e) {
+    throw new StatusError(`Error parsing reference: "${ref}" is not a valid repository/tag: ${(e as Error).message}`, 1);
+  }
+}
 
 export const command: Command = {
   spec: {
@@ -12,8 +22,11 @@ export const command: Command = {
     exactArgs: 2,
   },
   async run(ctx, p) {
-    const { repo, tag } = splitTag(p.args[1]);
-    await ctx.client().post(`/images/${enc(p.args[0])}/tag`, { repo, tag: tag || 'latest' });
+    const [source, target] = p.args;
+    if (!/^(?:sha256:)?[a-f0-9]{1,64}$/.test(source)) parse(source);
+    const ref = parse(target);
+    if (ref.digest) throw new StatusError('refusing to create a tag with a digest reference', 1);
+    await ctx.client().post(`/images/${enc(source)}/tag`, { repo: ref.name, tag: ref.tag ?? 'latest' });
     return 0;
   },
 };
