@@ -10,6 +10,8 @@ export interface Ctx {
   err: Writable;
   in: Readable;
   env: NodeJS.ProcessEnv;
+  /** The command as invoked ("run", "container run"), for messages that name it. */
+  command?: string;
   /** The engine client, made on first use. */
   client(): EngineClient;
 }

@@ -2,11 +2,10 @@
  * The flags `run` and `create` share, and how docker's CLI turns them into the Engine API's
  * container create body (Config + HostConfig + NetworkingConfig).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec, Parsed } from './flags.js';
-import { StatusError } from './flags.js';
 import { parseGoDuration, parseRamBytes } from './format.js';
+import { envValue, readKVFile } from './kvfile.js';
 
 const s = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'string', help, ...extra });
 const l = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'list', type: 'list', help, ...extra });
@@ -25,7 +24,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'cpu-period', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) period' },
   { name: 'cpu-quota', kind: 'int', help: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
   { name: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
-  { name: 'cpus', kind: 'float', type: 'decimal', help: 'Number of CPUs' },
+  s('cpus', 'Number of CPUs', { type: 'decimal' }),
   s('cpuset-cpus', 'CPUs in which to allow execution (0-3, 0,1)'),
   s('cpuset-mems', 'MEMs in which to allow execution (0-3, 0,1)'),
   l('device', 'Add a host device to the container'),
@@ -106,8 +105,22 @@ export interface CreateRequest {
   body: Record<string, unknown>;
 }
 
+/** A value docker's flag parser rejects ("invalid argument ... flag: ..."): shown with the usage, exit 125. */
+export class FlagValueError extends Error {
+  override name = 'FlagValueError';
+}
+
+/** An option docker's parse() rejects: "minke: <msg>" and the help hint, exit 125. */
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
 function bad(msg: string): never {
-  throw new StatusError(msg, 125);
+  throw new OptionError(msg);
+}
+
+function badFlag(msg: string): never {
+  throw new FlagValueError(msg);
 }
 
 function flagBytes(p: Parsed, name: string, label: string): number | undefined {
@@ -117,7 +130,7 @@ function flagBytes(p: Parsed, name: string, label: string): number | undefined {
   try {
     return parseRamBytes(v);
   } catch (e) {
-    return bad(`invalid argument "${v}" for "${label}" flag: ${(e as Error).message}`);
+    return badFlag(`invalid argument "${v}" for "${label}" flag: ${(e as Error).message}`);
   }
 }
 
@@ -126,31 +139,17 @@ function nanos(p: Parsed, name: string): number | undefined {
   try {
     return Math.round(parseGoDuration(p.str(name)) * 1e6);
   } catch (e) {
-    return bad(`invalid argument "${p.str(name)}" for "--${name}" flag: ${(e as Error).message}`);
+    return badFlag(`invalid argument "${p.str(name)}" for "--${name}" flag: ${(e as Error).message}`);
   }
 }
 
-/** opts.ParseEnvFile / ReadKVStrings: KEY=VALUE lines, comments skipped, bare KEY from our env. */
-export function readKVFile(file: string, env: NodeJS.ProcessEnv, fromEnv: boolean): string[] {
-  let text: string;
+/** --env-file / --label-file, a missing file being an option error. */
+function readKV(file: string, env: NodeJS.ProcessEnv, fromEnv: boolean): string[] {
   try {
-    text = readFileSync(file, 'utf8');
+    return readKVFile(file, env, fromEnv);
   } catch (e) {
-    return bad(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    return bad((e as Error).message);
   }
-  const out: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/^\s+/, '');
-    if (!line || line.startsWith('#')) continue;
-    out.push(fromEnv ? envValue(line, env) : line);
-  }
-  return out;
-}
-
-function envValue(e: string, env: NodeJS.ProcessEnv): string {
-  if (e.includes('=')) return e;
-  const v = env[e];
-  return v === undefined ? e : `${e}=${v}`;
 }
 
 export interface PortSpec {
@@ -162,6 +161,26 @@ function range(s: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
   if (!m) throw new Error(`invalid port ${s}`);
   return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+function parseUint16(v: string): number {
+  if (!/^\d+$/.test(v)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+  if (Number(v) > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
+  return Number(v);
+}
+
+/** nat.ParsePortRange, with its errors. */
+function portRange(ports: string): [number, number] {
+  if (ports === '') throw new Error('empty string specified for ports');
+  if (!ports.includes('-')) {
+    const n = parseUint16(ports);
+    return [n, n];
+  }
+  const parts = ports.split('-');
+  const start = parseUint16(parts[0]);
+  const end = parseUint16(parts[1]);
+  if (end < start) throw new Error(`invalid range specified for port: ${ports}`);
+  return [start, end];
 }
 
 /** nat.ParsePortSpec: [ip:][hostPort:]containerPort[/proto], ranges included. */
@@ -268,10 +287,10 @@ export function parseMount(value: string): Record<string, unknown> {
         tmpfs.Mode = parseInt(val ?? '', 8);
         break;
       default:
-        bad(`invalid argument "${value}" for "--mount" flag: unexpected key '${key}' in '${field}'`);
+        badFlag(`invalid argument "${value}" for "--mount" flag: unexpected key '${key}' in '${field}'`);
     }
   }
-  if (!m.Target) bad(`invalid argument "${value}" for "--mount" flag: target is required`);
+  if (!m.Target) badFlag(`invalid argument "${value}" for "--mount" flag: target is required`);
   if (Object.keys(bind).length) m.BindOptions = bind;
   if (Object.keys(tmpfs).length) m.TmpfsOptions = tmpfs;
   if (Object.keys(vol).length) m.VolumeOptions = vol;
@@ -279,25 +298,53 @@ export function parseMount(value: string): Record<string, unknown> {
   return m;
 }
 
-/** --restart no|always|unless-stopped|on-failure[:N] */
+/** opts.ParseRestartPolicy: only the form is checked here; the engine judges the policy. */
 export function parseRestart(v: string): { Name: string; MaximumRetryCount: number } {
-  const [name, count] = v.split(':');
-  if (!['no', 'always', 'unless-stopped', 'on-failure', ''].includes(name)) bad(`invalid restart policy format: ${v}`);
-  if (count !== undefined && name !== 'on-failure') bad('maximum retry count cannot be used with restart policy \'' + name + "'");
-  return { Name: name === '' ? 'no' : name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+  if (v === '') return { Name: 'no', MaximumRetryCount: 0 };
+  const colon = v.indexOf(':');
+  const name = colon < 0 ? v : v.slice(0, colon);
+  const count = colon < 0 ? '' : v.slice(colon + 1);
+  if (colon >= 0 && name === '') bad('invalid restart policy format: no policy provided before colon');
+  if (count !== '' && !/^[+-]?\d+$/.test(count)) bad('invalid restart policy format: maximum retry count must be an integer');
+  return { Name: name, MaximumRetryCount: count === '' ? 0 : Number(count) };
+}
+
+const sysctlNames = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+
+/** opts.ValidateSysctl: namespaced sysctls only, as KEY=VALUE. */
+function validateSysctl(kv: string): void {
+  const parts = kv.split('=');
+  if (parts.length >= 2 && (sysctlNames.includes(parts[0]) || parts[0].startsWith('net.') || parts[0].startsWith('fs.mqueue.'))) return;
+  badFlag(`invalid argument "${kv}" for "--sysctl" flag: sysctl '${kv}' is not allowed`);
+}
+
+/** opts.NanoCPUs.Set: a big.Rat ("1.5", "3/2"), a whole number of nano-CPUs. */
+function parseNanoCpus(v: string): number {
+  const fail = (msg: string): never => badFlag(`invalid argument "${v}" for "--cpus" flag: ${msg}`);
+  let value: number;
+  const frac = /^([+-]?\d+)\/(\d+)$/.exec(v);
+  if (frac) value = Number(frac[1]) / Number(frac[2]);
+  else if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(v)) value = Number(v);
+  else return fail(`failed to parse ${v} as a rational number`);
+  if (!Number.isFinite(value)) return fail(`failed to parse ${v} as a rational number`);
+  const nano = value * 1e9;
+  if (Math.abs(nano - Math.round(nano)) > 1e-6) fail('value is too precise');
+  return Math.round(nano);
 }
 
 const soft = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/;
 
 export function parseUlimit(v: string): { Name: string; Soft: number; Hard: number } {
   const m = soft.exec(v);
-  if (!m) return bad(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
+  if (!m) return badFlag(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
   return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
 }
 
 /** Host side of -v: relative paths ("./data") become absolute as docker's CLI does. */
 function parseVolume(v: string, binds: string[], volumes: Record<string, object>): void {
+  if (v === '') bad('invalid empty volume spec');
   const parts = v.split(':');
+  if (parts.length > 3) bad(`invalid spec: ${v}: too many colons`);
   if (parts.length === 1) {
     volumes[parts[0]] = {};
     return;
@@ -310,7 +357,9 @@ function parseVolume(v: string, binds: string[], volumes: Record<string, object>
 export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
   const [image, ...cmd] = p.args;
   const attach = p.list('attach').map((a) => a.toLowerCase());
-  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) bad(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) badFlag(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  for (const kv of p.list('sysctl')) validateSysctl(kv);
+  const nanoCpus = p.has('cpus') ? parseNanoCpus(p.str('cpus')) : undefined;
   const detached = p.bool('detach');
   const interactive = p.bool('interactive');
   let attachStdin = attach.includes('stdin');
@@ -320,12 +369,12 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     attachStdout = attachStderr = true;
     attachStdin = interactive;
   }
-  if (detached && attach.length) bad('Conflicting options: -a and -d');
-  if (p.bool('rm') && p.has('restart') && !['no', ''].includes(p.str('restart'))) bad('Conflicting options: --restart and --rm');
+  const restart = parseRestart(p.str('restart'));
+  if (p.bool('rm') && !['no', ''].includes(restart.Name)) bad('conflicting options: cannot specify both --restart and --rm');
 
-  const envs = [...p.list('env-file').flatMap((f) => readKVFile(f, env, true)), ...p.list('env').map((e) => envValue(e, env))];
+  const envs = [...p.list('env-file').flatMap((f) => readKV(f, env, true)), ...p.list('env').map((e) => envValue(e, env))];
   const labels: Record<string, string> = {};
-  for (const line of [...p.list('label-file').flatMap((f) => readKVFile(f, env, false)), ...p.list('label')]) {
+  for (const line of [...p.list('label-file').flatMap((f) => readKV(f, env, false)), ...p.list('label')]) {
     const eq = line.indexOf('=');
     labels[eq < 0 ? line : line.slice(0, eq)] = eq < 0 ? '' : line.slice(eq + 1);
   }
@@ -337,7 +386,7 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     try {
       specs = parsePortSpec(spec);
     } catch (e) {
-      return bad(`invalid argument "${spec}" for "-p, --publish" flag: ${(e as Error).message}`);
+      return bad((e as Error).message);
     }
     for (const ps of specs) {
       exposed[ps.port] = {};
@@ -345,12 +394,13 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     }
   }
   for (const e of p.list('expose')) {
+    if (e.includes(':')) bad(`invalid port format for --expose: ${e}`);
     const [ports, proto = 'tcp'] = e.split('/');
     let r: [number, number];
     try {
-      r = range(ports);
-    } catch {
-      return bad(`invalid range format for --expose: ${e}`);
+      r = portRange(ports);
+    } catch (err) {
+      return bad(`invalid range format for --expose: ${e}, error: ${(err as Error).message}`);
     }
     for (let i = r[0]; i <= r[1]; i++) exposed[`${i}/${proto}`] = {};
   }
@@ -406,11 +456,7 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
   }
 
   const memory = flagBytes(p, 'memory', '-m, --memory');
-  let memorySwap = flagBytes(p, 'memory-swap', '--memory-swap');
-  if (memorySwap !== undefined && memorySwap > 0 && memory !== undefined && memorySwap < memory) {
-    bad('Minimum memoryswap limit should be larger than memory limit, see usage');
-  }
-  if (memorySwap === undefined && memory === undefined) memorySwap = undefined;
+  const memorySwap = flagBytes(p, 'memory-swap', '--memory-swap');
 
   const hostConfig: Record<string, unknown> = {
     Binds: binds.length ? binds : undefined,
@@ -418,7 +464,7 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     LogConfig: p.has('log-driver') || p.list('log-opt').length ? { Type: p.str('log-driver'), Config: logConfig } : undefined,
     NetworkMode: network,
     PortBindings: Object.keys(portBindings).length ? portBindings : undefined,
-    RestartPolicy: parseRestart(p.str('restart')),
+    RestartPolicy: restart,
     AutoRemove: p.bool('rm'),
     VolumeDriver: p.str('volume-driver') || undefined,
     VolumesFrom: p.list('volumes-from').length ? p.list('volumes-from') : undefined,
@@ -449,7 +495,7 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     Isolation: p.str('isolation') || undefined,
     CpuShares: p.has('cpu-shares') ? p.num('cpu-shares') : undefined,
     Memory: memory,
-    NanoCpus: p.has('cpus') ? Math.round(p.num('cpus') * 1e9) : undefined,
+    NanoCpus: nanoCpus,
     CgroupParent: p.str('cgroup-parent') || undefined,
     BlkioWeight: p.has('blkio-weight') ? Number(p.str('blkio-weight')) : undefined,
     CpuPeriod: p.has('cpu-period') ? p.num('cpu-period') : undefined,

@@ -64,12 +64,41 @@ export function ago(when: number | string, now = Date.now()): string {
   return `${humanDuration(now - t)} ago`;
 }
 
-/** RAMInBytes / FromHumanSize parsing: "512m", "1g", "1.5GB" (binary multipliers, as docker's -m). */
+/** strconv.ParseFloat's syntax (decimal forms), with its error wording. */
+export function goParseFloat(s: string, fn = 'ParseFloat'): number {
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s) && !/^[+-]?(?:inf|infinity|nan)$/i.test(s)) {
+    throw new Error(`strconv.${fn}: parsing ${JSON.stringify(s)}: invalid syntax`);
+  }
+  return Number(s.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'));
+}
+
+/** go-units RAMInBytes: "512m", "1g", "1.5GB" (binary multipliers, as docker's -m), with its errors. */
 export function parseRamBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(s.trim());
-  if (!m) throw new Error(`invalid size: '${s}'`);
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  return Math.floor(Number(m[1]) * mult[m[2].toLowerCase()]);
+  let sep = -1;
+  for (let i = s.length - 1; i >= 0; i--) {
+    if ('0123456789. '.includes(s[i])) {
+      sep = i;
+      break;
+    }
+  }
+  if (sep === -1) throw new Error(`invalid size: '${s}'`);
+  const num = s[sep] !== ' ' ? s.slice(0, sep + 1) : s.slice(0, sep);
+  const raw = s.slice(sep + 1);
+  const size = goParseFloat(num);
+  if (size < 0) throw new Error(`invalid size: '${s}'`);
+  if (!raw) return Math.trunc(size);
+  const badSuffix = (x: string): Error => new Error(`invalid suffix: '${x}'`);
+  if (raw.length > 3) throw badSuffix(raw);
+  const sfx = raw.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw badSuffix(sfx);
+    return Math.trunc(size);
+  }
+  const mult: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  const mul = mult[sfx[0]];
+  if (mul === undefined) throw badSuffix(sfx);
+  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw badSuffix(sfx);
+  return Math.trunc(size * mul);
 }
 
 /** Go's time.Duration parsing ("10s", "1m30s", "500ms"); returns milliseconds. */

@@ -233,6 +233,7 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     err,
     in: io.in ?? process.stdin,
     env,
+    command: invoked,
     client: () => (client ??= new EngineClient(host)),
   };
   try {

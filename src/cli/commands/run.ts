@@ -6,7 +6,7 @@ import { containerFlags } from '../container-opts.js';
 import type { FlagSpec, Parsed } from '../flags.js';
 import { StatusError } from '../flags.js';
 import { forwardSignals, holdHijacked, monitorTtySize, setRawTerminal } from '../stream.js';
-import { createContainer, runError } from './create.js';
+import { createContainer, parseCreate, runError } from './create.js';
 
 /** docker's runStartContainerErr: 127 for a missing command, 126 for one that cannot run. */
 export function startErrorCode(msg: string): number {
@@ -62,16 +62,25 @@ async function runContainer(ctx: Ctx, p: Parsed): Promise<number> {
   const tty = p.bool('tty');
   const interactive = p.bool('interactive');
   const stdinTty = (ctx.in as { isTTY?: boolean }).isTTY === true;
+  // docker's withHelp names "run" whichever way the command was invoked
+  const cmdName = 'run';
+  const req = parseCreate(ctx, p, cmdName);
+  if (detach && p.list('attach').length) throw new StatusError('conflicting options: cannot specify both --attach and --detach', 1);
   if (tty && interactive && !stdinTty && !detach) {
     throw new StatusError('the input device is not a TTY', 1);
   }
-  const { id } = await createContainer(ctx, p, 'run');
+  let id: string;
+  try {
+    ({ id } = await createContainer(ctx, p, req));
+  } catch (e) {
+    throw runError(e, cmdName, 125);
+  }
   const client = ctx.client();
   if (detach) {
     try {
       await client.post(`/containers/${enc(id)}/start`);
     } catch (e) {
-      throw runError(e, 'run', startErrorCode((e as Error).message));
+      throw runError(e, cmdName, startErrorCode((e as Error).message));
     }
     println(ctx.out, id);
     return 0;
@@ -98,7 +107,7 @@ async function runContainer(ctx: Ctx, p: Parsed): Promise<number> {
     }
     status = await waitExitOrRemoved(ctx, id, autoRemove);
   } catch (e) {
-    throw runError(e, 'run', 125);
+    throw runError(e, cmdName, 125);
   }
 
   const restore = io.stdin && tty ? setRawTerminal(ctx.in) : () => {};
@@ -113,7 +122,7 @@ async function runContainer(ctx: Ctx, p: Parsed): Promise<number> {
     restore();
     conn?.destroy();
     if (autoRemove) await client.delete(`/containers/${enc(id)}`, { force: true }).catch(() => undefined);
-    throw runError(e, 'run', e instanceof ApiError ? startErrorCode(e.message) : 125);
+    throw runError(e, cmdName, e instanceof ApiError ? startErrorCode(e.message) : 125);
   }
   const stopResize = tty ? monitorTtySize(client, `/containers/${enc(id)}`, ctx.out) : () => {};
   const stopSignals = !tty && p.bool('sig-proxy') ? forwardSignals(client, id) : () => {};
