@@ -125,6 +125,11 @@ export function setRawTerminal(input: Readable): () => void {
   const t = input as TtyIn;
   if (!t.isTTY || !t.setRawMode) return () => {};
   t.setRawMode(true);
+  // term.MakeRaw also turns off output processing (OPOST), which libuv's raw mode leaves on: the
+  // container's "\r\n" would otherwise reach the screen as "\r\r\n". Leaving raw mode restores
+  // the terminal's original settings, OPOST included.
+  const fd = (t as { fd?: number }).fd ?? 0;
+  process.getBuiltinModule('node:child_process').spawnSync('stty', ['-opost'], { stdio: [fd, 'ignore', 'ignore'] });
   const restore = (): void => {
     t.setRawMode?.(false);
   };
@@ -186,10 +191,14 @@ export function holdHijacked(conn: Duplex, o: StdioOptions): Promise<StreamEnd> 
   });
 }
 
-/** Keeps the container's terminal the size of ours: now and on every SIGWINCH. */
-export function monitorTtySize(client: EngineClient, path: string, output: Writable = process.stdout): () => void {
+/**
+ * Keeps the container's terminal the size of ours: now and on every SIGWINCH. `nudge` first sets
+ * it one row and column larger, as docker attach does so that the shell redraws its prompt.
+ */
+export function monitorTtySize(client: EngineClient, path: string, output: Writable = process.stdout, nudge = false): () => void {
   const tty = output as Writable & { isTTY?: boolean; columns?: number; rows?: number };
   if (!tty.isTTY) return () => {};
+  if (nudge) client.post(`${path}/resize`, { h: (tty.rows ?? 0) + 1, w: (tty.columns ?? 0) + 1 }).catch(() => undefined);
   const resize = (): void => {
     if (!tty.rows || !tty.columns) return;
     client.post(`${path}/resize`, { h: tty.rows, w: tty.columns }).catch(() => undefined);

@@ -38,11 +38,12 @@ export const command: Command = {
       detachKeys: p.str('detach-keys') || undefined,
     });
     const restore = stdin && tty ? setRawTerminal(ctx.in) : () => {};
-    const stopResize = tty ? monitorTtySize(client, `/containers/${enc(c.Id)}`, ctx.out) : () => {};
+    const stopResize = tty ? monitorTtySize(client, `/containers/${enc(c.Id)}`, ctx.out, true) : () => {};
     const stopSignals = !tty && p.bool('sig-proxy') ? forwardSignals(client, c.Id) : () => {};
     try {
       const how = await holdHijacked(conn, { stdin, stdout: true, stderr: true, tty, detachKeys: p.str('detach-keys'), input: ctx.in, output: ctx.out, errorOutput: ctx.err });
-      if (how === 'detached') return 0;
+      // docker returns term.EscapeError from attach: printed, exit 1
+      if (how === 'detached') throw new StatusError('read escape sequence', 1);
     } finally {
       stopSignals();
       stopResize();

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { enc } from '../command.js';
-import { readKVFile } from '../container-opts.js';
+import { envValue, readKVFile } from '../kvfile.js';
 import { StatusError } from '../flags.js';
 import { holdHijacked, monitorTtySize, setRawTerminal } from '../stream.js';
 
@@ -31,7 +31,7 @@ export const command: Command = {
     const interactive = p.bool('interactive');
     const detach = p.bool('detach');
     if (tty && interactive && !(ctx.in as { isTTY?: boolean }).isTTY && !detach) throw new StatusError('the input device is not a TTY', 1);
-    const env = [...p.list('env-file').flatMap((f) => readKVFile(f, ctx.env, true)), ...p.list('env').map((e) => (e.includes('=') || ctx.env[e] === undefined ? e : `${e}=${ctx.env[e]}`))];
+    const env = [...p.list('env-file').flatMap((f) => readKVFile(f, ctx.env, true)), ...p.list('env').map((e) => envValue(e, ctx.env))];
     const created = await client.post<{ Id: string }>(`/containers/${enc(container)}/exec`, undefined, {
       User: p.str('user'),
       Privileged: p.bool('privileged'),
@@ -55,7 +55,7 @@ export const command: Command = {
     const stopResize = tty ? monitorTtySize(client, `/exec/${enc(id)}`, ctx.out) : () => {};
     try {
       const how = await holdHijacked(conn, { stdin, stdout: true, stderr: true, tty, detachKeys: p.str('detach-keys'), input: ctx.in, output: ctx.out, errorOutput: ctx.err });
-      if (how === 'detached') return 0;
+      if (how === 'detached') throw new StatusError('read escape sequence', 1);
     } finally {
       stopResize();
       restore();
