@@ -12,5 +12,5 @@ export const command: Command = {
     ],
     minArgs: 1,
   },
-  run: (ctx, p) => inspectAll(ctx, p.args, ['container'], p.str('format'), p.bool('size'), (n) => `Error: No such container: ${n}`),
+  run: (ctx, p) => inspectAll(ctx, p.args, ['container'], p.str('format'), p.bool('size')),
 };

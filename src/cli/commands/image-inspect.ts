@@ -12,5 +12,5 @@ export const command: Command = {
     ],
     minArgs: 1,
   },
-  run: (ctx, p) => inspectAll(ctx, p.args, ['image'], p.str('format'), false, (n) => `Error: No such image: ${n}`),
+  run: (ctx, p) => inspectAll(ctx, p.args, ['image'], p.str('format'), false),
 };

@@ -3,6 +3,8 @@ import { StatusError } from '../flags.js';
 import type { Kind } from '../inspect-common.js';
 import { inspectAll } from '../inspect-common.js';
 
+const types = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+
 export const command: Command = {
   spec: {
     name: 'inspect',
@@ -17,9 +19,9 @@ export const command: Command = {
   },
   run(ctx, p) {
     const type = p.str('type');
-    if (type && type !== 'container' && type !== 'image') throw new StatusError(`"${type}" is not a valid value for --type`, 1);
-    const kinds: Kind[] = type ? [type as Kind] : ['container', 'image'];
-    const missing = (n: string): string => (type ? `Error: No such ${type}: ${n}` : `Error: No such object: ${n}`);
+    if (type && !types.includes(type)) throw new StatusError(`unknown type: "${type}": must be one of ${types.map((t) => `"${t}"`).join(', ')}`, 1);
+    const kinds: Kind[] = type ? [type] : ['container', 'image'];
+    const missing = type ? undefined : (n: string): string => `Error: No such object: ${n}`;
     return inspectAll(ctx, p.args, kinds, p.str('format'), p.bool('size'), missing);
   },
 };
