@@ -315,8 +315,12 @@ export function sprintf(format: string, ...args: unknown[]): string {
   });
 }
 
+/** Go's json.Marshal: HTML-sensitive characters escaped as \u003c and friends. */
 function jsonOf(v: unknown): string {
-  return JSON.stringify(v === undefined ? null : v) ?? 'null';
+  // a value with 64-bit integers JSON.stringify cannot write exactly marshals itself
+  const raw = (v as { goJSON?: () => string } | null | undefined)?.goJSON;
+  const s = typeof raw === 'function' ? raw.call(v) : (JSON.stringify(v === undefined ? null : v) ?? 'null');
+  return s.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function length(v: unknown): number {

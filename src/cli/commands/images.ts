@@ -41,7 +41,7 @@ export class ImageRow {
     return humanSize(this.i.Size, 3);
   }
   get VirtualSize(): string {
-    return humanSize(this.i.VirtualSize ?? this.i.Size, 3);
+    return humanSize(this.i.Size, 4);
   }
   get SharedSize(): string {
     return this.i.SharedSize === undefined || this.i.SharedSize === -1 ? 'N/A' : humanSize(this.i.SharedSize, 3);

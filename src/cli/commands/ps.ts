@@ -21,9 +21,30 @@ export interface ContainerSummary {
   HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { Networks?: Record<string, unknown> | null } | null;
   Mounts?: { Name?: string; Source?: string; Driver?: string }[] | null;
+  ImageManifestDescriptor?: { platform?: OciPlatform | null } | null;
 }
 
-const fields = ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Ports', 'RunningFor', 'Size', 'State', 'Status'];
+interface OciPlatform {
+  architecture: string;
+  os: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  variant?: string;
+}
+
+/** formatter.Platform: JSON as the OCI platform, printed as platforms.FormatAll does. */
+class Platform {
+  constructor(private p: OciPlatform) {}
+  toString(): string {
+    const os = this.p['os.version'] ? `${this.p.os}(${this.p['os.version']})` : this.p.os;
+    return [os, this.p.architecture, this.p.variant].filter(Boolean).join('/');
+  }
+  toJSON(): OciPlatform {
+    return this.p;
+  }
+}
+
+const fields = ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Platform', 'Ports', 'RunningFor', 'Size', 'State', 'Status'];
 
 /** formatter.ContainerContext */
 export class ContainerRow {
@@ -92,6 +113,10 @@ export class ContainerRow {
   get LocalVolumes(): string {
     return String((this.c.Mounts ?? []).filter((m) => m.Driver === 'local').length);
   }
+  get Platform(): Platform | null {
+    const p = this.c.ImageManifestDescriptor?.platform;
+    return p ? new Platform(p) : null;
+  }
   get Networks(): string {
     return Object.keys(this.c.NetworkSettings?.Networks ?? {}).sort().join(',');
   }
@@ -116,6 +141,7 @@ export const containerHeaders = {
   Mounts: 'MOUNTS',
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
+  Platform: 'PLATFORM',
 };
 
 export const command: Command = {

@@ -90,7 +90,8 @@ const table = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{
 async function targets(ctx: Ctx, args: string[], all: boolean): Promise<string[]> {
   if (args.length) return args;
   const list = await ctx.client().get<{ Id: string }[]>('/containers/json', { all: all || undefined });
-  return list.map((c) => c.Id);
+  // docker names listed containers by their short ID (the "Container" field)
+  return list.map((c) => c.Id.slice(0, 12));
 }
 
 export const command: Command = {

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { println } from '../command.js';
-import { humanSize } from '../format.js';
+import { ago, humanSize } from '../format.js';
 import { marshalFields, renderList } from '../listing.js';
 import type { ContainerSummary } from './ps.js';
 import { ContainerRow } from './ps.js';
@@ -94,17 +94,35 @@ export const command: Command = {
           table: '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
           headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES' },
         },
-        (du.Containers ?? []).map((c) => new ContainerRow(c, true)),
+        // docker: "Don't display the virtual size"
+        (du.Containers ?? []).map((c) => new ContainerRow({ ...c, SizeRootFs: 0 }, true)),
       ),
     );
     println(ctx.out, '\nLocal Volumes space usage:\n');
     const vols = (du.Volumes ?? []).map((v) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(v.UsageData?.Size ?? 0) }));
     ctx.out.write(renderList({ format: '', table: '{{.Name}}\t{{.Links}}\t{{.Size}}', headers: { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' } }, vols));
-    println(ctx.out, '\nBuild cache usage: ' + humanSize((du.BuildCache ?? []).reduce((a, b) => a + b.Size, 0)) + '\n');
-    if ((du.BuildCache ?? []).length) {
-      const rows = (du.BuildCache ?? []).map((b) => ({ ID: b.ID.slice(0, 12), CacheType: b.CacheType ?? '', Size: humanSize(b.Size), Shared: String(b.Shared), InUse: String(b.InUse) }));
-      ctx.out.write(renderList({ format: '', table: '{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.Shared}}', headers: { ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', Shared: 'SHARED' } }, rows));
-    }
+    const cache = du.BuildCache ?? [];
+    println(ctx.out, `\nBuild cache usage: ${humanSize(cache.filter((b) => !b.Shared).reduce((a, b) => a + b.Size, 0))}\n`);
+    const since = (t: string | undefined): string => (t ? ago(t) : '');
+    const rows = cache.map((b) => ({
+      ID: `${b.ID.slice(0, 12)}${b.InUse ? '*' : ''}`,
+      CacheType: b.CacheType ?? '',
+      Size: humanSize(b.Size, 3),
+      CreatedSince: since(b.CreatedAt),
+      LastUsedSince: since(b.LastUsedAt),
+      UsageCount: String(b.UsageCount ?? 0),
+      Shared: String(b.Shared),
+    }));
+    ctx.out.write(
+      renderList(
+        {
+          format: '',
+          table: '{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}',
+          headers: { ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED' },
+        },
+        rows,
+      ),
+    );
     return 0;
   },
 };
