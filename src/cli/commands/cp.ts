@@ -149,7 +149,8 @@ async function toContainer(ctx: Ctx, src: string, container: string, destPath: s
     dir = destPath;
     name = path.basename(path.resolve(src));
   } else {
-    if (destPath.endsWith('/')) throw new StatusError(`Error response from daemon: Could not find the file ${destPath} in container ${container}`, 1);
+    // archive.PrepareArchiveCopy: a destination that asserts a directory must exist
+    if (destPath.endsWith('/') || path.posix.basename(destPath) === '.') throw new StatusError('no such directory', 1);
     dir = path.posix.dirname(destPath);
     name = path.posix.basename(destPath);
   }

@@ -4,7 +4,6 @@ import { println } from '../command.js';
 import { StatusError } from '../flags.js';
 import { rfc3339NanoFixed, timestampArg } from '../format.js';
 import { compile } from '../listing.js';
-import { jsonStream } from '../progress.js';
 
 interface EventMessage {
   Type?: string;
@@ -12,22 +11,85 @@ interface EventMessage {
   Actor?: { ID?: string; Attributes?: Record<string, string> | null };
   scope?: string;
   time?: number;
-  timeNano?: number;
   status?: string;
   id?: string;
   from?: string;
 }
 
+/**
+ * events.Message as docker's CLI holds it: Go field names for templates, JSON in the struct's
+ * order with attributes sorted, and timeNano kept exact (it does not fit a double).
+ */
+export class Event {
+  readonly Status: string;
+  readonly ID: string;
+  readonly From: string;
+  readonly Type: string;
+  readonly Action: string;
+  readonly Actor: { ID: string; Attributes: Record<string, string> | null };
+  readonly Scope: string;
+  readonly Time: number;
+  readonly TimeNano: bigint;
+
+  constructor(m: EventMessage, timeNano: bigint) {
+    this.Status = m.status ?? '';
+    this.ID = m.id ?? '';
+    this.From = m.from ?? '';
+    this.Type = m.Type ?? '';
+    this.Action = m.Action ?? '';
+    const attrs = m.Actor?.Attributes;
+    this.Actor = { ID: m.Actor?.ID ?? '', Attributes: attrs ? Object.fromEntries(Object.keys(attrs).sort().map((k) => [k, attrs[k]])) : null };
+    this.Scope = m.scope ?? '';
+    this.Time = m.time ?? 0;
+    this.TimeNano = timeNano;
+  }
+
+  /** One line of the stream: the exact timeNano is read from the text before JSON.parse rounds it. */
+  static parse(line: string): Event {
+    const m = JSON.parse(line) as EventMessage;
+    const nano = /"timeNano"\s*:\s*(\d+)/.exec(line);
+    return new Event(m, nano ? BigInt(nano[1]) : BigInt(m.time ?? 0) * 1000000000n);
+  }
+
+  goJSON(): string {
+    const parts: string[] = [];
+    const str = (v: unknown): string => JSON.stringify(v);
+    if (this.Status) parts.push(`"status":${str(this.Status)}`);
+    if (this.ID) parts.push(`"id":${str(this.ID)}`);
+    if (this.From) parts.push(`"from":${str(this.From)}`);
+    parts.push(`"Type":${str(this.Type)}`, `"Action":${str(this.Action)}`, `"Actor":${str(this.Actor)}`);
+    if (this.Scope) parts.push(`"scope":${str(this.Scope)}`);
+    if (this.Time) parts.push(`"time":${this.Time}`);
+    if (this.TimeNano) parts.push(`"timeNano":${this.TimeNano}`);
+    return `{${parts.join(',')}}`;
+  }
+}
+
 /** docker's prettyPrintEvent. */
-export function prettyEvent(e: EventMessage): string {
+export function prettyEvent(e: Event): string {
   let s = '';
-  if (e.timeNano) s += `${rfc3339NanoFixed(BigInt(e.timeNano))} `;
-  else if (e.time) s += `${rfc3339NanoFixed(BigInt(e.time) * 1000000000n)} `;
-  s += `${e.Type ?? ''} ${e.Action ?? ''} ${e.Actor?.ID ?? ''}`;
-  const attrs = e.Actor?.Attributes ?? {};
-  const keys = Object.keys(attrs).sort();
+  if (e.TimeNano) s += `${rfc3339NanoFixed(e.TimeNano)} `;
+  else if (e.Time) s += `${rfc3339NanoFixed(BigInt(e.Time) * 1000000000n)} `;
+  s += `${e.Type} ${e.Action} ${e.Actor.ID}`;
+  const attrs = e.Actor.Attributes ?? {};
+  const keys = Object.keys(attrs);
   if (keys.length) s += ` (${keys.map((k) => `${k}=${attrs[k]}`).join(', ')})`;
   return s;
+}
+
+/** The newline-delimited JSON stream, one event per line. */
+async function* events(src: AsyncIterable<unknown>): AsyncGenerator<Event> {
+  let buf = '';
+  for await (const chunk of src) {
+    buf += (chunk as Buffer).toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield Event.parse(line);
+    }
+  }
+  if (buf.trim()) yield Event.parse(buf.trim());
 }
 
 export const command: Command = {
@@ -56,8 +118,8 @@ export const command: Command = {
     const format = p.str('format');
     const tmpl = format ? compile(format === 'json' ? '{{json .}}' : format) : undefined;
     const res = await ctx.client().stream('GET', '/events', { query: { since, until, filters: encodeFilters(p.list('filter')) } });
-    for await (const e of jsonStream(res)) {
-      println(ctx.out, tmpl ? tmpl.execute(e) : prettyEvent(e as EventMessage));
+    for await (const e of events(res)) {
+      println(ctx.out, tmpl ? tmpl.execute(e) : prettyEvent(e));
     }
     return 0;
   },

@@ -5,6 +5,7 @@ import { compile } from '../listing.js';
 import { version } from '../meta.js';
 
 interface ServerVersion {
+  Platform?: { Name: string };
   Version?: string;
   ApiVersion?: string;
   MinAPIVersion?: string;
@@ -20,6 +21,24 @@ interface ServerVersion {
 
 function arch(): string {
   return process.arch === 'x64' ? 'amd64' : process.arch;
+}
+
+/** types.Version as docker's CLI marshals it: the struct's order, empty build fields omitted. */
+function serverJSON(v: ServerVersion): Record<string, unknown> {
+  return {
+    Platform: v.Platform ?? { Name: '' },
+    Components: v.Components ?? null,
+    Version: v.Version ?? '',
+    ApiVersion: v.ApiVersion ?? '',
+    MinAPIVersion: v.MinAPIVersion || undefined,
+    GitCommit: v.GitCommit ?? '',
+    GoVersion: v.GoVersion ?? '',
+    Os: v.Os ?? '',
+    Arch: v.Arch ?? '',
+    KernelVersion: v.KernelVersion || undefined,
+    Experimental: v.Experimental || undefined,
+    BuildTime: v.BuildTime || undefined,
+  };
 }
 
 export const command: Command = {
@@ -51,7 +70,7 @@ export const command: Command = {
     }
     const format = p.str('format');
     if (format) {
-      println(ctx.out, compile(format).execute({ Client: client, Server: server ?? null }));
+      println(ctx.out, compile(format === 'json' ? '{{json .}}' : format).execute({ Client: client, Server: server ? serverJSON(server) : null }));
     } else {
       const pad = (k: string, w: number): string => `${k}:`.padEnd(w);
       const lines = [
@@ -63,18 +82,25 @@ export const command: Command = {
         ` ${pad('Context', 19)}${client.Context}`,
       ];
       if (server) {
-        lines.push('', 'Server:', ' Engine:');
-        lines.push(`  ${pad('Version', 18)}${server.Version ?? ''}`);
-        lines.push(`  ${pad('API version', 18)}${server.ApiVersion ?? ''}${server.MinAPIVersion ? ` (minimum version ${server.MinAPIVersion})` : ''}`);
-        if (server.GoVersion) lines.push(`  ${pad('Go version', 18)}${server.GoVersion}`);
-        if (server.GitCommit) lines.push(`  ${pad('Git commit', 18)}${server.GitCommit}`);
-        if (server.BuildTime) lines.push(`  ${pad('Built', 18)}${server.BuildTime}`);
-        lines.push(`  ${pad('OS/Arch', 18)}${server.Os ?? ''}/${server.Arch ?? ''}`);
-        lines.push(`  ${pad('Experimental', 18)}${server.Experimental === true}`);
+        // docker's defaultVersionTemplate: the server section is drawn from its components
+        lines.push('', `Server:${server.Platform?.Name ? ` ${server.Platform.Name}` : ''}`);
         for (const c of server.Components ?? []) {
-          if (c.Name === 'Engine') continue;
-          lines.push(` ${c.Name}:`, `  ${pad('Version', 18)}${c.Version}`);
-          for (const [k, v] of Object.entries(c.Details ?? {})) lines.push(`  ${pad(k, 18)}${v}`);
+          const d = c.Details ?? {};
+          lines.push(` ${c.Name}:`);
+          if (c.Name === 'Engine') {
+            lines.push(
+              `  ${pad('Version', 18)}${c.Version}`,
+              `  ${pad('API version', 18)}${d.ApiVersion ?? ''} (minimum version ${d.MinAPIVersion ?? ''})`,
+              `  ${pad('Go version', 18)}${d.GoVersion ?? ''}`,
+              `  ${pad('Git commit', 18)}${d.GitCommit ?? ''}`,
+              `  ${pad('Built', 18)}${d.BuildTime ?? ''}`,
+              `  ${pad('OS/Arch', 18)}${d.Os ?? ''}/${d.Arch ?? ''}`,
+              `  ${pad('Experimental', 18)}${d.Experimental ?? ''}`,
+            );
+          } else {
+            lines.push(`  ${pad('Version', 18)}${c.Version}`);
+            for (const k of Object.keys(d).sort()) lines.push(`  ${pad(k, 18)}${d[k]}`);
+          }
         }
       }
       println(ctx.out, lines.join('\n'));
