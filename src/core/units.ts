@@ -1,4 +1,4 @@
-/** Durations and sizes worded as docker's go-units prints them. */
+/** Durations worded as docker's go-units prints them (the engine's ps Status and the CLI). */
 
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
@@ -14,17 +14,5 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
   if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(ms / 3600000 / 24 / 365)} years`;
-}
-
-/** SI sizes (kB, MB, GB with base 1000) as go-units HumanSizeWithPrecision(size, 3). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let i = 0;
-  let v = bytes;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
+  return `${Math.floor(Math.floor(ms / 3600000) / 24 / 365)} years`;
 }
