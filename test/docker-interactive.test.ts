@@ -1,42 +1,9 @@
 // The real docker CLI against minke: terminals, exec, attach, logs -f, stats, cp, commit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestEngine } from './harness.js';
-
-/** Runs a command under script(1) so it has a real pseudo-terminal; feeds input with pauses. */
-function underPty(e: TestEngine, command: string, inputs: Array<[delayMs: number, data: string]>, timeoutMs = 20000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('script', ['-qfec', command, '/dev/null'], { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`timed out under pty: ${command}\n${out}`));
-    }, timeoutMs);
-    let t = 0;
-    for (const [delay, data] of inputs) {
-      t += delay;
-      setTimeout(() => p.stdin.write(data), t);
-    }
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
+import { TestEngine, underPty, waitFor } from './harness.js';
 
 describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concurrency: false }, () => {
   const e = new TestEngine();
@@ -47,7 +14,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
   after(() => e.destroy());
 
   it('runs -it under a real terminal', async () => {
-    const r = await underPty(e, 'docker run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);
+    const r = await underPty(e.env, 'docker run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);
     assert.match(r.out, /42/);
     assert.match(r.out, /\/dev\/pts\/0/);
     assert.equal(r.code, 5);
@@ -68,7 +35,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     assert.equal(env, 'y /tmp 65534\n');
     const piped = await e.docker(['exec', '-i', 'ex', 'cat'], { input: 'through exec\n' });
     assert.equal(piped.stdout, 'through exec\n');
-    const t = await underPty(e, 'docker exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit\n']]);
+    const t = await underPty(e.env, 'docker exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit\n']]);
     assert.match(t.out, /tty=\/dev\/pts\/\d/);
     const missing = await e.docker(['exec', 'ex', 'nosuchcmd']);
     assert.equal(missing.code, 127);
@@ -89,7 +56,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     await e.ok(['rm', 'lg']);
 
     await e.ok(['run', '-d', '-it', '--name', 'at', 'busybox', 'sh']);
-    const a = await underPty(e, 'docker attach at', [[800, 'echo attached-$((1+1))\n'], [400, '\x10\x11']]);
+    const a = await underPty(e.env, 'docker attach at', [[800, 'echo attached-$((1+1))\n'], [400, '\x10\x11']]);
     assert.match(a.out, /attached-2/);
     assert.equal((await e.ok(['inspect', '-f', '{{.State.Running}}', 'at'])).trim(), 'true', 'detach keys leave it running');
     await e.ok(['rm', '-f', 'at']);

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestEngine } from './harness.js';
+import { TestEngine, waitFor } from './harness.js';
 
 describe('docker CLI: run and the container lifecycle', { concurrency: false }, () => {
   const e = new TestEngine();
@@ -129,12 +129,3 @@ describe('docker CLI: run and the container lifecycle', { concurrency: false }, 
     assert.equal((await e.ok(['ps', '-aq'])).trim(), '');
   });
 });
-
-async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}

@@ -2,7 +2,7 @@
 // and the next daemon on the same roots adopts them. Bad input leaves nothing on the host.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestEngine } from './harness.js';
+import { TestEngine, waitFor } from './harness.js';
 
 const TICKER = 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -205,15 +205,6 @@ function alive(pid: number): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitFor(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function waitForSync(cond: () => boolean, what: string, ms = 10_000): Promise<void> {

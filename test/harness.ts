@@ -164,3 +164,36 @@ export class TestEngine {
     await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/** Polls cond until it holds, failing after ms with what it waited for. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, what = 'condition', ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Runs a command under script(1) so it has a real pseudo-terminal; feeds input with pauses. */
+export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<[delayMs: number, data: string]>, timeoutMs = 20000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`timed out under pty: ${command}\n${out}`));
+    }, timeoutMs);
+    let t = 0;
+    for (const [delay, data] of inputs) {
+      t += delay;
+      setTimeout(() => p.stdin.write(data), t);
+    }
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
