@@ -1,7 +1,7 @@
 /** docker inspect: JSON arrays indented by 4 (HTML-escaped as Go's encoder does) or --format. */
 import { ApiError } from './client.js';
 import type { Ctx } from './command.js';
-import { enc, println } from './command.js';
+import { enc, println, readAll } from './command.js';
 import { StatusError } from './flags.js';
 import { compile } from './listing.js';
 import { TemplateError } from './template.js';
@@ -9,15 +9,49 @@ import { TemplateError } from './template.js';
 /** container, image, or another object type docker inspects through /<type>s/<name>. */
 export type Kind = string;
 
-export function goIndentJSON(v: unknown): string {
-  return JSON.stringify(v, null, 4).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Go's json.Indent (json.Compact with no indent): the text's own strings and numbers, kept as written. */
+export function indentRawJSON(raw: string, indent = '    '): string {
+  let out = '';
+  let depth = 0;
+  let needIndent = false;
+  const newline = (): string => (indent ? `\n${indent.repeat(depth)}` : '');
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+    if (needIndent && c !== ']' && c !== '}') {
+      needIndent = false;
+      depth++;
+      out += newline();
+    }
+    if (c === '"') {
+      let j = i + 1;
+      while (j < raw.length && raw[j] !== '"') j += raw[j] === '\\' ? 2 : 1;
+      out += raw.slice(i, j + 1);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      out += c;
+      needIndent = true;
+    } else if (c === '}' || c === ']') {
+      if (needIndent) needIndent = false;
+      else {
+        depth--;
+        out += newline();
+      }
+      out += c;
+    } else if (c === ',') out += `,${newline()}`;
+    else if (c === ':') out += indent ? ': ' : ':';
+    else out += c;
+  }
+  return out;
 }
 
-export async function fetchObject(ctx: Ctx, kind: Kind, name: string, size: boolean): Promise<unknown> {
-  if (kind === 'container') return ctx.client().get(`/containers/${enc(name)}/json`, { size: size || undefined });
-  if (kind === 'image') return ctx.client().get(`/images/${enc(name)}/json`);
-  if (kind === 'plugin') return ctx.client().get(`/plugins/${enc(name)}/json`);
-  return ctx.client().get(`/${kind}s/${enc(name)}`);
+/** An object as the engine sent it: parsed for templates, raw for docker's indented output. */
+export async function fetchObject(ctx: Ctx, kind: Kind, name: string, size: boolean): Promise<{ obj: unknown; raw: string }> {
+  const path =
+    kind === 'container' ? `/containers/${enc(name)}/json` : kind === 'image' ? `/images/${enc(name)}/json` : kind === 'plugin' ? `/plugins/${enc(name)}/json` : `/${kind}s/${enc(name)}`;
+  const res = await ctx.client().stream('GET', path, { query: kind === 'container' ? { size: size || undefined } : undefined });
+  const raw = (await readAll(res)).toString('utf8').trim();
+  return { obj: JSON.parse(raw) as unknown, raw };
 }
 
 /**
@@ -26,13 +60,17 @@ export async function fetchObject(ctx: Ctx, kind: Kind, name: string, size: bool
  */
 export async function inspectAll(ctx: Ctx, names: string[], kinds: Kind[], format: string, size: boolean, missing?: (name: string) => string): Promise<number> {
   const found: unknown[] = [];
+  const raws: string[] = [];
+  const tmpl = format && format !== 'json' ? compile(format, 'template parsing error: ', 64) : undefined;
   const errors: string[] = [];
   for (const name of names) {
     let obj: unknown;
     let lastErr: unknown;
     for (const kind of kinds) {
       try {
-        obj = await fetchObject(ctx, kind, name, size);
+        const r = await fetchObject(ctx, kind, name, size);
+        obj = r.obj;
+        raws.push(r.raw);
         break;
       } catch (e) {
         lastErr = e;
@@ -44,21 +82,24 @@ export async function inspectAll(ctx: Ctx, names: string[], kinds: Kind[], forma
     else if (lastErr instanceof ApiError) errors.push(lastErr.display);
     else throw lastErr;
   }
-  if (format) {
-    const f = format === 'json' ? '{{json .}}' : format;
-    const tmpl = compile(f);
-    // docker's TemplateInspector.Flush: an empty line when nothing was printed
-    if (!found.length) println(ctx.out);
+  if (format === 'json') {
+    // docker's JSON inspector: the engine's objects as one compact array
+    println(ctx.out, raws.length ? indentRawJSON(`[${raws.join(',')}]`, '') : '[]');
+  } else if (tmpl) {
+    // docker's TemplateInspector: a parse error exits 64; an element the template fails on is
+    // reported with the others; an empty line when nothing was printed
+    let text = '';
     for (const o of found) {
       try {
-        println(ctx.out, tmpl.execute(o));
+        text += `${tmpl.execute(o, { missingKeyError: true })}\n`;
       } catch (e) {
-        if (e instanceof TemplateError) throw new StatusError(`template: :1: executing "" at <${f}>: ${e.message}`, 1);
-        throw e;
+        if (e instanceof TemplateError) errors.push(`template parsing error: ${e.goMessage}`);
+        else throw e;
       }
     }
+    ctx.out.write(text || '\n');
   } else {
-    println(ctx.out, found.length ? goIndentJSON(found) : '[]');
+    println(ctx.out, raws.length ? indentRawJSON(`[${raws.join(',')}]`) : '[]');
   }
   if (errors.length) throw new StatusError(errors.join('\n'), 1);
   return 0;

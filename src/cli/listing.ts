@@ -32,11 +32,12 @@ function body(f: ListFormat): string {
   return s.trim().replace(/\\t/g, '\t').replace(/\\n/g, '\n');
 }
 
-export function compile(src: string): Template {
+/** Parses a --format template; a bad one ends the command as docker's formatter does. */
+export function compile(src: string, prefix = 'template parsing error: ', code = 1): Template {
   try {
     return new Template(src);
   } catch (e) {
-    throw new StatusError(`template parsing error: template: :1: ${(e as Error).message}`, 1);
+    throw new StatusError(`${prefix}${e instanceof TemplateError ? e.goMessage : (e as Error).message}`, code);
   }
 }
 
@@ -51,7 +52,7 @@ export function renderList(f: ListFormat, rows: object[]): string {
       return tabwrite(`${header}\n${text}`);
     }
   } catch (e) {
-    if (e instanceof TemplateError) throw new StatusError(`template: :1: ${e.message}`, 1);
+    if (e instanceof TemplateError) throw new StatusError(`template parsing error: ${e.goMessage}`, 1);
     throw e;
   }
   return text;

@@ -19,17 +19,35 @@ interface Pipe {
 }
 
 type Operand =
-  | { kind: 'field'; recv: Operand | null; names: string[] }
-  | { kind: 'var'; name: string; names: string[] }
+  | { kind: 'field'; recv: Operand | null; names: string[]; at?: At }
+  | { kind: 'var'; name: string; names: string[]; at?: At }
   | { kind: 'ident'; name: string }
   | { kind: 'lit'; value: unknown }
   | { kind: 'pipe'; pipe: Pipe; names: string[] };
 
-export class TemplateError extends Error {}
+/** Where a node is in the template, for Go's error context: byte offset and its text. */
+interface At {
+  pos: number;
+  text: string;
+}
 
-type Tok = { t: 'field' | 'var' | 'ident' | 'str' | 'num' | 'punct'; v: string };
+/**
+ * A template error. `context` is Go's ErrorContext ("1:2" and the node's text) for errors while
+ * executing; goMessage is the text Go's text/template gives ("template: :1:2: executing ...").
+ */
+export class TemplateError extends Error {
+  context?: { loc: string; text: string };
+  get goMessage(): string {
+    return this.context ? `template: :${this.context.loc}: executing "" at <${this.context.text}>: ${this.message}` : `template: :1: ${this.message}`;
+  }
+}
 
-function lexAction(src: string): Tok[] {
+/** A missing field or method on a typed value (a formatter context), as Go words it. */
+export class MissingFieldError extends TemplateError {}
+
+type Tok = { t: 'field' | 'var' | 'ident' | 'str' | 'num' | 'punct'; v: string; pos: number };
+
+function lexAction(src: string, base = 0): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   while (i < src.length) {
@@ -42,35 +60,36 @@ function lexAction(src: string): Tok[] {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
       if (j >= src.length) throw new TemplateError('unterminated quoted string');
-      toks.push({ t: 'str', v: JSON.parse(src.slice(i, j + 1)) as string });
+      toks.push({ t: 'str', v: JSON.parse(src.slice(i, j + 1)) as string, pos: base + i });
       i = j + 1;
       continue;
     }
     if (c === '`') {
       const j = src.indexOf('`', i + 1);
       if (j < 0) throw new TemplateError('unterminated raw quoted string');
-      toks.push({ t: 'str', v: src.slice(i + 1, j) });
+      toks.push({ t: 'str', v: src.slice(i + 1, j), pos: base + i });
       i = j + 1;
       continue;
     }
     if (c === ':' && src[i + 1] === '=') {
-      toks.push({ t: 'punct', v: ':=' });
+      toks.push({ t: 'punct', v: ':=', pos: base + i });
       i += 2;
       continue;
     }
     if ('|(),='.includes(c)) {
-      toks.push({ t: 'punct', v: c });
+      toks.push({ t: 'punct', v: c, pos: base + i });
       i++;
       continue;
     }
     const m = /^(\.[A-Za-z0-9_.]*|\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*|-?\d+(?:\.\d+)?|'(?:\\.|[^'])'|[A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
     if (!m) throw new TemplateError(`unexpected "${c}" in command`);
     const w = m[1];
-    if (w.startsWith('.')) toks.push({ t: 'field', v: w });
-    else if (w.startsWith('$')) toks.push({ t: 'var', v: w });
-    else if (/^-?\d/.test(w)) toks.push({ t: 'num', v: w });
-    else if (w.startsWith("'")) toks.push({ t: 'num', v: String(w.codePointAt(1)) });
-    else toks.push({ t: 'ident', v: w });
+    const pos = base + i;
+    if (w.startsWith('.')) toks.push({ t: 'field', v: w, pos });
+    else if (w.startsWith('$')) toks.push({ t: 'var', v: w, pos });
+    else if (/^-?\d/.test(w)) toks.push({ t: 'num', v: w, pos });
+    else if (w.startsWith("'")) toks.push({ t: 'num', v: String(w.codePointAt(1)), pos });
+    else toks.push({ t: 'ident', v: w, pos });
     i += w.length;
   }
   return toks;
@@ -118,10 +137,12 @@ class Parser {
 
   private operand(): Operand {
     const t = this.next();
-    if (t.t === 'field') return { kind: 'field', recv: null, names: t.v === '.' ? [] : t.v.slice(1).split('.') };
+    // Go reports a field chain at its last element: ".State.Nosuch" at ".Nosuch"
+    const at = (): At => ({ pos: t.pos + t.v.lastIndexOf('.'), text: t.v });
+    if (t.t === 'field') return { kind: 'field', recv: null, names: t.v === '.' ? [] : t.v.slice(1).split('.'), at: at() };
     if (t.t === 'var') {
       const [name, ...names] = t.v.split('.');
-      return { kind: 'var', name, names };
+      return { kind: 'var', name, names, at: at() };
     }
     if (t.t === 'str') return { kind: 'lit', value: t.v };
     if (t.t === 'num') return { kind: 'lit', value: Number(t.v) };
@@ -161,7 +182,7 @@ class Parser {
 
 function parse(src: string): Node[] {
   // split into text and actions, applying {{- and -}} trimming
-  type Item = { text: string } | { action: string };
+  type Item = { text: string } | { action: string; pos: number };
   const items: Item[] = [];
   let i = 0;
   let trimNext = false;
@@ -187,21 +208,22 @@ function parse(src: string): Node[] {
       body = body.slice(0, -1);
       trimNext = true;
     }
-    items.push({ action: body.trim() });
+    items.push({ action: body.trim(), pos: start + (body.length - body.trimStart().length) });
     i = close + 2;
   }
 
   let pos = 0;
   let elseAction = '';
-  const block = (word: string, src: string): Node => {
+  let elsePos = 0;
+  const block = (word: string, src: string, at: number): Node => {
     if (word !== 'if' && word !== 'with' && word !== 'range') throw new TemplateError(`unexpected ${word} after else`);
-    const pipe = new Parser(lexAction(src)).pipe();
+    const pipe = new Parser(lexAction(src, at)).pipe();
     const body = list(['end', 'else']);
     let elseList: Node[] = [];
     if (body.end === 'else') elseList = list(['end']).nodes;
     else if (body.end === 'elseif') {
       const m = /^(\w+)\b\s*(.*)$/s.exec(elseAction);
-      elseList = [block(m?.[1] ?? '', m?.[2] ?? '')];
+      elseList = [block(m?.[1] ?? '', m?.[2] ?? '', elsePos + (elseAction.length - (m?.[2] ?? '').length))];
     }
     return { kind: word, pipe, list: body.nodes, elseList };
   };
@@ -214,6 +236,7 @@ function parse(src: string): Node[] {
         continue;
       }
       const a = it.action;
+      const at = it.pos;
       if (a.startsWith('/*')) continue;
       const kw = /^(\w+)\b\s*(.*)$/s.exec(a);
       const word = kw?.[1] ?? '';
@@ -221,15 +244,16 @@ function parse(src: string): Node[] {
         if (!ends.includes(word)) throw new TemplateError(`unexpected {{${word}}}`);
         if (word === 'else' && kw?.[2]) {
           elseAction = kw[2];
+          elsePos = at + (a.length - kw[2].length);
           return { nodes, end: 'elseif' };
         }
         return { nodes, end: word };
       }
       if (word === 'if' || word === 'with' || word === 'range') {
-        nodes.push(block(word, kw?.[2] ?? ''));
+        nodes.push(block(word, kw?.[2] ?? '', at + (a.length - (kw?.[2] ?? '').length)));
         continue;
       }
-      const p = new Parser(lexAction(a));
+      const p = new Parser(lexAction(a, at));
       const pipe = p.pipe();
       if (!p.done()) throw new TemplateError(`unexpected token in action: ${a}`);
       nodes.push({ kind: 'action', pipe });
@@ -315,11 +339,16 @@ export function sprintf(format: string, ...args: unknown[]): string {
   });
 }
 
-/** Go's json.Marshal: HTML-sensitive characters escaped as \u003c and friends. */
+/**
+ * docker's `json` template function encodes without HTML escaping, but its formatter contexts
+ * (our row classes, with toJSON) marshal themselves with json.Marshal, which escapes <, > and &.
+ */
 function jsonOf(v: unknown): string {
   // a value with 64-bit integers JSON.stringify cannot write exactly marshals itself
   const raw = (v as { goJSON?: () => string } | null | undefined)?.goJSON;
-  const s = typeof raw === 'function' ? raw.call(v) : (JSON.stringify(v === undefined ? null : v) ?? 'null');
+  if (typeof raw === 'function') return raw.call(v);
+  const s = JSON.stringify(v === undefined ? null : v) ?? 'null';
+  if (typeof (v as { toJSON?: unknown } | null | undefined)?.toJSON !== 'function') return s;
   return s.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -411,12 +440,24 @@ class Scope {
   }
 }
 
-function field(recv: unknown, name: string, args: unknown[], final: boolean): unknown {
+/** The Go type a row class stands for, named in "can't evaluate field" errors. */
+export const goType = Symbol('goType');
+
+/** Fields that are Go maps in docker's inspect types: a missing key there is "<no value>", not an error. */
+const goMaps = new Set(['Labels', 'Attributes', 'Networks', 'Ports', 'Volumes', 'ExposedPorts', 'Data', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'Annotations', 'StorageOpt']);
+
+function field(recv: unknown, name: string, args: unknown[], final: boolean, missingKeyError: boolean, parent?: string): unknown {
   if (recv === null || recv === undefined) return undefined;
   let v: unknown;
   if (recv instanceof Map) v = recv.get(name);
-  else if (typeof recv === 'object') v = (recv as Record<string, unknown>)[name];
-  else throw new TemplateError(`can't evaluate field ${name} in type ${typeof recv}`);
+  else if (typeof recv === 'object') {
+    v = (recv as Record<string, unknown>)[name];
+    if (v === undefined && !(name in recv)) {
+      const type = (recv as { [goType]?: string })[goType];
+      if (type) throw new MissingFieldError(`can't evaluate field ${name} in type ${type}`);
+      if (missingKeyError && !(parent && goMaps.has(parent))) throw new TemplateError(`map has no entry for key "${name}"`);
+    }
+  } else throw new TemplateError(`can't evaluate field ${name} in type ${typeof recv}`);
   if (typeof v === 'function') return (v as Fn).apply(recv, final ? args : []);
   if (final && args.length) throw new TemplateError(`${name} has arguments but cannot be invoked as function`);
   return v;
@@ -426,15 +467,22 @@ export class Template {
   private nodes: Node[];
   private funcs: Record<string, Fn>;
 
-  constructor(src: string, funcs: Record<string, Fn> = {}) {
+  constructor(
+    private src: string,
+    funcs: Record<string, Fn> = {},
+  ) {
     this.nodes = parse(src);
     this.funcs = { ...builtins, ...funcs };
   }
 
-  execute(data: unknown, opts: { header?: boolean } = {}): string {
+  private missingKeyError = false;
+
+  /** missingKeyError: a key missing from a map fails (docker inspect's raw fallback) instead of "<no value>". */
+  execute(data: unknown, opts: { header?: boolean; missingKeyError?: boolean } = {}): string {
     const funcs = opts.header ? { ...this.funcs, ...headerFns } : this.funcs;
     const out: string[] = [];
     const scope = new Scope(new Map([['$', data]]), null);
+    this.missingKeyError = opts.missingKeyError === true;
     this.walk(this.nodes, data, scope, funcs, out);
     return out.join('');
   }
@@ -534,7 +582,16 @@ export class Template {
         names = o.names;
         break;
     }
-    for (let i = 0; i < names.length; i++) recv = field(recv, names[i], args, i === names.length - 1);
+    try {
+      for (let i = 0; i < names.length; i++) recv = field(recv, names[i], args, i === names.length - 1, this.missingKeyError, names[i - 1]);
+    } catch (e) {
+      if (e instanceof TemplateError && !e.context && (o.kind === 'field' || o.kind === 'var') && o.at) {
+        const before = this.src.slice(0, o.at.pos);
+        const line = before.split('\n').length;
+        e.context = { loc: `${line}:${o.at.pos - (before.lastIndexOf('\n') + 1)}`, text: o.at.text };
+      }
+      throw e;
+    }
     return recv;
   }
 }

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { enc } from '../command.js';
 import { ago, ellipsis, humanSize, rfc3339, shortId } from '../format.js';
 import { marshalFields, renderList } from '../listing.js';
+import { goType } from '../template.js';
 
 interface HistoryItem {
   Id: string;
@@ -16,6 +17,9 @@ const fields = ['Comment', 'CreatedAt', 'CreatedBy', 'CreatedSince', 'ID', 'Size
 
 /** formatter.historyContext */
 class HistoryRow {
+  get [goType](): string {
+    return '*image.historyContext';
+  }
   constructor(
     private h: HistoryItem,
     private trunc: boolean,

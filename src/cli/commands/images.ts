@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { encodeFilters } from '../client.js';
 import { ago, humanSize, shortId } from '../format.js';
 import { marshalFields, renderList } from '../listing.js';
+import { goType } from '../template.js';
 import { familiar } from '../reference.js';
 
 export interface ImageSummary {
@@ -21,6 +22,9 @@ const fields = ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repo
 
 /** formatter.imageContext */
 export class ImageRow {
+  get [goType](): string {
+    return '*formatter.imageContext';
+  }
   constructor(
     private i: ImageSummary,
     readonly Repository: string,

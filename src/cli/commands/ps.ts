@@ -2,7 +2,9 @@ import type { Command } from '../command.js';
 import { encodeFilters } from '../client.js';
 import type { ApiPort } from '../format.js';
 import { ago, displayablePorts, ellipsis, humanSize, shortId } from '../format.js';
+import { StatusError } from '../flags.js';
 import { marshalFields, renderList } from '../listing.js';
+import { goType, Template, TemplateError } from '../template.js';
 import { goTime } from './images.js';
 
 export interface ContainerSummary {
@@ -48,6 +50,9 @@ const fields = ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes',
 
 /** formatter.ContainerContext */
 export class ContainerRow {
+  get [goType](): string {
+    return '*formatter.ContainerContext';
+  }
   constructor(
     private c: ContainerSummary,
     private trunc: boolean,
@@ -144,6 +149,22 @@ export const containerHeaders = {
   Platform: 'PLATFORM',
 };
 
+/** docker ps checks its --format against an empty container before asking for the list. */
+function validateTemplate(format: string): void {
+  let tmpl: Template;
+  try {
+    tmpl = new Template(format);
+  } catch (e) {
+    throw new StatusError(`failed to parse template: ${e instanceof TemplateError ? e.goMessage : (e as Error).message}`, 1);
+  }
+  const empty: ContainerSummary = { Id: '', Names: [], Image: '', ImageID: '', Command: '', Created: 0, Ports: [], Labels: {}, State: '', Status: '' };
+  try {
+    tmpl.execute(new ContainerRow(empty, true));
+  } catch (e) {
+    if (e instanceof TemplateError) throw new StatusError(`failed to execute template: ${e.goMessage}`, 1);
+  }
+}
+
 export const command: Command = {
   spec: {
     name: 'ps',
@@ -164,9 +185,12 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const format = p.str('format');
+    if (format) validateTemplate(format);
     let limit = p.num('last');
     if (p.bool('latest') && limit === -1) limit = 1;
-    const size = (p.bool('size') && !p.bool('quiet') && !format) || /\.Size\b/.test(format);
+    // docker asks for sizes when -s says so, else when the template uses them (`{{json .}}` does)
+    const templateSize = /\.Size\b/.test(format) || /\{\{-?\s*json\s+\.\s*-?\}\}/.test(format);
+    const size = p.has('size') ? p.bool('size') : !!format && !p.bool('quiet') && templateSize;
     const list = await ctx.client().get<ContainerSummary[]>('/containers/json', {
       all: p.bool('all') || limit !== -1 || undefined,
       limit: limit > 0 ? limit : undefined,
