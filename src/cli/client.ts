@@ -106,7 +106,7 @@ export class EngineClient {
     this.agent = new http.Agent({ keepAlive: true });
   }
 
-  private options(method: string, path: string, opts: RequestOptions): http.RequestOptions {
+  private options(method: string, path: string, opts: RequestOptions): http.RequestOptions & { servername?: string } {
     const headers: Record<string, string> = { 'User-Agent': 'minke-cli', ...opts.headers };
     if (opts.body !== undefined && !headers['Content-Type']) {
       headers['Content-Type'] = isReadable(opts.body) ? 'application/x-tar' : 'application/json';
@@ -114,6 +114,8 @@ export class EngineClient {
     return {
       ...this.target,
       agent: this.agent,
+      // no TLS server name: spares the agent's IP check, whose regular expressions cost ~5ms to compile
+      servername: '',
       method,
       path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
       headers,
@@ -135,8 +137,15 @@ export class EngineClient {
         if ((res.statusCode ?? 500) >= 400) errorFrom(res).then(reject, reject);
         else resolve(res);
       });
-      req.on('error', (err) => reject(this.wrap(err)));
-      if (isReadable(opts.body)) opts.body.on('error', (err) => req.destroy(err));
+      let bodyError: Error | undefined;
+      // a failing request body (a file that cannot be read) is its own error, not the engine's
+      req.on('error', (err) => reject(bodyError ?? this.wrap(err)));
+      if (isReadable(opts.body)) {
+        opts.body.on('error', (err) => {
+          bodyError = err;
+          req.destroy(err);
+        });
+      }
       this.send(req, opts.body);
     });
   }

@@ -1,5 +1,5 @@
 /** Writing archives to -o files or stdout, as docker's save/export do. */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Ctx } from './command.js';
@@ -17,4 +17,22 @@ export async function writeStreamTo(ctx: Ctx, src: Readable, output: string, ter
   for await (const c of src) {
     if (!ctx.out.write(c as Buffer)) await new Promise((r) => ctx.out.once('drain', r));
   }
+}
+
+/** os.Open's error text: "open FILE: no such file or directory". */
+export function goOpenError(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', EISDIR: 'is a directory' };
+  return `open ${file}: ${(code && why[code]) ?? (e as Error).message}`;
+}
+
+/** A file to send as a request body, opened first so a missing file fails as docker's does. */
+export function openInput(file: string): Readable {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new StatusError(goOpenError(file, e), 1);
+  }
+  return createReadStream('', { fd });
 }

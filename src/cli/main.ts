@@ -92,7 +92,7 @@ const topLevel: Record<string, [Loader, string]> = {
 };
 
 /** Management commands: `minke container ls` and friends, as docker groups them. */
-const management: Record<string, { help: string; subs: Record<string, Loader> }> = {
+const management: Record<string, { help: string; subs: Record<string, Loader>; shown: Record<string, string> }> = {
   container: {
     help: 'Manage containers',
     subs: {
@@ -102,6 +102,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader> }>
       rename: load.rename, restart: load.restart, rm: load.rm, remove: load.rm, run: load.run, start: load.start,
       stats: load.stats, stop: load.stop, top: load.top, unpause: load.unpause, update: load.update, wait: load.wait,
     },
+    shown: {
+      inspect: 'Display detailed information on one or more containers',
+      ls: 'List containers',
+      prune: 'Remove all stopped containers',
+    },
   },
   image: {
     help: 'Manage images',
@@ -109,10 +114,17 @@ const management: Record<string, { help: string; subs: Record<string, Loader> }>
       history: load.history, import: load.import, inspect: load.imageInspect, load: load.load, ls: load.images,
       list: load.images, prune: load.imagePrune, rm: load.rmi, remove: load.rmi, save: load.save, tag: load.tag,
     },
+    shown: {
+      inspect: 'Display detailed information on one or more images',
+      ls: 'List images',
+      prune: 'Remove unused images',
+      rm: 'Remove one or more images',
+    },
   },
   system: {
     help: 'Manage minke',
     subs: { df: load.systemDf, events: load.events, info: load.info, prune: load.systemPrune },
+    shown: { df: 'Show minke disk usage', prune: 'Remove unused data' },
   },
 };
 
@@ -144,9 +156,13 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+const hiddenAliases = new Set(['list', 'remove', 'ps']);
+
 function managementHelp(name: string): string {
   const m = management[name];
-  return [`Usage:  minke ${name} COMMAND`, '', m.help, '', 'Commands:', ...Object.keys(m.subs).sort().map((s) => `  ${s}`), '', `Run 'minke ${name} COMMAND --help' for more information on a command.`, ''].join('\n');
+  const subs = Object.keys(m.subs).filter((s) => !hiddenAliases.has(s)).sort();
+  const lines = subs.map((s) => `  ${s.padEnd(11)} ${m.shown[s] ?? topLevel[s]?.[1] ?? ''}`.trimEnd());
+  return [`Usage:  minke ${name} COMMAND`, '', m.help, '', 'Commands:', ...lines, '', `Run 'minke ${name} COMMAND --help' for more information on a command.`, ''].join('\n');
 }
 
 export interface Io {
@@ -155,6 +171,8 @@ export interface Io {
   in?: Readable;
   env?: NodeJS.ProcessEnv;
 }
+
+const globalUsage = "Usage:  minke [OPTIONS] COMMAND [ARG...]\n\nRun 'minke --help' for more information\n";
 
 const valueFlags = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey']);
 const boolFlags = new Set(['-D', '--debug', '--tls', '--tlsverify']);
@@ -181,14 +199,14 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     if (valueFlags.has(name)) {
       const v = eq > 0 && name !== a ? a.slice(eq + 1) : argv[++i];
       if (v === undefined) {
-        err.write(`flag needs an argument: ${a}\nSee 'minke --help'.\n`);
+        err.write(`flag needs an argument: ${a}\n\n${globalUsage}`);
         return 125;
       }
       if (name === '-H' || name === '--host') hostFlag = v;
       continue;
     }
     if (boolFlags.has(name)) continue;
-    err.write(`unknown flag: ${a}\nSee 'minke --help'.\n`);
+    err.write(`${a.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: '${a[1]}' in ${a}`}\n\n${globalUsage}`);
     return 125;
   }
   const name = argv[i];
@@ -210,12 +228,13 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
   if (management[name]) {
     const sub = rest[0];
     if (sub === undefined || sub === '--help' || sub === '-h') {
-      out.write(managementHelp(name));
+      // cobra: asked for, help goes to stdout; a bare management command prints it on stderr
+      (sub === undefined ? err : out).write(managementHelp(name));
       return 0;
     }
     loader = management[name].subs[sub];
     if (!loader) {
-      err.write(`minke: unknown command: minke ${name} ${sub}\n\nRun 'minke ${name} --help' for more information\n`);
+      err.write(`minke: unknown command: minke ${name} ${sub}\n\nUsage:  minke ${name}\n\nRun 'minke ${name} --help' for more information\n`);
       return 1;
     }
     invoked = `${name} ${sub}`;

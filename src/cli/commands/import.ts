@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { openInput } from '../files.js';
 import type { Command } from '../command.js';
 import { displayJsonMessages } from '../progress.js';
 import { splitTag } from '../reference.js';
@@ -25,7 +25,7 @@ export const command: Command = {
     let fromSrc = src;
     if (src === '-') body = ctx.in;
     else if (!/^https?:\/\//.test(src)) {
-      body = createReadStream(src);
+      body = openInput(src);
       fromSrc = '-';
     }
     const res = await ctx.client().stream('POST', '/images/create', {

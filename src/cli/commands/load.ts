@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { Command } from '../command.js';
 import { StatusError } from '../flags.js';
+import { openInput } from '../files.js';
 import { displayJsonMessages } from '../progress.js';
 
 export const command: Command = {
@@ -19,7 +19,7 @@ export const command: Command = {
   async run(ctx, p) {
     const input = p.str('input');
     if (!input && (ctx.in as { isTTY?: boolean }).isTTY) throw new StatusError('requested load from stdin, but stdin is empty', 1);
-    const body = input ? createReadStream(input) : ctx.in;
+    const body = input ? openInput(input) : ctx.in;
     const quiet = p.bool('quiet') || !(ctx.out as { isTTY?: boolean }).isTTY;
     const res = await ctx.client().stream('POST', '/images/load', { query: { quiet: quiet || undefined }, body });
     const type = String(res.headers['content-type'] ?? '');

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Command, Ctx } from '../command.js';
 import { enc, errorLine, println } from '../command.js';
+import { StatusError } from '../flags.js';
 import { bytesSize, humanSize, shortId } from '../format.js';
 import { marshalFields, renderList } from '../listing.js';
 import { jsonStream } from '../progress.js';
@@ -114,17 +115,19 @@ export const command: Command = {
     const render = (rows: StatsRow[]): string => renderList({ format: p.str('format'), table, headers }, rows);
     if (p.bool('no-stream')) {
       const rows: StatsRow[] = [];
-      let failed = 0;
+      const errors: string[] = [];
       for (const n of names) {
         try {
           rows.push(new StatsRow(n, await client.get<StatsJSON>(`/containers/${enc(n)}/stats`, { stream: false }), trunc));
         } catch (e) {
-          println(ctx.err, errorLine(e));
-          failed++;
+          if (e instanceof Error && e.name === 'ConnectError') throw e;
+          errors.push(errorLine(e));
         }
       }
+      // docker: any container without stats fails the command before anything is drawn
+      if (errors.length) throw new StatusError(errors.join('\n'), 1);
       ctx.out.write(render(rows));
-      return failed ? 1 : 0;
+      return 0;
     }
     const latest = new Map<string, StatsJSON | undefined>(names.map((n) => [n, undefined]));
     const streams: IncomingMessage[] = [];
