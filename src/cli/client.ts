@@ -2,11 +2,13 @@
  * A small Docker Engine API client over node:http: unix socket (or tcp://) transport, versioned
  * paths, JSON in and out, streamed responses, and the hijacked attach connection.
  */
-import http from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions as HttpRequestOptions } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 
+// node's built-ins through process.getBuiltinModule: an ESM import of one costs milliseconds at start-up
+const http = process.getBuiltinModule('node:http');
+
 export const API_VERSION = '1.45';
-export const DEFAULT_HOST = 'unix:///run/minke/minke.sock';
 
 /** The engine answered with an error status; message is the body's "message". */
 export class ApiError extends Error {
@@ -39,10 +41,6 @@ export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
-}
-
-export function resolveHost(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return flag || env.MINKE_HOST || DEFAULT_HOST;
 }
 
 function isReadable(v: unknown): v is Readable {
@@ -79,7 +77,7 @@ async function readAll(s: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function errorFrom(res: http.IncomingMessage): Promise<ApiError> {
+async function errorFrom(res: IncomingMessage): Promise<ApiError> {
   const text = (await readAll(res)).toString('utf8');
   let msg = text.trim();
   try {
@@ -94,7 +92,7 @@ async function errorFrom(res: http.IncomingMessage): Promise<ApiError> {
 
 export class EngineClient {
   private readonly target: { socketPath?: string; host?: string; port?: number };
-  private readonly agent: http.Agent;
+  private readonly agent: Agent;
 
   constructor(readonly host: string) {
     if (host.startsWith('unix://')) this.target = { socketPath: host.slice('unix://'.length) };
@@ -106,7 +104,7 @@ export class EngineClient {
     this.agent = new http.Agent({ keepAlive: true });
   }
 
-  private options(method: string, path: string, opts: RequestOptions): http.RequestOptions & { servername?: string } {
+  private options(method: string, path: string, opts: RequestOptions): HttpRequestOptions & { servername?: string } {
     const headers: Record<string, string> = { 'User-Agent': 'minke-cli', ...opts.headers };
     if (opts.body !== undefined && !headers['Content-Type']) {
       headers['Content-Type'] = isReadable(opts.body) ? 'application/x-tar' : 'application/json';
@@ -123,7 +121,7 @@ export class EngineClient {
     };
   }
 
-  private send(req: http.ClientRequest, body: unknown): void {
+  private send(req: ClientRequest, body: unknown): void {
     if (body === undefined) req.end();
     else if (isReadable(body)) body.pipe(req);
     else if (Buffer.isBuffer(body)) req.end(body);
@@ -131,7 +129,7 @@ export class EngineClient {
   }
 
   /** A request whose response body is streamed; rejects with ApiError on status >= 400. */
-  stream(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+  stream(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = http.request(this.options(method, path, opts), (res) => {
         if ((res.statusCode ?? 500) >= 400) errorFrom(res).then(reject, reject);

@@ -2,10 +2,11 @@
  * The flags `run` and `create` share, and how docker's CLI turns them into the Engine API's
  * container create body (Config + HostConfig + NetworkingConfig).
  */
-import path from 'node:path';
 import type { FlagSpec, Parsed } from './flags.js';
 import { parseGoDuration, parseRamBytes } from './format.js';
 import { envValue, readKVFile } from './kvfile.js';
+
+const path = process.getBuiltinModule('node:path');
 
 const s = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'string', help, ...extra });
 const l = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'list', type: 'list', help, ...extra });

@@ -246,3 +246,13 @@ export function rfc3339NanoFixed(nanos: bigint): string {
   const z = base.endsWith('Z') ? 'Z' : base.slice(-6);
   return `${base.slice(0, 19)}.${frac}${z}`;
 }
+
+/** time.Unix(sec).String(): "2024-01-02 15:04:05 +0000 UTC" in local time. */
+export function goTime(sec: number): string {
+  const d = new Date(sec * 1000);
+  const off = -d.getTimezoneOffset();
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const sign = off >= 0 ? '+' : '-';
+  const zone = off === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)} ${zone}`;
+}

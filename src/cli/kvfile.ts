@@ -1,11 +1,10 @@
 /** docker's opts.ParseEnvFile / ReadKVStrings, shared by run, create and exec. */
-import { readFileSync } from 'node:fs';
 
 /** opts.ParseEnvFile / ReadKVStrings: KEY=VALUE lines, comments skipped, bare KEY from our env. */
 export function readKVFile(file: string, env: NodeJS.ProcessEnv, fromEnv: boolean): string[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = process.getBuiltinModule('node:fs').readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }

@@ -3,9 +3,8 @@
  * start-up loads only what the command needs. Errors and exit codes follow the docker CLI.
  */
 import type { Readable, Writable } from 'node:stream';
-import { ConnectError, EngineClient, resolveHost } from './client.js';
+import type { EngineClient } from './client.js';
 import type { Command, Ctx } from './command.js';
-import { version } from './meta.js';
 import { checkArgs, helpText, parseFlags, StatusError, UsageError, usageErrorText } from './flags.js';
 
 type Loader = () => Promise<{ command: Command }>;
@@ -172,6 +171,11 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Which engine to talk to: -H, else MINKE_HOST, else the default socket. */
+function resolveHost(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag || env.MINKE_HOST || 'unix:///run/minke/minke.sock';
+}
+
 const globalUsage = "Usage:  minke [OPTIONS] COMMAND [ARG...]\n\nRun 'minke --help' for more information\n";
 
 const valueFlags = new Set(['-H', '--host', '-l', '--log-level', '--config', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey']);
@@ -189,6 +193,7 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
     if (a === '-v' || a === '--version') {
+      const { version } = await import('./meta.js');
       out.write(`minke version ${version()}\n`);
       return 0;
     }
@@ -246,6 +251,7 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
   }
   const host = resolveHost(hostFlag, env);
   let client: EngineClient | undefined;
+  let Client: typeof EngineClient | undefined;
   const ctx: Ctx = {
     host,
     out,
@@ -253,10 +259,12 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     in: io.in ?? process.stdin,
     env,
     command: invoked,
-    client: () => (client ??= new EngineClient(host)),
+    client: () => (client ??= new (Client as typeof EngineClient)(host)),
   };
   try {
-    const { command } = await loader();
+    // the command and the API client load side by side; `minke --version` and help need neither
+    const [{ command }, clientModule] = await Promise.all([loader(), import('./client.js')]);
+    Client = clientModule.EngineClient;
     const spec = { ...command.spec, name: invoked };
     const parsed = parseFlags(spec, rest);
     if (parsed.bool('help')) {
@@ -281,7 +289,7 @@ function reportError(e: unknown, err: Writable): number {
     if (e.message) err.write(`${e.message}\n`);
     return e.code;
   }
-  if (e instanceof ConnectError) {
+  if (e instanceof Error && e.name === 'ConnectError') {
     err.write(`${e.message}\n`);
     return 1;
   }

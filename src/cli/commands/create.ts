@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { ApiError } from '../client.js';
 import type { Command, Ctx } from '../command.js';
 import { println } from '../command.js';
@@ -6,8 +5,9 @@ import { buildCreate, containerFlags } from '../container-opts.js';
 import type { CreateRequest } from '../container-opts.js';
 import type { Parsed } from '../flags.js';
 import { StatusError, UsageError } from '../flags.js';
-import { displayJsonMessages } from '../progress.js';
 import { parseNormalizedNamed, splitTag, withDefaultTag } from '../reference.js';
+
+const { writeFileSync } = process.getBuiltinModule('node:fs');
 
 export interface Created {
   id: string;
@@ -17,6 +17,7 @@ export interface Created {
 async function pull(ctx: Ctx, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const { repo, tag } = splitTag(withDefaultTag(image));
   const res = await ctx.client().stream('POST', '/images/create', { query: { fromImage: repo, tag: tag || undefined, platform } });
+  const { displayJsonMessages } = await import('../progress.js');
   await displayJsonMessages(res, ctx.err, { quiet });
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { encodeFilters } from '../client.js';
-import { ago, humanSize, shortId } from '../format.js';
+import { ago, goTime, humanSize, shortId } from '../format.js';
 import { marshalFields, renderList } from '../listing.js';
 import { goType } from '../template.js';
 import { familiar } from '../reference.js';
@@ -59,16 +59,6 @@ export class ImageRow {
   toJSON(): Record<string, unknown> {
     return marshalFields(this, fields);
   }
-}
-
-/** time.Unix(sec).String(): "2024-01-02 15:04:05 +0000 UTC" in local time. */
-export function goTime(sec: number): string {
-  const d = new Date(sec * 1000);
-  const off = -d.getTimezoneOffset();
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const sign = off >= 0 ? '+' : '-';
-  const zone = off === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)} ${zone}`;
 }
 
 function splitRef(ref: string, sep: string): [string, string] {

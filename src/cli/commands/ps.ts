@@ -1,11 +1,10 @@
 import type { Command } from '../command.js';
 import { encodeFilters } from '../client.js';
 import type { ApiPort } from '../format.js';
-import { ago, displayablePorts, ellipsis, humanSize, shortId } from '../format.js';
+import { ago, displayablePorts, ellipsis, goTime, humanSize, shortId } from '../format.js';
 import { StatusError } from '../flags.js';
 import { marshalFields, renderList } from '../listing.js';
 import { goType, Template, TemplateError } from '../template.js';
-import { goTime } from './images.js';
 
 export interface ContainerSummary {
   Id: string;

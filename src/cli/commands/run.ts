@@ -96,16 +96,19 @@ async function runContainer(ctx: Ctx, p: Parsed): Promise<number> {
   let conn: Duplex | undefined;
   let status: { exit: Promise<number> };
   try {
-    if (io.stdin || io.stdout || io.stderr) {
-      conn = await client.hijack(`/containers/${enc(id)}/attach`, {
-        stream: true,
-        stdin: io.stdin,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        detachKeys: p.str('detach-keys') || undefined,
-      });
-    }
-    status = await waitExitOrRemoved(ctx, id, autoRemove);
+    // attach and wait go out together (two connections): one round trip before start, not two
+    const attached =
+      io.stdin || io.stdout || io.stderr
+        ? client.hijack(`/containers/${enc(id)}/attach`, {
+            stream: true,
+            stdin: io.stdin,
+            stdout: io.stdout,
+            stderr: io.stderr,
+            detachKeys: p.str('detach-keys') || undefined,
+          })
+        : Promise.resolve(undefined);
+    const waited = waitExitOrRemoved(ctx, id, autoRemove);
+    [conn, status] = await Promise.all([attached, waited]);
   } catch (e) {
     throw runError(e, cmdName, 125);
   }
