@@ -36,3 +36,22 @@ export function openInput(file: string): Readable {
   }
   return createReadStream('', { fd });
 }
+
+export const refuseTerminal = 'cowardly refusing to save to a terminal. Use the -o flag or redirect';
+
+/**
+ * What docker's save/export check before asking the engine: no archive onto a terminal, and an
+ * -o file whose directory exists ("failed to save image: invalid output path: stat /x: ...").
+ */
+export function checkArchiveOutput(ctx: Ctx, output: string, what: string): void {
+  if (!output && (ctx.out as { isTTY?: boolean }).isTTY) throw new StatusError(refuseTerminal, 1);
+  if (!output) return;
+  const path = process.getBuiltinModule('node:path');
+  const dir = path.dirname(path.normalize(output));
+  if (dir === '.' || dir === '') return;
+  try {
+    process.getBuiltinModule('node:fs').statSync(dir);
+  } catch (e) {
+    throw new StatusError(`failed to ${what}: invalid output path: stat ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 1);
+  }
+}

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { enc } from '../command.js';
-import { writeStreamTo } from '../files.js';
+import { checkArchiveOutput, refuseTerminal, writeStreamTo } from '../files.js';
 
 export const command: Command = {
   spec: {
@@ -13,8 +13,9 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const output = p.str('output');
+    checkArchiveOutput(ctx, output, 'export container');
     const res = await ctx.client().stream('GET', `/containers/${enc(p.args[0])}/export`);
-    await writeStreamTo(ctx, res, output, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    await writeStreamTo(ctx, res, output, refuseTerminal);
     return 0;
   },
 };

@@ -1,6 +1,5 @@
 import type { Command } from '../command.js';
-import { writeStreamTo } from '../files.js';
-import { StatusError } from '../flags.js';
+import { checkArchiveOutput, refuseTerminal, writeStreamTo } from '../files.js';
 
 export const command: Command = {
   spec: {
@@ -16,11 +15,9 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const output = p.str('output');
-    if (!output && (ctx.out as { isTTY?: boolean }).isTTY) {
-      throw new StatusError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
-    }
+    checkArchiveOutput(ctx, output, 'save image');
     const res = await ctx.client().stream('GET', '/images/get', { query: { names: p.args } });
-    await writeStreamTo(ctx, res, output, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    await writeStreamTo(ctx, res, output, refuseTerminal);
     return 0;
   },
 };
