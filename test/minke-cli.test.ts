@@ -493,9 +493,15 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
       assert.ok(m.stdout.length > 1000);
       await same(['save', 'nosuch']);
       await same(['save', '-o', join(dir, 'x.tar'), 'nosuch']);
+      await same(['save', '-o', join(dir, 'nodir', 'x.tar'), 'busybox']);
+      await same(['export', '-o', join(dir, 'nodir', 'x.tar'), 'nosuch']);
       await same((who) => ['load', '-i', join(dir, `${who}.tar`)]);
       await same(['load', '-q', '-i', join(dir, 'docker.tar')]);
       await same(['load', '-i', join(dir, 'nosuch.tar')]);
+      // archives are not written to, or read from, a terminal
+      await samePty(() => 'save busybox', []);
+      await samePty(() => 'export nosuch', []);
+      await samePty(() => 'load', []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
