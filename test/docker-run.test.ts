@@ -33,7 +33,7 @@ describe('docker CLI: run and the container lifecycle', { concurrency: false }, 
   it('exits 125 with docker wording for an unknown image', async () => {
     const r = await e.docker(['run', '--rm', '--pull', 'never', 'nosuchimage']);
     assert.equal(r.code, 125);
-    assert.match(r.stderr, /No such image: nosuchimage/);
+    assert.match(r.stderr, /No such image: nosuchimage:latest/);
   });
 
   it('merges the image config with run options', async () => {
@@ -117,6 +117,15 @@ describe('docker CLI: run and the container lifecycle', { concurrency: false }, 
     assert.equal(r.code, 137);
     assert.equal((await e.ok(['inspect', '-f', '{{.State.OOMKilled}}', 'oom'])).trim(), 'true');
     await e.ok(['rm', 'oom']);
+  });
+
+  it('binds host paths with -v, creating a missing one as docker does', async () => {
+    const dir = `${e.dir}/bind-${Date.now()}`;
+    await e.ok(['run', '--rm', '-v', `${dir}:/data`, 'busybox', 'sh', '-c', 'echo kept > /data/f']);
+    assert.equal(readFileSync(`${dir}/f`, 'utf8'), 'kept\n');
+    const ro = await e.docker(['run', '--rm', '-v', `${dir}:/data:ro`, 'busybox', 'touch', '/data/g']);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /Read-only file system/);
   });
 
   it('rejects invalid options with the option named', async () => {

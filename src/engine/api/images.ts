@@ -4,7 +4,7 @@ import { loadImages } from '../archive/load.js';
 import { saveImages } from '../archive/save.js';
 import { parseFilters } from '../images/filters.js';
 import type { ImageStore } from '../images/image-store.js';
-import { normalize } from '../images/references.js';
+import { familiar, normalize } from '../images/references.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
 import type { EventBus } from '../events.js';
@@ -114,9 +114,11 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const rest = ctx.param('*');
     const method = ctx.req.method;
     if (method === 'DELETE') {
+      // dockerd's untag events name the image by its ID.
+      const removedId = (await images.get(rest)).id;
       const items = await images.remove(rest, { force: ctx.flag('force'), prune: !ctx.flag('noprune') });
       for (const it of items) {
-        if ('Untagged' in it) d.events.publish('image', 'untag', it.Untagged, { name: it.Untagged });
+        if ('Untagged' in it) d.events.publish('image', 'untag', removedId, { name: removedId });
         else d.events.publish('image', 'delete', it.Deleted, { name: it.Deleted });
       }
       ctx.send(200, items);
@@ -137,7 +139,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       if (!repo) throw new InvalidArgument('repository name must have at least one component');
       const target = refOf(repo, ctx.query.get('tag'))!;
       await images.tag(name, target);
-      d.events.publish('image', 'tag', (await images.get(name)).id, { name: target });
+      d.events.publish('image', 'tag', (await images.get(name)).id, { name: familiar(target) });
       ctx.send(201);
     } else if (method === 'POST' && action === 'push') {
       throw new InvalidArgument(`pushing is not supported yet: no registry support in this engine`);

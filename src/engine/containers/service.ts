@@ -10,6 +10,7 @@ import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
+import { familiarString, isIdLike, parseReference } from '../images/references.js';
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
@@ -50,6 +51,16 @@ export function parseSignal(s: string): string {
   const rt = /^SIGRTM(IN|AX)([+-]\d+)?$/.exec(name);
   if (rt) return String((rt[1] === 'IN' ? 34 : 64) + Number(rt[2] ?? 0));
   throw new InvalidArgument(`Invalid signal: ${s}`);
+}
+
+/** The image as docker names it in errors: `busybox:latest` for `busybox`, IDs as given. */
+function imageNameForError(ref: string): string {
+  if (isIdLike(ref)) return ref;
+  try {
+    return familiarString(parseReference(ref));
+  } catch {
+    return ref;
+  }
 }
 
 export function signalNumber(name: string): number {
@@ -117,7 +128,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     try {
       image = await this.images.get(config.Image);
     } catch (err) {
-      if (err instanceof NotFound) throw new NotFound(`No such image: ${config.Image}`);
+      if (err instanceof NotFound) throw new NotFound(`No such image: ${imageNameForError(config.Image)}`);
       throw err;
     }
     trace(config.Image, 'create: image resolved');

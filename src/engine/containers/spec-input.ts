@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { InvalidArgument } from '../../core/errors.js';
 import { parseProfile } from '../runtime/seccomp.js';
 import type { ContainerSpecInput, MountInput, NamespaceMode, Propagation } from '../runtime/spec.js';
@@ -40,7 +41,7 @@ function namespaceMode(mode: string | undefined, what: string, t: NamespaceTarge
 }
 
 /** `-v /host:/ctr[:ro,rshared]` binds and `--tmpfs /x:opts` (named volumes arrive with the volumes service). */
-function mountsOf(rec: ContainerRecord): MountInput[] {
+async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
   const hc = rec.HostConfig;
   const out: MountInput[] = [];
   const etcWritable = !hc.ReadonlyRootfs;
@@ -54,6 +55,8 @@ function mountsOf(rec: ContainerRecord): MountInput[] {
     }
     const opts = (parts[2] ?? '').split(',').filter(Boolean);
     const propagation = opts.find((o) => /^r?(private|shared|slave)$/.test(o)) as Propagation | undefined;
+    // As docker: a missing host path of a -v bind is created as a directory (--mount refuses it).
+    await mkdir(parts[0]!, { recursive: true });
     out.push({ type: 'bind', source: parts[0]!, destination: parts[1]!, readonly: opts.includes('ro'), propagation });
   }
   for (const m of hc.Mounts ?? []) {
@@ -104,7 +107,7 @@ export async function specInputFor(rec: ContainerRecord, rootfs: string, t: Name
     seccomp: sec.seccomp,
     maskedPaths: sec.systemPathsUnconfined ? [] : (hc.MaskedPaths ?? undefined),
     readonlyPaths: sec.systemPathsUnconfined ? [] : (hc.ReadonlyPaths ?? undefined),
-    mounts: mountsOf(rec),
+    mounts: await mountsOf(rec),
     devices: (hc.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer || undefined, permissions: d.CgroupPermissions || undefined })),
     deviceCgroupRules: hc.DeviceCgroupRules ?? [],
     network,
