@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { busyboxTar, minkeBin, TestEngine, type RunResult } from './harness.js';
+import { busyboxTar, minkeBin, TestEngine, underPty, waitFor, type RunResult } from './harness.js';
 
 type Who = 'docker' | 'minke';
 type Args = string[] | ((who: Who) => string[]);
@@ -75,35 +75,12 @@ async function same(args: Args, opts: CompareOptions = {}): Promise<{ d: RunResu
   return { d, m };
 }
 
-/** Runs a command line under script(1), a real pseudo-terminal, typing `inputs` after pauses. */
-function underPty(command: string, inputs: Array<[delayMs: number, data: string]>, timeoutMs = 20000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('script', ['-qfec', command, '/dev/null'], { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`timed out under pty: ${command}\n${out}`));
-    }, timeoutMs);
-    let t = 0;
-    for (const [delay, data] of inputs) {
-      t += delay;
-      setTimeout(() => p.stdin.write(data), t);
-    }
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
-    });
-  });
-}
-
 const programs: Record<Who, string> = { docker: 'docker', minke: `${process.execPath} -- ${minkeBin}` };
 
 /** The same terminal session with both programs: output byte for byte and the exit code. */
 async function samePty(args: (who: Who) => string, inputs: Array<[number, string]>): Promise<{ d: { code: number; out: string }; m: { code: number; out: string } }> {
-  const d = await underPty(`${programs.docker} ${args('docker')}`, inputs);
-  const m = await underPty(`${programs.minke} ${args('minke')}`, inputs);
+  const d = await underPty(e.env, `${programs.docker} ${args('docker')}`, inputs);
+  const m = await underPty(e.env, `${programs.minke} ${args('minke')}`, inputs);
   assert.equal(normalise(m.out), normalise(d.out), `pty: minke ${args('minke')}`);
   assert.equal(m.code, d.code, `pty exit code: minke ${args('minke')}`);
   return { d, m };
@@ -111,15 +88,6 @@ async function samePty(args: (who: Who) => string, inputs: Array<[number, string
 
 async function ok(args: string[], opts: { input?: string } = {}): Promise<string> {
   return e.ok(args, opts);
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
 }
 
 async function removeContainers(...names: string[]): Promise<void> {
