@@ -43,6 +43,7 @@ export function bytesSize(size: number): string {
 /** units.HumanDuration (shared with the engine's ps Status). */
 export { humanDuration } from '../core/units.js';
 import { humanDuration } from '../core/units.js';
+import { StatusError } from './flags.js';
 
 /** "2 minutes ago" for a unix-seconds or RFC 3339 timestamp. */
 export function ago(when: number | string, now = Date.now()): string {
@@ -105,6 +106,15 @@ export function parseGoDuration(s: string): number {
 }
 
 /** docker's --since/--until values: RFC 3339 dates, unix timestamps or relative durations. */
+/** --since/--until as the engine takes them; a bad value is docker's error with exit 1. */
+export function sinceUntil(since: string, until: string): { since?: string; until?: string } {
+  try {
+    return { since: since ? timestampArg(since) : undefined, until: until ? timestampArg(until) : undefined };
+  } catch (e) {
+    throw new StatusError((e as Error).message, 1);
+  }
+}
+
 export function timestampArg(value: string, now = Date.now()): string {
   if (/^\d+(\.\d+)?$/.test(value)) return value;
   try {

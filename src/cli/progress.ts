@@ -15,8 +15,8 @@ export interface JsonMessage {
   aux?: unknown;
 }
 
-/** Splits a stream of concatenated/newline-separated JSON objects. */
-export async function* jsonStream(src: Readable): AsyncGenerator<JsonMessage> {
+/** The non-empty lines of a newline-delimited stream (the engine's JSON streams), trimmed. */
+export async function* streamLines(src: AsyncIterable<unknown>): AsyncGenerator<string> {
   let buf = '';
   for await (const chunk of src) {
     buf += (chunk as Buffer).toString('utf8');
@@ -24,10 +24,15 @@ export async function* jsonStream(src: Readable): AsyncGenerator<JsonMessage> {
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line) yield JSON.parse(line) as JsonMessage;
+      if (line) yield line;
     }
   }
-  if (buf.trim()) yield JSON.parse(buf) as JsonMessage;
+  if (buf.trim()) yield buf.trim();
+}
+
+/** Splits a stream of newline-separated JSON objects. */
+export async function* jsonStream(src: Readable): AsyncGenerator<JsonMessage> {
+  for await (const line of streamLines(src)) yield JSON.parse(line) as JsonMessage;
 }
 
 /** Prints a progress stream; throws (exit 1) on an error message. Returns aux values seen. */

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { encodeFilters } from '../client.js';
 import { println } from '../command.js';
-import { StatusError } from '../flags.js';
-import { rfc3339NanoFixed, timestampArg } from '../format.js';
+import { rfc3339NanoFixed, sinceUntil } from '../format.js';
 import { compile } from '../listing.js';
+import { streamLines } from '../progress.js';
 
 interface EventMessage {
   Type?: string;
@@ -79,17 +79,7 @@ export function prettyEvent(e: Event): string {
 
 /** The newline-delimited JSON stream, one event per line. */
 async function* events(src: AsyncIterable<unknown>): AsyncGenerator<Event> {
-  let buf = '';
-  for await (const chunk of src) {
-    buf += (chunk as Buffer).toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line) yield Event.parse(line);
-    }
-  }
-  if (buf.trim()) yield Event.parse(buf.trim());
+  for await (const line of streamLines(src)) yield Event.parse(line);
 }
 
 export const command: Command = {
@@ -107,14 +97,7 @@ export const command: Command = {
     maxArgs: 0,
   },
   async run(ctx, p) {
-    let since: string | undefined;
-    let until: string | undefined;
-    try {
-      since = p.str('since') ? timestampArg(p.str('since')) : undefined;
-      until = p.str('until') ? timestampArg(p.str('until')) : undefined;
-    } catch (e) {
-      throw new StatusError((e as Error).message, 1);
-    }
+    const { since, until } = sinceUntil(p.str('since'), p.str('until'));
     const format = p.str('format');
     const tmpl = format ? compile(format === 'json' ? '{{json .}}' : format) : undefined;
     const res = await ctx.client().stream('GET', '/events', { query: { since, until, filters: encodeFilters(p.list('filter')) } });

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { enc } from '../command.js';
-import { StatusError } from '../flags.js';
-import { timestampArg } from '../format.js';
+import { sinceUntil } from '../format.js';
 import { copyRaw, demux } from '../stream.js';
 
 export const command: Command = {
@@ -23,14 +22,7 @@ export const command: Command = {
   async run(ctx, p) {
     const client = ctx.client();
     const c = await client.get<{ Id: string; Config: { Tty: boolean } }>(`/containers/${enc(p.args[0])}/json`);
-    let since: string | undefined;
-    let until: string | undefined;
-    try {
-      since = p.str('since') ? timestampArg(p.str('since')) : undefined;
-      until = p.str('until') ? timestampArg(p.str('until')) : undefined;
-    } catch (e) {
-      throw new StatusError((e as Error).message, 1);
-    }
+    const { since, until } = sinceUntil(p.str('since'), p.str('until'));
     const res = await client.stream('GET', `/containers/${enc(c.Id)}/logs`, {
       query: {
         stdout: true,

@@ -205,7 +205,8 @@ export function normaliseFilters(raw: unknown): Filters {
   return out;
 }
 
-function labelMatch(labels: Record<string, string>, f: string): boolean {
+/** docker's `label=k` / `label=k=v` filter on a label map. */
+export function labelMatch(labels: Record<string, string>, f: string): boolean {
   const i = f.indexOf('=');
   if (i < 0) return f in labels;
   return labels[f.slice(0, i)] === f.slice(i + 1);

@@ -4,7 +4,7 @@ import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
 import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
-import { containerFilter, inspectView, normaliseFilters, summaryView } from './container-views.js';
+import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
 
 export interface ContainerRoutesDeps {
@@ -133,11 +133,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const labels = filters.label ?? [];
     const result = await svc.prune((rec) => {
       if (until !== undefined && Date.parse(rec.Created) >= until) return false;
-      const l = rec.Config.Labels ?? {};
-      return labels.every((f) => {
-        const i = f.indexOf('=');
-        return i < 0 ? f in l : l[f.slice(0, i)] === f.slice(i + 1);
-      });
+      return labels.every((f) => labelMatch(rec.Config.Labels ?? {}, f));
     });
     ctx.send(200, { ContainersDeleted: result.ContainersDeleted.length ? result.ContainersDeleted : null, SpaceReclaimed: result.SpaceReclaimed });
   });

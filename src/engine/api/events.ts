@@ -1,6 +1,6 @@
 import { InvalidArgument } from '../../core/errors.js';
 import type { EngineEvent, EventBus } from '../events.js';
-import { normaliseFilters, type Filters } from './container-views.js';
+import { labelMatch, normaliseFilters, type Filters } from './container-views.js';
 import { parseTime } from './containers.js';
 import type { Router } from './router.js';
 
@@ -21,10 +21,7 @@ export function eventMatcher(filters: Filters): (e: EngineEvent) => boolean {
       && has('volume', (v) => e.Type === 'volume' && (e.Actor.ID === v))
       && has('daemon', (v) => e.Type === 'daemon' && (e.Actor.ID === v || attrs.name === v))
       && has('scope', (v) => v === 'local')
-      && (!filters.label || filters.label.every((l) => {
-        const i = l.indexOf('=');
-        return i < 0 ? l in attrs : attrs[l.slice(0, i)] === l.slice(i + 1);
-      }));
+      && (!filters.label || filters.label.every((l) => labelMatch(attrs, l)));
   };
 }
 
