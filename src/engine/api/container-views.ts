@@ -37,6 +37,25 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * The container's mounts as inspect and ps show them (docker's types.MountPoint: Name and Driver
+ * only for volumes), ordered by destination.
+ */
+export function mountsView(rec: ContainerRecord): Array<Record<string, unknown>> {
+  return Object.values(rec.MountPoints ?? {})
+    .sort((a, b) => (a.Destination < b.Destination ? -1 : a.Destination > b.Destination ? 1 : 0))
+    .map((m) => ({
+      Type: m.Type,
+      ...(m.Name ? { Name: m.Name } : {}),
+      Source: m.Source,
+      Destination: m.Destination,
+      ...(m.Driver ? { Driver: m.Driver } : {}),
+      Mode: m.Mode,
+      RW: m.RW,
+      Propagation: m.Propagation,
+    }));
+}
+
 /** GET /containers/{id}/json */
 export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; graphDriver: Record<string, string>; sizeRw?: number }): Record<string, unknown> {
   return {
@@ -61,7 +80,7 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
     HostConfig: hostConfigView(rec),
     GraphDriver: { Data: extra.graphDriver, Name: 'overlay2' },
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw } : {}),
-    Mounts: [],
+    Mounts: mountsView(rec),
     Config: configView(rec),
     NetworkSettings: networkSettings(rec),
   };
@@ -187,7 +206,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'bridge' },
     NetworkSettings: { Networks: (networkSettings(rec).Networks as Record<string, unknown>) },
-    Mounts: [],
+    Mounts: mountsView(rec),
   };
 }
 
@@ -244,7 +263,8 @@ export function containerFilter(
     if (since && Date.parse(rec.Created) <= Date.parse(since.Created)) return false;
     if (filters.network && !filters.network.includes(rec.HostConfig.NetworkMode ?? 'bridge')) return false;
     if (filters.health && !filters.health.includes('none')) return false;
-    if (filters.publish || filters.volume) return false;
+    if (filters.volume && !filters.volume.some((v) => Object.values(rec.MountPoints ?? {}).some((m) => m.Destination === v || (m.Name || m.Source) === v))) return false;
+    if (filters.publish) return false;
     if (filters.expose && !filters.expose.some((p) => Object.keys(rec.Config.ExposedPorts ?? {}).includes(p.includes('/') ? p : `${p}/tcp`))) return false;
     return true;
   };

@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import { chmod, chown, readdir, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { SystemError, messageOf } from '../../core/errors.js';
+
+const run = promisify(execFile);
+
+/**
+ * Docker's copy-up: an empty volume mounted over image content is first filled with that content,
+ * and the volume's root takes the image directory's owner and mode (even when it held data
+ * already, as docker does). `cp -a` keeps owners, modes, times, links, xattrs and special files.
+ */
+export async function copyUp(from: string, volumeDir: string): Promise<void> {
+  const src = await stat(from).catch(() => undefined);
+  if (!src?.isDirectory()) return;
+  if ((await readdir(volumeDir)).length === 0 && (await readdir(from)).length > 0) {
+    try {
+      await run('cp', ['-a', '--', `${from}/.`, `${volumeDir}/`], { maxBuffer: 1 << 20 });
+    } catch (err) {
+      const detail = (err as { stderr?: string }).stderr?.trim() || messageOf(err);
+      throw new SystemError(`failed to populate volume: ${detail}`, { cause: err });
+    }
+  }
+  await chown(volumeDir, src.uid, src.gid);
+  await chmod(volumeDir, src.mode & 0o7777);
+}
