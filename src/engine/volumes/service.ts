@@ -134,10 +134,10 @@ export class VolumeService {
     return {
       CreatedAt: rec.CreatedAt,
       Driver: rec.Driver,
-      Labels: rec.Labels ? { ...rec.Labels } : null,
+      Labels: sortedMap(rec.Labels),
       Mountpoint: this.dataPath(rec.Name),
       Name: rec.Name,
-      Options: rec.Options ? { ...rec.Options } : null,
+      Options: sortedMap(rec.Options),
       Scope: 'local',
     };
   }
@@ -410,6 +410,12 @@ export class VolumeService {
       await this.unmount(name, mountId);
     }
   }
+}
+
+/** A copy with keys in order, as Go encodes maps. */
+function sortedMap(m: Record<string, string> | null): Record<string, string> | null {
+  if (!m) return null;
+  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
 }
 
 function parseBoolStrict(v: string): boolean {
