@@ -215,7 +215,13 @@ export async function registerMountPoints(req: MountRequest, volumes: VolumePort
   // 1. --volumes-from: the other container's mounts, never copied up again
   for (const spec of hc.VolumesFrom ?? []) {
     const { id, rw } = parseVolumesFrom(spec);
-    const other = req.container(id);
+    let other: ContainerRecord;
+    try {
+      other = req.container(id);
+    } catch (err) {
+      // docker answers 400 here: a 404 would send the CLI off to pull the image
+      throw new InvalidArgument((err as Error).message, { cause: err });
+    }
     for (const m of Object.values(other.MountPoints ?? {})) {
       const mp: MountPoint = { ...m, Mode: '', RW: m.RW && rw, CopyData: false };
       inherited.add(mp);
@@ -265,6 +271,7 @@ export async function registerMountPoints(req: MountRequest, volumes: VolumePort
     // 4. Config.Volumes: an anonymous volume where nothing else is mounted
     for (const spec of Object.keys(req.volumes ?? {})) {
       const dest = posix.normalize(spec);
+      if (!dest.startsWith('/')) throw mountConfigError('volume', `invalid mount path: '${spec}' mount path must be absolute`);
       if (points.has(dest) || (hc.Tmpfs && dest in hc.Tmpfs)) continue;
       const root = await req.rootfs();
       const inRoot = await resolveInRoot(root, dest);
@@ -309,7 +316,10 @@ export async function releaseMountPoints(containerId: string, points: Record<str
 }
 
 /** Checks the syntax of a create's -v, --mount and --volumes-from before anything is made. */
-export function validateMounts(hc: HostConfig): void {
+export function validateMounts(hc: HostConfig, volumes?: Record<string, object> | null): void {
+  for (const spec of Object.keys(volumes ?? {})) {
+    if (!posix.normalize(spec).startsWith('/')) throw mountConfigError('volume', `invalid mount path: '${spec}' mount path must be absolute`);
+  }
   for (const spec of hc.VolumesFrom ?? []) parseVolumesFrom(spec);
   for (const raw of hc.Binds ?? []) parseMountRaw(raw, hc.VolumeDriver ?? '');
   for (const m of hc.Mounts ?? []) parseMountSpec(m);

@@ -126,7 +126,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
     }
     validateHealth(config);
-    validateMounts(hc);
+    validateMounts(hc, config.Volumes);
     let image;
     try {
       image = await this.images.get(config.Image);
