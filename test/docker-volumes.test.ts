@@ -293,6 +293,27 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
     await e.ok(['volume', 'rm', 'dfv']);
   });
 
+  it('prints volume commands through the minke CLI as the docker CLI does', async () => {
+    // one label: docker joins labels in Go's random map order
+    await e.ok(['volume', 'create', '--label', 'a=1', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'cmp1']);
+    await e.ok(['create', '--name', 'cmpc', '-v', 'cmp2:/x', '-v', '/anon', 'busybox']);
+    const same = async (args: string[]): Promise<void> => {
+      const d = await e.docker(args);
+      const m = await e.minke(args);
+      const norm = (s: string): string => s.replace(/docker/g, 'minke').replace(/(\d+ seconds|Less than a second|About a minute) ago/g, '<ago>');
+      assert.deepEqual({ code: m.code, stdout: norm(m.stdout), stderr: norm(m.stderr) }, { code: d.code, stdout: norm(d.stdout), stderr: norm(d.stderr) }, args.join(' '));
+    };
+    for (const args of [
+      ['volume', 'ls'], ['volume', 'ls', '-q'], ['volume', 'ls', '--format', 'json'], ['volume', 'list', '-f', 'dangling=false'],
+      ['volume', 'ls', '--format', 'table {{.Name}}\t{{.Labels}}\t{{.Links}}\t{{.Size}}'], ['volume', 'ls', '-f', 'bogus=1'],
+      ['volume', 'inspect', 'cmp1', 'cmp2'], ['volume', 'inspect', '-f', '{{.Options.type}} {{.Labels}}', 'cmp1'], ['volume', 'inspect', 'nosuch'],
+      ['inspect', 'cmp1'], ['volume', 'create', 'cmp1'], ['volume', 'create', '-o', 'foo=bar', 'cmp3'], ['volume', 'rm', 'cmp2', 'nosuch'],
+      ['volume', 'prune', '-f'], ['system', 'df', '-v'], ['volume', 'create', '--help'], ['volume'],
+    ]) await same(args);
+    await e.ok(['rm', '-v', 'cmpc']);
+    await e.ok(['volume', 'rm', 'cmp1', 'cmp2']);
+  });
+
   it('keeps volumes in use and mounted across an engine restart', async () => {
     await e.ok(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'rtv']);
     const mp = join(e.dataRoot, 'volumes', 'rtv', '_data');

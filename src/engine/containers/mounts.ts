@@ -42,13 +42,19 @@ function propagationOf(mode: string): string | undefined {
   return mode.split(',').find((o) => PROPAGATION_MODES.has(o));
 }
 
+/** Go's path.Clean: normalised, no trailing slash. */
+function cleanPath(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
 function mountConfigError(type: string, msg: string): InvalidArgument {
   return new InvalidArgument(`invalid mount config for type "${type}": ${msg}`);
 }
 
 function checkTarget(m: MountSpec): void {
   if (!m.Target) throw mountConfigError(m.Type, 'field Target must not be empty');
-  if (posix.normalize(m.Target) === '/' || posix.normalize(m.Target) === '//') {
+  if (cleanPath(m.Target) === '/') {
     throw mountConfigError(m.Type, "invalid specification: destination can't be '/'");
   }
   if (!m.Target.startsWith('/')) throw mountConfigError(m.Type, `invalid mount path: '${m.Target}' mount path must be absolute`);
@@ -85,7 +91,7 @@ export function parseMountSpec(m: MountSpec, checkBindSource = true): MountPoint
   const mp: MountPoint = {
     Type: m.Type as MountPoint['Type'],
     Source: '',
-    Destination: posix.normalize(m.Target),
+    Destination: cleanPath(m.Target),
     RW: !m.ReadOnly,
     Mode: '',
     Propagation: '',
@@ -102,7 +108,7 @@ export function parseMountSpec(m: MountSpec, checkBindSource = true): MountPoint
       if (checkBindSource && !existsSync(m.Source) && !m.BindOptions?.CreateMountpoint) {
         throw mountConfigError(m.Type, `bind source path does not exist: ${m.Source}`);
       }
-      mp.Source = posix.normalize(m.Source);
+      mp.Source = cleanPath(m.Source);
       mp.Propagation = prop || DEFAULT_PROPAGATION;
       mp.SkipMountpointCreation = checkBindSource && !m.BindOptions?.CreateMountpoint;
       break;
@@ -270,7 +276,7 @@ export async function registerMountPoints(req: MountRequest, volumes: VolumePort
     }
     // 4. Config.Volumes: an anonymous volume where nothing else is mounted
     for (const spec of Object.keys(req.volumes ?? {})) {
-      const dest = posix.normalize(spec);
+      const dest = cleanPath(spec);
       if (!dest.startsWith('/')) throw mountConfigError('volume', `invalid mount path: '${spec}' mount path must be absolute`);
       if (points.has(dest) || (hc.Tmpfs && dest in hc.Tmpfs)) continue;
       const root = await req.rootfs();
@@ -318,7 +324,7 @@ export async function releaseMountPoints(containerId: string, points: Record<str
 /** Checks the syntax of a create's -v, --mount and --volumes-from before anything is made. */
 export function validateMounts(hc: HostConfig, volumes?: Record<string, object> | null): void {
   for (const spec of Object.keys(volumes ?? {})) {
-    if (!posix.normalize(spec).startsWith('/')) throw mountConfigError('volume', `invalid mount path: '${spec}' mount path must be absolute`);
+    if (!cleanPath(spec).startsWith('/')) throw mountConfigError('volume', `invalid mount path: '${spec}' mount path must be absolute`);
   }
   for (const spec of hc.VolumesFrom ?? []) parseVolumesFrom(spec);
   for (const raw of hc.Binds ?? []) parseMountRaw(raw, hc.VolumeDriver ?? '');
