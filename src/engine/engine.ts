@@ -198,7 +198,9 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    // Containers keep running under conmon; nothing to stop here.
+    // Containers keep running under conmon; only records still being written must land, or the
+    // next engine would adopt a running container as the state before (created, say).
+    await this.containers.store.flush();
   }
 }
 
