@@ -181,6 +181,12 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
     assert.deepEqual(v!.Options, { device: 'tmpfs', o: 'size=10m', type: 'tmpfs' });
     assert.equal(await e.ok(['volume', 'prune', '-af']), 'Total reclaimed space: 0B\n', 'volumes with mount options are not pruned');
     await e.ok(['volume', 'rm', 'tv']);
+    // --mount creates the volume with its options and labels
+    const df = await e.ok(['run', '--rm', '--mount', 'type=volume,src=tv2,dst=/y,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m,volume-label=made=mount',
+      'busybox', 'sh', '-c', 'df -k /y | tail -1 | awk "{print \\$2}"']);
+    assert.equal(df, '2048\n');
+    assert.equal(await e.ok(['volume', 'inspect', '-f', '{{json .Options}} {{json .Labels}}', 'tv2']), '{"device":"tmpfs","o":"size=2m","type":"tmpfs"} {"made":"mount"}\n');
+    await e.ok(['volume', 'rm', 'tv2']);
   });
 
   it('binds a host directory through the local driver\'s options', async () => {
