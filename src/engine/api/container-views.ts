@@ -185,6 +185,7 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     ...(h.Init !== undefined && h.Init !== null ? { Init: h.Init } : {}),
     ...(h.Tmpfs ? { Tmpfs: h.Tmpfs } : {}),
     ...(h.Sysctls ? { Sysctls: h.Sysctls } : {}),
+    ...(h.Mounts?.length ? { Mounts: h.Mounts } : {}),
     MaskedPaths: h.MaskedPaths ?? null,
     ReadonlyPaths: h.ReadonlyPaths ?? null,
   };
