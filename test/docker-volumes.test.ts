@@ -199,6 +199,16 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
     assert.deepEqual(mountedUnder(join(e.dataRoot, 'volumes', 'bv')), []);
     await e.ok(['volume', 'rm', 'bv']);
     assert.equal(readFileSync(join(host, 'h'), 'utf8'), 'from host\n', 'removing the volume leaves the host directory alone');
+    // a device that is not there: the start fails with docker's wording and leaves nothing
+    await e.ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${host}-gone`, 'gone']);
+    const gone = join(e.dataRoot, 'volumes', 'gone', '_data');
+    const failed = await e.docker(['run', '--rm', '-v', 'gone:/b', 'busybox', 'true']);
+    assert.notEqual(failed.code, 0);
+    assert.equal(failed.stderr.split('\n')[0], `docker: Error response from daemon: error while mounting volume '${gone}': failed to mount local volume: mount ${host}-gone:${gone}, flags: 0x1000: no such file or directory`);
+    assert.equal((await e.ok(['ps', '-aq'])).trim(), '');
+    assert.deepEqual(mountedUnder(join(e.dataRoot, 'volumes')), []);
+    assert.equal(await e.ok(['volume', 'ls', '-q', '--filter', 'dangling=true']), 'gone\n');
+    await e.ok(['volume', 'rm', 'gone']);
     const missing = await e.docker(['run', '--rm', '--mount', `type=bind,source=${host}-nope,target=/x`, 'busybox', 'true']);
     assert.equal(missing.code, 125);
     assert.match(missing.stderr, new RegExp(`Error response from daemon: invalid mount config for type "bind": bind source path does not exist: ${host}-nope`));

@@ -55,15 +55,29 @@ export function needsMount(opts: Record<string, string> | null | undefined): boo
   return !!opts && (!!opts.device || !!opts.type);
 }
 
-/** Mounts the volume's filesystem on path (`mount -t TYPE -o O DEVICE path`). */
+const FLAG_BITS: Record<string, number> = { ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8, bind: 0x1000, rbind: 0x5000 };
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EINVAL: 'invalid argument', ENODEV: 'no such device',
+  ENOTDIR: 'not a directory', EPERM: 'operation not permitted', EBUSY: 'device or resource busy', ENOTBLK: 'block device required',
+};
+
+/** Mounts the volume's filesystem on path (`mount -t TYPE -o O DEVICE path`); errors worded as moby's mount package. */
 export function mountVolume(opts: Record<string, string>, path: string): void {
   const device = opts.device ?? '';
   if (!device) throw new SystemError(`error while mounting volume '${path}': missing device in volume options`);
-  const options = (opts.o ?? '').split(',').filter(Boolean);
+  let options = (opts.o ?? '').split(',').filter(Boolean);
+  if (opts.type === 'none' && !options.some((o) => o === 'bind' || o === 'rbind')) options = ['bind', ...options];
   try {
-    mountAll([{ type: opts.type === 'none' ? 'bind' : (opts.type ?? ''), source: device, options: opts.type === 'none' && !options.some((o) => o === 'bind' || o === 'rbind') ? ['bind', ...options] : options }], path);
+    mountAll([{ type: opts.type === 'none' ? 'bind' : (opts.type ?? ''), source: device, options }], path);
   } catch (err) {
-    throw new SystemError(`error while mounting volume '${path}': failed to mount local volume: mount ${device}:${path}, data: ${opts.o ?? ''}: ${messageOf(err)}`, { cause: err });
+    const flags = options.reduce((f, o) => f | (FLAG_BITS[o] ?? 0), 0);
+    const data = options.filter((o) => FLAG_BITS[o] === undefined).join(',');
+    const code = (err as { code?: string }).code ?? '';
+    const reason = ERRNO_TEXT[code] ?? messageOf(err);
+    throw new SystemError(
+      `error while mounting volume '${path}': failed to mount local volume: mount ${device}:${path}${flags ? `, flags: 0x${flags.toString(16)}` : ''}${data ? `, data: ${data}` : ''}: ${reason}`,
+      { cause: err },
+    );
   }
 }
 
