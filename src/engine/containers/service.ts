@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.js';
+import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort } from './ports.js';
+import type { EndpointConfig } from '../networks/model.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
@@ -14,7 +15,7 @@ import { familiarString, isIdLike, parseReference } from '../images/references.j
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null } | null;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -87,6 +88,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     private readonly images: ImagePort,
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
+    private readonly networks: NetworkPort,
   ) {
     super();
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
@@ -113,16 +115,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
-    const { HostConfig: hostConfig, NetworkingConfig: _net, ...config } = req;
+    const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     if (!config.Image) throw new InvalidArgument('config cannot be empty in order to create a container');
     const hc = validateHostConfig(hostConfig ?? {});
-    if (hc.NetworkMode !== 'none' && hc.NetworkMode !== 'host' && hc.NetworkMode !== 'bridge') {
-      if (hc.NetworkMode!.startsWith('container:')) {
-        this.get(hc.NetworkMode!.slice('container:'.length));
-      } else {
-        throw new NotFound(`network ${hc.NetworkMode} not found`);
-      }
-    }
+    if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
+    const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
     let image;
     try {
@@ -165,6 +162,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       HostnamePath: join(dir, 'hostname'),
       HostsPath: join(dir, 'hosts'),
       ConmonPid: 0,
+      NetworkSettings: networkSettings,
     };
     try {
       await mkdir(dir, { recursive: true });
@@ -198,28 +196,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     await this.startRecord(rec);
   }
 
-  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
-    const hostname = rec.Config.Hostname!;
-    const fqdn = rec.Config.Domainname ? `${hostname}.${rec.Config.Domainname}` : hostname;
-    await writeFile(rec.HostnamePath, `${hostname}\n`);
-    let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff00::1\tip6-allnodes\nff00::2\tip6-allrouters\n';
-    if (rec.HostConfig.NetworkMode !== 'host') hosts += `127.0.1.1\t${fqdn === hostname ? hostname : `${fqdn} ${hostname}`}\n`;
-    for (const h of rec.HostConfig.ExtraHosts ?? []) {
-      const i = h.indexOf(':');
-      if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-    }
-    await writeFile(rec.HostsPath, hosts);
-    let resolv = '';
-    if (rec.HostConfig.Dns?.length) resolv += rec.HostConfig.Dns.map((d) => `nameserver ${d}\n`).join('');
-    if (rec.HostConfig.DnsSearch?.length) resolv += `search ${rec.HostConfig.DnsSearch.join(' ')}\n`;
-    if (rec.HostConfig.DnsOptions?.length) resolv += `options ${rec.HostConfig.DnsOptions.join(' ')}\n`;
-    if (!resolv) {
-      const { readFile } = await import('node:fs/promises');
-      resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    }
-    await writeFile(rec.ResolvConfPath, resolv);
-  }
-
   private async startRecord(rec: ContainerRecord): Promise<void> {
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
@@ -233,7 +209,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
       trace(rec.Id, 'start: mounted');
-      await this.writeEtcFiles(rec);
+      await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
@@ -244,8 +220,10 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         bundleDir,
         rootfs: rootfsDir,
         logPath: rec.LogPath,
-        beforeStart: async () => {
+        beforeStart: async (pid) => {
           trace(rec.Id, 'start: runtime created');
+          await this.networks.attach(rec, pid);
+          trace(rec.Id, 'start: networks joined');
           await Promise.all(hooks.map((h) => h().catch(() => {})));
           trace(rec.Id, 'start: attached');
         },
@@ -271,6 +249,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
+      await this.networks.detach(rec).catch(() => {});
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
       rec.State = { ...rec.State, Error: message, ExitCode: startFailureExitCode(message) };
@@ -309,6 +288,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         return oom;
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {}).then(() => rm(bundleDir, { recursive: true, force: true })).catch(() => {}),
+      this.networks.detach(rec).catch(() => {}),
     ]);
     this.exits.delete(rec.Id);
     rec.State = {
