@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
@@ -245,7 +246,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       };
       rec.ConmonPid = conmonPid;
       this.watchExit(rec);
-      void this.store.save(rec).catch(() => {});
+      // Saved before the start is acknowledged: an engine crash right after must find the
+      // container running, with the addresses and ports it holds.
+      await this.store.save(rec).catch(() => {});
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
@@ -491,10 +494,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const recs = await this.store.load();
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
-      if (!rec.State.Running) return;
+      // A bundle without a running state is a start the engine did not finish: treat it as started.
+      const midStart = !rec.State.Running && existsSync(this.bundleDir(rec.Id));
+      if (!rec.State.Running && !midStart) return;
       const st = await this.runtime.state(rec.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
-        rec.State = { ...rec.State, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
+        rec.State = { ...rec.State, Running: true, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
         this.watchExit(rec);
         return;
       }

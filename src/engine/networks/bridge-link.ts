@@ -26,7 +26,7 @@ export async function ensureBridge(name: string, gatewayCidr: string): Promise<v
     if (!r.ok && !bridgeExists(name)) throw new SystemError(`cannot create bridge ${name}: ${r.stderr}`);
   }
   const a = await ip(['addr', 'add', gatewayCidr, 'dev', name]);
-  if (!a.ok && !/exists/i.test(a.stderr)) throw new SystemError(`cannot set address ${gatewayCidr} on ${name}: ${a.stderr}`);
+  if (!a.ok && !/exists|already assigned/i.test(a.stderr)) throw new SystemError(`cannot set address ${gatewayCidr} on ${name}: ${a.stderr}`);
   const u = await ip(['link', 'set', name, 'up']);
   if (!u.ok) throw new SystemError(`cannot bring ${name} up: ${u.stderr}`);
   enableForwarding();

@@ -308,10 +308,16 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const seen = new Set<string>();
     for (const ref of names) {
       const n = this.store.find(ref === 'default' ? 'bridge' : ref);
-      if (!n) throw new NotFound(`network ${ref} not found`);
+      if (!n) {
+        // As dockerd: a network that does not exist fails the start, not the create.
+        settings.Networks[ref] = emptyEndpoint('', endpoints?.[ref] ?? {});
+        continue;
+      }
       if (seen.has(n.Id)) continue;
       seen.add(n.Id);
-      const cfg: EndpointConfig = { ...(endpoints?.[ref] ?? (ref === mode ? endpoints?.[n.Name] : undefined) ?? {}) };
+      // The endpoint's settings may be keyed by any name of the network (`default` for bridge).
+      const key = Object.keys(endpoints ?? {}).find((k) => this.store.find(k === 'default' ? 'bridge' : k)?.Id === n.Id);
+      const cfg: EndpointConfig = { ...(key ? endpoints![key] : {}) };
       if (seen.size === 1 && macAddress && !cfg.MacAddress) cfg.MacAddress = macAddress;
       this.validateEndpoint(n, cfg, seen.size > 1 || names.length > 1);
       settings.Networks[n.Name] = emptyEndpoint(n.Id, cfg);
@@ -433,8 +439,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async attach(rec: ContainerRecord, pid: number): Promise<void> {
     const settings = rec.NetworkSettings;
     if (!settings) return;
-    const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: this.store.find(ep.NetworkID) }));
-    for (const b of bridges) if (!b.n) throw new NotFound(`network ${b.name} not found`);
+    const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
+    for (const b of bridges) if (!b.n) throw new NotFound(`failed to set up container networking: network ${b.name} not found`);
     const bridged = bridges.filter((b) => b.n!.Driver === 'bridge');
     const wanted = requestedMappings(rec.HostConfig.PortBindings, rec.Config.ExposedPorts, rec.HostConfig.PublishAllPorts ?? false);
     let bound: PortMapping[] = [];
@@ -556,8 +562,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   // --- NameResolver (the embedded DNS server asks) ---
 
+  /** Containers joined to their networks now (from the join, before State says running). */
   private running(): ContainerRecord[] {
-    return this.containers.all().filter((c) => c.State.Running && c.NetworkSettings);
+    return this.containers.all().filter((c) => c.NetworkSettings && Object.values(c.NetworkSettings.Networks).some((e) => e.IPAddress));
   }
 
   /** User-defined networks the container at `ip` is on. */
