@@ -185,6 +185,12 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     const user = await e.ok(['run', '--rm', '--network', 'app', 'busybox', 'cat', '/etc/resolv.conf']);
     const appGw = (await e.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'app'])).trim();
     assert.match(user, new RegExp(`^nameserver ${appGw.replace(/\./g, '\\.')}$`, 'm'), 'the embedded server on user networks');
+    await e.ok(['run', '-d', '--name', 'linked', 'busybox', 'sleep', '30']);
+    const linkedIp = (await e.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'linked'])).trim();
+    const linkedId = (await e.ok(['inspect', '-f', '{{.Id}}', 'linked'])).trim().slice(0, 12);
+    const withLink = await e.ok(['run', '--rm', '--name', 'linker', '--link', 'linked:db', 'busybox', 'cat', '/etc/hosts']);
+    assert.match(withLink, new RegExp(`^${linkedIp.replace(/\./g, '\\.')}\tdb ${linkedId} linked$`, 'm'));
+    await e.ok(['rm', '-f', 'linked']);
     const none = await e.ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
     assert.deepEqual(none.trim().split('\n').map((l) => l.split(':')[1]!.trim()), ['lo']);
   });

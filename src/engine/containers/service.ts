@@ -122,6 +122,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
+    const links = (hc.Links ?? []).map((l) => {
+      const [target, alias] = l.split(':');
+      const other = this.store.find(target!);
+      if (!other) throw new InvalidArgument(`could not get container for ${target}`);
+      return { name: other.Name, alias: alias || other.Name.slice(1) };
+    });
     let image;
     try {
       image = await this.images.get(config.Image);
@@ -143,6 +149,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.store.reserveName(fullName, id);
     }
     merged.Hostname ||= id.slice(0, 12);
+    // Stored as dockerd does: /linked:/this/alias.
+    if (links.length) hc.Links = links.map((l) => `${l.name}:${fullName}/${l.alias}`);
     merged.Domainname ??= '';
     merged.Image = config.Image;
     const dir = this.store.dir(id);

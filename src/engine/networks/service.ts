@@ -399,6 +399,16 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       const ip = h.slice(i + 1);
       return `${name}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
     });
+    // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
+    for (const link of rec.HostConfig.Links ?? []) {
+      const [target, alias] = link.split(':');
+      const other = this.containers.all().find((c) => c.Name === (target!.startsWith('/') ? target : `/${target}`) || c.Id === target);
+      const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
+      if (!other || !ip) continue;
+      const aliasName = alias ? alias.slice(alias.lastIndexOf('/') + 1) : other.Name.slice(1);
+      const names = [...new Set([aliasName, other.Id.slice(0, 12), other.Name.slice(1)])];
+      extraHosts.push(`${names.join(' ')}:${ip}`);
+    }
     await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
     if (mode.startsWith('container:')) {
       const other = this.containers.get(mode.slice('container:'.length));
