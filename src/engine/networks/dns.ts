@@ -17,6 +17,7 @@ export interface NameResolver {
 }
 
 const TTL = 600;
+const RCODES = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 const FORWARD_TIMEOUT_MS = 3000;
 
 function shuffle<T>(xs: T[]): T[] {
@@ -76,8 +77,9 @@ export class EmbeddedDns {
     const question = q.questions?.[0];
     if (!question) return;
     const reply = (answers: packet.Answer[], rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' = 'NOERROR'): void => {
-      const flags = packet.AUTHORITATIVE_ANSWER | (q.flags ?? 0) & packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE;
-      const buf = packet.encode({ id: q.id, type: 'response', flags, rcode, questions: [question], answers } as packet.Packet);
+      // dns-packet takes the response code from the low bits of flags.
+      const flags = packet.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE | RCODES[rcode];
+      const buf = packet.encode({ id: q.id, type: 'response', flags, questions: [question], answers });
       sock.send(buf, rinfo.port, rinfo.address);
     };
     const name = question.name.replace(/\.$/, '');
