@@ -66,6 +66,8 @@ export interface RunRequest {
   logPath: string;
   /** Called with the container's pid after the runtime created it and before its process runs. */
   beforeStart?: (pid: number) => Promise<void>;
+  /** A network namespace made for the container (else the spec's network mode decides). */
+  netns?: string;
 }
 
 export interface RuntimeState {
@@ -143,8 +145,12 @@ export interface NetworkPort {
   endpointsFor(hc: HostConfig, endpoints: Record<string, EndpointConfig> | null | undefined, macAddress?: string): NetworkSettings;
   /** Writes the sources of /etc/hostname, /etc/hosts and /etc/resolv.conf. */
   writeEtcFiles(rec: ContainerRecord): Promise<void>;
-  /** Joins the created container (process `pid`) to its networks before it runs; all or nothing. */
-  attach(rec: ContainerRecord, pid: number): Promise<void>;
-  /** Leaves its networks: after its exit (no pid), or while it runs. */
-  detach(rec: ContainerRecord, pid?: number): Promise<void>;
+  /**
+   * The network namespace the container is to run in, made now; its networks are joined in the
+   * background (`joined`, to await before the container's process runs). Undefined: the runtime
+   * makes the namespace (none) or the spec names another one (host, container:).
+   */
+  prepare(rec: ContainerRecord): Promise<{ netns: string; joined: Promise<void> } | undefined>;
+  /** Leaves its networks and removes its namespace: after its exit, or a failed start. */
+  detach(rec: ContainerRecord): Promise<void>;
 }

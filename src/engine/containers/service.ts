@@ -213,6 +213,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });
     let mounted = false;
+    let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
       await this.rootfs.mount(rec.Id, rootfsDir);
@@ -223,15 +224,18 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
+      sandbox = await this.networks.prepare(rec);
+      trace(rec.Id, 'start: sandbox made');
       const { pid, conmonPid } = await this.runtime.run({
         rec,
         image,
         bundleDir,
         rootfs: rootfsDir,
         logPath: rec.LogPath,
-        beforeStart: async (pid) => {
+        netns: sandbox?.netns,
+        beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
-          await this.networks.attach(rec, pid);
+          await sandbox?.joined;
           trace(rec.Id, 'start: networks joined');
           await Promise.all(hooks.map((h) => h().catch(() => {})));
           trace(rec.Id, 'start: attached');
@@ -260,6 +264,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
+      await sandbox?.joined.catch(() => {});
       await this.networks.detach(rec).catch(() => {});
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { MNT_DETACH, sys } from '../../core/native.js';
 import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
@@ -60,9 +62,10 @@ export interface NetworkCreateRequest {
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
-/** `/proc/PID/ns/net` of a running container, or '' once its process is gone. */
-function netnsOf(pid: number | undefined): string {
-  return pid && pid > 0 ? `/proc/${pid}/ns/net` : '';
+/** The network namespace of a running container: its sandbox file, else its process's; '' once gone. */
+function netnsOf(rec: ContainerRecord): string {
+  if (!rec.State.Running) return '';
+  return rec.NetworkSettings?.SandboxKey || (rec.State.Pid > 0 ? `/proc/${rec.State.Pid}/ns/net` : '');
 }
 
 function cniIp(result: CniResult): { ip: string; bits: number; gateway: string; mac: string } {
@@ -441,38 +444,59 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     await writeFile(rec.ResolvConfPath, resolv);
   }
 
+  private sandboxPath(rec: ContainerRecord): string {
+    return join(this.opts.execRoot, 'netns', rec.Id);
+  }
+
   /**
-   * Joins a created container (its process `pid`, not yet running the user's command) to its
-   * networks: ports reserved, CNI ADD per network (eth0, eth1...), /etc/hosts rewritten.
-   * All or nothing: on a failure, what was joined is left again.
+   * The container's network sandbox, made before the runtime creates the container: a network
+   * namespace (kept by a bind mount) that the container will join, and the joining of its
+   * networks into it, which runs while the runtime works. Undefined when the container has no
+   * bridge network (none, host, container:, or only a network that no longer exists fails here).
    */
-  async attach(rec: ContainerRecord, pid: number): Promise<void> {
+  async prepare(rec: ContainerRecord): Promise<{ netns: string; joined: Promise<void> } | undefined> {
     const settings = rec.NetworkSettings;
-    if (!settings) return;
+    if (!settings) return undefined;
     const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
     for (const b of bridges) if (!b.n) throw new NotFound(`failed to set up container networking: network ${b.name} not found`);
-    const bridged = bridges.filter((b) => b.n!.Driver === 'bridge');
+    if (!bridges.some((b) => b.n!.Driver === 'bridge')) return undefined;
+    const netns = this.sandboxPath(rec);
+    await mkdir(dirname(netns), { recursive: true });
+    sys().netnsCreate(netns);
+    settings.SandboxKey = netns;
+    const joined = this.attach(rec, netns);
+    joined.catch(() => {});
+    return { netns, joined };
+  }
+
+  /**
+   * Joins the container's sandbox to its networks: ports reserved, CNI ADD per network (eth0,
+   * eth1...), /etc/hosts rewritten. All or nothing: on a failure, what was joined is left again.
+   */
+  private async attach(rec: ContainerRecord, netns: string): Promise<void> {
+    const settings = rec.NetworkSettings!;
+    const bridged = Object.values(settings.Networks).map((ep) => ({ ep, n: this.store.find(ep.NetworkID)! })).filter((b) => b.n.Driver === 'bridge');
     const wanted = requestedMappings(rec.HostConfig.PortBindings, rec.Config.ExposedPorts, rec.HostConfig.PublishAllPorts ?? false);
     let bound: PortMapping[] = [];
-    settings.SandboxKey = netnsOf(pid);
     try {
       if (bridged.length && wanted.length) bound = await this.reservePorts(rec, wanted);
       let i = 0;
       let defaultRoute = true;
       for (const { n, ep } of bridged) {
         await this.ensureReady(n!);
-        await this.join(rec, n!, ep, `eth${i++}`, pid, defaultRoute && !n!.Internal, i === 1 ? bound : []);
+        await this.join(rec, n!, ep, `eth${i++}`, netns, defaultRoute && !n!.Internal, i === 1 ? bound : []);
         if (!n!.Internal) defaultRoute = false;
       }
       settings.Ports = portsView(rec.Config.ExposedPorts, bound);
       await this.writeEtcFiles(rec);
     } catch (err) {
-      await this.detach(rec, pid).catch(() => {});
+      for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
+      this.ports.release(rec.Id);
       throw err;
     }
   }
 
-  private async join(rec: ContainerRecord, n: NetworkRecord, ep: Endpoint, ifname: string, pid: number, defaultRoute: boolean, bound: PortMapping[]): Promise<void> {
+  private async join(rec: ContainerRecord, n: NetworkRecord, ep: Endpoint, ifname: string, netns: string, defaultRoute: boolean, bound: PortMapping[]): Promise<void> {
     const pool = n.IPAM.Config[0]!;
     const bits = parseCidr(pool.Subnet).bits;
     const capabilities: Record<string, unknown> = {};
@@ -481,7 +505,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (bound.length) capabilities.portMappings = this.portCaps(bound);
     let result: CniResult;
     try {
-      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0), { containerId: rec.Id, netns: netnsOf(pid), ifname, capabilities });
+      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0), { containerId: rec.Id, netns, ifname, capabilities });
     } catch (err) {
       const msg = messageOf(err);
       if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
@@ -496,23 +520,35 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     this.emit('event', { action: 'connect', network: n, container: rec.Id });
   }
 
-  private async leave(rec: ContainerRecord, n: NetworkRecord | undefined, ep: Endpoint, pid: number | undefined): Promise<void> {
+  private async leave(rec: ContainerRecord, n: NetworkRecord | undefined, ep: Endpoint, netns: string): Promise<void> {
     if (ep.ifname && n) {
       const withPorts = ep.withPorts ?? false;
       const bound = withPorts ? this.boundMappings(rec) : [];
       await cniDel(this.confList(n, true, withPorts), {
-        containerId: rec.Id, netns: netnsOf(pid), ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
+        containerId: rec.Id, netns, ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
       }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
       this.emit('event', { action: 'disconnect', network: n, container: rec.Id });
     }
     Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined });
   }
 
-  /** Leaves every network (after the container's process exited, or a failed start). */
-  async detach(rec: ContainerRecord, pid?: number): Promise<void> {
+  /**
+   * Leaves every network, after the container's process exited or a failed start: the sandbox
+   * goes first, so its interfaces go with it and the plugins only release addresses and rules.
+   */
+  async detach(rec: ContainerRecord): Promise<void> {
+    const sandbox = this.sandboxPath(rec);
+    if (existsSync(sandbox)) {
+      try {
+        sys().umount(sandbox, MNT_DETACH);
+      } catch {
+        // not mounted (a crash between its creation and the mount)
+      }
+      await rm(sandbox, { force: true });
+    }
     const settings = rec.NetworkSettings;
     if (!settings) return;
-    for (const ep of Object.values(settings.Networks)) await this.leave(rec, this.store.find(ep.NetworkID), ep, pid);
+    for (const ep of Object.values(settings.Networks)) await this.leave(rec, this.store.find(ep.NetworkID), ep, '');
     this.ports.release(rec.Id);
     settings.Ports = {};
     settings.SandboxKey = '';
@@ -539,7 +575,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       while (used.has(`eth${i}`)) i++;
       await this.ensureReady(n);
       const hasRoute = Object.values(rec.NetworkSettings.Networks).some((e) => e.IPAddress && !this.store.find(e.NetworkID)?.Internal);
-      await this.join(rec, n, ep, `eth${i}`, rec.State.Pid, !hasRoute && !n.Internal, []);
+      await this.join(rec, n, ep, `eth${i}`, netnsOf(rec), !hasRoute && !n.Internal, []);
     }
     rec.NetworkSettings.Networks[n.Name] = ep;
     if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
@@ -559,7 +595,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!entry) throw new Forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
     if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const [name, ep] = entry;
-    if (rec.State.Running) await this.leave(rec, n, ep, rec.State.Pid);
+    if (rec.State.Running) await this.leave(rec, n, ep, netnsOf(rec));
     delete rec.NetworkSettings!.Networks[name];
     if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
