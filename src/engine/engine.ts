@@ -25,11 +25,18 @@ import { emptyPruneRoutes, systemDfRoute } from './api/system-df.js';
 import { createRuntime } from './runtime/index.js';
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
+import { NetworkService } from './networks/service.js';
+import { parseAddressPool } from './networks/subnets.js';
+import { networkRoutes } from './api/networks.js';
 
 export interface EngineOptions {
   dataRoot: string;
   execRoot: string;
   runtime: string;
+  /** The default bridge (dockerd's --bridge, --bip) and the pools of new networks. */
+  bridge: string;
+  bip: string;
+  defaultAddressPools: string[];
   log: (level: string, msg: string) => void;
 }
 
@@ -132,10 +139,18 @@ export class Engine {
     const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
     const events = new EventBus();
     const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
-    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, new ServiceVolumes(volumes));
+    const networks = new NetworkService({
+      dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
+    });
+    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
+    await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
     await containers.adopt();
+    await networks.resume();
     const execs = new ExecService(containers);
+    networks.on('event', (e) => {
+      events.publish('network', e.action, e.network.Id, { name: e.network.Name, type: e.network.Driver, ...(e.container ? { container: e.container } : {}) });
+    });
     containers.on('event', (e) => {
       if (e.action === 'start-failed') return;
       events.publish('container', e.action, e.rec.Id, {
@@ -193,6 +208,7 @@ export class Engine {
     eventRoutes(router, events);
     volumeRoutes(router, volumes);
     systemDfRoute(router, { containers, images, snapshotter, volumes });
+    networkRoutes(router, { networks, containers });
     emptyPruneRoutes(router);
     return new Engine(router, containers, images, runtime);
   }

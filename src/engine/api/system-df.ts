@@ -23,11 +23,10 @@ export function systemDfRoute(r: Router, d: { containers: ContainerService; imag
 }
 
 /**
- * The prune endpoints `docker system prune` calls besides containers, images and volumes. This
- * engine has no user-defined networks or build cache yet, so there is never anything to delete;
- * when those arrive, their services answer these routes instead.
+ * The prune endpoint `docker system prune` calls besides those of containers, images, networks
+ * and volumes. This engine has no build cache yet, so there is never anything to delete; when it
+ * arrives, its service answers this route instead.
  */
 export function emptyPruneRoutes(r: Router): void {
-  r.on('POST', '/networks/prune', (ctx) => ctx.send(200, { NetworksDeleted: null }));
   r.on('POST', '/build/prune', (ctx) => ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 }));
 }

@@ -1,4 +1,5 @@
 import type { HealthConfig } from '../images/types.js';
+import type { NetworkSettings } from '../networks/model.js';
 
 /** The Engine API's container Config (what `POST /containers/create` sends and inspect shows). */
 export interface ContainerConfig {
@@ -177,6 +178,8 @@ export interface ContainerRecord {
   HostsPath: string;
   /** Runtime bookkeeping: conmon's pid, for adoption after an engine restart. */
   ConmonPid: number;
+  /** The networks the container is on, and its addresses and published ports while it runs. */
+  NetworkSettings?: NetworkSettings;
   /** Resolved mounts by destination (absent in records made before volumes existed). */
   MountPoints?: Record<string, MountPoint>;
 }

@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import type { EndpointConfig } from '../networks/model.js';
 import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
@@ -15,7 +17,7 @@ import { familiarString, isIdLike, parseReference } from '../images/references.j
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null } | null;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -88,6 +90,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     private readonly images: ImagePort,
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
+    private readonly networks: NetworkPort,
     private readonly volumes: VolumePort,
   ) {
     super();
@@ -115,18 +118,19 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
-    const { HostConfig: hostConfig, NetworkingConfig: _net, ...config } = req;
+    const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     if (!config.Image) throw new InvalidArgument('config cannot be empty in order to create a container');
     const hc = validateHostConfig(hostConfig ?? {});
-    if (hc.NetworkMode !== 'none' && hc.NetworkMode !== 'host' && hc.NetworkMode !== 'bridge') {
-      if (hc.NetworkMode!.startsWith('container:')) {
-        this.get(hc.NetworkMode!.slice('container:'.length));
-      } else {
-        throw new NotFound(`network ${hc.NetworkMode} not found`);
-      }
-    }
+    if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
+    const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
     validateMounts(hc, config.Volumes);
+    const links = (hc.Links ?? []).map((l) => {
+      const [target, alias] = l.split(':');
+      const other = this.store.find(target!);
+      if (!other) throw new InvalidArgument(`could not get container for ${target}`);
+      return { name: other.Name, alias: alias || other.Name.slice(1) };
+    });
     let image;
     try {
       image = await this.images.get(config.Image);
@@ -148,6 +152,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.store.reserveName(fullName, id);
     }
     merged.Hostname ||= id.slice(0, 12);
+    // Stored as dockerd does: /linked:/this/alias.
+    if (links.length) hc.Links = links.map((l) => `${l.name}:${fullName}/${l.alias}`);
     merged.Domainname ??= '';
     merged.Image = config.Image;
     const dir = this.store.dir(id);
@@ -168,6 +174,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       HostnamePath: join(dir, 'hostname'),
       HostsPath: join(dir, 'hosts'),
       ConmonPid: 0,
+      NetworkSettings: networkSettings,
     };
     try {
       await mkdir(dir, { recursive: true });
@@ -250,28 +257,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     await this.startRecord(rec);
   }
 
-  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
-    const hostname = rec.Config.Hostname!;
-    const fqdn = rec.Config.Domainname ? `${hostname}.${rec.Config.Domainname}` : hostname;
-    await writeFile(rec.HostnamePath, `${hostname}\n`);
-    let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff00::1\tip6-allnodes\nff00::2\tip6-allrouters\n';
-    if (rec.HostConfig.NetworkMode !== 'host') hosts += `127.0.1.1\t${fqdn === hostname ? hostname : `${fqdn} ${hostname}`}\n`;
-    for (const h of rec.HostConfig.ExtraHosts ?? []) {
-      const i = h.indexOf(':');
-      if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-    }
-    await writeFile(rec.HostsPath, hosts);
-    let resolv = '';
-    if (rec.HostConfig.Dns?.length) resolv += rec.HostConfig.Dns.map((d) => `nameserver ${d}\n`).join('');
-    if (rec.HostConfig.DnsSearch?.length) resolv += `search ${rec.HostConfig.DnsSearch.join(' ')}\n`;
-    if (rec.HostConfig.DnsOptions?.length) resolv += `options ${rec.HostConfig.DnsOptions.join(' ')}\n`;
-    if (!resolv) {
-      const { readFile } = await import('node:fs/promises');
-      resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    }
-    await writeFile(rec.ResolvConfPath, resolv);
-  }
-
   private async startRecord(rec: ContainerRecord): Promise<void> {
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
@@ -281,6 +266,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     await mkdir(rootfsDir, { recursive: true });
     let mounted = false;
     let volumesFailed = false;
+    let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
       await this.rootfs.mount(rec.Id, rootfsDir);
@@ -296,19 +282,24 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         volumesFailed = true;
         throw err;
       }
-      await this.writeEtcFiles(rec);
+      await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
+      sandbox = await this.networks.prepare(rec);
+      trace(rec.Id, 'start: sandbox made');
       const { pid, conmonPid } = await this.runtime.run({
         rec,
         image,
         bundleDir,
         rootfs: rootfsDir,
         logPath: rec.LogPath,
+        netns: sandbox?.netns,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
+          await sandbox?.joined;
+          trace(rec.Id, 'start: networks joined');
           await Promise.all(hooks.map((h) => h().catch(() => {})));
           trace(rec.Id, 'start: attached');
         },
@@ -330,10 +321,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       };
       rec.ConmonPid = conmonPid;
       this.watchExit(rec);
-      void this.store.save(rec).catch(() => {});
+      // Saved before the start is acknowledged: an engine crash right after must find the
+      // container running, with the addresses and ports it holds.
+      await this.store.save(rec).catch(() => {});
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
+      await sandbox?.joined.catch(() => {});
+      await this.networks.detach(rec).catch(() => {});
       await this.unmountVolumes(rec, false);
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
@@ -373,6 +368,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         return oom;
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {}).then(() => rm(bundleDir, { recursive: true, force: true })).catch(() => {}),
+      this.networks.detach(rec).catch(() => {}),
       this.unmountVolumes(rec),
     ]);
     this.exits.delete(rec.Id);
@@ -577,8 +573,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
    */
   async adopt(): Promise<void> {
     const recs = await this.store.load();
-    // Volumes in use stay in use across engine restarts; those of containers that were running
-    // count as mounted until their exit is handled (all registered before any exit unmounts).
+    // Volumes in use stay in use across engine restarts; those of containers that were running (or
+    // starting) count as mounted until their exit is handled (all registered before any exit unmounts).
     for (const rec of recs) {
       for (const mp of Object.values(rec.MountPoints ?? {})) {
         if (mp.Type !== 'volume' || !mp.Name) continue;
@@ -588,14 +584,16 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           // removed behind the engine's back
         }
       }
-      if (rec.State.Running) await this.mountVolumes(rec, false).catch(() => {});
+      if (rec.State.Running || existsSync(this.bundleDir(rec.Id))) await this.mountVolumes(rec, false).catch(() => {});
     }
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
-      if (!rec.State.Running) return;
+      // A bundle without a running state is a start the engine did not finish: treat it as started.
+      const midStart = !rec.State.Running && existsSync(this.bundleDir(rec.Id));
+      if (!rec.State.Running && !midStart) return;
       const st = await this.runtime.state(rec.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
-        rec.State = { ...rec.State, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
+        rec.State = { ...rec.State, Running: true, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
         this.watchExit(rec);
         return;
       }
