@@ -1,10 +1,20 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync as mkdtempRaw, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { InvalidArgument, NotFound } from '../../core/errors.js';
 import type { ContainerRecord, MountPoint } from './model.js';
 import type { VolumeInfo, VolumePort } from './ports.js';
 import { parseMountRaw, parseMountSpec, parseVolumesFrom, registerMountPoints, releaseMountPoints, tmpfsOptions } from './mounts.js';
+
+const made: string[] = [];
+function mkdtempSync(prefix: string): string {
+  const d = mkdtempRaw(prefix);
+  made.push(d);
+  return d;
+}
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** An in-memory VolumePort that records what the resolver did. */
 class FakeVolumes implements VolumePort {
