@@ -132,6 +132,8 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
         values.set(f.name, Number(raw));
         break;
       case 'list':
+        // opts.FilterOpt checks each filter as it is given
+        if (f.type === 'filter' && raw !== '' && !raw.includes('=')) bad(`invalid argument ${JSON.stringify(raw)} for "${flagLabel(f)}" flag: bad format of filter (expected name=value)`);
         (values.get(f.name) as string[]).push(raw);
         break;
       default:
@@ -173,7 +175,8 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
           assign(flag, 'true');
           continue;
         }
-        if (j < a.length) assign(flag, a[j] === '=' ? a.slice(j + 1) : a.slice(j));
+        // pflag drops the "=" of -f=x, but -f= is the value "="
+        if (j < a.length) assign(flag, a[j] === '=' && j + 1 < a.length ? a.slice(j + 1) : a.slice(j));
         else if (i < argv.length) assign(flag, argv[i++]);
         else bad(`flag needs an argument: '${c}' in -${c}`);
         break;

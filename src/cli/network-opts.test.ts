@@ -19,7 +19,8 @@ void test('CSV records as encoding/csv reads them', () => {
   assert.deepEqual(csvRecord('"a,b",c'), ['a,b', 'c']);
   assert.deepEqual(csvRecord('"a""b"'), ['a"b']);
   assert.throws(() => csvRecord('name=n1,alias="a,b"'), /^Error: parse error on line 1, column 15: bare " in non-quoted-field$/);
-  assert.throws(() => csvRecord('"a"b'), /column 4: extraneous or missing " in quoted-field/);
+  assert.throws(() => csvRecord('"a"b'), /column 3: extraneous or missing " in quoted-field/);
+  assert.throws(() => csvRecord('x,"a'), /column 5: extraneous or missing " in quoted-field/);
 });
 
 void test('--network: a name, or the CSV form in lower case', () => {

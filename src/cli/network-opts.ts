@@ -21,11 +21,7 @@ export function csvRecord(line: string): string[] {
       let j = i + 1;
       for (;;) {
         const q = line.indexOf('"', j);
-        if (q < 0) {
-          field += line.slice(j);
-          j = line.length;
-          break;
-        }
+        if (q < 0) fail(line.length + 1, 'extraneous or missing " in quoted-field');
         field += line.slice(j, q);
         if (line[q + 1] === '"') {
           field += '"';
@@ -33,7 +29,7 @@ export function csvRecord(line: string): string[] {
           continue;
         }
         j = q + 1;
-        if (j < line.length && line[j] !== ',') fail(j + 1, 'extraneous or missing " in quoted-field');
+        if (j < line.length && line[j] !== ',') fail(q + 1, 'extraneous or missing " in quoted-field');
         break;
       }
       fields.push(field);
