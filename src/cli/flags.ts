@@ -199,6 +199,9 @@ export function checkArgs(spec: CommandSpec, p: Parsed): void {
   if (spec.exactArgs !== undefined && n !== spec.exactArgs) {
     throw new UsageError(`'${cmd}' requires ${spec.exactArgs} ${plural(spec.exactArgs)}`, spec, 1);
   }
+  if (spec.minArgs !== undefined && spec.maxArgs !== undefined && (n < spec.minArgs || n > spec.maxArgs)) {
+    throw new UsageError(`'${cmd}' requires at least ${spec.minArgs} and at most ${spec.maxArgs} ${plural(spec.maxArgs)}`, spec, 1);
+  }
   if (spec.minArgs !== undefined && n < spec.minArgs) {
     throw new UsageError(`'${cmd}' requires at least ${spec.minArgs} ${plural(spec.minArgs)}`, spec, 1);
   }
@@ -271,7 +274,7 @@ export function helpText(spec: CommandSpec, width = 79): string {
 export function usageErrorText(e: UsageError): string {
   const s = e.spec;
   const prefix = e.code === 1 ? 'minke: ' : '';
-  const tail = e.message.includes('at least') ? `See 'minke ${s.name} --help' for more information` : `Run 'minke ${s.name} --help' for more information`;
+  const tail = e.message.includes('at least') && !e.message.includes('at most') ? `See 'minke ${s.name} --help' for more information` : `Run 'minke ${s.name} --help' for more information`;
   return `${prefix}${e.message}\n\nUsage:  minke ${s.name} ${s.usage}\n\n${tail}\n`;
 }
 

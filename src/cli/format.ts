@@ -195,7 +195,7 @@ export function displayablePorts(input: ApiPort[]): string {
     const type = slash >= 0 ? key.slice(slash + 1) : key;
     let group = String(first);
     if (first !== last) group += `-${last}`;
-    if (ip) group = `${ip}:${group}->${group}`;
+    if (ip) group = `${ip.includes(':') ? `[${ip}]` : ip}:${group}->${group}`;
     return `${group}/${type}`;
   };
   for (const port of ports) {
