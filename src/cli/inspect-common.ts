@@ -46,6 +46,21 @@ export function indentRawJSON(raw: string, indent = '    '): string {
   return out;
 }
 
+/**
+ * docker's templates see its typed structs, where a field the JSON left out (omitempty) is still
+ * there with its zero value: these put such fields back, per kind, before a template reads them.
+ */
+const zeroFields: Record<string, (o: Record<string, unknown>) => void> = {
+  network(n) {
+    const ipam = n.IPAM as { Config?: Array<Record<string, unknown>> | null } | undefined;
+    for (const c of ipam?.Config ?? []) {
+      for (const k of ['Subnet', 'IPRange', 'Gateway']) c[k] ??= '';
+    }
+    n.Peers ??= [];
+    n.Services ??= {};
+  },
+};
+
 /** An object as the engine sent it: parsed for templates, raw for docker's indented output. */
 export async function fetchObject(ctx: Ctx, kind: Kind, name: string, size: boolean, query?: Query): Promise<{ obj: unknown; raw: string }> {
   const path =
@@ -72,6 +87,7 @@ export async function inspectAll(ctx: Ctx, names: string[], kinds: Kind[], forma
       try {
         const r = await fetchObject(ctx, kind, name, size, query);
         obj = r.obj;
+        if (obj && typeof obj === 'object') zeroFields[kind]?.(obj as Record<string, unknown>);
         raws.push(r.raw);
         break;
       } catch (e) {

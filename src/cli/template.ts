@@ -450,7 +450,7 @@ class Scope {
 export const goType = Symbol('goType');
 
 /** Fields that are Go maps in docker's inspect types: a missing key there is "<no value>", not an error. */
-const goMaps = new Set(['Labels', 'Attributes', 'Networks', 'Ports', 'Volumes', 'ExposedPorts', 'Data', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'Annotations', 'StorageOpt']);
+const goMaps = new Set(['Labels', 'Attributes', 'Networks', 'Ports', 'Volumes', 'ExposedPorts', 'Data', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'Annotations', 'StorageOpt', 'Containers', 'Services']);
 
 function field(recv: unknown, name: string, args: unknown[], final: boolean, missingKeyError: boolean, parent?: string): unknown {
   if (recv === null || recv === undefined) return undefined;
