@@ -16,7 +16,7 @@ const b = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec 
 
 export const containerFlags: FlagSpec[] = [
   l('add-host', 'Add a custom host-to-IP mapping (host:ip)'),
-  l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map' }),
+  l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map', defaultText: 'map[]' }),
   l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a' }),
   s('blkio-weight', 'Block IO (relative weight), between 10 and 1000, or 0 to disable', { type: 'uint16' }),
   l('cap-add', 'Add Linux capabilities'),
@@ -92,10 +92,10 @@ export const containerFlags: FlagSpec[] = [
   s('stop-signal', 'Signal to stop the container'),
   { name: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
   l('storage-opt', 'Storage driver options for the container'),
-  l('sysctl', 'Sysctl options', { type: 'map' }),
+  l('sysctl', 'Sysctl options', { type: 'map', defaultText: 'map[]' }),
   l('tmpfs', 'Mount a tmpfs directory'),
   b('tty', 'Allocate a pseudo-TTY', { short: 't' }),
-  l('ulimit', 'Ulimit options', { type: 'ulimit' }),
+  l('ulimit', 'Ulimit options', { type: 'ulimit', defaultText: '[]' }),
   s('user', 'Username or UID (format: <name|uid>[:<group|gid>])', { short: 'u' }),
   s('userns', 'User namespace to use'),
   s('uts', 'UTS namespace to use'),
