@@ -613,6 +613,9 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
         ['network', 'create', '--subnet', '10.50.0.0/24', '--gateway', '10.50.0.1', '--gateway', '10.50.0.2', 'x'],
         ['network', 'create', '--subnet', '10.50.0.0/24', '--aux-address', 'a=10.60.0.9', 'x'],
         ['network', 'create', '--subnet', 'x', '--gateway', '1.1.1.1', 'x'],
+        ['network', 'create', '--label', '=x'],
+        ['network', 'connect', '--link', 'a:b:c'],
+        ['network', 'ls', '--bogus'],
       ];
       for (const c of creates) await same(c);
 
@@ -746,6 +749,11 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
         ['create', '-p', 'target=80,bogus', 'busybox'],
         ['create', '--expose', '81-80', 'busybox'],
         ['run', '--network', 'name=rnet1,bogus=1', 'busybox'],
+        ['create', '--net', 'name=rnet1,bogus=1', 'busybox'],
+        // a bad flag value is reported before a missing image
+        ['run', '--dns', 'bad'],
+        ['run', '-a', 'BOGUS'],
+        ['create', '--network', 'alias=x'],
         ['run', '--rm', '--network', 'host', '--network-alias', 'a', 'busybox', 'true'],
       ];
       for (const c of rejected) await same(c);

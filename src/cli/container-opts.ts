@@ -15,9 +15,9 @@ const l = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec 
 const b = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'bool', help, ...extra });
 
 export const containerFlags: FlagSpec[] = [
-  l('add-host', 'Add a custom host-to-IP mapping (host:ip)'),
+  l('add-host', 'Add a custom host-to-IP mapping (host:ip)', { validate: validateExtraHost }),
   l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map', defaultText: 'map[]' }),
-  l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a' }),
+  l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a', validate: validateAttach }),
   s('blkio-weight', 'Block IO (relative weight), between 10 and 1000, or 0 to disable', { type: 'uint16' }),
   l('cap-add', 'Add Linux capabilities'),
   l('cap-drop', 'Drop Linux capabilities'),
@@ -31,10 +31,10 @@ export const containerFlags: FlagSpec[] = [
   s('cpuset-cpus', 'CPUs in which to allow execution (0-3, 0,1)'),
   s('cpuset-mems', 'MEMs in which to allow execution (0-3, 0,1)'),
   l('device', 'Add a host device to the container'),
-  l('dns', 'Set custom DNS servers'),
+  l('dns', 'Set custom DNS servers', { validate: validateIPAddress }),
   l('dns-opt', 'Set DNS options', { hidden: true, aliasOf: 'dns-option' }),
   l('dns-option', 'Set DNS options'),
-  l('dns-search', 'Set custom DNS search domains'),
+  l('dns-search', 'Set custom DNS search domains', { validate: validateDNSSearch }),
   s('domainname', 'Container NIS domain name'),
   s('entrypoint', 'Overwrite the default ENTRYPOINT of the image'),
   l('env', 'Set environment variables', { short: 'e' }),
@@ -55,9 +55,9 @@ export const containerFlags: FlagSpec[] = [
   s('ip6', 'IPv6 address (e.g., 2001:db8::33)'),
   s('ipc', 'IPC mode to use'),
   s('isolation', 'Container isolation technology'),
-  l('label', 'Set meta data on a container', { short: 'l' }),
+  l('label', 'Set meta data on a container', { short: 'l', validate: validateLabel }),
   l('label-file', 'Read in a line delimited file of labels'),
-  l('link', 'Add link to another container'),
+  l('link', 'Add link to another container', { validate: validateLink }),
   l('link-local-ip', 'Container IPv4/IPv6 link-local addresses'),
   s('log-driver', 'Logging driver for the container'),
   l('log-opt', 'Log driver options'),
@@ -70,7 +70,7 @@ export const containerFlags: FlagSpec[] = [
   s('name', 'Assign a name to the container'),
   l('net', 'Connect a container to a network', { type: 'network', hidden: true, aliasOf: 'network' }),
   l('net-alias', 'Add network-scoped alias for the container', { hidden: true, aliasOf: 'network-alias' }),
-  l('network', 'Connect a container to a network', { type: 'network' }),
+  l('network', 'Connect a container to a network', { type: 'network', validate: (v) => (parseNetworkFlag(v), v) }),
   l('network-alias', 'Add network-scoped alias for the container'),
   b('no-healthcheck', 'Disable any container-specified HEALTHCHECK'),
   b('oom-kill-disable', 'Disable OOM Killer'),
@@ -92,7 +92,7 @@ export const containerFlags: FlagSpec[] = [
   s('stop-signal', 'Signal to stop the container'),
   { name: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
   l('storage-opt', 'Storage driver options for the container'),
-  l('sysctl', 'Sysctl options', { type: 'map', defaultText: 'map[]' }),
+  l('sysctl', 'Sysctl options', { type: 'map', defaultText: 'map[]', validate: validateSysctl }),
   l('tmpfs', 'Mount a tmpfs directory'),
   b('tty', 'Allocate a pseudo-TTY', { short: 't' }),
   l('ulimit', 'Ulimit options', { type: 'ulimit', defaultText: '[]' }),
@@ -236,10 +236,17 @@ export function parseRestart(v: string): { Name: string; MaximumRetryCount: numb
 const sysctlNames = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
 
 /** opts.ValidateSysctl: namespaced sysctls only, as KEY=VALUE. */
-function validateSysctl(kv: string): void {
+function validateSysctl(kv: string): string {
   const parts = kv.split('=');
-  if (parts.length >= 2 && (sysctlNames.includes(parts[0]) || parts[0].startsWith('net.') || parts[0].startsWith('fs.mqueue.'))) return;
-  badFlag(`invalid argument "${kv}" for "--sysctl" flag: sysctl '${kv}' is not allowed`);
+  if (parts.length >= 2 && (sysctlNames.includes(parts[0]) || parts[0].startsWith('net.') || parts[0].startsWith('fs.mqueue.'))) return kv;
+  throw new Error(`sysctl '${kv}' is not allowed`);
+}
+
+/** validateAttach: a stream name, in lower case. */
+function validateAttach(v: string): string {
+  const s = v.toLowerCase();
+  if (!['stdin', 'stdout', 'stderr'].includes(s)) throw new Error('valid streams are STDIN, STDOUT and STDERR');
+  return s;
 }
 
 /** opts.NanoCPUs.Set: a big.Rat ("1.5", "3/2"), a whole number of nano-CPUs. */
@@ -278,17 +285,6 @@ function parseVolume(v: string, binds: string[], volumes: Record<string, object>
   binds.push(parts.join(':'));
 }
 
-/** A list flag's values through docker's validator for it: a failure is the flag's "invalid argument". */
-function validated<T>(p: Parsed, name: string, label: string, validate: (v: string) => T): T[] {
-  return p.list(name).map((v) => {
-    try {
-      return validate(v);
-    } catch (e) {
-      return badFlag(`invalid argument ${JSON.stringify(v)} for "${label}" flag: ${(e as Error).message}`);
-    }
-  });
-}
-
 /** Runs one of docker's parse() steps: its error is an option error. */
 function option<T>(step: () => T): T {
   try {
@@ -300,16 +296,13 @@ function option<T>(step: () => T): T {
 
 export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
   const [image, ...cmd] = p.args;
-  const attach = p.list('attach').map((a) => a.toLowerCase());
-  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) badFlag(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
-  for (const kv of p.list('sysctl')) validateSysctl(kv);
-  // values docker's flag types check as they are set
-  const networks: NetworkAttachment[] = validated(p, 'network', '--network', parseNetworkFlag);
-  const dns = validated(p, 'dns', '--dns', validateIPAddress);
-  const dnsSearch = validated(p, 'dns-search', '--dns-search', validateDNSSearch);
-  const extraHosts = validated(p, 'add-host', '--add-host', validateExtraHost);
-  const links = validated(p, 'link', '--link', validateLink);
-  validated(p, 'label', '-l, --label', validateLabel);
+  // attach, dns, add-host... were checked (and normalised) by their flags' validators as they were set
+  const attach = p.list('attach');
+  const networks: NetworkAttachment[] = p.list('network').map(parseNetworkFlag);
+  const dns = p.list('dns');
+  const dnsSearch = p.list('dns-search');
+  const extraHosts = p.list('add-host');
+  const links = p.list('link');
   option(() => checkMac(p.str('mac-address')));
   const nanoCpus = p.has('cpus') ? parseNanoCpus(p.str('cpus')) : undefined;
   const detached = p.bool('detach');

@@ -21,6 +21,11 @@ export interface FlagSpec {
   hidden?: boolean;
   /** another name for a flag (docker's hidden --net for --network): values go to that flag */
   aliasOf?: string;
+  /**
+   * The check docker's flag type makes as a value is set: returns the value to keep; a throw is the
+   * flag's "invalid argument" usage error.
+   */
+  validate?: (value: string) => string;
 }
 
 export interface CommandSpec {
@@ -113,9 +118,17 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
   const bad = (msg: string): never => {
     throw new UsageError(msg, spec, 125);
   };
-  const assign = (given: FlagSpec, raw: string): void => {
+  const assign = (given: FlagSpec, value: string): void => {
     const f = given.aliasOf ? (byName.get(given.aliasOf) ?? given) : given;
     set.add(f.name);
+    let raw = value;
+    if (f.validate) {
+      try {
+        raw = f.validate(value);
+      } catch (e) {
+        bad(`invalid argument ${JSON.stringify(value)} for "${flagLabel(given)}" flag: ${(e as Error).message}`);
+      }
+    }
     switch (f.kind) {
       case 'bool': {
         const b = parseBool(raw);

@@ -47,6 +47,12 @@ export function csvRecord(line: string): string[] {
   }
 }
 
+/** The check of pflag's string slices as a value is set: it must read as a CSV record. */
+export function csvValue(v: string): string {
+  csvRecord(v);
+  return v;
+}
+
 /** pflag's string slices (--alias, --subnet...): each value is a CSV record; "" is no value. */
 export function stringSlice(values: string[]): string[] {
   return values.flatMap((v) => (v === '' ? [] : csvRecord(v)));

@@ -1,8 +1,7 @@
 import type { Command } from '../command.js';
 import { enc } from '../command.js';
 import type { CommandSpec } from '../flags.js';
-import { UsageError } from '../flags.js';
-import { stringSlice, validateLink } from '../network-opts.js';
+import { csvValue, stringSlice, validateLink } from '../network-opts.js';
 
 /** convertDriverOpt: key=value pairs, blanks around each trimmed. */
 function driverOpts(values: string[]): Record<string, string> {
@@ -21,13 +20,13 @@ const spec: CommandSpec = {
   usage: '[OPTIONS] NETWORK CONTAINER',
   description: 'Connect a container to a network',
   flags: [
-    { name: 'alias', kind: 'list', type: 'strings', help: 'Add network-scoped alias for the container' },
-    { name: 'driver-opt', kind: 'list', type: 'strings', help: 'driver options for the network' },
+    { name: 'alias', kind: 'list', type: 'strings', validate: csvValue, help: 'Add network-scoped alias for the container' },
+    { name: 'driver-opt', kind: 'list', type: 'strings', validate: csvValue, help: 'driver options for the network' },
     { name: 'gw-priority', kind: 'int', help: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.' },
     { name: 'ip', kind: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
     { name: 'ip6', kind: 'string', help: 'IPv6 address (e.g., "2001:db8::33")' },
-    { name: 'link', kind: 'list', help: 'Add link to another container' },
-    { name: 'link-local-ip', kind: 'list', type: 'strings', help: 'Add a link-local address for the container' },
+    { name: 'link', kind: 'list', validate: validateLink, help: 'Add link to another container' },
+    { name: 'link-local-ip', kind: 'list', type: 'strings', validate: csvValue, help: 'Add a link-local address for the container' },
   ],
   exactArgs: 2,
 };
@@ -35,19 +34,10 @@ const spec: CommandSpec = {
 export const command: Command = {
   spec,
   async run(ctx, p) {
-    const used = { ...spec, name: ctx.command ?? spec.name };
-    const flagValue = (name: string, read: (v: string) => string[]): string[] =>
-      p.list(name).flatMap((v) => {
-        try {
-          return read(v);
-        } catch (e) {
-          throw new UsageError(`invalid argument ${JSON.stringify(v)} for "--${name}" flag: ${(e as Error).message}`, used, 125);
-        }
-      });
-    const aliases = flagValue('alias', (v) => stringSlice([v]));
-    const opts = flagValue('driver-opt', (v) => stringSlice([v]));
-    const linkLocal = flagValue('link-local-ip', (v) => stringSlice([v]));
-    const links = flagValue('link', (v) => [validateLink(v)]);
+    const aliases = stringSlice(p.list('alias'));
+    const opts = stringSlice(p.list('driver-opt'));
+    const linkLocal = stringSlice(p.list('link-local-ip'));
+    const links = p.list('link');
     const ipam: Record<string, unknown> = {};
     if (p.str('ip')) ipam.IPv4Address = p.str('ip');
     if (p.str('ip6')) ipam.IPv6Address = p.str('ip6');

@@ -1,9 +1,8 @@
-import type { Command, Ctx } from '../command.js';
+import type { Command } from '../command.js';
 import { println } from '../command.js';
-import type { CommandSpec, Parsed } from '../flags.js';
-import { UsageError } from '../flags.js';
+import type { CommandSpec } from '../flags.js';
 import { netContains, parseCIDR, parseIP } from '../goip.js';
-import { kvMap, stringSlice, validateLabel } from '../network-opts.js';
+import { csvValue, kvMap, stringSlice, validateLabel } from '../network-opts.js';
 
 interface IPAMConfig {
   Subnet: string;
@@ -68,17 +67,6 @@ export function ipamConfigs(subnets: string[], ranges: string[], gateways: strin
   });
 }
 
-/** A flag value docker's flag parser rejects: its usage error, exit 125. */
-function flagValue(ctx: Ctx, spec: CommandSpec, p: Parsed, name: string, label: string, read: (v: string) => string[]): string[] {
-  return p.list(name).flatMap((v) => {
-    try {
-      return read(v);
-    } catch (e) {
-      throw new UsageError(`invalid argument ${JSON.stringify(v)} for "${label}" flag: ${(e as Error).message}`, { ...spec, name: ctx.command ?? spec.name }, 125);
-    }
-  });
-}
-
 const spec: CommandSpec = {
   name: 'network create',
   usage: '[OPTIONS] NETWORK',
@@ -89,18 +77,18 @@ const spec: CommandSpec = {
     { name: 'config-from', kind: 'string', help: 'The network from which to copy the configuration' },
     { name: 'config-only', kind: 'bool', help: 'Create a configuration only network' },
     { name: 'driver', short: 'd', kind: 'string', default: 'bridge', help: 'Driver to manage the Network' },
-    { name: 'gateway', kind: 'list', type: 'strings', help: 'IPv4 or IPv6 Gateway for the master subnet' },
+    { name: 'gateway', kind: 'list', type: 'strings', validate: csvValue, help: 'IPv4 or IPv6 Gateway for the master subnet' },
     { name: 'ingress', kind: 'bool', help: 'Create swarm routing-mesh network' },
     { name: 'internal', kind: 'bool', help: 'Restrict external access to the network' },
-    { name: 'ip-range', kind: 'list', type: 'strings', help: 'Allocate container ip from a sub-range' },
+    { name: 'ip-range', kind: 'list', type: 'strings', validate: csvValue, help: 'Allocate container ip from a sub-range' },
     { name: 'ipam-driver', kind: 'string', default: 'default', help: 'IP Address Management Driver' },
     { name: 'ipam-opt', kind: 'list', type: 'map', defaultText: 'map[]', help: 'Set IPAM driver specific options' },
     { name: 'ipv4', kind: 'bool', default: true, help: 'Enable or disable IPv4 address assignment' },
     { name: 'ipv6', kind: 'bool', help: 'Enable or disable IPv6 address assignment' },
-    { name: 'label', kind: 'list', help: 'Set metadata on a network' },
+    { name: 'label', kind: 'list', validate: validateLabel, help: 'Set metadata on a network' },
     { name: 'opt', short: 'o', kind: 'list', type: 'map', defaultText: 'map[]', help: 'Set driver specific options' },
     { name: 'scope', kind: 'string', help: "Control the network's scope" },
-    { name: 'subnet', kind: 'list', type: 'strings', help: 'Subnet in CIDR format that represents a network segment' },
+    { name: 'subnet', kind: 'list', type: 'strings', validate: csvValue, help: 'Subnet in CIDR format that represents a network segment' },
   ],
   exactArgs: 1,
 };
@@ -108,11 +96,9 @@ const spec: CommandSpec = {
 export const command: Command = {
   spec,
   async run(ctx, p) {
-    const slice = (name: string): string[] => flagValue(ctx, spec, p, name, `--${name}`, (v) => stringSlice([v]));
-    const subnets = slice('subnet');
-    const ranges = slice('ip-range');
-    const gateways = slice('gateway');
-    const labels = flagValue(ctx, spec, p, 'label', '--label', (v) => [validateLabel(v)]);
+    const subnets = stringSlice(p.list('subnet'));
+    const ranges = stringSlice(p.list('ip-range'));
+    const gateways = stringSlice(p.list('gateway'));
     const body = {
       Driver: p.str('driver'),
       Scope: p.str('scope'),
@@ -125,7 +111,7 @@ export const command: Command = {
       ConfigOnly: p.bool('config-only'),
       ConfigFrom: p.str('config-from') ? { Network: p.str('config-from') } : null,
       Options: kvMap(p.list('opt')),
-      Labels: kvMap(labels),
+      Labels: kvMap(p.list('label')),
       Name: p.args[0],
     };
     const r = await ctx.client().post<{ Id: string }>('/networks/create', undefined, body);
