@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { busyboxTar, minkeBin, TestEngine, underPty, waitFor, type RunResult } from './harness.js';
 
@@ -95,6 +96,23 @@ async function removeContainers(...names: string[]): Promise<void> {
 }
 
 const both = (name: string): string[] => [`docker-${name}`, `minke-${name}`];
+
+/** The first of `count` consecutive TCP ports (from 20000 up, below Linux's ephemeral range) nothing listens on. */
+async function freePorts(count: number): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 120) * 100;
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await free(base + i);
+    if (ok) return base;
+  }
+  throw new Error('no free ports');
+}
 
 describe('minke CLI matches the docker CLI against a minke engine', { concurrency: false, timeout: 600_000 }, () => {
   before(async () => {
@@ -525,6 +543,225 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
     }
     await same(['events', '--since', 'bogus', '--until', until]);
     await same(['system', 'events', '--since', '1h', '--until', '0s', '--filter', 'event=tag', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+  });
+
+  /** A /24 of this engine's own address pool, away from the networks it hands out. */
+  const poolSubnet = (third: number): string => `${/base=(\d+\.\d+)\./.exec(e.pool)![1]}.${third}.0/24`;
+
+  it('manages networks: the group help, create, ls, inspect, rm, connect, disconnect, prune', async () => {
+    for (const c of ['', '--help', 'bogus', 'create --help', 'ls --help', 'list --help', 'inspect --help', 'rm --help', 'remove --help', 'prune --help', 'connect --help', 'disconnect --help']) {
+      await same(['network', ...c.split(' ').filter(Boolean)]);
+    }
+    const subnet = poolSubnet(250);
+    const prefix = subnet.replace(/0\/24$/, '');
+    await ok(['network', 'create', '--subnet', subnet, '--gateway', `${prefix}254`, '--ip-range', `${prefix}128/25`, '--label', 'k=v', '-o', 'com.docker.network.bridge.enable_icc=true', 'clinet']);
+    await ok(['network', 'create', '--internal', '--attachable', '--label', 'k', 'clinet2']);
+    for (const n of both('nc')) await ok(['create', '--name', n, 'busybox', 'sleep', '1000']);
+    try {
+      const created = await same((who) => ['network', 'create', '--label', 'made=1', `${who}-net`]);
+      assert.match(created.m.stdout, /^[0-9a-f]{64}\n$/);
+      const listings: string[][] = [
+        ['network', 'ls'],
+        ['network', 'list', '-q'],
+        ['network', 'ls', '--no-trunc'],
+        ['network', 'ls', '-q', '--no-trunc'],
+        ['network', 'ls', '--format', 'json'],
+        ['network', 'ls', '--format', 'raw'],
+        ['network', 'ls', '-q', '--format', 'raw'],
+        ['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.IPv4}} {{.IPv6}} {{.Internal}} {{.Labels}} [{{.Label "k"}}] {{.CreatedAt}}'],
+        ['network', 'ls', '--format', 'table {{.ID}}\t{{.Name}}\t{{.Internal}}'],
+        ['network', 'ls', '--format', '{{json .}}'],
+        ['network', 'ls', '-f', 'name=clinet'],
+        ['network', 'ls', '-f', 'driver=bridge', '-f', 'type=custom', '--format', '{{.Name}}'],
+        ['network', 'ls', '-f', 'label=k=v', '-q'],
+        ['network', 'ls', '-f', 'type=builtin'],
+        ['network', 'ls', '-f', 'dangling=true', '--format', '{{.Name}}'],
+        ['network', 'ls', '-f', 'bogus=1'],
+        ['network', 'ls', '-f', 'type=x'],
+        ['network', 'ls', '-f', 'bogus'],
+        ['network', 'ls', '--format', '{{.Nosuch}}'],
+        ['network', 'ls', '--format', '{{.Label"k"}}'],
+        ['network', 'ls', 'extra'],
+        ['network', 'inspect', 'clinet'],
+        ['network', 'inspect', 'clinet', 'bridge'],
+        ['network', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Internal}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}} {{.Labels}}', 'clinet', 'clinet2'],
+        ['network', 'inspect', '-f', 'json', 'clinet'],
+        ['network', 'inspect', '-v', 'clinet2'],
+        ['network', 'inspect', 'nosuch'],
+        ['network', 'inspect', '-f', '{{.Name}}', 'nosuch', 'clinet'],
+        ['network', 'inspect', '-f', '{{.Nosuch}}', 'clinet'],
+        ['network', 'inspect', '-f', '{{.Name', 'clinet'],
+        ['network', 'inspect'],
+        ['inspect', 'clinet'],
+        ['inspect', '-f', '{{.Name}}', 'busybox', 'nosuch', 'clinet'],
+        ['inspect', '--type', 'network', '-f', '{{.Scope}}', 'clinet'],
+      ];
+      for (const c of listings) await same(c);
+      const creates: string[][] = [
+        ['network', 'create'],
+        ['network', 'create', 'a', 'b'],
+        ['network', 'create', 'clinet'],
+        ['network', 'create', 'bad name'],
+        ['network', 'create', '-d', 'bogus', 'x'],
+        ['network', 'create', '--label', '=x', 'x'],
+        ['network', 'create', '--subnet', '"a', 'x'],
+        ['network', 'create', '--gateway', '10.1.1.1', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24', '--gateway', '10.51.0.1', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24,10.50.0.0/16', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24', '--ip-range', '10.60.0.0/25', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24', '--ip-range', 'x', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24', '--gateway', '10.50.0.1', '--gateway', '10.50.0.2', 'x'],
+        ['network', 'create', '--subnet', '10.50.0.0/24', '--aux-address', 'a=10.60.0.9', 'x'],
+        ['network', 'create', '--subnet', 'x', '--gateway', '1.1.1.1', 'x'],
+        ['network', 'create', '--label', '=x'],
+        ['network', 'connect', '--link', 'a:b:c'],
+        ['network', 'ls', '--bogus'],
+      ];
+      for (const c of creates) await same(c);
+
+      // connect and disconnect, each CLI its own container
+      const ip = (who: Who): string => `${prefix}${who === 'docker' ? 140 : 141}`;
+      await same((who) => ['network', 'connect', '--alias', 'a1', '--alias', 'a2,a3', '--driver-opt', 'k=v', '--ip', ip(who), 'clinet', `${who}-nc`]);
+      await same((who) => ['network', 'connect', 'clinet', `${who}-nc`]);
+      await same((who) => ['inspect', '-f', '{{json (index .NetworkSettings.Networks "clinet").Aliases}} {{json (index .NetworkSettings.Networks "clinet").DriverOpts}}', `${who}-nc`]);
+      assert.equal((await ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "clinet").IPAMConfig.IPv4Address}}', 'minke-nc'])).trim(), ip('minke'));
+      await same((who) => ['network', 'connect', '--link-local-ip', '169.254.9.9', '--gw-priority', '3', 'clinet2', `${who}-nc`]);
+      await same((who) => ['inspect', '-f', '{{json (index .NetworkSettings.Networks "clinet2").IPAMConfig}} {{(index .NetworkSettings.Networks "clinet2").GwPriority}}', `${who}-nc`]);
+      for (const c of [['--driver-opt', 'x'], ['--gw-priority', 'x'], ['--link', 'a:b:c']]) await same((who) => ['network', 'connect', ...c, 'clinet', `${who}-nc`]);
+      await same(['network', 'connect', 'nosuch', 'minke-nc']);
+      await same(['network', 'connect', 'clinet', 'nosuch']);
+      await same(['network', 'connect', 'clinet']);
+      await same((who) => ['network', 'disconnect', 'clinet', `${who}-nc`]);
+      await same((who) => ['network', 'disconnect', 'clinet', `${who}-nc`]);
+      await same((who) => ['network', 'disconnect', '-f', 'clinet2', `${who}-nc`]);
+      await same(['network', 'disconnect', 'nosuch', 'minke-nc']);
+      await same(['network', 'disconnect', 'clinet']);
+
+      // rm: each name in turn, failures reported, exit 1 at the end
+      for (const n of [...both('rm1'), ...both('rm2')]) await ok(['network', 'create', n]);
+      await same((who) => ['network', 'rm', `${who}-rm1`, 'nosuch', `${who}-rm2`]);
+      await same(['network', 'rm', '-f', 'nosuch']);
+      await same(['network', 'rm', 'bridge']);
+      await same(['network', 'rm']);
+      await same((who) => ['network', 'remove', `${who}-net`]);
+
+      // prune: the prompt, a cancelled prune, and what was deleted
+      await same(['network', 'prune'], { input: 'n\n' });
+      await same(['network', 'prune', '--filter', 'label=nothing-has-this'], { input: 'y\n' });
+      for (const n of both('p1')) await ok(['network', 'create', '--label', `prune=${n.split('-')[0]}`, n]);
+      for (const n of both('p2')) await ok(['network', 'create', '--label', `prune=${n.split('-')[0]}`, n]);
+      await same((who) => ['network', 'prune', '--filter', `label=prune=${who}`], { input: 'y\n' });
+      await same(['network', 'prune', '-f', '--filter', 'bogus=1']);
+      await same(['network', 'prune', 'extra']);
+    } finally {
+      await removeContainers(...both('nc'));
+      for (const n of ['clinet', 'clinet2', ...both('net'), ...both('rm1'), ...both('rm2'), ...both('p1'), ...both('p2')]) await e.docker(['network', 'rm', n]);
+    }
+  });
+
+  it('publishes ports: port, ps PORTS, -p forms, -P and --expose', async () => {
+    // host ports of their own, below the ephemeral range, free now on a shared host
+    const b = await freePorts(6);
+    await ok(['run', '-d', '--name', 'pp', '-p', `${b}:80`, '-p', `127.0.0.1:${b + 1}:81/udp`, '-p', `${b + 2}-${b + 3}:90-91`, '-p', '100', '-p', `${b + 4}:${b + 4}`, '-p', `${b + 5}:${b + 5}`, '--expose', '300-302', 'busybox', 'sleep', '1000']);
+    await ok(['run', '-d', '--name', 'pa', '-P', '--expose', '500', '--expose', '501/udp', 'busybox', 'sleep', '1000']);
+    try {
+      const cases: string[][] = [
+        ['port', 'pp'],
+        ['port', 'pp', '80'],
+        ['port', 'pp', '80/tcp'],
+        ['port', 'pp', '81/udp'],
+        ['port', 'pp', '81'],
+        ['port', 'pp', '300'],
+        ['port', 'pp', 'bogus'],
+        ['port', 'pp', '70000'],
+        ['port', 'pp', '80/'],
+        ['port', 'pa'],
+        ['port', 'nosuch'],
+        ['port'],
+        ['port', 'a', 'b', 'c'],
+        ['container', 'port', 'pp', '100'],
+        ['ps', '--filter', 'name=p'],
+        ['ps', '--filter', 'name=pp', '--format', '{{.Ports}}'],
+        ['ps', '--filter', 'name=pa', '--format', '{{.Names}}: {{.Ports}}'],
+        ['ps', '--filter', 'name=pp', '--format', 'json'],
+        ['ps', '--filter', 'name=pp', '--no-trunc', '--format', 'table {{.Names}}\t{{.Ports}}'],
+      ];
+      for (const c of cases) await same(c);
+      // each CLI publishes its own ports; what they asked for reads the same
+      const ports = (who: Who, n: number): string => String(b + (who === 'docker' ? 10 : 30) + n);
+      await same((who) => ['create', '--name', `${who}-pc`, '-p', `${ports(who, 0)}-${ports(who, 1)}:80-81`, '-p', `127.0.0.1::82/udp`, '-p', `[::1]:${ports(who, 2)}:83`, '-p', `${ports(who, 3)}-${ports(who, 5)}:84`, '-p', '85-86', '--expose', '87-88/udp', '-P', 'busybox']);
+      const hostPorts: Norm = (s) => s.replace(/\b\d{5}\b/g, '<port>');
+      await same((who) => ['inspect', '-f', '{{json .HostConfig.PortBindings}} {{json .Config.ExposedPorts}} {{.HostConfig.PublishAllPorts}}', `${who}-pc`], { norm: hostPorts });
+    } finally {
+      await removeContainers('pp', 'pa', ...both('pc'));
+    }
+  });
+
+  it('run and create: several networks, aliases, addresses, DNS and hosts as docker sends them', async () => {
+    const subnet = poolSubnet(251);
+    const prefix = subnet.replace(/0\/24$/, '');
+    await ok(['network', 'create', '--subnet', subnet, 'rnet1']);
+    await ok(['network', 'create', 'rnet2']);
+    try {
+      const ip = (who: Who, n: number): string => `${prefix}${who === 'docker' ? n : n + 1}`;
+      const mac = (who: Who): string => (who === 'docker' ? '02:42:ac:11:00:0a' : '02:42:ac:11:00:0b');
+      await same((who) => [
+        'create', '--name', `${who}-rn`, '--network', 'rnet1', '--network', 'name=RNET2,alias=Zed', '--network-alias', 'x', '--ip', ip(who, 10), '--mac-address', mac(who),
+        '--dns', '1.1.1.1', '--dns', '0:0::1', '--dns-search', 'example.com.', '--dns-option', 'ndots:2', '--add-host', 'h:1.2.3.4', '--add-host', 'g=[::1]', '--add-host', 'hg:host-gateway',
+        '--link', 'other:o', 'busybox',
+      ]);
+      const networks = '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}: {{json $v.Aliases}} {{json $v.Links}} {{if $v.IPAMConfig}}{{$v.IPAMConfig.IPv4Address}}{{end}}; {{end}}';
+      const addressOf: Norm = (s) => s.replace(new RegExp(`${prefix.replace(/\./g, '\\.')}\\d+`, 'g'), '<ip>');
+      await same((who) => ['inspect', '-f', networks, `${who}-rn`], { norm: addressOf });
+      await same((who) => ['inspect', '-f', '{{.HostConfig.NetworkMode}} {{json .HostConfig.Dns}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.DnsOptions}} {{json .HostConfig.ExtraHosts}} {{json .HostConfig.Links}}', `${who}-rn`]);
+      await same(['run', '--rm', '--network', 'rnet1', '--add-host', 'foo=10.0.0.9', '--dns-search', 'x.example', 'busybox', 'sh', '-c', 'grep foo /etc/hosts; grep search /etc/resolv.conf']);
+      await same(['run', '--rm', '--net', 'rnet2', '--net-alias', 'y', '--dns-opt', 'ndots:3', 'busybox', 'grep', 'ndots', '/etc/resolv.conf']);
+      await same((who) => ['create', '--name', `${who}-rl`, '--dns', '127.0.0.1', 'busybox']);
+      await same(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net']);
+      const rejected: string[][] = [
+        ['create', '--network', 'name=rnet1,bogus=1', 'busybox'],
+        ['create', '--network', 'alias=x', 'busybox'],
+        ['create', '--network', 'name=rnet1,alias="a,b"', 'busybox'],
+        ['create', '--network', 'name=rnet1,gw-priority=x', 'busybox'],
+        ['create', '--network', 'name=rnet1,driver-opt=x', 'busybox'],
+        ['create', '--network', 'rnet1', '--network', 'rnet1', 'busybox'],
+        ['create', '--network', 'host', '--network', 'rnet1', 'busybox'],
+        ['create', '--network', '', 'busybox'],
+        ['create', '--network-alias', 'a', 'busybox'],
+        ['create', '--network', 'bridge', '--network-alias', 'a', 'busybox'],
+        ['create', '--network-alias', 'a', '--network', 'name=rnet1,alias=b', 'busybox'],
+        ['create', '--network', 'name=rnet1,ip=10.0.0.1', '--ip', '10.0.0.2', 'busybox'],
+        ['create', '--network', 'name=rnet1,mac-address=zz', 'busybox'],
+        ['create', '--mac-address', 'bad', 'busybox'],
+        ['create', '--ip', '10.0.0.1', 'busybox'],
+        ['create', '--dns', 'bad', 'busybox'],
+        ['create', '--dns-search', '-foo', 'busybox'],
+        ['create', '--add-host', 'bad', 'busybox'],
+        ['create', '--add-host', 'h:bad', 'busybox'],
+        ['create', '--add-host', 'a:b:1.2.3.4', 'busybox'],
+        ['create', '--link', 'a:b:c', 'busybox'],
+        ['create', '--label', '=x', 'busybox'],
+        ['create', '-p', '8000:80-81', 'busybox'],
+        ['create', '-p', '80/bogus', 'busybox'],
+        ['create', '-p', '70000:80', 'busybox'],
+        ['create', '-p', '1.2.3:80:80', 'busybox'],
+        ['create', '-p', '[::1:80:80', 'busybox'],
+        ['create', '-p', 'target=80,bogus', 'busybox'],
+        ['create', '--expose', '81-80', 'busybox'],
+        ['run', '--network', 'name=rnet1,bogus=1', 'busybox'],
+        ['create', '--net', 'name=rnet1,bogus=1', 'busybox'],
+        // a bad flag value is reported before a missing image
+        ['run', '--dns', 'bad'],
+        ['run', '-a', 'BOGUS'],
+        ['create', '--network', 'alias=x'],
+        ['run', '--rm', '--network', 'host', '--network-alias', 'a', 'busybox', 'true'],
+      ];
+      for (const c of rejected) await same(c);
+      assert.equal((await ok(['ps', '-aq', '--filter', 'name=rn', '--filter', 'name=rl'])).trim().split('\n').length, 4, 'no container was left by a rejected create');
+    } finally {
+      await removeContainers(...both('rn'), ...both('rl'));
+      for (const n of ['rnet1', 'rnet2']) await e.docker(['network', 'rm', n]);
+    }
   });
 
   it('words unknown commands, flags and missing arguments as docker does', async () => {

@@ -63,12 +63,13 @@ export function encodeFilters(filters: string[]): string | undefined {
   if (!filters.length) return undefined;
   const out: Record<string, Record<string, boolean>> = {};
   for (const f of filters) {
+    if (f === '') continue;
     const eq = f.indexOf('=');
     if (eq < 0) throw new Error(`bad format of filter (expected name=value)`);
     const k = f.slice(0, eq).trim().toLowerCase();
-    (out[k] ??= {})[f.slice(eq + 1)] = true;
+    (out[k] ??= {})[f.slice(eq + 1).trim()] = true;
   }
-  return JSON.stringify(out);
+  return Object.keys(out).length ? JSON.stringify(out) : undefined;
 }
 
 async function readAll(s: Readable): Promise<Buffer> {

@@ -5,6 +5,8 @@
 import type { FlagSpec, Parsed } from './flags.js';
 import { parseGoDuration, parseRamBytes } from './format.js';
 import { envValue, readKVFile } from './kvfile.js';
+import type { NetworkAttachment, PortMapping } from './network-opts.js';
+import { checkMac, endpointsConfig, exposedPorts, parseNetworkFlag, parsePortSpec, standardPortNotation, validateDNSSearch, validateExtraHost, validateIPAddress, validateLabel, validateLink } from './network-opts.js';
 
 const path = process.getBuiltinModule('node:path');
 
@@ -13,9 +15,9 @@ const l = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec 
 const b = (name: string, help: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, kind: 'bool', help, ...extra });
 
 export const containerFlags: FlagSpec[] = [
-  l('add-host', 'Add a custom host-to-IP mapping (host:ip)'),
-  l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map' }),
-  l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a' }),
+  l('add-host', 'Add a custom host-to-IP mapping (host:ip)', { validate: validateExtraHost }),
+  l('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', { type: 'map', defaultText: 'map[]' }),
+  l('attach', 'Attach to STDIN, STDOUT or STDERR', { short: 'a', validate: validateAttach }),
   s('blkio-weight', 'Block IO (relative weight), between 10 and 1000, or 0 to disable', { type: 'uint16' }),
   l('cap-add', 'Add Linux capabilities'),
   l('cap-drop', 'Drop Linux capabilities'),
@@ -29,9 +31,10 @@ export const containerFlags: FlagSpec[] = [
   s('cpuset-cpus', 'CPUs in which to allow execution (0-3, 0,1)'),
   s('cpuset-mems', 'MEMs in which to allow execution (0-3, 0,1)'),
   l('device', 'Add a host device to the container'),
-  l('dns', 'Set custom DNS servers'),
+  l('dns', 'Set custom DNS servers', { validate: validateIPAddress }),
+  l('dns-opt', 'Set DNS options', { hidden: true, aliasOf: 'dns-option' }),
   l('dns-option', 'Set DNS options'),
-  l('dns-search', 'Set custom DNS search domains'),
+  l('dns-search', 'Set custom DNS search domains', { validate: validateDNSSearch }),
   s('domainname', 'Container NIS domain name'),
   s('entrypoint', 'Overwrite the default ENTRYPOINT of the image'),
   l('env', 'Set environment variables', { short: 'e' }),
@@ -52,9 +55,10 @@ export const containerFlags: FlagSpec[] = [
   s('ip6', 'IPv6 address (e.g., 2001:db8::33)'),
   s('ipc', 'IPC mode to use'),
   s('isolation', 'Container isolation technology'),
-  l('label', 'Set meta data on a container', { short: 'l' }),
+  l('label', 'Set meta data on a container', { short: 'l', validate: validateLabel }),
   l('label-file', 'Read in a line delimited file of labels'),
-  l('link', 'Add link to another container'),
+  l('link', 'Add link to another container', { validate: validateLink }),
+  l('link-local-ip', 'Container IPv4/IPv6 link-local addresses'),
   s('log-driver', 'Logging driver for the container'),
   l('log-opt', 'Log driver options'),
   s('mac-address', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
@@ -64,7 +68,9 @@ export const containerFlags: FlagSpec[] = [
   { name: 'memory-swappiness', kind: 'int', help: 'Tune container memory swappiness (0 to 100)', default: -1 },
   l('mount', 'Attach a filesystem mount to the container', { type: 'mount' }),
   s('name', 'Assign a name to the container'),
-  s('network', 'Connect a container to a network', { type: 'network' }),
+  l('net', 'Connect a container to a network', { type: 'network', hidden: true, aliasOf: 'network' }),
+  l('net-alias', 'Add network-scoped alias for the container', { hidden: true, aliasOf: 'network-alias' }),
+  l('network', 'Connect a container to a network', { type: 'network', validate: (v) => (parseNetworkFlag(v), v) }),
   l('network-alias', 'Add network-scoped alias for the container'),
   b('no-healthcheck', 'Disable any container-specified HEALTHCHECK'),
   b('oom-kill-disable', 'Disable OOM Killer'),
@@ -86,10 +92,10 @@ export const containerFlags: FlagSpec[] = [
   s('stop-signal', 'Signal to stop the container'),
   { name: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
   l('storage-opt', 'Storage driver options for the container'),
-  l('sysctl', 'Sysctl options', { type: 'map' }),
+  l('sysctl', 'Sysctl options', { type: 'map', defaultText: 'map[]', validate: validateSysctl }),
   l('tmpfs', 'Mount a tmpfs directory'),
   b('tty', 'Allocate a pseudo-TTY', { short: 't' }),
-  l('ulimit', 'Ulimit options', { type: 'ulimit' }),
+  l('ulimit', 'Ulimit options', { type: 'ulimit', defaultText: '[]' }),
   s('user', 'Username or UID (format: <name|uid>[:<group|gid>])', { short: 'u' }),
   s('userns', 'User namespace to use'),
   s('uts', 'UTS namespace to use'),
@@ -151,89 +157,6 @@ function readKV(file: string, env: NodeJS.ProcessEnv, fromEnv: boolean): string[
   } catch (e) {
     return bad((e as Error).message);
   }
-}
-
-export interface PortSpec {
-  port: string;
-  bindings: { HostIp: string; HostPort: string }[];
-}
-
-function range(s: string): [number, number] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (!m) throw new Error(`invalid port ${s}`);
-  return [Number(m[1]), Number(m[2] ?? m[1])];
-}
-
-function parseUint16(v: string): number {
-  if (!/^\d+$/.test(v)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
-  if (Number(v) > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
-  return Number(v);
-}
-
-/** nat.ParsePortRange, with its errors. */
-function portRange(ports: string): [number, number] {
-  if (ports === '') throw new Error('empty string specified for ports');
-  if (!ports.includes('-')) {
-    const n = parseUint16(ports);
-    return [n, n];
-  }
-  const parts = ports.split('-');
-  const start = parseUint16(parts[0]);
-  const end = parseUint16(parts[1]);
-  if (end < start) throw new Error(`invalid range specified for port: ${ports}`);
-  return [start, end];
-}
-
-/** nat.ParsePortSpec: [ip:][hostPort:]containerPort[/proto], ranges included. */
-export function parsePortSpec(spec: string): PortSpec[] {
-  let rest = spec;
-  let proto = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    proto = rest.slice(slash + 1).toLowerCase();
-    rest = rest.slice(0, slash);
-  }
-  let ip = '';
-  let hostPart = '';
-  let containerPart: string;
-  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
-  if (v6) {
-    ip = v6[1];
-    rest = v6[2];
-    const parts = rest.split(':');
-    hostPart = parts.length > 1 ? parts[0] : '';
-    containerPart = parts[parts.length - 1];
-  } else {
-    const parts = rest.split(':');
-    if (parts.length === 1) containerPart = parts[0];
-    else if (parts.length === 2) [hostPart, containerPart] = parts;
-    else if (parts.length === 3) [ip, hostPart, containerPart] = parts;
-    else throw new Error(`invalid port format: ${spec}`);
-  }
-  if (!containerPart) throw new Error(`no port specified: ${spec}<empty>`);
-  let c: [number, number];
-  try {
-    c = range(containerPart);
-  } catch {
-    throw new Error(`invalid containerPort: ${containerPart}`);
-  }
-  let h: [number, number] | undefined;
-  if (hostPart) {
-    try {
-      h = range(hostPart);
-    } catch {
-      throw new Error(`invalid hostPort: ${hostPart}`);
-    }
-  }
-  const n = c[1] - c[0];
-  if (h && h[1] - h[0] !== n && h[0] !== h[1]) throw new Error(`invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
-  const out: PortSpec[] = [];
-  for (let i = 0; i <= n; i++) {
-    let hostPort = '';
-    if (h) hostPort = h[1] - h[0] === n ? String(h[0] + i) : h[0] === h[1] ? String(h[0]) : `${h[0]}-${h[1]}`;
-    out.push({ port: `${c[0] + i}/${proto}`, bindings: [{ HostIp: ip, HostPort: hostPort }] });
-  }
-  return out;
 }
 
 /** --mount type=bind,source=/a,target=/b,readonly */
@@ -326,10 +249,17 @@ export function parseRestart(v: string): { Name: string; MaximumRetryCount: numb
 const sysctlNames = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
 
 /** opts.ValidateSysctl: namespaced sysctls only, as KEY=VALUE. */
-function validateSysctl(kv: string): void {
+function validateSysctl(kv: string): string {
   const parts = kv.split('=');
-  if (parts.length >= 2 && (sysctlNames.includes(parts[0]) || parts[0].startsWith('net.') || parts[0].startsWith('fs.mqueue.'))) return;
-  badFlag(`invalid argument "${kv}" for "--sysctl" flag: sysctl '${kv}' is not allowed`);
+  if (parts.length >= 2 && (sysctlNames.includes(parts[0]) || parts[0].startsWith('net.') || parts[0].startsWith('fs.mqueue.'))) return kv;
+  throw new Error(`sysctl '${kv}' is not allowed`);
+}
+
+/** validateAttach: a stream name, in lower case. */
+function validateAttach(v: string): string {
+  const s = v.toLowerCase();
+  if (!['stdin', 'stdout', 'stderr'].includes(s)) throw new Error('valid streams are STDIN, STDOUT and STDERR');
+  return s;
 }
 
 /** opts.NanoCPUs.Set: a big.Rat ("1.5", "3/2"), a whole number of nano-CPUs. */
@@ -368,11 +298,25 @@ function parseVolume(v: string, binds: string[], volumes: Record<string, object>
   binds.push(parts.join(':'));
 }
 
+/** Runs one of docker's parse() steps: its error is an option error. */
+function option<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+}
+
 export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
   const [image, ...cmd] = p.args;
-  const attach = p.list('attach').map((a) => a.toLowerCase());
-  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) badFlag(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
-  for (const kv of p.list('sysctl')) validateSysctl(kv);
+  // attach, dns, add-host... were checked (and normalised) by their flags' validators as they were set
+  const attach = p.list('attach');
+  const networks: NetworkAttachment[] = p.list('network').map(parseNetworkFlag);
+  const dns = p.list('dns');
+  const dnsSearch = p.list('dns-search');
+  const extraHosts = p.list('add-host');
+  const links = p.list('link');
+  option(() => checkMac(p.str('mac-address')));
   const nanoCpus = p.has('cpus') ? parseNanoCpus(p.str('cpus')) : undefined;
   const detached = p.bool('detach');
   const interactive = p.bool('interactive');
@@ -395,29 +339,15 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
 
   const exposed: Record<string, object> = {};
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const spec of p.list('publish')) {
-    let specs: PortSpec[];
-    try {
-      specs = parsePortSpec(spec);
-    } catch (e) {
-      return bad((e as Error).message);
-    }
-    for (const ps of specs) {
-      exposed[ps.port] = {};
-      (portBindings[ps.port] ??= []).push(...ps.bindings);
+  const publish = option(() => p.list('publish').map(standardPortNotation));
+  for (const spec of publish) {
+    const mappings: PortMapping[] = option(() => parsePortSpec(spec));
+    for (const m of mappings) {
+      exposed[m.port] = {};
+      (portBindings[m.port] ??= []).push(m.binding);
     }
   }
-  for (const e of p.list('expose')) {
-    if (e.includes(':')) bad(`invalid port format for --expose: ${e}`);
-    const [ports, proto = 'tcp'] = e.split('/');
-    let r: [number, number];
-    try {
-      r = portRange(ports);
-    } catch (err) {
-      return bad(`invalid range format for --expose: ${e}, error: ${(err as Error).message}`);
-    }
-    for (let i = r[0]; i <= r[1]; i++) exposed[`${i}/${proto}`] = {};
-  }
+  for (const e of p.list('expose')) for (const port of option(() => exposedPorts(e))) exposed[port] = {};
 
   const binds: string[] = [];
   const volumes: Record<string, object> = {};
@@ -444,14 +374,6 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
   let entrypoint: string[] | undefined;
   if (p.has('entrypoint')) entrypoint = [p.str('entrypoint')];
 
-  const network = p.str('network') || 'default';
-  const endpoints: Record<string, unknown> = {};
-  if (p.list('network-alias').length || p.has('ip') || p.has('ip6')) {
-    endpoints[network] = {
-      Aliases: p.list('network-alias').length ? p.list('network-alias') : undefined,
-      IPAMConfig: p.has('ip') || p.has('ip6') ? { IPv4Address: p.str('ip') || undefined, IPv6Address: p.str('ip6') || undefined } : undefined,
-    };
-  }
 
   const sysctls: Record<string, string> = {};
   for (const kv of p.list('sysctl')) {
@@ -476,7 +398,7 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     Binds: binds.length ? binds : undefined,
     ContainerIDFile: p.str('cidfile') || undefined,
     LogConfig: p.has('log-driver') || p.list('log-opt').length ? { Type: p.str('log-driver'), Config: logConfig } : undefined,
-    NetworkMode: network,
+    NetworkMode: networks[0]?.target ?? 'default',
     PortBindings: Object.keys(portBindings).length ? portBindings : undefined,
     RestartPolicy: restart,
     AutoRemove: p.bool('rm'),
@@ -486,13 +408,13 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     CapAdd: p.list('cap-add').length ? p.list('cap-add') : undefined,
     CapDrop: p.list('cap-drop').length ? p.list('cap-drop') : undefined,
     CgroupnsMode: p.str('cgroupns') || undefined,
-    Dns: p.list('dns'),
+    Dns: dns,
     DnsOptions: p.list('dns-option'),
-    DnsSearch: p.list('dns-search'),
-    ExtraHosts: p.list('add-host').length ? p.list('add-host').map((h) => h.replace('=', ':')) : undefined,
+    DnsSearch: dnsSearch,
+    ExtraHosts: extraHosts.length ? extraHosts : undefined,
     GroupAdd: p.list('group-add').length ? p.list('group-add') : undefined,
     IpcMode: p.str('ipc') || undefined,
-    Links: p.list('link').length ? p.list('link') : undefined,
+    Links: links.length ? links : undefined,
     OomScoreAdj: p.has('oom-score-adj') ? p.num('oom-score-adj') : undefined,
     PidMode: p.str('pid') || undefined,
     Privileged: p.bool('privileged'),
@@ -548,12 +470,22 @@ export function buildCreate(p: Parsed, env: NodeJS.ProcessEnv): CreateRequest {
     Volumes: Object.keys(volumes).length ? volumes : undefined,
     WorkingDir: p.str('workdir'),
     Entrypoint: entrypoint,
-    MacAddress: p.str('mac-address') || undefined,
     Labels: labels,
     StopSignal: p.str('stop-signal') || undefined,
     StopTimeout: p.has('stop-timeout') ? p.num('stop-timeout') : undefined,
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: endpoints },
+    NetworkingConfig: {
+      EndpointsConfig: option(() =>
+        endpointsConfig(networks, {
+          aliases: p.list('network-alias'),
+          links,
+          ipv4: p.str('ip'),
+          ipv6: p.str('ip6'),
+          macAddress: p.str('mac-address'),
+          linkLocalIPs: p.list('link-local-ip'),
+        }),
+      ),
+    },
   };
   return { name: p.str('name') || undefined, platform: p.str('platform') || undefined, image, body: config };
 }

@@ -52,3 +52,30 @@ void test('docker-worded flag and argument errors', () => {
   assert.equal(min.code, 1);
   assert.equal(usageErrorText(min), "minke: 'minke run' requires at least 1 argument\n\nUsage:  minke run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'minke run --help' for more information\n");
 });
+
+void test('flag values checked as they are set, aliases, filters, -f= and wrapped help', async () => {
+  const { helpText, wrapUsage } = await import('./flags.js');
+  const s: CommandSpec = {
+    name: 'network ls',
+    usage: '[OPTIONS]',
+    description: 'List networks',
+    minArgs: 1,
+    flags: [
+      { name: 'dns', kind: 'list', help: '', validate: (v) => { if (v === 'bad') throw new Error('IP address is not correctly formatted: bad'); return v.trim(); } },
+      { name: 'net', kind: 'list', help: '', hidden: true, aliasOf: 'network' },
+      { name: 'network', kind: 'list', help: '' },
+      { name: 'filter', short: 'f', kind: 'list', type: 'filter', help: 'Provide filter values (e.g. "driver=bridge")' },
+    ],
+  };
+  const p = parseFlags(s, ['--dns', ' 1.1.1.1 ', '--net', 'a', '--network', 'b', '-f=', '-f=x=1']);
+  assert.deepEqual(p.list('dns'), ['1.1.1.1']);
+  assert.deepEqual(p.list('network'), ['a', 'b']);
+  assert.deepEqual(p.list('filter'), ['=', 'x=1'], 'pflag keeps the = of -f=');
+  // a bad value is the flag's error, before any argument is checked
+  assert.throws(() => parseFlags(s, ['--dns', 'bad']), (e: unknown) => e instanceof UsageError && e.code === 125 && e.message === 'invalid argument "bad" for "--dns" flag: IP address is not correctly formatted: bad');
+  assert.throws(() => parseFlags(s, ['-f', 'bogus']), /invalid argument "bogus" for "-f, --filter" flag: bad format of filter \(expected name=value\)/);
+  assert.equal(wrapUsage(22, 79, 'Format output using a custom template:\n\'json\':             Print in JSON format'), "Format output using a custom template:\n                      'json':             Print in JSON format");
+  assert.match(helpText({ ...s, flags: [{ name: 'ipv4', kind: 'bool', default: true, help: 'Enable or disable IPv4 address assignment' }, { name: 'opt', short: 'o', kind: 'list', type: 'map', defaultText: 'map[]', help: 'Set driver specific options' }] }), /\n {6}--ipv4 {6}Enable or disable IPv4 address assignment \(default true\)\n  -o, --opt map   Set driver specific options \(default map\[\]\)\n/);
+  const range: CommandSpec = { ...s, minArgs: 1, maxArgs: 2 };
+  assert.throws(() => checkArgs(range, parseFlags(range, [])), (e: unknown) => e instanceof UsageError && usageErrorText(e).startsWith("minke: 'minke network ls' requires at least 1 and at most 2 arguments\n\n") && usageErrorText(e).endsWith("Run 'minke network ls --help' for more information\n"));
+});

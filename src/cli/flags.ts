@@ -16,7 +16,16 @@ export interface FlagSpec {
   /** type word shown in help ("list", "string", "bytes", "duration", "int"...) */
   type?: string;
   default?: string | number | boolean;
+  /** the default as help shows it, when not the value itself ("map[]") */
+  defaultText?: string;
   hidden?: boolean;
+  /** another name for a flag (docker's hidden --net for --network): values go to that flag */
+  aliasOf?: string;
+  /**
+   * The check docker's flag type makes as a value is set: returns the value to keep; a throw is the
+   * flag's "invalid argument" usage error.
+   */
+  validate?: (value: string) => string;
 }
 
 export interface CommandSpec {
@@ -109,8 +118,17 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
   const bad = (msg: string): never => {
     throw new UsageError(msg, spec, 125);
   };
-  const assign = (f: FlagSpec, raw: string): void => {
+  const assign = (given: FlagSpec, value: string): void => {
+    const f = given.aliasOf ? (byName.get(given.aliasOf) ?? given) : given;
     set.add(f.name);
+    let raw = value;
+    if (f.validate) {
+      try {
+        raw = f.validate(value);
+      } catch (e) {
+        bad(`invalid argument ${JSON.stringify(value)} for "${flagLabel(given)}" flag: ${(e as Error).message}`);
+      }
+    }
     switch (f.kind) {
       case 'bool': {
         const b = parseBool(raw);
@@ -127,6 +145,8 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
         values.set(f.name, Number(raw));
         break;
       case 'list':
+        // opts.FilterOpt checks each filter as it is given
+        if (f.type === 'filter' && raw !== '' && !raw.includes('=')) bad(`invalid argument ${JSON.stringify(raw)} for "${flagLabel(f)}" flag: bad format of filter (expected name=value)`);
         (values.get(f.name) as string[]).push(raw);
         break;
       default:
@@ -168,7 +188,8 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Parsed {
           assign(flag, 'true');
           continue;
         }
-        if (j < a.length) assign(flag, a[j] === '=' ? a.slice(j + 1) : a.slice(j));
+        // pflag drops the "=" of -f=x, but -f= is the value "="
+        if (j < a.length) assign(flag, a[j] === '=' && j + 1 < a.length ? a.slice(j + 1) : a.slice(j));
         else if (i < argv.length) assign(flag, argv[i++]);
         else bad(`flag needs an argument: '${c}' in -${c}`);
         break;
@@ -191,6 +212,9 @@ export function checkArgs(spec: CommandSpec, p: Parsed): void {
   if (spec.exactArgs !== undefined && n !== spec.exactArgs) {
     throw new UsageError(`'${cmd}' requires ${spec.exactArgs} ${plural(spec.exactArgs)}`, spec, 1);
   }
+  if (spec.minArgs !== undefined && spec.maxArgs !== undefined && (n < spec.minArgs || n > spec.maxArgs)) {
+    throw new UsageError(`'${cmd}' requires at least ${spec.minArgs} and at most ${spec.maxArgs} ${plural(spec.maxArgs)}`, spec, 1);
+  }
   if (spec.minArgs !== undefined && n < spec.minArgs) {
     throw new UsageError(`'${cmd}' requires at least ${spec.minArgs} ${plural(spec.minArgs)}`, spec, 1);
   }
@@ -199,7 +223,49 @@ export function checkArgs(spec: CommandSpec, p: Parsed): void {
   }
 }
 
-export function helpText(spec: CommandSpec): string {
+/** pflag's wrapN: text up to i bytes broken at the last blank, going `slop` over to avoid an orphan word. */
+function wrapN(i: number, slop: number, s: string): [string, string] {
+  if (i + slop > s.length) return [s, ''];
+  const head = s.slice(0, i);
+  const w = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\t'), head.lastIndexOf('\n'));
+  if (w <= 0) return [s, ''];
+  const nl = head.lastIndexOf('\n');
+  if (nl > 0 && nl < w) return [s.slice(0, nl), s.slice(nl + 1)];
+  return [s.slice(0, w), s.slice(w + 1)];
+}
+
+/** pflag's wrap: a flag's usage in the columns from `indent` to `width`, later lines indented. */
+export function wrapUsage(indent: number, width: number, s: string): string {
+  let i = indent;
+  let room = width - i;
+  let r = '';
+  if (room < 24) {
+    i = 16;
+    room = width - i;
+    r += `\n${' '.repeat(i)}`;
+  }
+  if (room < 24) return s.replaceAll('\n', r);
+  const slop = 5;
+  room -= slop;
+  const pad = (t: string): string => t.replaceAll('\n', `\n${' '.repeat(i)}`);
+  let [l, rest] = wrapN(room, slop, s);
+  r += pad(l);
+  while (rest !== '') {
+    [l, rest] = wrapN(room, slop, rest);
+    r += `\n${' '.repeat(i)}${pad(l)}`;
+  }
+  return r;
+}
+
+/** The default pflag shows after a flag's usage; zero values are not shown. */
+function defaultText(f: FlagSpec): string {
+  if (f.defaultText !== undefined) return ` (default ${f.defaultText})`;
+  if (f.default === undefined || ['', '0', 'false'].includes(String(f.default))) return '';
+  return ` (default ${typeof f.default === 'string' && f.kind === 'string' ? JSON.stringify(f.default) : String(f.default)})`;
+}
+
+/** cobra's help as docker prints it: flags sorted, usages wrapped to 79 columns as pflag does. */
+export function helpText(spec: CommandSpec, width = 79): string {
   const lines = [`Usage:  minke ${spec.name} ${spec.usage}`.trimEnd(), ``, spec.description, ``];
   if (spec.aliases?.length) lines.push('Aliases:', `  ${spec.aliases.map((a) => `minke ${a}`).join(', ')}`, '');
   const shown = spec.flags.filter((f) => !f.hidden).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -211,8 +277,7 @@ export function helpText(spec: CommandSpec): string {
     });
     const w = Math.max(...left.map((l) => l.length)) + 3;
     shown.forEach((f, k) => {
-      const def = f.default !== undefined && f.default !== '' && f.default !== false ? ` (default ${typeof f.default === 'string' && f.kind === 'string' ? `"${f.default}"` : String(f.default)})` : '';
-      lines.push(left[k].padEnd(w) + f.help + def);
+      lines.push((left[k].padEnd(w) + wrapUsage(w, width, f.help + defaultText(f))).trimEnd());
     });
     lines.push('');
   }
@@ -222,6 +287,20 @@ export function helpText(spec: CommandSpec): string {
 export function usageErrorText(e: UsageError): string {
   const s = e.spec;
   const prefix = e.code === 1 ? 'minke: ' : '';
-  const tail = e.message.includes('at least') ? `See 'minke ${s.name} --help' for more information` : `Run 'minke ${s.name} --help' for more information`;
+  const tail = e.message.includes('at least') && !e.message.includes('at most') ? `See 'minke ${s.name} --help' for more information` : `Run 'minke ${s.name} --help' for more information`;
   return `${prefix}${e.message}\n\nUsage:  minke ${s.name} ${s.usage}\n\n${tail}\n`;
 }
+
+/** docker's help for --format on list commands (flagsHelper.FormatHelp). */
+export const formatHelp = `Format output using a custom template:
+'table':            Print output in table format with column headers (default)
+'table TEMPLATE':   Print output in table format using the given Go template
+'json':             Print in JSON format
+'TEMPLATE':         Print output using the given Go template.
+Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates`;
+
+/** docker's help for --format on inspect commands (flagsHelper.InspectFormatHelp). */
+export const inspectFormatHelp = `Format output using a custom template:
+'json':             Print in JSON format
+'TEMPLATE':         Print output using the given Go template.
+Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates`;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ApiPort } from './format.js';
 import { ago, displayablePorts, ellipsis, goG, humanDuration, humanSize, bytesSize, parseGoDuration, parseRamBytes, tabwrite } from './format.js';
 
 void test('go-units sizes as docker prints them', () => {
@@ -59,6 +60,21 @@ void test('ports as docker ps shows them', () => {
     '80-82/tcp, 53/udp, 443/tcp',
   );
   assert.equal(displayablePorts([{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 80, Type: 'tcp' }]), '0.0.0.0:80->80/tcp');
+});
+
+void test('ports column: ranges, IPv6 rows and order as docker 28 prints them', () => {
+  const p = (IP: string | undefined, PrivatePort: number, PublicPort: number | undefined, Type = 'tcp'): ApiPort => ({ IP, PrivatePort, PublicPort, Type });
+  // the same port on both sides: consecutive ports collapse, IPv6 addresses in brackets
+  assert.equal(displayablePorts([p('::', 80, 80), p('0.0.0.0', 80, 80), p('::', 81, 81), p('0.0.0.0', 81, 81)]), '0.0.0.0:80-81->80-81/tcp, [::]:80-81->80-81/tcp');
+  // different host ports are listed one by one, after the groups
+  assert.equal(displayablePorts([p('0.0.0.0', 90, 18000), p('0.0.0.0', 91, 18001), p(undefined, 300, undefined)]), '300/tcp, 0.0.0.0:18000->90/tcp, 0.0.0.0:18001->91/tcp');
+  // addresses sort as strings
+  assert.equal(
+    displayablePorts([p('10.0.0.1', 80, 8080), p('9.0.0.1', 80, 8080), p('::1', 80, 8080), p('fe80::1', 80, 8080), p('0.0.0.0', 80, 8080, 'udp')]),
+    '0.0.0.0:8080->80/udp, 10.0.0.1:8080->80/tcp, 9.0.0.1:8080->80/tcp, [::1]:8080->80/tcp, [fe80::1]:8080->80/tcp',
+  );
+  assert.equal(displayablePorts([p('0.0.0.0', 80, 80), p(undefined, 81, undefined), p('0.0.0.0', 82, 82), p('0.0.0.0', 83, 83)]), '0.0.0.0:80->80/tcp, 0.0.0.0:82-83->82-83/tcp, 81/tcp');
+  assert.equal(displayablePorts([]), '');
 });
 
 void test('parsers', () => {

@@ -195,7 +195,7 @@ export function displayablePorts(input: ApiPort[]): string {
     const type = slash >= 0 ? key.slice(slash + 1) : key;
     let group = String(first);
     if (first !== last) group += `-${last}`;
-    if (ip) group = `${ip}:${group}->${group}`;
+    if (ip) group = `${ip.includes(':') ? `[${ip}]` : ip}:${group}->${group}`;
     return `${group}/${type}`;
   };
   for (const port of ports) {
@@ -265,4 +265,44 @@ export function goTime(sec: number): string {
   const sign = off >= 0 ? '+' : '-';
   const zone = off === 0 ? 'UTC' : (new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)} ${zone}`;
+}
+
+/** time.Time.String() of an RFC 3339 timestamp as the engine sends it ("2024-01-02 15:04:05.123 +0000 UTC"). */
+export function goTimeText(rfc3339: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(rfc3339);
+  if (!m) return rfc3339;
+  const frac = (m[3] ?? '').slice(0, 9).replace(/0+$/, '');
+  const zone = m[4] === 'Z' ? '+0000 UTC' : `${m[4].replace(':', '')} ${m[4].replace(':', '')}`;
+  return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} ${zone}`;
+}
+
+const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+
+/** fvbommel/sortorder.NaturalLess: digit runs compare as numbers, digits before other characters. */
+export function naturalLess(a: string, b: string): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const d1 = isDigit(a[i]);
+    const d2 = isDigit(b[j]);
+    if (d1 !== d2) return d1;
+    if (!d1) {
+      if (a[i] !== b[j]) return a[i] < b[j];
+      i++;
+      j++;
+      continue;
+    }
+    while (i < a.length && a[i] === '0') i++;
+    while (j < b.length && b[j] === '0') j++;
+    const nz1 = i;
+    const nz2 = j;
+    while (i < a.length && isDigit(a[i])) i++;
+    while (j < b.length && isDigit(b[j])) j++;
+    if (i - nz1 !== j - nz2) return i - nz1 < j - nz2;
+    const n1 = a.slice(nz1, i);
+    const n2 = b.slice(nz2, j);
+    if (n1 !== n2) return n1 < n2;
+    if (nz1 !== nz2) return nz1 < nz2;
+  }
+  return a.length < b.length;
 }

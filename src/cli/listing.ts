@@ -29,7 +29,8 @@ function body(f: ListFormat): string {
   else if (s === '' || s === 'table') s = f.table;
   else if (s.startsWith('table')) s = s.slice('table'.length);
   else if (s === 'json') s = '{{json .}}';
-  return s.trim().replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  // docker trims blanks only: a template's own last newline stays (network ls's raw format ends in one)
+  return s.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
 }
 
 /** Parses a --format template; a bad one ends the command as docker's formatter does. */

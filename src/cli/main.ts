@@ -50,6 +50,13 @@ const load = {
   imagePrune: () => import('./commands/image-prune.js'),
   systemDf: () => import('./commands/system-df.js'),
   systemPrune: () => import('./commands/system-prune.js'),
+  networkConnect: () => import('./commands/network-connect.js'),
+  networkCreate: () => import('./commands/network-create.js'),
+  networkDisconnect: () => import('./commands/network-disconnect.js'),
+  networkInspect: () => import('./commands/network-inspect.js'),
+  networkLs: () => import('./commands/network-ls.js'),
+  networkPrune: () => import('./commands/network-prune.js'),
+  networkRm: () => import('./commands/network-rm.js'),
   volumeCreate: () => import('./commands/volume-create.js'),
   volumeInspect: () => import('./commands/volume-inspect.js'),
   volumeLs: () => import('./commands/volume-ls.js'),
@@ -125,6 +132,22 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       rm: 'Remove one or more images',
     },
   },
+  network: {
+    help: 'Manage networks',
+    subs: {
+      connect: load.networkConnect, create: load.networkCreate, disconnect: load.networkDisconnect, inspect: load.networkInspect,
+      ls: load.networkLs, list: load.networkLs, prune: load.networkPrune, rm: load.networkRm, remove: load.networkRm,
+    },
+    shown: {
+      connect: 'Connect a container to a network',
+      create: 'Create a network',
+      disconnect: 'Disconnect a container from a network',
+      inspect: 'Display detailed information on one or more networks',
+      ls: 'List networks',
+      prune: 'Remove all unused networks',
+      rm: 'Remove one or more networks',
+    },
+  },
   system: {
     help: 'Manage minke',
     subs: { df: load.systemDf, events: load.events, info: load.info, prune: load.systemPrune },
@@ -175,6 +198,7 @@ function mainHelp(): string {
 }
 
 const hiddenAliases = new Set(['list', 'remove', 'ps']);
+const canonical: Record<string, string> = { list: 'ls', ps: 'ls', remove: 'rm' };
 
 function managementHelp(name: string): string {
   const m = management[name];
@@ -261,7 +285,8 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
       err.write(`minke: unknown command: minke ${name} ${sub}\n\nUsage:  minke ${name}\n\nRun 'minke ${name} --help' for more information\n`);
       return 1;
     }
-    invoked = `${name} ${sub}`;
+    // cobra names a command by its own name, however it was invoked (`network list` is `network ls`)
+    invoked = `${name} ${canonical[sub] ?? sub}`;
     rest = rest.slice(1);
   }
   if (!loader) {

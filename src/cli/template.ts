@@ -91,6 +91,12 @@ function lexAction(src: string, base = 0): Tok[] {
     else if (w.startsWith("'")) toks.push({ t: 'num', v: String(w.codePointAt(1)), pos });
     else toks.push({ t: 'ident', v: w, pos });
     i += w.length;
+    // Go's lexer wants a field, variable or word to end at a blank, an operator or the action's end
+    const after = src[i];
+    if (!/^-?\d|^'/.test(w) && after !== undefined && !/[\s.,|:()]/.test(after)) {
+      const cp = after.codePointAt(0) ?? 0;
+      throw new TemplateError(`bad character U+${cp.toString(16).toUpperCase().padStart(4, '0')} '${after}'`);
+    }
   }
   return toks;
 }
@@ -444,7 +450,7 @@ class Scope {
 export const goType = Symbol('goType');
 
 /** Fields that are Go maps in docker's inspect types: a missing key there is "<no value>", not an error. */
-const goMaps = new Set(['Labels', 'Attributes', 'Networks', 'Ports', 'Volumes', 'ExposedPorts', 'Data', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'Annotations', 'StorageOpt']);
+const goMaps = new Set(['Labels', 'Attributes', 'Networks', 'Ports', 'Volumes', 'ExposedPorts', 'Data', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'Annotations', 'StorageOpt', 'Containers', 'Services']);
 
 function field(recv: unknown, name: string, args: unknown[], final: boolean, missingKeyError: boolean, parent?: string): unknown {
   if (recv === null || recv === undefined) return undefined;

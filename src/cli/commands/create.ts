@@ -5,7 +5,7 @@ import { buildCreate, containerFlags } from '../container-opts.js';
 import type { CreateRequest } from '../container-opts.js';
 import type { Parsed } from '../flags.js';
 import { StatusError, UsageError } from '../flags.js';
-import { parseNormalizedNamed, splitTag, withDefaultTag } from '../reference.js';
+import { parseNormalizedNamed, withDefaultTag } from '../reference.js';
 
 const { writeFileSync } = process.getBuiltinModule('node:fs');
 
@@ -15,8 +15,9 @@ export interface Created {
 }
 
 async function pull(ctx: Ctx, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
-  const { repo, tag } = splitTag(withDefaultTag(image));
-  const res = await ctx.client().stream('POST', '/images/create', { query: { fromImage: repo, tag: tag || undefined, platform } });
+  // the client's ImageCreate: the normalized name, and the tag or digest apart
+  const ref = parseNormalizedNamed(withDefaultTag(image));
+  const res = await ctx.client().stream('POST', '/images/create', { query: { fromImage: ref.name, tag: ref.digest ?? ref.tag, platform } });
   const { displayJsonMessages } = await import('../progress.js');
   await displayJsonMessages(res, ctx.err, { quiet });
 }
@@ -59,8 +60,9 @@ export async function createContainer(ctx: Ctx, p: Parsed, req: CreateRequest): 
       throw new Error(`container ID file found, make sure the other container isn't running or delete ${cidfile}`);
     }
   }
-  // reference.ParseAnyReference: IDs and digests, else a name docker would accept
-  if (!/^(?:sha256:)?[a-f0-9]{64}$/.test(req.image)) parseNormalizedNamed(req.image);
+  // reference.ParseAnyReference: IDs and digests, else a name docker would accept (and pull)
+  const named = !/^(?:sha256:)?[a-f0-9]{64}$/.test(req.image);
+  if (named) parseNormalizedNamed(req.image);
   const query = { name: req.name, platform: req.platform };
   const create = (): Promise<{ Id: string; Warnings?: string[] | null }> => ctx.client().post('/containers/create', query, req.body);
   let res: { Id: string; Warnings?: string[] | null };
@@ -68,14 +70,18 @@ export async function createContainer(ctx: Ctx, p: Parsed, req: CreateRequest): 
   try {
     res = await create();
   } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 404 || pullPolicy === 'never' || !/image/i.test(e.message)) throw e;
-    println(ctx.err, `Unable to find image '${withDefaultTag(req.image)}' locally`);
+    // docker pulls on any "not found" (a missing --network container:X too), as its CLI does
+    if (!(e instanceof ApiError) || e.status !== 404 || pullPolicy !== 'missing' || !named) throw e;
+    if (!p.bool('quiet')) println(ctx.err, `Unable to find image '${withDefaultTag(req.image)}' locally`);
     await pull(ctx, req.image, req.platform, p.bool('quiet'));
     res = await create();
   }
-  for (const w of res.Warnings ?? []) println(ctx.err, `WARNING: ${w}`);
+  const warnings = [...(res.Warnings ?? [])];
+  const localDns = ((req.body.HostConfig as { Dns?: string[] } | undefined)?.Dns ?? []).find((ip) => /^127\.\d+\.\d+\.\d+$/.test(ip) || ip === '::1');
+  if (localDns) warnings.push(`Localhost DNS (${localDns}) may fail in containers.`);
+  for (const w of warnings) println(ctx.err, `WARNING: ${w}`);
   if (cidfile) writeFileSync(cidfile, res.Id);
-  return { id: res.Id, warnings: res.Warnings ?? [] };
+  return { id: res.Id, warnings };
 }
 
 /** The error line docker prints for a failed run: "minke: <msg>" + help hint. */

@@ -16,7 +16,6 @@ export const command: Command = {
       { name: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
     ],
     minArgs: 1,
-    maxArgs: 2,
   },
   async run(ctx, p) {
     const [src, ref] = p.args;

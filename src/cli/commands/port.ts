@@ -1,17 +1,13 @@
 import type { Command } from '../command.js';
 import { enc, println } from '../command.js';
 import { StatusError } from '../flags.js';
+import { naturalLess } from '../format.js';
 
 type Bindings = Record<string, { HostIp: string; HostPort: string }[] | null>;
 
-function hostPort(b: { HostIp: string; HostPort: string }): string {
-  const ip = b.HostIp || '0.0.0.0';
-  return ip.includes(':') ? `[${ip}]:${b.HostPort}` : `${ip}:${b.HostPort}`;
-}
-
-function portKey(k: string): [number, string] {
-  const [n, proto = 'tcp'] = k.split('/');
-  return [Number(n), proto];
+/** net.JoinHostPort */
+function joinHostPort(host: string, port: string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export const command: Command = {
@@ -25,22 +21,27 @@ export const command: Command = {
     maxArgs: 2,
   },
   async run(ctx, p) {
-    const c = await ctx.client().get<{ NetworkSettings: { Ports?: Bindings | null } }>(`/containers/${enc(p.args[0])}/json`);
+    const [name, wanted] = p.args;
+    const c = await ctx.client().get<{ NetworkSettings: { Ports?: Bindings | null } }>(`/containers/${enc(name)}/json`);
     const ports = c.NetworkSettings.Ports ?? {};
-    if (p.args[1]) {
-      const [port, proto = 'tcp'] = p.args[1].split('/');
-      const key = `${port}/${proto}`;
-      const list = ports[key];
-      if (!list || !list.length) throw new StatusError(`Error: No public port '${key}' published for ${p.args[0]}`, 1);
-      for (const b of list) println(ctx.out, hostPort(b));
-      return 0;
+    const out: string[] = [];
+    if (wanted !== undefined) {
+      const slash = wanted.indexOf('/');
+      const port = slash < 0 ? wanted : wanted.slice(0, slash);
+      const proto = (slash < 0 ? '' : wanted.slice(slash + 1)) || 'tcp';
+      if (!/^\d+$/.test(port) || Number(port) > 65535) {
+        const why = /^\d+$/.test(port) ? 'value out of range' : 'invalid syntax';
+        throw new StatusError(`Error: invalid port (${port}): strconv.ParseUint: parsing ${JSON.stringify(port)}: ${why}`, 1);
+      }
+      const frontends = ports[`${port}/${proto}`];
+      if (!frontends?.length) throw new StatusError(`Error: No public port '${wanted}' published for ${name}`, 1);
+      for (const f of frontends) out.push(joinHostPort(f.HostIp, f.HostPort));
+    } else {
+      for (const [from, frontends] of Object.entries(ports)) for (const f of frontends ?? []) out.push(`${from} -> ${joinHostPort(f.HostIp, f.HostPort)}`);
     }
-    const keys = Object.keys(ports).sort((a, b) => {
-      const [na, pa] = portKey(a);
-      const [nb, pb] = portKey(b);
-      return na !== nb ? na - nb : pa < pb ? -1 : pa > pb ? 1 : 0;
-    });
-    for (const k of keys) for (const b of ports[k] ?? []) println(ctx.out, `${k} -> ${hostPort(b)}`);
+    // docker sorts the lines as text, numbers by value
+    out.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+    if (out.length) println(ctx.out, out.join('\n'));
     return 0;
   },
 };
