@@ -702,6 +702,8 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
     const prefix = subnet.replace(/0\/24$/, '');
     await ok(['network', 'create', '--subnet', subnet, 'rnet1']);
     await ok(['network', 'create', 'rnet2']);
+    // --link names a container that must exist (dockerd checks links at create).
+    await ok(['create', '--name', 'other', 'busybox']);
     try {
       const ip = (who: Who, n: number): string => `${prefix}${who === 'docker' ? n : n + 1}`;
       const mac = (who: Who): string => (who === 'docker' ? '02:42:ac:11:00:0a' : '02:42:ac:11:00:0b');
@@ -759,7 +761,7 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
       for (const c of rejected) await same(c);
       assert.equal((await ok(['ps', '-aq', '--filter', 'name=rn', '--filter', 'name=rl'])).trim().split('\n').length, 4, 'no container was left by a rejected create');
     } finally {
-      await removeContainers(...both('rn'), ...both('rl'));
+      await removeContainers(...both('rn'), ...both('rl'), 'other');
       for (const n of ['rnet1', 'rnet2']) await e.docker(['network', 'rm', n]);
     }
   });
