@@ -92,8 +92,6 @@ export class Engine {
     const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
     const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime);
     late.containers = containers;
-    await containers.adopt();
-    const execs = new ExecService(containers);
     const events = new EventBus();
     containers.on('event', (e) => {
       if (e.action === 'start-failed') return;
@@ -104,6 +102,9 @@ export class Engine {
         ...(e.attributes ?? {}),
       });
     });
+    // After the event wiring: adoption's exits and restarts are events too (die, start).
+    await containers.adopt();
+    const execs = new ExecService(containers);
 
     let runtimeVersion = '';
     void promisify(execFile)(opts.runtime === 'runc' ? 'runc' : opts.runtime, ['--version']).then(

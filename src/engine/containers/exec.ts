@@ -48,6 +48,7 @@ export class ExecService {
     const rec = this.containers.get(containerRef);
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
     if (rec.State.Paused) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     if (!config.Cmd || config.Cmd.length === 0) throw new Conflict('No exec command specified');
     const id = newId();
     this.sessions.set(id, { id, containerId: rec.Id, config, running: false, exitCode: null, pid: 0 });
@@ -72,6 +73,7 @@ export class ExecService {
     const rec = this.containers.get(s.containerId);
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
     if (rec.State.Paused) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     s.running = true;
     const c = s.config;
     let proc: ExecProcess;
