@@ -62,8 +62,9 @@ export class ExecService {
     return s;
   }
 
+  /** The container's ExecIDs as docker lists them: sessions not ended yet (ended ones stay inspectable). */
   idsOf(containerId: string): string[] {
-    return [...this.sessions.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
+    return [...this.sessions.values()].filter((s) => s.containerId === containerId && s.exitCode === null).map((s) => s.id);
   }
 
   /** Starts the process; the caller wires its streams (or not, when detached). */

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { newId } from '../../core/ids.js';
 import { containerEnv } from '../runtime/spec.js';
-import { MAX_OUTPUT_BYTES, goDuration, type HealthSettings, type ProbeOutcome } from './health.js';
+import { goDuration } from '../../core/units.js';
+import { MAX_OUTPUT_BYTES, type HealthSettings, type ProbeOutcome } from './health.js';
 import type { ContainerRecord } from './model.js';
 import type { RuntimePort } from './ports.js';
 

@@ -99,31 +99,6 @@ export function nextInterval(s: Pick<HealthSettings, 'intervalMs' | 'startInterv
   return status === 'starting' ? s.startIntervalMs : s.intervalMs;
 }
 
-/** Go's time.Duration String() for a whole number of nanoseconds ("30s", "200ms", "1m30s", "1.5s"). */
-export function goDuration(ns: number): string {
-  ns = Math.round(ns);
-  if (ns === 0) return '0s';
-  const neg = ns < 0;
-  let n = Math.abs(ns);
-  const sign = neg ? '-' : '';
-  const frac = (v: number, digits: number): string => {
-    const whole = Math.floor(v / 10 ** digits);
-    const rest = String(v % 10 ** digits).padStart(digits, '0').replace(/0+$/, '');
-    return rest ? `${whole}.${rest}` : String(whole);
-  };
-  if (n < 1e3) return `${sign}${n}ns`;
-  if (n < 1e6) return `${sign}${frac(n, 3)}µs`;
-  if (n < 1e9) return `${sign}${frac(n, 6)}ms`;
-  const hours = Math.floor(n / 3.6e12);
-  n -= hours * 3.6e12;
-  const minutes = Math.floor(n / 6e10);
-  n -= minutes * 6e10;
-  let out = `${frac(n, 9)}s`;
-  if (hours > 0 || minutes > 0) out = `${minutes}m${out}`;
-  if (hours > 0) out = `${hours}h${out}`;
-  return sign + out;
-}
-
 export interface ProbeOutcome {
   exitCode: number;
   output: string;
