@@ -114,6 +114,19 @@ describe('docker CLI: restart policies and health checks', { concurrency: false,
     await e.ok(['rm', 'crash', 'clean']);
   });
 
+  it('keeps following the policy when a restart fails to start', async () => {
+    // The first run removes its own shell: each restart then fails to start (127), as on-failure:3 allows.
+    const t0 = now();
+    await e.ok(['run', '-d', '--name', 'noshell', '--restart', 'on-failure:3', 'busybox', 'sh', '-c', 'sleep 0.2; rm /bin/sh; exit 1']);
+    await waitFor(async () => (await inspect('noshell', '{{.State.Status}} {{.RestartCount}}')) === 'exited 3', 'three failed restarts', 20_000);
+    await sleep(1000);
+    assert.equal(await inspect('noshell', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.Running}}'), 'exited 3 127 false');
+    assert.match(await inspect('noshell', '{{.State.Error}}'), /sh/);
+    const evs = (await events(t0, ['--filter', 'container=noshell'])).map((x) => x.Action).filter((a) => a === 'start' || a === 'die');
+    assert.deepEqual(evs, ['start', 'die'], 'failed starts are neither start nor die');
+    await e.ok(['rm', 'noshell']);
+  });
+
   it('restarts an always container after exit 0, shows it restarting, and docker stop ends it', async () => {
     await e.ok(['run', '-d', '--name', 'loop', '--restart', 'always', 'busybox', 'true']);
     // After five restarts the back-off is 3.2 s and more: long enough to look at.

@@ -249,7 +249,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           await this.startRecord(rec);
           return;
         } catch {
-          // startRecord recorded the error and left it exited; the policy decides again.
+          // startRecord recorded the error (when it got that far); the policy decides again.
+          if (rec.State.Restarting) rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
         }
         const next = rm.shouldRestart({ exitCode: rec.State.ExitCode, manuallyStopped: rec.ManuallyStopped, restartCount: rec.RestartCount, ranMs: 0 });
         if (next === undefined) return;
@@ -565,9 +566,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     // As docker: any kill counts as a manual stop; SIGKILL or the stop signal also ends restarting.
     rec.ManuallyStopped = true;
     const stopSignal = rec.Config.StopSignal ? parseSignal(rec.Config.StopSignal) : undefined;
-    if (isKill || !stopSignal || signalNumber(stopSignal) === signalNumber(sig)) this.restartManager(rec).cancel();
+    const ends = isKill || !stopSignal || signalNumber(stopSignal) === signalNumber(sig);
+    if (ends) this.restartManager(rec).cancel();
     if (rec.State.Restarting || this.pendingRestarts.has(rec.Id)) {
-      // No process to signal while waiting to restart.
+      // No process to signal while waiting to restart (docker sends nothing then either).
+      if (!ends) return;
       await this.settleRestart(rec);
       if (!this.exits.get(rec.Id)) return;
     }
