@@ -157,7 +157,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    // Containers keep running under conmon; nothing to stop here.
+    // Containers keep running under conmon; only the engine's own timers (health probes) stop.
+    this.containers.close();
   }
 }
 

@@ -91,6 +91,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** Containers being restarted by `docker restart` (their exit does not auto-remove them). */
   private readonly manualRestarts = new Set<string>();
   private readonly healthMonitors = new Map<string, HealthMonitor>();
+  /** Set when the engine shuts down: no more policy restarts (containers keep running under conmon). */
+  private closing = false;
 
   constructor(
     private readonly opts: { dataRoot: string; execRoot: string },
@@ -244,6 +246,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       let delay = delayMs;
       for (;;) {
         const go = await rm.wait(delay);
+        // Shutting down: leave it restarting on disk; the next engine's adopt() restarts it.
+        if (this.closing) return;
         if (!go || !rec.State.Restarting || this.store.find(rec.Id) !== rec) break;
         try {
           await this.startRecord(rec);
@@ -731,6 +735,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (s.Running || s.Dead || s.Status === 'created' || s.StartedAt === ZERO_TIME) return false;
     const p = rec.HostConfig.RestartPolicy?.Name;
     return p === 'always' || (p === 'unless-stopped' && !rec.ManuallyStopped);
+  }
+
+  /** Engine shutdown: health checks stop; containers, and restarts still due, are left to the next engine. */
+  close(): void {
+    this.closing = true;
+    for (const id of [...this.healthMonitors.keys()]) this.stopHealth(id);
   }
 
   /** Containers using an image (for rmi's conflict check). */
