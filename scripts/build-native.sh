@@ -8,7 +8,7 @@ mkdir -p build
 inc="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node"
 [ -f "$inc/node_api.h" ] || inc="$(npm config get nodedir 2>/dev/null)/include/node"
 if [ ! -f build/sys.node ] || [ src/native/sys.c -nt build/sys.node ]; then
-  cc -O2 -Wall -shared -fPIC -DNODE_GYP_MODULE_NAME=sys -I"$inc" -o build/sys.node src/native/sys.c
+  cc -O2 -Wall -shared -fPIC -pthread -DNODE_GYP_MODULE_NAME=sys -I"$inc" -o build/sys.node src/native/sys.c
 fi
 if [ ! -f build/minke-attach ] || [ src/native/attach-bridge.c -nt build/minke-attach ]; then
   cc -O2 -Wall -o build/minke-attach src/native/attach-bridge.c

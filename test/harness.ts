@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { projectRoot } from '../src/core/native.js';
 
 /** The busybox rootfs tar the project script makes (scripts/make-busybox-rootfs.sh). */
@@ -29,6 +30,10 @@ export class TestEngine {
   readonly socket: string;
   readonly dataRoot: string;
   readonly execRoot: string;
+  /** This engine's default bridge, its address, and the pool its networks come from (never minke0's). */
+  readonly bridge: string;
+  readonly bip: string;
+  readonly pool: string;
   logs = '';
 
   constructor() {
@@ -36,6 +41,10 @@ export class TestEngine {
     this.socket = join(this.dir, 'minke.sock');
     this.dataRoot = join(this.dir, 'data');
     this.execRoot = join(this.dir, 'exec');
+    const r = randomBytes(4);
+    this.bridge = `mkt${r.toString('hex').slice(0, 6)}`;
+    this.bip = `10.${150 + (r[0]! % 50)}.${r[1]}.1/24`;
+    this.pool = `base=10.${200 + (r[2]! % 50)}.0.0/16,size=24`;
   }
 
   get host(): string {
@@ -47,7 +56,8 @@ export class TestEngine {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [minkeBin, 'daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot], {
+    const args = ['daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', this.pool];
+    const child = spawn(process.execPath, [minkeBin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -161,7 +171,16 @@ export class TestEngine {
     spawnSync('pkill', ['-9', '-f', `conmon.*${this.dir}`]);
     const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
     for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+    removeNetworking(this.bridges());
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Linux bridges of this engine's networks (from its data root). */
+  bridges(): string[] {
+    const file = join(this.dataRoot, 'networks', 'networks.json');
+    if (!existsSync(file)) return [this.bridge];
+    const list = JSON.parse(readFileSync(file, 'utf8')) as Array<{ bridge?: string }>;
+    return [...new Set([this.bridge, ...list.map((n) => n.bridge).filter((b): b is string => !!b)])];
   }
 }
 
@@ -196,4 +215,23 @@ export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<
       resolve({ code: code ?? -1, out });
     });
   });
+}
+
+/** iptables rules (iptables-save lines) that mention one of the interfaces. */
+export function rulesMentioning(ifaces: readonly string[]): Array<{ table: string; rule: string }> {
+  const out: Array<{ table: string; rule: string }> = [];
+  let table = '';
+  for (const line of spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith('-A ') && ifaces.some((i) => new RegExp(`[-][io] ${i}( |$)`).test(line))) out.push({ table, rule: line });
+  }
+  return out;
+}
+
+/** Deletes bridges and the engine's iptables rules for them (what an engine's networks leave when a test ends). */
+export function removeNetworking(bridges: readonly string[]): void {
+  for (const { table, rule } of rulesMentioning(bridges)) {
+    spawnSync('iptables', ['-w', '5', '-t', table, '-D', ...rule.slice(3).split(' ')]);
+  }
+  for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) spawnSync('ip', ['link', 'del', b]);
 }

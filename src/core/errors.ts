@@ -15,6 +15,11 @@ export class InvalidArgument extends EngineError {
   readonly status = 400;
 }
 
+/** 403: the operation is not allowed on this object (a predefined network, an active endpoint). */
+export class Forbidden extends EngineError {
+  readonly status = 403;
+}
+
 /** 404: no such image, container, volume... */
 export class NotFound extends EngineError {
   readonly status = 404;

@@ -19,6 +19,8 @@ interface SysAddon {
   lsetxattr(path: string, name: string, value: Buffer): void;
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
+  /** A new network namespace (loopback up) kept by a bind mount on path. */
+  netnsCreate(path: string): void;
 }
 
 let addon: SysAddon | undefined;

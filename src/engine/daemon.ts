@@ -16,6 +16,11 @@ export interface DaemonOptions {
   execRoot: string;
   logLevel: string;
   runtime: string;
+  /** The default bridge network's Linux bridge and its gateway address (CIDR). */
+  bridge: string;
+  bip: string;
+  /** Pools subnets of new networks are taken from, `base=CIDR,size=N`. */
+  defaultAddressPools: string[];
 }
 
 const USAGE = `Usage:  minke daemon [OPTIONS]
@@ -23,7 +28,11 @@ const USAGE = `Usage:  minke daemon [OPTIONS]
 A container engine serving the Docker Engine API
 
 Options:
+  -b, --bridge string      Attach containers to a network bridge (default "minke0")
+      --bip string         Specify default-bridge IP (default "10.88.0.1/16")
       --data-root string   Root directory of persistent state (default "/var/lib/minke")
+      --default-address-pool pool-options
+                           Default address pools for node specific local networks (default base=10.89.0.0/16,size=24)
       --exec-root string   Root directory for execution state files (default "/run/minke")
   -H, --host string        Daemon socket to listen on (default "unix:///run/minke/minke.sock")
   -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
@@ -44,6 +53,9 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
       runtime: { type: 'string' },
       'default-runtime': { type: 'string' },
       pidfile: { type: 'string', short: 'p' },
+      bridge: { type: 'string', short: 'b' },
+      bip: { type: 'string' },
+      'default-address-pool': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,6 +75,9 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
     logLevel: level,
     runtime: values['default-runtime'] ?? values.runtime ?? 'runc',
     pidfile: values.pidfile,
+    bridge: values.bridge ?? 'minke0',
+    bip: values.bip ?? '10.88.0.1/16',
+    defaultAddressPools: values['default-address-pool'] ?? ['base=10.89.0.0/16,size=24'],
   };
 }
 

@@ -23,11 +23,18 @@ import { emptyPruneRoutes, systemDfRoute } from './api/system-df.js';
 import { createRuntime } from './runtime/index.js';
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
+import { NetworkService } from './networks/service.js';
+import { parseAddressPool } from './networks/subnets.js';
+import { networkRoutes } from './api/networks.js';
 
 export interface EngineOptions {
   dataRoot: string;
   execRoot: string;
   runtime: string;
+  /** The default bridge (dockerd's --bridge, --bip) and the pools of new networks. */
+  bridge: string;
+  bip: string;
+  defaultAddressPools: string[];
   log: (level: string, msg: string) => void;
 }
 
@@ -90,9 +97,16 @@ export class Engine {
       },
     });
     const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
-    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime);
+    const networks = new NetworkService({
+      dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
+    });
+    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks);
     late.containers = containers;
+    await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
     const events = new EventBus();
+    networks.on('event', (e) => {
+      events.publish('network', e.action, e.network.Id, { name: e.network.Name, type: e.network.Driver, ...(e.container ? { container: e.container } : {}) });
+    });
     containers.on('event', (e) => {
       if (e.action === 'start-failed') return;
       events.publish('container', e.action, e.rec.Id, {
@@ -104,6 +118,9 @@ export class Engine {
     });
     // After the event wiring: adoption's exits and restarts are events too (die, start).
     await containers.adopt();
+    await networks.resume();
+    // Boot restarts once the networks of the containers that kept running are ready again.
+    await containers.startAtBoot();
     const execs = new ExecService(containers);
 
     let runtimeVersion = '';
@@ -152,6 +169,7 @@ export class Engine {
     imageRoutes(router, { images, snapshotter, events });
     eventRoutes(router, events);
     systemDfRoute(router, { containers, images, snapshotter });
+    networkRoutes(router, { networks, containers });
     emptyPruneRoutes(router);
     return new Engine(router, containers, images, runtime);
   }

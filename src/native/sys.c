@@ -1,7 +1,8 @@
 /*
  * The few system calls Node does not expose and the engine needs on its hot path or for layer
  * contents: mount/umount2 (overlay rootfs), mknod (overlay whiteouts, device nodes in layers) and
- * extended attributes (opaque directories, security.capability in layers). Loaded as a N-API
+ * extended attributes (opaque directories, security.capability in layers), and network namespaces
+ * made ahead of a container (so that its networking is set up while runc creates it). Loaded as a N-API
  * addon; errors are thrown as Error objects with `code` set to the errno name.
  */
 #define _GNU_SOURCE
@@ -16,6 +17,13 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 
 static const char *errno_name(int e) {
   switch (e) {
@@ -152,6 +160,58 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+struct netns_job {
+  const char *path;
+  int err;
+  const char *call;
+};
+
+/* Runs on its own thread: only that thread enters the new namespace, which the bind mount keeps. */
+static void *netns_thread(void *arg) {
+  struct netns_job *job = arg;
+  if (unshare(CLONE_NEWNET) < 0) { job->err = errno; job->call = "unshare"; return NULL; }
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s >= 0) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+      ifr.ifr_flags |= IFF_UP;
+      if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) { job->err = errno; job->call = "SIOCSIFFLAGS lo"; }
+    }
+    close(s);
+  }
+  if (job->err) return NULL;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/task/%ld/ns/net", (long)syscall(SYS_gettid));
+  if (mount(self, job->path, NULL, MS_BIND, NULL) < 0) { job->err = errno; job->call = "mount"; }
+  return NULL;
+}
+
+/* netnsCreate(path): a new network namespace with loopback up, bind-mounted on path (made if missing). */
+static napi_value js_netns_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = get_str(env, argv[0]);
+  napi_value ret = NULL;
+  int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+  if (fd < 0) { ret = throw_errno(env, "open", path); free(path); return ret; }
+  close(fd);
+  struct netns_job job = { path, 0, NULL };
+  pthread_t t;
+  int e = pthread_create(&t, NULL, netns_thread, &job);
+  if (e) { job.err = e; job.call = "pthread_create"; }
+  else pthread_join(t, NULL);
+  if (job.err) {
+    errno = job.err;
+    ret = throw_errno(env, job.call, path);
+    unlink(path);
+  }
+  free(path);
+  return ret;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -160,6 +220,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
+    {"netnsCreate", NULL, js_netns_create, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,6 +1,7 @@
 import { humanDuration } from '../../core/units.js';
 import { InvalidArgument } from '../../core/errors.js';
 import type { ContainerRecord } from '../containers/model.js';
+import type { Endpoint } from '../networks/model.js';
 import { ZERO_TIME } from '../containers/model.js';
 
 /** The Status column of `docker ps`, as docker's container/state.go words it. */
@@ -20,22 +21,42 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
-function networkSettings(rec: ContainerRecord): Record<string, unknown> {
-  const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  const networks: Record<string, unknown> = {};
-  if (mode === 'host' || mode === 'none' || mode === 'bridge') {
-    networks[mode] = {
-      IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '',
-      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0, DNSNames: null,
-    };
-  }
+function endpointView(ep: Endpoint): Record<string, unknown> {
   return {
-    Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '',
-    LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '',
-    Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0,
-    IPv6Gateway: '', MacAddress: '', Networks: networks,
+    IPAMConfig: ep.IPAMConfig, Links: ep.Links, Aliases: ep.Aliases, MacAddress: ep.actualMac ?? ep.MacAddress, DriverOpts: ep.DriverOpts,
+    GwPriority: 0, NetworkID: ep.NetworkID, EndpointID: ep.EndpointID, Gateway: ep.Gateway, IPAddress: ep.IPAddress, IPPrefixLen: ep.IPPrefixLen,
+    IPv6Gateway: ep.IPv6Gateway, GlobalIPv6Address: ep.GlobalIPv6Address, GlobalIPv6PrefixLen: ep.GlobalIPv6PrefixLen, DNSNames: ep.DNSNames,
   };
+}
+
+function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+  const ns = rec.NetworkSettings;
+  const networks: Record<string, unknown> = {};
+  for (const [name, ep] of Object.entries(ns?.Networks ?? {})) networks[name] = endpointView(ep);
+  // The top-level address fields are the default bridge's (docker's legacy view).
+  const bridge = ns?.Networks.bridge;
+  return {
+    Bridge: '', SandboxID: ns?.SandboxKey ? rec.Id : '', SandboxKey: ns?.SandboxKey ?? '', Ports: ns?.Ports ?? {}, HairpinMode: false,
+    LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '', Gateway: bridge?.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '', IPPrefixLen: bridge?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: bridge ? (bridge.actualMac ?? bridge.MacAddress) : '',
+    Networks: networks,
+  };
+}
+
+/** The Ports column of GET /containers/json: published bindings, then exposed ports without one. */
+function portList(rec: ContainerRecord): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  if (!rec.State.Running) return out;
+  const ports = rec.NetworkSettings?.Ports ?? {};
+  const keys = new Set([...Object.keys(ports), ...Object.keys(rec.Config.ExposedPorts ?? {})]);
+  for (const key of keys) {
+    const [p, type = 'tcp'] = key.split('/');
+    const bindings = ports[key];
+    if (bindings?.length) for (const b of bindings) out.push({ IP: b.HostIp, PrivatePort: Number(p), PublicPort: Number(b.HostPort), Type: type });
+    else out.push({ PrivatePort: Number(p), Type: type });
+  }
+  return out;
 }
 
 /** GET /containers/{id}/json */
@@ -181,7 +202,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     ImageID: rec.Image,
     Command: [rec.Path, ...rec.Args].join(' '),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
-    Ports: [],
+    Ports: portList(rec),
     ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
     Labels: rec.Config.Labels ?? {},
     State: rec.State.Status,
@@ -246,10 +267,23 @@ export function containerFilter(
     if (filters.ancestor && !ancestors.some((a) => a === rec.Image || a === rec.Config.Image)) return false;
     if (before && Date.parse(rec.Created) >= Date.parse(before.Created)) return false;
     if (since && Date.parse(rec.Created) <= Date.parse(since.Created)) return false;
-    if (filters.network && !filters.network.includes(rec.HostConfig.NetworkMode ?? 'bridge')) return false;
+    if (filters.network && !filters.network.some((f) => Object.entries(rec.NetworkSettings?.Networks ?? {}).some(([name, ep]) => name === f || ep.NetworkID.startsWith(f)))) return false;
     if (filters.health && !filters.health.includes(rec.State.Health?.Status ?? 'none')) return false;
-    if (filters.publish || filters.volume) return false;
+    if (filters.publish && !filters.publish.some((f) => publishMatch(rec, f))) return false;
+    if (filters.volume) return false;
     if (filters.expose && !filters.expose.some((p) => Object.keys(rec.Config.ExposedPorts ?? {}).includes(p.includes('/') ? p : `${p}/tcp`))) return false;
     return true;
   };
+}
+
+/** ps --filter publish=80[/tcp] or a range 80-90/tcp: a container port published now. */
+function publishMatch(rec: ContainerRecord, f: string): boolean {
+  const [range, proto] = f.split('/');
+  const [lo, hi = lo] = range!.split('-').map(Number);
+  for (const [key, list] of Object.entries(rec.State.Running ? rec.NetworkSettings?.Ports ?? {} : {})) {
+    const [port, keyProto] = key.split('/');
+    if (proto && keyProto !== proto) continue;
+    if (list?.length && Number(port) >= lo! && Number(port) <= hi!) return true;
+  }
+  return false;
 }

@@ -27,7 +27,6 @@ export function systemDfRoute(r: Router, d: { containers: ContainerService; imag
  * delete; when those arrive, their services answer these routes instead.
  */
 export function emptyPruneRoutes(r: Router): void {
-  r.on('POST', '/networks/prune', (ctx) => ctx.send(200, { NetworksDeleted: null }));
   r.on('POST', '/volumes/prune', (ctx) => ctx.send(200, { VolumesDeleted: null, SpaceReclaimed: 0 }));
   r.on('POST', '/build/prune', (ctx) => ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 }));
 }

@@ -1,5 +1,6 @@
 import type { HealthConfig } from '../images/types.js';
 import type { Health } from './health.js';
+import type { NetworkSettings } from '../networks/model.js';
 
 /** The Engine API's container Config (what `POST /containers/create` sends and inspect shows). */
 export interface ContainerConfig {
@@ -157,6 +158,8 @@ export interface ContainerRecord {
   HostsPath: string;
   /** Runtime bookkeeping: conmon's pid, for adoption after an engine restart. */
   ConmonPid: number;
+  /** The networks the container is on, and its addresses and published ports while it runs. */
+  NetworkSettings?: NetworkSettings;
 }
 
 export function initialState(): ContainerState {

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Image } from '../images/types.js';
-import type { ContainerRecord } from './model.js';
+import type { ContainerRecord, HostConfig } from './model.js';
+import type { EndpointConfig, NetworkSettings } from '../networks/model.js';
 
 /**
  * What the containers service needs from the rest of the engine: small ports, so the lifecycle
@@ -63,8 +64,10 @@ export interface RunRequest {
   bundleDir: string;
   rootfs: string;
   logPath: string;
-  /** Called after the runtime created the container and before its process runs. */
-  beforeStart?: () => Promise<void>;
+  /** Called with the container's pid after the runtime created it and before its process runs. */
+  beforeStart?: (pid: number) => Promise<void>;
+  /** A network namespace made for the container (else the spec's network mode decides). */
+  netns?: string;
 }
 
 export interface RuntimeState {
@@ -134,4 +137,20 @@ export interface RuntimePort {
   logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry>;
   /** Byte size of the log file now. */
   logSize(path: string): Promise<number>;
+}
+
+/** The container's networking: memberships at create, joining and leaving around each run. */
+export interface NetworkPort {
+  /** Validates the networks a new container asks for (NetworkMode and NetworkingConfig). */
+  endpointsFor(hc: HostConfig, endpoints: Record<string, EndpointConfig> | null | undefined, macAddress?: string): NetworkSettings;
+  /** Writes the sources of /etc/hostname, /etc/hosts and /etc/resolv.conf. */
+  writeEtcFiles(rec: ContainerRecord): Promise<void>;
+  /**
+   * The network namespace the container is to run in, made now; its networks are joined in the
+   * background (`joined`, to await before the container's process runs). Undefined: the runtime
+   * makes the namespace (none) or the spec names another one (host, container:).
+   */
+  prepare(rec: ContainerRecord): Promise<{ netns: string; joined: Promise<void> } | undefined>;
+  /** Leaves its networks and removes its namespace: after its exit, or a failed start. */
+  detach(rec: ContainerRecord): Promise<void>;
 }

@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, RootfsPort, RuntimePort } from './ports.js';
+import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort } from './ports.js';
+import type { EndpointConfig } from '../networks/model.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
@@ -17,7 +19,7 @@ import { runProbe } from './health-probe.js';
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null } | null;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -93,12 +95,16 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly healthMonitors = new Map<string, HealthMonitor>();
   /** Set when the engine shuts down: no more policy restarts (containers keep running under conmon). */
   private closing = false;
+  /** Policy restarts wait for the engine to be ready (startAtBoot()). */
+  private booted!: () => void;
+  private readonly ready = new Promise<void>((resolve) => { this.booted = resolve; });
 
   constructor(
     private readonly opts: { dataRoot: string; execRoot: string },
     private readonly images: ImagePort,
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
+    private readonly networks: NetworkPort,
   ) {
     super();
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
@@ -125,17 +131,18 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
-    const { HostConfig: hostConfig, NetworkingConfig: _net, ...config } = req;
+    const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     if (!config.Image) throw new InvalidArgument('config cannot be empty in order to create a container');
     const hc = validateHostConfig(hostConfig ?? {});
-    if (hc.NetworkMode !== 'none' && hc.NetworkMode !== 'host' && hc.NetworkMode !== 'bridge') {
-      if (hc.NetworkMode!.startsWith('container:')) {
-        this.get(hc.NetworkMode!.slice('container:'.length));
-      } else {
-        throw new NotFound(`network ${hc.NetworkMode} not found`);
-      }
-    }
+    if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
+    const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
+    const links = (hc.Links ?? []).map((l) => {
+      const [target, alias] = l.split(':');
+      const other = this.store.find(target!);
+      if (!other) throw new InvalidArgument(`could not get container for ${target}`);
+      return { name: other.Name, alias: alias || other.Name.slice(1) };
+    });
     let image;
     try {
       image = await this.images.get(config.Image);
@@ -157,6 +164,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.store.reserveName(fullName, id);
     }
     merged.Hostname ||= id.slice(0, 12);
+    // Stored as dockerd does: /linked:/this/alias.
+    if (links.length) hc.Links = links.map((l) => `${l.name}:${fullName}/${l.alias}`);
     merged.Domainname ??= '';
     merged.Image = config.Image;
     const dir = this.store.dir(id);
@@ -177,6 +186,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       HostnamePath: join(dir, 'hostname'),
       HostsPath: join(dir, 'hosts'),
       ConmonPid: 0,
+      NetworkSettings: networkSettings,
     };
     try {
       await mkdir(dir, { recursive: true });
@@ -246,6 +256,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       let delay = delayMs;
       for (;;) {
         const go = await rm.wait(delay);
+        await this.ready;
         // Shutting down: leave it restarting on disk; the next engine's adopt() restarts it.
         if (this.closing) return;
         if (!go || !rec.State.Restarting || this.store.find(rec.Id) !== rec) break;
@@ -325,28 +336,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.healthMonitors.delete(id);
   }
 
-  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
-    const hostname = rec.Config.Hostname!;
-    const fqdn = rec.Config.Domainname ? `${hostname}.${rec.Config.Domainname}` : hostname;
-    await writeFile(rec.HostnamePath, `${hostname}\n`);
-    let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff00::1\tip6-allnodes\nff00::2\tip6-allrouters\n';
-    if (rec.HostConfig.NetworkMode !== 'host') hosts += `127.0.1.1\t${fqdn === hostname ? hostname : `${fqdn} ${hostname}`}\n`;
-    for (const h of rec.HostConfig.ExtraHosts ?? []) {
-      const i = h.indexOf(':');
-      if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-    }
-    await writeFile(rec.HostsPath, hosts);
-    let resolv = '';
-    if (rec.HostConfig.Dns?.length) resolv += rec.HostConfig.Dns.map((d) => `nameserver ${d}\n`).join('');
-    if (rec.HostConfig.DnsSearch?.length) resolv += `search ${rec.HostConfig.DnsSearch.join(' ')}\n`;
-    if (rec.HostConfig.DnsOptions?.length) resolv += `options ${rec.HostConfig.DnsOptions.join(' ')}\n`;
-    if (!resolv) {
-      const { readFile } = await import('node:fs/promises');
-      resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    }
-    await writeFile(rec.ResolvConfPath, resolv);
-  }
-
   private async startRecord(rec: ContainerRecord): Promise<void> {
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
@@ -355,24 +344,30 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });
     let mounted = false;
+    let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
       trace(rec.Id, 'start: mounted');
-      await this.writeEtcFiles(rec);
+      await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
+      sandbox = await this.networks.prepare(rec);
+      trace(rec.Id, 'start: sandbox made');
       const { pid, conmonPid } = await this.runtime.run({
         rec,
         image,
         bundleDir,
         rootfs: rootfsDir,
         logPath: rec.LogPath,
+        netns: sandbox?.netns,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
+          await sandbox?.joined;
+          trace(rec.Id, 'start: networks joined');
           await Promise.all(hooks.map((h) => h().catch(() => {})));
           trace(rec.Id, 'start: attached');
         },
@@ -395,10 +390,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       rec.ConmonPid = conmonPid;
       this.watchExit(rec);
       this.startHealth(rec, true);
-      void this.store.save(rec).catch(() => {});
+      // Saved before the start is acknowledged: an engine crash right after must find the
+      // container running, with the addresses and ports it holds.
+      await this.store.save(rec).catch(() => {});
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
+      await sandbox?.joined.catch(() => {});
+      await this.networks.detach(rec).catch(() => {});
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
       rec.State = { ...rec.State, Running: false, Restarting: false, Pid: 0, Error: message, ExitCode: startFailureExitCode(message) };
@@ -438,6 +437,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         return oom;
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {}).then(() => rm(bundleDir, { recursive: true, force: true })).catch(() => {}),
+      this.networks.detach(rec).catch(() => {}),
     ]);
     this.exits.delete(rec.Id);
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
@@ -691,17 +691,17 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /**
    * After an engine restart: containers that kept running are watched (and health-checked) again;
    * those that exited meanwhile get their exit code from conmon's exit file and then follow their
-   * restart policy; stale mounts and bundles are cleaned. Then, as dockerd at boot, containers
-   * with `always` (or `unless-stopped` and not stopped by the user) that are down are started.
+   * restart policy; stale mounts and bundles are cleaned. Policy restarts wait for startAtBoot(),
+   * which the engine calls once the rest of it (networks) is ready.
    */
   async adopt(): Promise<void> {
     const recs = await this.store.load();
-    const handled = new Set<string>();
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
-      if (rec.State.Restarting) {
+      // A bundle without a running state is a start the engine did not finish: treat it as started.
+      const midStart = !(rec.State.Running && !rec.State.Restarting) && existsSync(this.bundleDir(rec.Id));
+      if (rec.State.Restarting && !midStart) {
         // The engine went down during a restart's back-off: that restart is still due.
-        handled.add(rec.Id);
         if (isNoRestart(rec.HostConfig.RestartPolicy)) {
           rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
           await this.store.save(rec).catch(() => {});
@@ -710,11 +710,12 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         }
         return;
       }
-      if (!rec.State.Running) return;
-      handled.add(rec.Id);
+      if (!rec.State.Running && !midStart) return;
       const st = await this.runtime.state(rec.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
-        rec.State = { ...rec.State, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
+        rec.State = {
+          ...rec.State, Running: true, Restarting: false, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running',
+        };
         this.watchExit(rec);
         if (st.status === 'running') this.startHealth(rec, true);
         return;
@@ -723,10 +724,19 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       const code = (await this.runtime.exitCode(rec.Id).catch(() => undefined)) ?? 255;
       await this.handleExit(rec, code);
     }));
-    await Promise.all(recs.filter((rec) => !handled.has(rec.Id) && this.startsAtBoot(rec)).map(async (rec) => {
+  }
+
+  /**
+   * As dockerd at boot: containers with `always` (or `unless-stopped` and not stopped by the user)
+   * that are down are started, with a fresh restart count; then the policy restarts adopt() found
+   * due go ahead.
+   */
+  async startAtBoot(): Promise<void> {
+    await Promise.all(this.store.all().filter((rec) => this.startsAtBoot(rec)).map(async (rec) => {
       this.resetRestartManager(rec);
       await this.startRecord(rec).catch(() => {});
     }));
+    this.booted();
   }
 
   /** Containers the engine starts at boot although they were down before it stopped. */

@@ -151,11 +151,11 @@ export class Runtime {
     await this.runc.start(id);
   }
 
-  /** create + start, with `beforeStart` (attach clients connecting) in between. */
-  async run(o: CreateOptions, beforeStart?: () => Promise<void>): Promise<{ pid: number; conmonPid: number }> {
+  /** create + start, with `beforeStart` (networking, attach clients connecting) in between. */
+  async run(o: CreateOptions, beforeStart?: (pid: number) => Promise<void>): Promise<{ pid: number; conmonPid: number }> {
     const r = await this.create(o);
     try {
-      if (beforeStart) await beforeStart();
+      if (beforeStart) await beforeStart(r.pid);
       await this.runc.startFast(o.id);
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);

@@ -1,0 +1,140 @@
+import dgram from 'node:dgram';
+import * as packet from 'dns-packet';
+
+/**
+ * The embedded DNS server of user-defined networks: listens on each network's gateway address,
+ * answers container names and aliases of the networks the asking container is on (round robin
+ * when several containers share an alias), and forwards everything else to the upstream servers.
+ */
+
+export interface NameResolver {
+  /** Addresses for `name` asked from `from`; undefined when the name is not a container's. */
+  lookup(from: string, name: string): string[] | undefined;
+  /** The container name for a container address (PTR), when `from` shares a network with it. */
+  reverse(from: string, ip: string): string | undefined;
+  /** Where to forward other names; empty for no forwarding (internal networks). */
+  upstream(from: string): string[];
+}
+
+const TTL = 600;
+const RCODES = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+const FORWARD_TIMEOUT_MS = 3000;
+
+function shuffle<T>(xs: T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+function ptrToIp(name: string): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/i.exec(name);
+  return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
+}
+
+export class EmbeddedDns {
+  private readonly sockets = new Map<string, dgram.Socket>();
+
+  constructor(private readonly resolver: NameResolver, private readonly log: (msg: string) => void = () => {}) {}
+
+  /** Starts answering on address:53 (idempotent). */
+  listen(address: string): Promise<void> {
+    if (this.sockets.has(address)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+      sock.once('error', reject);
+      sock.bind({ address, port: 53, exclusive: true }, () => {
+        sock.off('error', reject);
+        sock.on('error', (err) => this.log(`dns ${address}: ${err.message}`));
+        sock.on('message', (msg, rinfo) => this.answer(sock, msg, rinfo));
+        sock.unref();
+        this.sockets.set(address, sock);
+        resolve();
+      });
+    });
+  }
+
+  close(address: string): void {
+    const s = this.sockets.get(address);
+    if (!s) return;
+    this.sockets.delete(address);
+    s.close();
+  }
+
+  closeAll(): void {
+    for (const a of [...this.sockets.keys()]) this.close(a);
+  }
+
+  private answer(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    let q: packet.Packet;
+    try {
+      q = packet.decode(msg);
+    } catch {
+      return;
+    }
+    const question = q.questions?.[0];
+    if (!question) return;
+    const reply = (answers: packet.Answer[], rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' = 'NOERROR'): void => {
+      // dns-packet takes the response code from the low bits of flags.
+      const flags = packet.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE | RCODES[rcode];
+      const buf = packet.encode({ id: q.id, type: 'response', flags, questions: [question], answers });
+      sock.send(buf, rinfo.port, rinfo.address);
+    };
+    const name = question.name.replace(/\.$/, '');
+    if (question.type === 'A' || question.type === 'AAAA') {
+      const ips = this.resolver.lookup(rinfo.address, name);
+      if (ips) {
+        // A container name has no IPv6 address here: an empty answer, not NXDOMAIN.
+        reply(question.type === 'A' ? shuffle(ips).map((ip) => ({ name: question.name, type: 'A', class: 'IN', ttl: TTL, data: ip })) : []);
+        return;
+      }
+    } else if (question.type === 'PTR') {
+      const ip = ptrToIp(name);
+      const target = ip ? this.resolver.reverse(rinfo.address, ip) : undefined;
+      if (target) {
+        reply([{ name: question.name, type: 'PTR', class: 'IN', ttl: TTL, data: target }]);
+        return;
+      }
+    }
+    const upstream = this.resolver.upstream(rinfo.address);
+    if (!upstream.length) {
+      reply([], 'NXDOMAIN');
+      return;
+    }
+    void this.forward(msg, upstream).then(
+      (res) => sock.send(res, rinfo.port, rinfo.address),
+      () => reply([], 'SERVFAIL'),
+    );
+  }
+
+  /** Relays the query to the upstream servers in turn; the first answer wins. */
+  private async forward(msg: Buffer, servers: string[]): Promise<Buffer> {
+    for (const server of servers) {
+      try {
+        return await new Promise<Buffer>((resolve, reject) => {
+          const s = dgram.createSocket(server.includes(':') ? 'udp6' : 'udp4');
+          const timer = setTimeout(() => {
+            s.close();
+            reject(new Error('timeout'));
+          }, FORWARD_TIMEOUT_MS);
+          s.on('error', (err) => {
+            clearTimeout(timer);
+            s.close();
+            reject(err);
+          });
+          s.on('message', (res) => {
+            clearTimeout(timer);
+            s.close();
+            resolve(res);
+          });
+          s.send(msg, 53, server);
+        });
+      } catch {
+        // next server
+      }
+    }
+    throw new Error('no upstream answered');
+  }
+}

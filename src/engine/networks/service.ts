@@ -1,0 +1,666 @@
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { MNT_DETACH, sys } from '../../core/native.js';
+import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { ContainerRecord, HostConfig } from '../containers/model.js';
+import type { NetworkPort } from '../containers/ports.js';
+import { bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
+import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
+import { EmbeddedDns, type NameResolver } from './dns.js';
+import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
+import { Firewall } from './firewall.js';
+import { emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
+import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
+import {
+  contains, formatCidr, hostRoutes, ipToNumber, isIPv4, numberToIp, overlaps, parseCidr, pickSubnet, size, type AddressPool, type Cidr,
+} from './subnets.js';
+import { NetworkStore } from './store.js';
+
+export interface NetworkServiceOptions {
+  dataRoot: string;
+  execRoot: string;
+  /** The default bridge's Linux bridge and gateway address (dockerd's --bridge and --bip). */
+  defaultBridge: string;
+  defaultBip: string;
+  /** Where subnets of new networks come from (dockerd's --default-address-pool). */
+  pools: AddressPool[];
+  log: (level: string, msg: string) => void;
+}
+
+/** The containers as the network service sees them. */
+export interface ContainerDirectory {
+  all(): ContainerRecord[];
+  get(ref: string): ContainerRecord;
+  save(rec: ContainerRecord): Promise<void>;
+}
+
+export interface NetworkEvent {
+  action: 'create' | 'destroy' | 'connect' | 'disconnect';
+  network: NetworkRecord;
+  container?: string;
+}
+
+export interface NetworkCreateRequest {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  EnableIPv6?: boolean;
+  EnableIPv4?: boolean;
+  ConfigOnly?: boolean;
+  ConfigFrom?: { Network?: string } | null;
+  Scope?: string;
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }> | null; Options?: Record<string, string> | null } | null;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+
+/** The network namespace of a running container: its sandbox file, else its process's; '' once gone. */
+function netnsOf(rec: ContainerRecord): string {
+  if (!rec.State.Running) return '';
+  return rec.NetworkSettings?.SandboxKey || (rec.State.Pid > 0 ? `/proc/${rec.State.Pid}/ns/net` : '');
+}
+
+function cniIp(result: CniResult): { ip: string; bits: number; gateway: string; mac: string } {
+  const first = result.ips?.[0];
+  if (!first) throw new InvalidArgument('network plugin returned no address');
+  const [ip, bits] = first.address.split('/');
+  const iface = first.interface !== undefined ? result.interfaces?.[first.interface] : undefined;
+  return { ip: ip!, bits: Number(bits), gateway: first.gateway ?? '', mac: iface?.mac ?? '' };
+}
+
+/**
+ * Networks: bridge networks made of a Linux bridge, per-network iptables rules and an embedded
+ * DNS server, with containers joined through CNI plugins (bridge + host-local, portmap for
+ * published ports). Also answers the container service's NetworkPort.
+ */
+export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> implements NetworkPort, NameResolver {
+  readonly store: NetworkStore;
+  private readonly firewall = new Firewall();
+  private readonly ports = new PortReservations();
+  private readonly dns: EmbeddedDns;
+  /** Bridges, rules and DNS made ready since the engine started, per network ID. */
+  private readonly ready = new Map<string, Promise<void>>();
+  private containers!: ContainerDirectory;
+  private hostResolv: ParsedResolvConf = { nameservers: [], search: [], options: [] };
+
+  constructor(private readonly opts: NetworkServiceOptions) {
+    super();
+    this.store = new NetworkStore(join(opts.dataRoot, 'networks'));
+    this.dns = new EmbeddedDns(this, (m) => opts.log('warn', m));
+  }
+
+  private get ipamDir(): string {
+    return join(this.opts.execRoot, 'networks', 'ipam');
+  }
+
+  /** Loads the networks and makes the predefined ones. */
+  async open(containers: ContainerDirectory): Promise<void> {
+    this.containers = containers;
+    await this.store.load();
+    await this.refreshHostResolv();
+    const gw = parseCidr(this.opts.defaultBip);
+    const [gwIp] = this.opts.defaultBip.split('/');
+    const bridgeOpts = {
+      'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      [BRIDGE_NAME_OPT]: this.opts.defaultBridge,
+      'com.docker.network.driver.mtu': '1500',
+    };
+    const existing = this.store.find('bridge');
+    const bridge: NetworkRecord = {
+      ...this.newRecord('bridge', 'bridge'),
+      ...(existing ?? {}),
+      IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(gw), Gateway: gwIp! }] },
+      Options: bridgeOpts,
+      bridge: this.opts.defaultBridge,
+      isDefault: true,
+    };
+    if (JSON.stringify(existing) !== JSON.stringify(bridge)) await this.store.put(bridge);
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!this.store.find(name)) await this.store.put({ ...this.newRecord(name, driver), IPAM: { Driver: 'default', Options: null, Config: [] } });
+    }
+  }
+
+  /** After the containers were adopted: readies the networks running containers use, holds their ports again. */
+  async resume(): Promise<void> {
+    const containers = this.containers;
+    const inUse = new Set<string>();
+    for (const c of containers.all()) {
+      if (!c.State.Running) continue;
+      for (const ep of Object.values(c.NetworkSettings?.Networks ?? {})) if (ep.IPAddress) inUse.add(ep.NetworkID);
+    }
+    await Promise.all([...inUse].map((id) => {
+      const n = this.store.find(id);
+      return n ? this.ensureReady(n).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: ${messageOf(err)}`)) : undefined;
+    }));
+    // Published ports of containers that kept running are held again.
+    for (const c of containers.all()) {
+      if (c.State.Running && c.NetworkSettings) await this.reservePorts(c, this.boundMappings(c)).catch(() => {});
+    }
+  }
+
+  private newRecord(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
+    return {
+      Name: name, Id: newId(), Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv4: true, EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigOnly: false,
+      Options: {}, Labels: {},
+    };
+  }
+
+  private async refreshHostResolv(): Promise<void> {
+    this.hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  }
+
+  /** The bridge, its rules and (user networks) the DNS server, once per engine run. */
+  private ensureReady(n: NetworkRecord): Promise<void> {
+    if (n.Driver !== 'bridge' || !n.bridge) return Promise.resolve();
+    let p = this.ready.get(n.Id);
+    if (!p) {
+      p = (async () => {
+        const pool = n.IPAM.Config[0]!;
+        const bits = parseCidr(pool.Subnet).bits;
+        await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`);
+        await this.firewall.add({ bridge: n.bridge!, subnet: pool.Subnet, internal: n.Internal });
+        if (!n.isDefault) {
+          await this.dns.listen(pool.Gateway).catch((err: unknown) => {
+            this.opts.log('warn', `network ${n.Name}: no name resolution, cannot listen on ${pool.Gateway}:53: ${messageOf(err)}`);
+          });
+        }
+      })();
+      this.ready.set(n.Id, p);
+      p.catch(() => this.ready.delete(n.Id));
+    }
+    return p;
+  }
+
+  list(): NetworkRecord[] {
+    return this.store.all();
+  }
+
+  get(ref: string): NetworkRecord {
+    return this.store.get(ref);
+  }
+
+  /** Containers attached to the network now (inspect's Containers). */
+  endpointsOf(n: NetworkRecord): Array<{ rec: ContainerRecord; ep: Endpoint }> {
+    const out: Array<{ rec: ContainerRecord; ep: Endpoint }> = [];
+    for (const rec of this.containers.all()) {
+      for (const ep of Object.values(rec.NetworkSettings?.Networks ?? {})) {
+        if (ep.NetworkID === n.Id && (ep.EndpointID || (rec.State.Running && n.Driver !== 'bridge'))) out.push({ rec, ep });
+      }
+    }
+    return out;
+  }
+
+  async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+    const name = req.Name ?? '';
+    if (!name) throw new InvalidArgument('invalid name: name is empty');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidArgument(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (PREDEFINED.has(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
+    if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
+    const driver = req.Driver || 'bridge';
+    if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
+    if (req.EnableIPv6) throw new InvalidArgument('IPv6 networks are not supported');
+    const ipamDriver = req.IPAM?.Driver || 'default';
+    if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
+    const configs = req.IPAM?.Config ?? [];
+    if (configs.length > 1) throw new InvalidArgument('only one IPv4 subnet per network is supported');
+    const cfg = configs[0] ?? {};
+    const taken = this.store.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+    let subnet: Cidr;
+    if (cfg.Subnet) {
+      if (cfg.Subnet.includes(':')) throw new InvalidArgument('IPv6 networks are not supported');
+      subnet = parseCidr(cfg.Subnet);
+      if (subnet.bits > 30) throw new InvalidArgument(`invalid subnet ${cfg.Subnet}: it leaves no address for containers`);
+      if (taken.some((t) => overlaps(t, subnet))) throw new Forbidden('invalid pool request: Pool overlaps with other one on this address space');
+    } else {
+      if (cfg.IPRange || cfg.Gateway) throw new InvalidArgument('ip-range and gateway need a subnet (--subnet)');
+      subnet = pickSubnet(this.opts.pools, taken, hostRoutes());
+    }
+    let gateway = cfg.Gateway ?? '';
+    if (gateway) {
+      if (!isIPv4(gateway) || !contains(subnet, ipToNumber(gateway))) throw new InvalidArgument(`no matching subnet for gateway ${gateway}`);
+    } else gateway = numberToIp(subnet.base + 1);
+    if (cfg.IPRange) {
+      const r = parseCidr(cfg.IPRange);
+      if (!overlaps(r, subnet) || r.bits < subnet.bits) throw new InvalidArgument(`no matching subnet for range ${cfg.IPRange}`);
+    }
+    const id = newId();
+    const options = { ...(req.Options ?? {}) };
+    const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
+    if (bridge.length > 15) throw new InvalidArgument(`bridge name ${bridge} is longer than 15 characters`);
+    if (this.store.all().some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is used by another network`);
+    if (bridgeExists(bridge) && !options[BRIDGE_NAME_OPT]) throw new Conflict(`a bridge named ${bridge} exists already`);
+    const rec: NetworkRecord = {
+      ...this.newRecord(name, 'bridge'),
+      Id: id,
+      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: [{ Subnet: formatCidr(subnet), Gateway: gateway, ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}) }] },
+      Internal: req.Internal ?? false,
+      Attachable: req.Attachable ?? false,
+      Options: options,
+      Labels: req.Labels ?? {},
+      bridge,
+    };
+    try {
+      await this.ensureReady(rec);
+    } catch (err) {
+      await this.teardown(rec).catch(() => {});
+      throw err;
+    }
+    await this.store.put(rec);
+    this.emit('event', { action: 'create', network: rec });
+    return { Id: id, Warning: '' };
+  }
+
+  private async teardown(n: NetworkRecord): Promise<void> {
+    this.ready.delete(n.Id);
+    const pool = n.IPAM.Config[0];
+    if (pool) this.dns.close(pool.Gateway);
+    if (n.bridge && pool) await this.firewall.remove({ bridge: n.bridge, subnet: pool.Subnet, internal: n.Internal });
+    if (n.bridge) await deleteBridge(n.bridge);
+    await rm(join(this.ipamDir, n.Id), { recursive: true, force: true });
+  }
+
+  async remove(ref: string): Promise<void> {
+    const n = this.store.get(ref);
+    if (PREDEFINED.has(n.Name)) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
+    const active = this.endpointsOf(n);
+    if (active.length) {
+      const list = active.map(({ rec }) => `name:"${rec.Name.slice(1)}" id:"${rec.Id.slice(0, 12)}"`).join(', ');
+      throw new Forbidden(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${list})`);
+    }
+    await this.teardown(n);
+    await this.store.delete(n);
+    this.emit('event', { action: 'destroy', network: n });
+  }
+
+  /** Removes user networks no container refers to. */
+  async prune(filter: (n: NetworkRecord) => boolean): Promise<string[]> {
+    const used = new Set<string>();
+    for (const rec of this.containers.all()) for (const ep of Object.values(rec.NetworkSettings?.Networks ?? {})) used.add(ep.NetworkID);
+    const out: string[] = [];
+    for (const n of this.store.all()) {
+      if (PREDEFINED.has(n.Name) || used.has(n.Id) || !filter(n)) continue;
+      await this.remove(n.Id);
+      out.push(n.Name);
+    }
+    return out;
+  }
+
+  // --- the container side (NetworkPort) ---
+
+  /** Validates a create request's networks and returns the container's memberships. */
+  endpointsFor(hc: HostConfig, endpoints: Record<string, EndpointConfig> | null | undefined, macAddress?: string): NetworkSettings {
+    const mode = hc.NetworkMode || 'bridge';
+    const settings: NetworkSettings = { Networks: {}, Ports: {}, SandboxKey: '' };
+    if (mode.startsWith('container:')) {
+      if (Object.keys(endpoints ?? {}).length) throw new InvalidArgument('conflicting options: container type network can\'t be used with other networks');
+      return settings;
+    }
+    const names = [mode, ...Object.keys(endpoints ?? {})];
+    const seen = new Set<string>();
+    for (const ref of names) {
+      const n = this.store.find(ref === 'default' ? 'bridge' : ref);
+      if (!n) {
+        // As dockerd: a network that does not exist fails the start, not the create.
+        settings.Networks[ref] = emptyEndpoint('', endpoints?.[ref] ?? {});
+        continue;
+      }
+      if (seen.has(n.Id)) continue;
+      seen.add(n.Id);
+      // The endpoint's settings may be keyed by any name of the network (`default` for bridge).
+      const key = Object.keys(endpoints ?? {}).find((k) => this.store.find(k === 'default' ? 'bridge' : k)?.Id === n.Id);
+      const cfg: EndpointConfig = { ...(key ? endpoints![key] : {}) };
+      if (seen.size === 1 && macAddress && !cfg.MacAddress) cfg.MacAddress = macAddress;
+      this.validateEndpoint(n, cfg, seen.size > 1 || names.length > 1);
+      settings.Networks[n.Name] = emptyEndpoint(n.Id, cfg);
+    }
+    const modes = Object.keys(settings.Networks);
+    if (modes.length > 1 && (modes.includes('host') || modes.includes('none'))) {
+      throw new InvalidArgument(`conflicting options: ${modes.includes('host') ? 'host' : 'none'} type networks can't be used with other networks`);
+    }
+    return settings;
+  }
+
+  private validateEndpoint(n: NetworkRecord, cfg: EndpointConfig, _multi: boolean): void {
+    const ip = cfg.IPAMConfig?.IPv4Address;
+    const userDefined = n.Driver === 'bridge' && !n.isDefault;
+    if (ip) {
+      if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+      if (!isIPv4(ip)) throw new InvalidArgument(`invalid IPv4 address: ${ip}`);
+      const pool = n.IPAM.Config[0]!;
+      const range = parseCidr(pool.IPRange ?? pool.Subnet);
+      if (!contains(parseCidr(pool.Subnet), ipToNumber(ip)) || !contains(range, ipToNumber(ip))) {
+        throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
+      }
+    }
+    if (cfg.Aliases?.length && !userDefined) throw new InvalidArgument('network-scoped aliases are only supported for user-defined networks');
+    if (cfg.MacAddress && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(cfg.MacAddress)) throw new InvalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
+    if (n.Driver !== 'bridge' && (cfg.MacAddress || cfg.Links?.length)) throw new InvalidArgument(`conflicting options: mac-address and the network mode`);
+  }
+
+  private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean): CniConfList {
+    const pool = n.IPAM.Config[0]!;
+    const range: Record<string, string> = { subnet: pool.Subnet, gateway: pool.Gateway };
+    if (pool.IPRange) {
+      const r = parseCidr(pool.IPRange);
+      range.rangeStart = numberToIp(r.base + (r.bits >= 31 ? 0 : 1));
+      range.rangeEnd = numberToIp(r.base + size(r) - (r.bits >= 31 ? 1 : 2));
+    }
+    const plugins: CniConfList['plugins'] = [{
+      type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+      capabilities: { ips: true, mac: true },
+      ipam: { type: 'host-local', dataDir: this.ipamDir, ranges: [[range]], routes: defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }] : [] },
+    }];
+    if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+    return { name: n.Id, plugins };
+  }
+
+  private portCaps(bound: readonly PortMapping[]): Array<Record<string, unknown>> {
+    return bound.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, hostIP: m.hostIp || '' }));
+  }
+
+  /** The mappings a running container holds, from its NetworkSettings.Ports. */
+  private boundMappings(rec: ContainerRecord): PortMapping[] {
+    const out: PortMapping[] = [];
+    for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
+      const [port, proto] = key.split('/');
+      for (const b of list ?? []) {
+        out.push({ hostIp: b.HostIp === '0.0.0.0' ? '' : b.HostIp, hostPort: Number(b.HostPort), containerPort: Number(port), protocol: proto as PortMapping['protocol'] });
+      }
+    }
+    return out;
+  }
+
+  private reservePorts(rec: ContainerRecord, mappings: PortMapping[]): Promise<PortMapping[]> {
+    return this.ports.reserve(rec.Id, mappings, (m) => {
+      const ip = Object.values(rec.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
+      return ip ? { host: ip, port: m.containerPort } : undefined;
+    });
+  }
+
+  private hostGateway(): string {
+    return this.opts.defaultBip.split('/')[0]!;
+  }
+
+  /** hostname, hosts and resolv.conf sources of the container (bind-mounted; rewritten in place). */
+  async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+    const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.search(/[:=]/);
+      const name = h.slice(0, i);
+      const ip = h.slice(i + 1);
+      return `${name}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
+    });
+    // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
+    for (const link of rec.HostConfig.Links ?? []) {
+      const [target, alias] = link.split(':');
+      const other = this.containers.all().find((c) => c.Name === (target!.startsWith('/') ? target : `/${target}`) || c.Id === target);
+      const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
+      if (!other || !ip) continue;
+      const aliasName = alias ? alias.slice(alias.lastIndexOf('/') + 1) : other.Name.slice(1);
+      const names = [...new Set([aliasName, other.Id.slice(0, 12), other.Name.slice(1)])];
+      extraHosts.push(`${names.join(' ')}:${ip}`);
+    }
+    await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
+    if (mode.startsWith('container:')) {
+      const other = this.containers.get(mode.slice('container:'.length));
+      await writeFile(rec.HostsPath, await readFile(other.HostsPath, 'utf8').catch(() => ''));
+      await writeFile(rec.ResolvConfPath, await readFile(other.ResolvConfPath, 'utf8').catch(() => ''));
+      return;
+    }
+    const eps = Object.entries(rec.NetworkSettings?.Networks ?? {});
+    let hosts: string;
+    if (mode === 'host') {
+      hosts = await readFile('/etc/hosts', 'utf8').catch(() => '');
+      for (const h of extraHosts) hosts += `${h.slice(h.indexOf(':') + 1)}\t${h.slice(0, h.indexOf(':'))}\n`;
+    } else {
+      hosts = hostsFile({
+        hostname: rec.Config.Hostname ?? '',
+        domainname: rec.Config.Domainname || undefined,
+        addresses: eps.map(([, e]) => e.IPAddress).filter(Boolean),
+        extraHosts,
+      });
+    }
+    await writeFile(rec.HostsPath, hosts);
+    const embedded = eps.map(([, e]) => this.store.find(e.NetworkID)).find((n) => n && n.Driver === 'bridge' && !n.isDefault);
+    const hc = rec.HostConfig;
+    const resolv = mode === 'host' && !hc.Dns?.length && !hc.DnsSearch?.length && !hc.DnsOptions?.length
+      ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+      : resolvConf({
+        host: this.hostResolv, dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+        embedded: embedded?.IPAM.Config[0]?.Gateway,
+      });
+    await writeFile(rec.ResolvConfPath, resolv);
+  }
+
+  private sandboxPath(rec: ContainerRecord): string {
+    return join(this.opts.execRoot, 'netns', rec.Id);
+  }
+
+  /**
+   * The container's network sandbox, made before the runtime creates the container: a network
+   * namespace (kept by a bind mount) that the container will join, and the joining of its
+   * networks into it, which runs while the runtime works. Undefined when the container has no
+   * bridge network (none, host, container:, or only a network that no longer exists fails here).
+   */
+  async prepare(rec: ContainerRecord): Promise<{ netns: string; joined: Promise<void> } | undefined> {
+    const settings = rec.NetworkSettings;
+    if (!settings) return undefined;
+    const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
+    for (const b of bridges) if (!b.n) throw new NotFound(`failed to set up container networking: network ${b.name} not found`);
+    if (!bridges.some((b) => b.n!.Driver === 'bridge')) return undefined;
+    const netns = this.sandboxPath(rec);
+    await mkdir(dirname(netns), { recursive: true });
+    sys().netnsCreate(netns);
+    settings.SandboxKey = netns;
+    const joined = this.attach(rec, netns);
+    joined.catch(() => {});
+    return { netns, joined };
+  }
+
+  /**
+   * Joins the container's sandbox to its networks: ports reserved, CNI ADD per network (eth0,
+   * eth1...), /etc/hosts rewritten. All or nothing: on a failure, what was joined is left again.
+   */
+  private async attach(rec: ContainerRecord, netns: string): Promise<void> {
+    const settings = rec.NetworkSettings!;
+    const bridged = Object.values(settings.Networks).map((ep) => ({ ep, n: this.store.find(ep.NetworkID)! })).filter((b) => b.n.Driver === 'bridge');
+    const wanted = requestedMappings(rec.HostConfig.PortBindings, rec.Config.ExposedPorts, rec.HostConfig.PublishAllPorts ?? false);
+    let bound: PortMapping[] = [];
+    try {
+      if (bridged.length && wanted.length) bound = await this.reservePorts(rec, wanted);
+      let i = 0;
+      let defaultRoute = true;
+      for (const { n, ep } of bridged) {
+        await this.ensureReady(n!);
+        await this.join(rec, n!, ep, `eth${i++}`, netns, defaultRoute && !n!.Internal, i === 1 ? bound : []);
+        if (!n!.Internal) defaultRoute = false;
+      }
+      settings.Ports = portsView(rec.Config.ExposedPorts, bound);
+      await this.writeEtcFiles(rec);
+    } catch (err) {
+      for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
+      this.ports.release(rec.Id);
+      throw err;
+    }
+  }
+
+  private async join(rec: ContainerRecord, n: NetworkRecord, ep: Endpoint, ifname: string, netns: string, defaultRoute: boolean, bound: PortMapping[]): Promise<void> {
+    const pool = n.IPAM.Config[0]!;
+    const bits = parseCidr(pool.Subnet).bits;
+    const capabilities: Record<string, unknown> = {};
+    if (ep.IPAMConfig?.IPv4Address) capabilities.ips = [`${ep.IPAMConfig.IPv4Address}/${bits}`];
+    if (ep.MacAddress) capabilities.mac = ep.MacAddress;
+    if (bound.length) capabilities.portMappings = this.portCaps(bound);
+    let result: CniResult;
+    try {
+      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0), { containerId: rec.Id, netns, ifname, capabilities });
+    } catch (err) {
+      const msg = messageOf(err);
+      if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
+      throw err;
+    }
+    const got = cniIp(result);
+    Object.assign(ep, {
+      EndpointID: newId(), Gateway: defaultRoute || n.Internal ? got.gateway || pool.Gateway : pool.Gateway, IPAddress: got.ip, IPPrefixLen: got.bits,
+      ifname, cniResult: result, actualMac: got.mac, withPorts: bound.length > 0,
+      DNSNames: n.isDefault ? null : [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12)],
+    });
+    this.emit('event', { action: 'connect', network: n, container: rec.Id });
+  }
+
+  private async leave(rec: ContainerRecord, n: NetworkRecord | undefined, ep: Endpoint, netns: string): Promise<void> {
+    if (ep.ifname && n) {
+      const withPorts = ep.withPorts ?? false;
+      const bound = withPorts ? this.boundMappings(rec) : [];
+      await cniDel(this.confList(n, true, withPorts), {
+        containerId: rec.Id, netns, ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
+      }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
+      this.emit('event', { action: 'disconnect', network: n, container: rec.Id });
+    }
+    Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined });
+  }
+
+  /**
+   * Leaves every network, after the container's process exited or a failed start: the sandbox
+   * goes first, so its interfaces go with it and the plugins only release addresses and rules.
+   */
+  async detach(rec: ContainerRecord): Promise<void> {
+    const sandbox = this.sandboxPath(rec);
+    if (existsSync(sandbox)) {
+      try {
+        sys().umount(sandbox, MNT_DETACH);
+      } catch {
+        // not mounted (a crash between its creation and the mount)
+      }
+      await rm(sandbox, { force: true });
+    }
+    const settings = rec.NetworkSettings;
+    if (!settings) return;
+    for (const ep of Object.values(settings.Networks)) await this.leave(rec, this.store.find(ep.NetworkID), ep, '');
+    this.ports.release(rec.Id);
+    settings.Ports = {};
+    settings.SandboxKey = '';
+  }
+
+  // --- connect and disconnect ---
+
+  async connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
+    const n = this.store.get(netRef);
+    const rec = this.containers.get(containerRef);
+    const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.Driver !== 'bridge') {
+      throw new InvalidArgument(`container cannot be disconnected from host network or connected to host network`);
+    }
+    rec.NetworkSettings ??= { Networks: {}, Ports: {}, SandboxKey: '' };
+    if (Object.values(rec.NetworkSettings.Networks).some((e) => e.NetworkID === n.Id)) {
+      throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
+    }
+    this.validateEndpoint(n, cfg, true);
+    const ep = emptyEndpoint(n.Id, cfg);
+    if (rec.State.Running) {
+      const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
+      let i = 0;
+      while (used.has(`eth${i}`)) i++;
+      await this.ensureReady(n);
+      const hasRoute = Object.values(rec.NetworkSettings.Networks).some((e) => e.IPAddress && !this.store.find(e.NetworkID)?.Internal);
+      await this.join(rec, n, ep, `eth${i}`, netnsOf(rec), !hasRoute && !n.Internal, []);
+    }
+    rec.NetworkSettings.Networks[n.Name] = ep;
+    if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
+    await this.containers.save(rec);
+  }
+
+  async disconnect(netRef: string, containerRef: string, force = false): Promise<void> {
+    const n = this.store.get(netRef);
+    let rec: ContainerRecord;
+    try {
+      rec = this.containers.get(containerRef);
+    } catch (err) {
+      if (force) return;
+      throw err;
+    }
+    const entry = Object.entries(rec.NetworkSettings?.Networks ?? {}).find(([, e]) => e.NetworkID === n.Id);
+    if (!entry) throw new Forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
+    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    const [name, ep] = entry;
+    if (rec.State.Running) await this.leave(rec, n, ep, netnsOf(rec));
+    delete rec.NetworkSettings!.Networks[name];
+    if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
+    await this.containers.save(rec);
+  }
+
+  /** A network renamed in a container's record follows docker: keys are network names. */
+  networkName(id: string): string | undefined {
+    return this.store.find(id)?.Name;
+  }
+
+  // --- NameResolver (the embedded DNS server asks) ---
+
+  /** Containers joined to their networks now (from the join, before State says running). */
+  private running(): ContainerRecord[] {
+    return this.containers.all().filter((c) => c.NetworkSettings && Object.values(c.NetworkSettings.Networks).some((e) => e.IPAddress));
+  }
+
+  /** User-defined networks the container at `ip` is on. */
+  private networksOfAddress(ip: string): { rec: ContainerRecord; nets: Set<string> } | undefined {
+    for (const rec of this.running()) {
+      const eps = Object.values(rec.NetworkSettings!.Networks);
+      if (eps.some((e) => e.IPAddress === ip)) {
+        const nets = new Set(eps.filter((e) => e.IPAddress && !this.store.find(e.NetworkID)?.isDefault).map((e) => e.NetworkID));
+        return { rec, nets };
+      }
+    }
+    return undefined;
+  }
+
+  lookup(from: string, name: string): string[] | undefined {
+    const who = this.networksOfAddress(from);
+    if (!who) return undefined;
+    const lower = name.toLowerCase();
+    const ips: string[] = [];
+    for (const rec of this.running()) {
+      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
+        if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
+        const names = [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname ?? ''].map((x) => x.toLowerCase());
+        const qualified = names.map((x) => `${x}.${netName.toLowerCase()}`);
+        if (names.includes(lower) || qualified.includes(lower)) ips.push(ep.IPAddress);
+      }
+    }
+    return ips.length ? [...new Set(ips)] : undefined;
+  }
+
+  reverse(from: string, ip: string): string | undefined {
+    const who = this.networksOfAddress(from);
+    if (!who) return undefined;
+    for (const rec of this.running()) {
+      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
+        if (ep.IPAddress === ip && who.nets.has(ep.NetworkID)) return `${rec.Name.slice(1)}.${netName}`;
+      }
+    }
+    return undefined;
+  }
+
+  upstream(from: string): string[] {
+    const who = this.networksOfAddress(from);
+    if (!who) return [];
+    const external = [...who.nets].some((id) => !this.store.find(id)?.Internal);
+    if (!external) return [];
+    return upstreamServers({ host: this.hostResolv, dns: who.rec.HostConfig.Dns ?? [] });
+  }
+
+  close(): void {
+    this.dns.closeAll();
+  }
+}
