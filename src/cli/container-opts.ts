@@ -242,6 +242,7 @@ export function parseMount(value: string): Record<string, unknown> {
   const bind: Record<string, unknown> = {};
   const tmpfs: Record<string, unknown> = {};
   const vol: Record<string, unknown> = {};
+  const driver = (): Record<string, unknown> => (vol.DriverConfig ??= {}) as Record<string, unknown>;
   for (const field of value.split(',')) {
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
@@ -276,8 +277,20 @@ export function parseMount(value: string): Record<string, unknown> {
         vol.NoCopy = truthy;
         break;
       case 'volume-driver':
-        vol.DriverConfig = { Name: val };
+        driver().Name = val;
         break;
+      case 'volume-label':
+      case 'volume-opt': {
+        // opts.setValueOnMap: KEY=VALUE, a bare KEY maps to "", an empty KEY is ignored
+        const kv = val ?? '';
+        const i = kv.indexOf('=');
+        const k = i < 0 ? kv : kv.slice(0, i);
+        if (k) {
+          const map = key === 'volume-label' ? ((vol.Labels ??= {}) as Record<string, string>) : ((driver().Options ??= {}) as Record<string, string>);
+          map[k] = i < 0 ? '' : kv.slice(i + 1);
+        }
+        break;
+      }
       case 'volume-subpath':
         vol.Subpath = val;
         break;

@@ -50,6 +50,11 @@ const load = {
   imagePrune: () => import('./commands/image-prune.js'),
   systemDf: () => import('./commands/system-df.js'),
   systemPrune: () => import('./commands/system-prune.js'),
+  volumeCreate: () => import('./commands/volume-create.js'),
+  volumeInspect: () => import('./commands/volume-inspect.js'),
+  volumeLs: () => import('./commands/volume-ls.js'),
+  volumePrune: () => import('./commands/volume-prune.js'),
+  volumeRm: () => import('./commands/volume-rm.js'),
 } satisfies Record<string, Loader>;
 
 /** Top-level commands, with the one-line descriptions `minke --help` shows. */
@@ -124,6 +129,20 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
     help: 'Manage minke',
     subs: { df: load.systemDf, events: load.events, info: load.info, prune: load.systemPrune },
     shown: { df: 'Show minke disk usage', prune: 'Remove unused data' },
+  },
+  volume: {
+    help: 'Manage volumes',
+    subs: {
+      create: load.volumeCreate, inspect: load.volumeInspect, ls: load.volumeLs, list: load.volumeLs,
+      prune: load.volumePrune, rm: load.volumeRm, remove: load.volumeRm,
+    },
+    shown: {
+      create: 'Create a volume',
+      inspect: 'Display detailed information on one or more volumes',
+      ls: 'List volumes',
+      prune: 'Remove unused local volumes',
+      rm: 'Remove one or more volumes',
+    },
   },
 };
 

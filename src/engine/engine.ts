@@ -11,7 +11,9 @@ import { OverlaySnapshotter } from './snapshots/overlay.js';
 import { mountAll, unmountAll } from './snapshots/mount.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
-import type { RootfsPort, RuntimePort } from './containers/ports.js';
+import type { RootfsPort, RuntimePort, VolumeInfo, VolumePort } from './containers/ports.js';
+import { VolumeService, type VolumeView } from './volumes/service.js';
+import { volumeRoutes } from './api/volumes.js';
 import { Router } from './api/router.js';
 import { systemRoutes } from './api/system.js';
 import { containerRoutes } from './api/containers.js';
@@ -65,6 +67,44 @@ class SnapshotRootfs implements RootfsPort {
   }
 }
 
+/** The volumes a container uses, through the volume service. */
+class ServiceVolumes implements VolumePort {
+  constructor(private readonly svc: VolumeService) {}
+
+  private static info(v: VolumeView): VolumeInfo {
+    return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint };
+  }
+
+  async acquire(name: string, containerId: string, opts: { driver?: string; driverOpts?: Record<string, string> | null; labels?: Record<string, string> | null } = {}): Promise<VolumeInfo> {
+    const v = await this.svc.create({ Name: name, Driver: opts.driver, DriverOpts: opts.driverOpts, Labels: opts.labels }, containerId);
+    return ServiceVolumes.info(v);
+  }
+
+  reference(name: string, containerId: string): VolumeInfo {
+    return ServiceVolumes.info(this.svc.reference(name, containerId));
+  }
+
+  release(name: string, containerId: string): void {
+    this.svc.release(name, containerId);
+  }
+
+  removeIfUnused(name: string): Promise<void> {
+    return this.svc.removeIfUnused(name);
+  }
+
+  mount(name: string, mountId: string, event?: Record<string, string>): Promise<string> {
+    return this.svc.mount(name, mountId, event);
+  }
+
+  unmount(name: string, mountId: string, event?: Record<string, string>): Promise<void> {
+    return this.svc.unmount(name, mountId, event);
+  }
+
+  populate(name: string, from: string): Promise<void> {
+    return this.svc.populate(name, from);
+  }
+}
+
 function cgroupVersion(): '1' | '2' {
   return existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
 }
@@ -97,13 +137,14 @@ export class Engine {
       },
     });
     const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
+    const events = new EventBus();
+    const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
     const networks = new NetworkService({
       dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
     });
-    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks);
+    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
     await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
-    const events = new EventBus();
     networks.on('event', (e) => {
       events.publish('network', e.action, e.network.Id, { name: e.network.Name, type: e.network.Driver, ...(e.container ? { container: e.container } : {}) });
     });
@@ -164,19 +205,23 @@ export class Engine {
       },
     });
     containerProcessRoutes(router, containers);
-    containerFileRoutes(router, { containers, images, snapshotter, execRoot });
+    containerFileRoutes(router, { containers, images, snapshotter, execRoot, volumes });
     execRoutes(router, execs);
     imageRoutes(router, { images, snapshotter, events });
     eventRoutes(router, events);
-    systemDfRoute(router, { containers, images, snapshotter });
+    volumeRoutes(router, volumes);
+    systemDfRoute(router, { containers, images, snapshotter, volumes });
     networkRoutes(router, { networks, containers });
     emptyPruneRoutes(router);
     return new Engine(router, containers, images, runtime);
   }
 
   async close(): Promise<void> {
-    // Containers keep running under conmon; only the engine's own timers (health probes) stop.
+    // Containers keep running under conmon; the engine's own timers (health probes) stop, and
+    // records still being written must land, or the next engine would adopt a running container
+    // as the state before (created, say).
     this.containers.close();
+    await this.containers.store.flush();
   }
 }
 

@@ -20,7 +20,7 @@ export const command: Command = {
   run(ctx, p) {
     const type = p.str('type');
     if (type && !types.includes(type)) throw new StatusError(`unknown type: "${type}": must be one of ${types.map((t) => `"${t}"`).join(', ')}`, 1);
-    const kinds: Kind[] = type ? [type] : ['container', 'image'];
+    const kinds: Kind[] = type ? [type] : ['container', 'image', 'volume'];
     const missing = type ? undefined : (n: string): string => `Error: No such object: ${n}`;
     return inspectAll(ctx, p.args, kinds, p.str('format'), p.bool('size'), missing);
   },

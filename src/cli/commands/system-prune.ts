@@ -4,6 +4,7 @@ import { ApiError, encodeFilters } from '../client.js';
 import { humanSize } from '../format.js';
 import { pruneContainers } from './container-prune.js';
 import { pruneImages } from './image-prune.js';
+import { pruneVolumes } from './volume-prune.js';
 
 async function pruneOther(ctx: Ctx, path: string, key: string, title: string, filters: string[], sized: boolean): Promise<{ output: string; space: number }> {
   let r: Record<string, unknown>;
@@ -49,7 +50,7 @@ export const command: Command = {
       space += r.space;
     };
     report(await pruneContainers(ctx, filters));
-    if (p.bool('volumes')) report(await pruneOther(ctx, '/volumes/prune', 'VolumesDeleted', 'Deleted Volumes', filters, true));
+    if (p.bool('volumes')) report(await pruneVolumes(ctx, filters));
     report(await pruneOther(ctx, '/networks/prune', 'NetworksDeleted', 'Deleted Networks', filters, false));
     report(await pruneImages(ctx, all, filters));
     const cache = await pruneOther(ctx, '/build/prune', 'CachesDeleted', 'Deleted build cache objects', all ? [...filters] : filters, true);

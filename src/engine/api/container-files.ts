@@ -1,16 +1,17 @@
-import { lstat, mkdir, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, join, posix } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
 import { archivePath, extractTar, tarDirectory } from '../archive/tar-dir.js';
 import { commitLayer } from '../archive/commit.js';
 import type { ImageStore } from '../images/image-store.js';
-import type { ContainerRecord } from '../containers/model.js';
+import type { ContainerRecord, MountPoint } from '../containers/model.js';
 import type { ContainerService } from '../containers/service.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { changes } from '../snapshots/diff.js';
 import { mountAll, unmountAll } from '../snapshots/mount.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
+import type { VolumeService } from '../volumes/service.js';
 import type { ApiContext, Router } from './router.js';
 
 export interface ContainerFilesDeps {
@@ -18,6 +19,7 @@ export interface ContainerFilesDeps {
   images: ImageStore;
   snapshotter: DirSnapshotter;
   execRoot: string;
+  volumes: VolumeService;
 }
 
 /** Go's os.FileMode bits from a unix st_mode, as docker's path stat header carries them. */
@@ -59,6 +61,63 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
     }
   }
 
+  /**
+   * The container's filesystem as its processes see it, for `docker cp`: the root filesystem with
+   * its volumes and bind mounts on top (tmpfs mounts exist only inside the container). Built on a
+   * private mount point so a running container's own mounts stay untouched.
+   */
+  async function withFiles<T>(rec: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
+    const points = Object.values(rec.MountPoints ?? {})
+      .filter((m) => m.Type !== 'tmpfs' && m.Source)
+      .sort((a, b) => a.Destination.split('/').length - b.Destination.split('/').length);
+    if (points.length === 0) return withRootfs(rec, fn);
+    const target = join(d.execRoot, 'mounts', `${rec.Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+    const mountId = `cp-${randomBytes(6).toString('hex')}`;
+    const volumesMounted: string[] = [];
+    const stacked: string[] = [];
+    await mkdir(target, { recursive: true });
+    try {
+      if (rec.State.Running) mountAll([{ type: 'bind', source: join(svc.bundleDir(rec.Id), 'rootfs'), options: ['bind'] }], target);
+      else mountAll(await snapshotter.mounts(rec.Id), target);
+      stacked.push(target);
+      for (const mp of points) {
+        let src = mp.Source;
+        if (mp.Type === 'volume' && mp.Name) {
+          const path = await d.volumes.mount(mp.Name, mountId);
+          volumesMounted.push(mp.Name);
+          src = mp.Spec.VolumeOptions?.Subpath ? join(path, mp.Spec.VolumeOptions.Subpath) : path;
+        }
+        const srcStat = await stat(src).catch(() => undefined);
+        if (!srcStat) continue;
+        const dest = await mountTargetIn(target, mp, srcStat.isDirectory());
+        mountAll([{ type: 'bind', source: src, options: mp.RW ? ['rbind'] : ['rbind', 'ro'] }], dest);
+        stacked.push(dest);
+      }
+      return await fn(target);
+    } finally {
+      for (const m of stacked.reverse()) {
+        try {
+          unmountAll(m);
+        } catch {
+          // best effort: the directory removal below fails loudly if something stayed
+        }
+      }
+      for (const name of volumesMounted) await d.volumes.unmount(name, mountId).catch(() => {});
+      await rm(target, { recursive: true, force: true });
+    }
+  }
+
+  /** The mount point of mp inside root, made if missing (a directory, or a file for a file bind). */
+  async function mountTargetIn(root: string, mp: MountPoint, dir: boolean): Promise<string> {
+    const parent = await resolveInRoot(root, posix.dirname(mp.Destination), true);
+    const dest = await resolveInRoot(root, mp.Destination, dir);
+    if (!dir && !(await lstat(dest).catch(() => undefined))) {
+      await mkdir(parent, { recursive: true });
+      await writeFile(dest, '', { flag: 'a' });
+    }
+    return dest;
+  }
+
   async function statPath(root: string, rec: ContainerRecord, path: string): Promise<{ abs: string; header: string }> {
     if (!path) throw new InvalidArgument('path is required');
     const clean = posix.normalize(path.startsWith('/') ? path : `/${path}`);
@@ -79,13 +138,13 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
 
   r.on('HEAD', '/containers/:id/archive', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
-    const header = await withRootfs(rec, async (root) => (await statPath(root, rec, ctx.query.get('path') ?? '')).header);
+    const header = await withFiles(rec, async (root) => (await statPath(root, rec, ctx.query.get('path') ?? '')).header);
     ctx.res!.writeHead(200, { 'X-Docker-Container-Path-Stat': header, 'Content-Type': 'application/x-tar' }).end();
   });
 
   r.on('GET', '/containers/:id/archive', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
-    await withRootfs(rec, async (root) => {
+    await withFiles(rec, async (root) => {
       const path = ctx.query.get('path') ?? '';
       const { abs, header } = await statPath(root, rec, path);
       const follow = path.endsWith('/') || path.endsWith('/.');
@@ -98,10 +157,14 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
 
   r.on('PUT', '/containers/:id/archive', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
-    if (rec.HostConfig.ReadonlyRootfs && rec.State.Running) throw new Conflict('container rootfs is marked read-only');
     const path = ctx.query.get('path') ?? '';
-    await withRootfs(rec, async (root) => {
+    await withFiles(rec, async (root) => {
       const dir = await resolveInRoot(root, path);
+      // As docker: a read-only mount refuses the copy; a read-only rootfs does, unless the path is in a mount.
+      const inContainer = dir === root ? '/' : dir.slice(root.length);
+      const mount = mountOf(rec, inContainer);
+      if (mount && !mount.RW) throw new InvalidArgument('mounted volume is marked read-only');
+      if (!mount && rec.HostConfig.ReadonlyRootfs && rec.State.Running) throw new Conflict('container rootfs is marked read-only');
       let st;
       try {
         st = await lstat(dir);
@@ -162,6 +225,17 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
       if (paused) await svc.runtime.resume(rec.Id).catch(() => {});
     }
   });
+}
+
+/** The mount (other than tmpfs) holding a path of the container, the deepest one. */
+function mountOf(rec: ContainerRecord, path: string): MountPoint | undefined {
+  let best: MountPoint | undefined;
+  for (const m of Object.values(rec.MountPoints ?? {})) {
+    if (m.Type === 'tmpfs') continue;
+    const inside = path === m.Destination || path.startsWith(m.Destination === '/' ? '/' : `${m.Destination}/`);
+    if (inside && (!best || m.Destination.length > best.Destination.length)) best = m;
+  }
+  return best;
 }
 
 async function pipeOut(ctx: ApiContext, stream: AsyncIterable<Buffer>): Promise<void> {

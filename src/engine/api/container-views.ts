@@ -29,6 +29,25 @@ function endpointView(ep: Endpoint): Record<string, unknown> {
   };
 }
 
+/**
+ * The container's mounts as inspect and ps show them (docker's types.MountPoint: Name and Driver
+ * only for volumes), ordered by destination.
+ */
+export function mountsView(rec: ContainerRecord): Array<Record<string, unknown>> {
+  return Object.values(rec.MountPoints ?? {})
+    .sort((a, b) => (a.Destination < b.Destination ? -1 : a.Destination > b.Destination ? 1 : 0))
+    .map((m) => ({
+      Type: m.Type,
+      ...(m.Name ? { Name: m.Name } : {}),
+      Source: m.Source,
+      Destination: m.Destination,
+      ...(m.Driver ? { Driver: m.Driver } : {}),
+      Mode: m.Mode,
+      RW: m.RW,
+      Propagation: m.Propagation,
+    }));
+}
+
 function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   const ns = rec.NetworkSettings;
   const networks: Record<string, unknown> = {};
@@ -83,7 +102,7 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
     HostConfig: hostConfigView(rec),
     GraphDriver: { Data: extra.graphDriver, Name: 'overlay2' },
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw } : {}),
-    Mounts: [],
+    Mounts: mountsView(rec),
     Config: configView(rec),
     NetworkSettings: networkSettings(rec),
   };
@@ -188,6 +207,7 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     ...(h.Init !== undefined && h.Init !== null ? { Init: h.Init } : {}),
     ...(h.Tmpfs ? { Tmpfs: h.Tmpfs } : {}),
     ...(h.Sysctls ? { Sysctls: h.Sysctls } : {}),
+    ...(h.Mounts?.length ? { Mounts: h.Mounts } : {}),
     MaskedPaths: h.MaskedPaths ?? null,
     ReadonlyPaths: h.ReadonlyPaths ?? null,
   };
@@ -209,7 +229,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'bridge' },
     NetworkSettings: { Networks: (networkSettings(rec).Networks as Record<string, unknown>) },
-    Mounts: [],
+    Mounts: mountsView(rec),
   };
 }
 
@@ -270,7 +290,7 @@ export function containerFilter(
     if (filters.network && !filters.network.some((f) => Object.entries(rec.NetworkSettings?.Networks ?? {}).some(([name, ep]) => name === f || ep.NetworkID.startsWith(f)))) return false;
     if (filters.health && !filters.health.includes(rec.State.Health?.Status ?? 'none')) return false;
     if (filters.publish && !filters.publish.some((f) => publishMatch(rec, f))) return false;
-    if (filters.volume) return false;
+    if (filters.volume && !filters.volume.some((v) => Object.values(rec.MountPoints ?? {}).some((m) => m.Destination === v || (m.Name || m.Source) === v))) return false;
     if (filters.expose && !filters.expose.some((p) => Object.keys(rec.Config.ExposedPorts ?? {}).includes(p.includes('/') ? p : `${p}/tcp`))) return false;
     return true;
   };

@@ -1,11 +1,12 @@
 import type { ContainerService } from '../containers/service.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
+import type { VolumeService } from '../volumes/service.js';
 import { summaryView } from './container-views.js';
 import type { Router } from './router.js';
 
 /** GET /system/df: images, containers (with their writable layer sizes), volumes, build cache. */
-export function systemDfRoute(r: Router, d: { containers: ContainerService; images: ImageStore; snapshotter: Snapshotter }): void {
+export function systemDfRoute(r: Router, d: { containers: ContainerService; images: ImageStore; snapshotter: Snapshotter; volumes: VolumeService }): void {
   r.on('GET', '/system/df', async (ctx) => {
     const recs = d.containers.list();
     const usedBy = new Map<string, number>();
@@ -17,16 +18,15 @@ export function systemDfRoute(r: Router, d: { containers: ContainerService; imag
       const img = await d.images.get(c.Image).catch(() => undefined);
       return summaryView(c, { rw, rootFs: rw + (img?.size ?? 0) });
     }));
-    ctx.send(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
+    ctx.send(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: await d.volumes.usage(), BuildCache: [] });
   });
 }
 
 /**
- * The prune endpoints `docker system prune` calls besides containers and images. This engine has
- * no user-defined networks, named volumes or build cache yet, so there is never anything to
- * delete; when those arrive, their services answer these routes instead.
+ * The prune endpoint `docker system prune` calls besides those of containers, images, networks
+ * and volumes. This engine has no build cache yet, so there is never anything to delete; when it
+ * arrives, its service answers this route instead.
  */
 export function emptyPruneRoutes(r: Router): void {
-  r.on('POST', '/volumes/prune', (ctx) => ctx.send(200, { VolumesDeleted: null, SpaceReclaimed: 0 }));
   r.on('POST', '/build/prune', (ctx) => ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 }));
 }

@@ -49,8 +49,32 @@ export interface MountSpec {
   ReadOnly?: boolean;
   Consistency?: string;
   BindOptions?: { Propagation?: string; NonRecursive?: boolean; CreateMountpoint?: boolean };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null; Subpath?: string; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number; Options?: string[][] };
+}
+
+/**
+ * One resolved mount of a container (docker's MountPoint): what `-v`, `--mount`, `--volumes-from`
+ * and the image's volumes became at create. Kept in the container's record.
+ */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  /** The volume's name (volumes only). */
+  Name?: string;
+  /** Host path: the bind source, or the volume's data directory. */
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  RW: boolean;
+  /** The mode as given (`ro,rshared`); `z` for local volumes given without one, as docker. */
+  Mode: string;
+  Propagation: string;
+  /** Fill an empty volume from the image's content at Destination (copy-up). */
+  CopyData: boolean;
+  /** The mount as requested; an empty Spec.Source marks an anonymous volume, which rm -v removes. */
+  Spec: MountSpec;
+  /** A --mount bind: its source must exist and is never created. */
+  SkipMountpointCreation?: boolean;
 }
 
 /** The Engine API's HostConfig: how the host runs the container. */
@@ -160,6 +184,8 @@ export interface ContainerRecord {
   ConmonPid: number;
   /** The networks the container is on, and its addresses and published ports while it runs. */
   NetworkSettings?: NetworkSettings;
+  /** Resolved mounts by destination (absent in records made before volumes existed). */
+  MountPoints?: Record<string, MountPoint>;
 }
 
 export function initialState(): ContainerState {

@@ -30,6 +30,37 @@ export interface RootfsPort {
   usage(key: string): Promise<number>;
 }
 
+/** A volume as the containers service sees it. */
+export interface VolumeInfo {
+  name: string;
+  driver: string;
+  /** Host path of the volume's data. */
+  mountpoint: string;
+}
+
+/**
+ * Volumes a container uses. References (by container ID) keep a volume from being removed while
+ * any container, running or not, has it; mounts (by a mount ID) keep volumes with mount options
+ * mounted while running containers use them.
+ */
+export interface VolumePort {
+  /**
+   * Finds or creates a volume (name '' creates an anonymous one) and records the container as a
+   * user. Errors in docker's wording (`create NAME: ...`).
+   */
+  acquire(name: string, containerId: string, opts?: { driver?: string; driverOpts?: Record<string, string> | null; labels?: Record<string, string> | null }): Promise<VolumeInfo>;
+  /** Records the container as a user of an existing volume (--volumes-from, adoption). */
+  reference(name: string, containerId: string): VolumeInfo;
+  release(name: string, containerId: string): void;
+  /** Removes the volume unless some container still uses it. */
+  removeIfUnused(name: string): Promise<void>;
+  /** Makes the volume's data available; `event` attributes publish docker's mount event. */
+  mount(name: string, mountId: string, event?: Record<string, string>): Promise<string>;
+  unmount(name: string, mountId: string, event?: Record<string, string>): Promise<void>;
+  /** Copy-up: fills an empty volume with the content of a directory of the image. */
+  populate(name: string, from: string): Promise<void>;
+}
+
 /** One runtime session (a started container's stdio) the attach code talks to. */
 export interface AttachStreams {
   /** Writes to the container's stdin; ending it closes stdin (unless the container keeps it open). */

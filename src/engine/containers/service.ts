@@ -7,8 +7,9 @@ import { newId, randomName, shortId } from '../../core/ids.js';
 import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort } from './ports.js';
+import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
 import type { EndpointConfig } from '../networks/model.js';
+import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
@@ -105,6 +106,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
     private readonly networks: NetworkPort,
+    private readonly volumes: VolumePort,
   ) {
     super();
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
@@ -137,6 +139,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
+    validateMounts(hc, config.Volumes);
     const links = (hc.Links ?? []).map((l) => {
       const [target, alias] = l.split(':');
       const other = this.store.find(target!);
@@ -192,17 +195,66 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await mkdir(dir, { recursive: true });
       await this.rootfs.prepare(id, image.chainId);
       trace(config.Image, 'create: snapshot prepared');
+      await this.createMounts(rec);
       await this.store.add(rec);
       trace(config.Image, 'create: record saved');
       traceEnd(config.Image);
     } catch (err) {
       this.store.releaseName(fullName, id);
+      await releaseMountPoints(id, rec.MountPoints, this.volumes, true);
       await this.rootfs.remove(id).catch(() => {});
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
     this.emitEvent('create', rec);
     return { Id: id, Warnings: [] };
+  }
+
+  /**
+   * Resolves the new container's mounts (creating and referencing its volumes) and copies the
+   * image's content into new volumes; the rootfs is mounted for that only when needed.
+   */
+  private async createMounts(rec: ContainerRecord): Promise<void> {
+    const target = join(this.opts.execRoot, 'mounts', `${rec.Id.slice(0, 12)}-create`);
+    let mounted = false;
+    const rootfs = async (): Promise<string> => {
+      if (!mounted) {
+        await mkdir(target, { recursive: true });
+        await this.rootfs.mount(rec.Id, target);
+        mounted = true;
+      }
+      return target;
+    };
+    try {
+      rec.MountPoints = await registerMountPoints({
+        containerId: rec.Id,
+        hostConfig: rec.HostConfig,
+        volumes: rec.Config.Volumes,
+        container: (ref) => this.get(ref),
+        rootfs,
+      }, this.volumes);
+      await populateVolumes(rec.MountPoints, rootfs, this.volumes);
+    } finally {
+      if (mounted) await this.rootfs.unmount(target).catch(() => {});
+      await rm(target, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  /** Mounts the container's volumes for a start (docker's mount events). */
+  private async mountVolumes(rec: ContainerRecord, events = true): Promise<void> {
+    for (const mp of Object.values(rec.MountPoints ?? {})) {
+      if (mp.Type !== 'volume' || !mp.Name) continue;
+      const event = { container: rec.Id, destination: mp.Destination, 'read/write': String(mp.RW), propagation: mp.Propagation };
+      await this.volumes.mount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? event : undefined);
+    }
+  }
+
+  /** Ends the container's volume mounts (after it exited, or when its start failed). */
+  private async unmountVolumes(rec: ContainerRecord, events = true): Promise<void> {
+    for (const mp of Object.values(rec.MountPoints ?? {})) {
+      if (mp.Type !== 'volume' || !mp.Name) continue;
+      await this.volumes.unmount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? { container: rec.Id } : undefined).catch(() => {});
+    }
   }
 
   /** Registers work to run once the runtime created the container, before its process starts. */
@@ -344,12 +396,23 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });
     let mounted = false;
+    let volumesFailed = false;
     let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
       trace(rec.Id, 'start: mounted');
+      try {
+        // Records made before volumes existed: resolve their mounts once.
+        rec.MountPoints ??= await registerMountPoints({
+          containerId: rec.Id, hostConfig: rec.HostConfig, volumes: rec.Config.Volumes, container: (ref) => this.get(ref), rootfs: async () => rootfsDir,
+        }, this.volumes);
+        await this.mountVolumes(rec);
+      } catch (err) {
+        volumesFailed = true;
+        throw err;
+      }
       await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
@@ -398,6 +461,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       const message = messageOf(err);
       await sandbox?.joined.catch(() => {});
       await this.networks.detach(rec).catch(() => {});
+      await this.unmountVolumes(rec, false);
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
       rec.State = { ...rec.State, Running: false, Restarting: false, Pid: 0, Error: message, ExitCode: startFailureExitCode(message) };
@@ -406,8 +470,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.wake(rec, rec.State.ExitCode, 'start-failed');
       this.emitEvent('start-failed', rec);
       // As docker: a --rm container whose start failed is removed.
-      if (rec.HostConfig.AutoRemove) await this.removeRecord(rec, rec.State.ExitCode).catch(() => {});
-      if (err instanceof SystemError || !(err instanceof Error) || !('status' in err)) {
+      if (rec.HostConfig.AutoRemove) await this.removeRecord(rec, rec.State.ExitCode, true).catch(() => {});
+      if (!volumesFailed && (err instanceof SystemError || !(err instanceof Error) || !('status' in err))) {
         throw new SystemError(`failed to create task for container: ${message}`, { cause: err });
       }
       throw err;
@@ -438,6 +502,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {}).then(() => rm(bundleDir, { recursive: true, force: true })).catch(() => {}),
       this.networks.detach(rec).catch(() => {}),
+      this.unmountVolumes(rec),
     ]);
     this.exits.delete(rec.Id);
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
@@ -476,7 +541,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.emitEvent('die', rec, attributes);
     if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
       this.wake(rec, code, 'exit');
-      await this.removeRecord(rec, code).catch(() => {});
+      await this.removeRecord(rec, code, true).catch(() => {});
       return;
     }
     await this.store.save(rec).catch(() => {});
@@ -653,10 +718,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         await this.exitedAndHandled(rec);
       }
     }
-    await this.removeRecord(rec, rec.State.ExitCode);
+    await this.removeRecord(rec, rec.State.ExitCode, opts.volumes ?? false);
   }
 
-  private async removeRecord(rec: ContainerRecord, code: number): Promise<void> {
+  /** Removes the container; with removeVolumes (rm -v, --rm) its anonymous volumes too. */
+  private async removeRecord(rec: ContainerRecord, code: number, removeVolumes = false): Promise<void> {
     // The runtime's state went when the process exited; only a dead container may hold some.
     const runtimeLeft = rec.State.Dead;
     rec.State = { ...rec.State, Status: 'removing' };
@@ -664,6 +730,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
       await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
       await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
+      await this.unmountVolumes(rec, false);
       await Promise.all([this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
@@ -673,6 +740,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.stopHealth(rec.Id);
     this.restartManagers.get(rec.Id)?.cancel();
     this.restartManagers.delete(rec.Id);
+    await releaseMountPoints(rec.Id, rec.MountPoints, this.volumes, removeVolumes);
     trace(rec.Id, 'removed');
     traceEnd(rec.Id);
     this.emitEvent('destroy', rec);
@@ -696,6 +764,20 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
    */
   async adopt(): Promise<void> {
     const recs = await this.store.load();
+    // Volumes in use stay in use across engine restarts; those of containers that were running (or
+    // starting) count as mounted until their exit is handled (all registered before any exit unmounts).
+    for (const rec of recs) {
+      for (const mp of Object.values(rec.MountPoints ?? {})) {
+        if (mp.Type !== 'volume' || !mp.Name) continue;
+        try {
+          this.volumes.reference(mp.Name, rec.Id);
+        } catch {
+          // removed behind the engine's back
+        }
+      }
+      // (A restarting container has no process: its volumes were unmounted at its exit.)
+      if ((rec.State.Running && !rec.State.Restarting) || existsSync(this.bundleDir(rec.Id))) await this.mountVolumes(rec, false).catch(() => {});
+    }
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
       // A bundle without a running state is a start the engine did not finish: treat it as started.

@@ -4,6 +4,7 @@ import { parseProfile } from '../runtime/seccomp.js';
 import type { ContainerSpecInput, MountInput, NamespaceMode, Propagation } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import type { ContainerRecord } from './model.js';
+import { tmpfsOptions } from './mounts.js';
 
 /** Docker's HostConfig namespace modes (`host`, `container:<id>`, ...) as runtime inputs. */
 export interface NamespaceTargets {
@@ -40,7 +41,10 @@ function namespaceMode(mode: string | undefined, what: string, t: NamespaceTarge
   throw new InvalidArgument(`invalid ${what} mode: ${mode}`);
 }
 
-/** `-v /host:/ctr[:ro,rshared]` binds and `--tmpfs /x:opts` (named volumes arrive with the volumes service). */
+/**
+ * The container's mounts for the runtime: its /etc files, then its resolved mount points (binds,
+ * volumes at their data directories, --mount tmpfs) and --tmpfs.
+ */
 async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
   const hc = rec.HostConfig;
   const out: MountInput[] = [];
@@ -48,29 +52,15 @@ async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
   for (const [dest, src] of [['/etc/resolv.conf', rec.ResolvConfPath], ['/etc/hostname', rec.HostnamePath], ['/etc/hosts', rec.HostsPath]] as const) {
     out.push({ type: 'bind', source: src, destination: dest, readonly: !etcWritable });
   }
-  for (const b of hc.Binds ?? []) {
-    const parts = b.split(':');
-    if (parts.length < 2 || !parts[0]!.startsWith('/')) {
-      throw new InvalidArgument(`invalid volume specification: '${b}': named volumes are not supported yet`);
+  for (const m of Object.values(rec.MountPoints ?? {})) {
+    if (m.Type === 'tmpfs') {
+      out.push({ type: 'tmpfs', destination: m.Destination, options: tmpfsOptions(m.Spec.TmpfsOptions, !m.RW) });
+      continue;
     }
-    const opts = (parts[2] ?? '').split(',').filter(Boolean);
-    const propagation = opts.find((o) => /^r?(private|shared|slave)$/.test(o)) as Propagation | undefined;
     // As docker: a missing host path of a -v bind is created as a directory (--mount refuses it).
-    await mkdir(parts[0]!, { recursive: true });
-    out.push({ type: 'bind', source: parts[0]!, destination: parts[1]!, readonly: opts.includes('ro'), propagation });
-  }
-  for (const m of hc.Mounts ?? []) {
-    if (m.Type === 'bind') {
-      out.push({ type: 'bind', source: m.Source ?? '', destination: m.Target, readonly: m.ReadOnly, propagation: m.BindOptions?.Propagation as Propagation | undefined, nonRecursive: m.BindOptions?.NonRecursive });
-    } else if (m.Type === 'tmpfs') {
-      const o: string[] = [];
-      if (m.TmpfsOptions?.SizeBytes) o.push(`size=${m.TmpfsOptions.SizeBytes}`);
-      if (m.TmpfsOptions?.Mode) o.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
-      if (m.ReadOnly) o.push('ro');
-      out.push({ type: 'tmpfs', destination: m.Target, options: o.join(',') });
-    } else {
-      throw new InvalidArgument(`mount type ${m.Type} is not supported yet`);
-    }
+    if (m.Type === 'bind' && !m.SkipMountpointCreation) await mkdir(m.Source, { recursive: true });
+    const propagation = (m.Propagation || undefined) as Propagation | undefined;
+    out.push({ type: 'bind', source: m.Source, destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: m.Spec.BindOptions?.NonRecursive });
   }
   for (const [dest, opts] of Object.entries(hc.Tmpfs ?? {})) out.push({ type: 'tmpfs', destination: dest, options: opts });
   return out;

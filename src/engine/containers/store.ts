@@ -104,6 +104,11 @@ export class ContainerStore {
     return next;
   }
 
+  /** Resolves once every write started so far has landed (before the engine exits). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
   async delete(rec: ContainerRecord): Promise<void> {
     this.byId.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);
