@@ -127,6 +127,14 @@ describe('docker CLI: restart policies and health checks', { concurrency: false,
     await e.ok(['rm', 'noshell']);
   });
 
+  it('mounts a restarted container\'s volumes again each time and releases them', async () => {
+    await e.ok(['run', '-d', '--name', 'volrs', '--restart', 'on-failure:2', '-v', 'rsvol:/data', 'busybox', 'sh', '-c', 'echo run >> /data/runs; exit 1']);
+    await waitFor(async () => (await inspect('volrs', '{{.State.Status}} {{.RestartCount}}')) === 'exited 2', 'two restarts', 20_000);
+    assert.equal(await e.ok(['run', '--rm', '-v', 'rsvol:/data', 'busybox', 'cat', '/data/runs']), 'run\nrun\nrun\n');
+    await e.ok(['rm', 'volrs']);
+    await e.ok(['volume', 'rm', 'rsvol']);
+  });
+
   it('restarts an always container after exit 0, shows it restarting, and docker stop ends it', async () => {
     await e.ok(['run', '-d', '--name', 'loop', '--restart', 'always', 'busybox', 'true']);
     // After five restarts the back-off is 3.2 s and more: long enough to look at.
