@@ -16,3 +16,51 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
   return `${Math.floor(Math.floor(ms / 3600000) / 24 / 365)} years`;
 }
+
+/** Go's time.Duration String() for a whole number of nanoseconds ("30s", "200ms", "1m30s", "1.5s"). */
+export function goDuration(ns: number): string {
+  ns = Math.round(ns);
+  if (ns === 0) return '0s';
+  const neg = ns < 0;
+  let n = Math.abs(ns);
+  const sign = neg ? '-' : '';
+  const frac = (v: number, digits: number): string => {
+    const whole = Math.floor(v / 10 ** digits);
+    const rest = String(v % 10 ** digits).padStart(digits, '0').replace(/0+$/, '');
+    return rest ? `${whole}.${rest}` : String(whole);
+  };
+  if (n < 1e3) return `${sign}${n}ns`;
+  if (n < 1e6) return `${sign}${frac(n, 3)}µs`;
+  if (n < 1e9) return `${sign}${frac(n, 6)}ms`;
+  const hours = Math.floor(n / 3.6e12);
+  n -= hours * 3.6e12;
+  const minutes = Math.floor(n / 6e10);
+  n -= minutes * 6e10;
+  let out = `${frac(n, 9)}s`;
+  if (hours > 0 || minutes > 0) out = `${minutes}m${out}`;
+  if (hours > 0) out = `${hours}h${out}`;
+  return sign + out;
+}
+
+const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+
+/** Go's time.ParseDuration ("1m30s", "200ms", "1.5h", "0"), in nanoseconds; undefined when invalid. */
+export function parseGoDuration(s: string): number | undefined {
+  let rest = s;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    if (rest[0] === '-') sign = -1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') return undefined;
+  let total = 0;
+  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest) {
+    const m = re.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * GO_UNITS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return sign * Math.round(total);
+}

@@ -145,9 +145,6 @@ export class Engine {
     const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
     await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
-    await containers.adopt();
-    await networks.resume();
-    const execs = new ExecService(containers);
     networks.on('event', (e) => {
       events.publish('network', e.action, e.network.Id, { name: e.network.Name, type: e.network.Driver, ...(e.container ? { container: e.container } : {}) });
     });
@@ -160,6 +157,12 @@ export class Engine {
         ...(e.attributes ?? {}),
       });
     });
+    // After the event wiring: adoption's exits and restarts are events too (die, start).
+    await containers.adopt();
+    await networks.resume();
+    // Boot restarts once the networks of the containers that kept running are ready again.
+    await containers.startAtBoot();
+    const execs = new ExecService(containers);
 
     let runtimeVersion = '';
     void promisify(execFile)(opts.runtime === 'runc' ? 'runc' : opts.runtime, ['--version']).then(
@@ -214,8 +217,10 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    // Containers keep running under conmon; only records still being written must land, or the
-    // next engine would adopt a running container as the state before (created, say).
+    // Containers keep running under conmon; the engine's own timers (health probes) stop, and
+    // records still being written must land, or the next engine would adopt a running container
+    // as the state before (created, say).
+    this.containers.close();
     await this.containers.store.flush();
   }
 }

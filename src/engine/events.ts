@@ -23,9 +23,13 @@ const KEEP = 1024;
 export class EventBus {
   private readonly history: EngineEvent[] = [];
   private readonly emitter = new EventEmitter<{ event: [EngineEvent] }>();
+  private lastNs = 0n;
 
   publish(type: EngineEvent['Type'], action: string, id: string, attributes: Record<string, string> = {}): EngineEvent {
-    const nowNs = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+    // The wall clock, made strictly increasing (by microseconds) so events keep their order by time.
+    let nowNs = BigInt(Date.now()) * 1_000_000n;
+    if (nowNs <= this.lastNs) nowNs = this.lastNs + 1000n;
+    this.lastNs = nowNs;
     const ev: EngineEvent = {
       Type: type,
       Action: action,

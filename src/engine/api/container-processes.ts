@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { Conflict, InvalidArgument, SystemError } from '../../core/errors.js';
 import type { ContainerService } from '../containers/service.js';
 import type { HostConfig } from '../containers/model.js';
-import { validateHostConfig } from '../containers/create-config.js';
+import { validateHostConfig, validateRestartPolicy } from '../containers/create-config.js';
+import { isNoRestart } from '../containers/restart-policy.js';
 import type { Router } from './router.js';
 
 const run = promisify(execFile);
@@ -72,8 +73,16 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     const rec = svc.get(ctx.param('id'));
     const body = await ctx.json<HostConfig>();
     const next: HostConfig = { ...rec.HostConfig };
-    for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'RestartPolicy'] as const) {
+    for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'] as const) {
       if (body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '') (next as Record<string, unknown>)[k] = body[k];
+    }
+    // The CLI always sends a RestartPolicy; an empty name means "unchanged" (docker's UpdateContainer).
+    if (body.RestartPolicy?.Name) {
+      validateRestartPolicy(body.RestartPolicy);
+      if (rec.HostConfig.AutoRemove && !isNoRestart(body.RestartPolicy)) {
+        throw new InvalidArgument(`Cannot update container ${rec.Id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+      }
+      next.RestartPolicy = { Name: body.RestartPolicy.Name, MaximumRetryCount: body.RestartPolicy.MaximumRetryCount ?? 0 };
     }
     if (body.Memory && !body.MemorySwap && rec.HostConfig.MemorySwap && rec.HostConfig.MemorySwap > 0 && rec.HostConfig.MemorySwap < body.Memory) {
       throw new InvalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
@@ -99,6 +108,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       });
     }
     rec.HostConfig = next;
+    svc.restartPolicyUpdated(rec);
     await svc.store.save(rec);
     ctx.send(200, { Warnings: [] });
   });

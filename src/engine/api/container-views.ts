@@ -11,6 +11,7 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
     const up = humanDuration(now - Date.parse(s.StartedAt));
     if (s.Paused) return `Up ${up} (Paused)`;
     if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+    if (s.Health) return `Up ${up} (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})`;
     return `Up ${up}`;
   }
   if (s.Status === 'removing') return 'Removal In Progress';
@@ -269,6 +270,9 @@ export function containerFilter(
       throw new InvalidArgument(`invalid filter 'status=${s}'`);
     }
   }
+  for (const h of filters.health ?? []) {
+    if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw new InvalidArgument(`Unrecognised filter value for health: ${h}`);
+  }
   const before = filters.before?.[0] ? lookup(filters.before[0]) : undefined;
   const since = filters.since?.[0] ? lookup(filters.since[0]) : undefined;
   if (filters.before?.[0] && !before) throw new InvalidArgument(`No such container: ${filters.before[0]}`);
@@ -284,7 +288,7 @@ export function containerFilter(
     if (before && Date.parse(rec.Created) >= Date.parse(before.Created)) return false;
     if (since && Date.parse(rec.Created) <= Date.parse(since.Created)) return false;
     if (filters.network && !filters.network.some((f) => Object.entries(rec.NetworkSettings?.Networks ?? {}).some(([name, ep]) => name === f || ep.NetworkID.startsWith(f)))) return false;
-    if (filters.health && !filters.health.includes('none')) return false;
+    if (filters.health && !filters.health.includes(rec.State.Health?.Status ?? 'none')) return false;
     if (filters.publish && !filters.publish.some((f) => publishMatch(rec, f))) return false;
     if (filters.volume && !filters.volume.some((v) => Object.values(rec.MountPoints ?? {}).some((m) => m.Destination === v || (m.Name || m.Source) === v))) return false;
     if (filters.expose && !filters.expose.some((p) => Object.keys(rec.Config.ExposedPorts ?? {}).includes(p.includes('/') ? p : `${p}/tcp`))) return false;

@@ -3,24 +3,47 @@ import type { EngineEvent, EventBus } from '../events.js';
 import { labelMatch, normaliseFilters, type Filters } from './container-views.js';
 import { parseTime } from './containers.js';
 import type { Router } from './router.js';
+import { familiarName, parseNormalizedNamed } from '../images/references.js';
 
 const FILTER_KEYS = new Set(['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config', 'scope']);
 
-/** docker's events --filter: keys AND together, values of one key OR together. */
+/** The repository without its tag (docker's stripTag); anything unparsable as given. */
+function stripTag(image: string): string {
+  try {
+    return familiarName(parseNormalizedNamed(image));
+  } catch {
+    return image;
+  }
+}
+
+/**
+ * docker's events --filter (daemon/events/filter.go): keys AND together, values of one key OR
+ * together. container, network, volume and daemon match Actor.ID or Attributes.name by prefix,
+ * whatever the event's type; image matches the ID or image name, with or without the tag; event
+ * matches the whole Action, by prefix when one value is health_status, exec_create or exec_start
+ * (actions that carry ": command" or ": status").
+ */
 export function eventMatcher(filters: Filters): (e: EngineEvent) => boolean {
   for (const k of Object.keys(filters)) if (!FILTER_KEYS.has(k)) throw new InvalidArgument(`invalid filter '${k}'`);
-  const has = (k: string, pred: (v: string) => boolean): boolean => !filters[k] || filters[k]!.some(pred);
+  const values = (k: string): string[] | undefined => filters[k]?.length ? filters[k] : undefined;
+  const exact = (k: string, v: string | undefined): boolean => !values(k) || (v !== undefined && values(k)!.includes(v));
+  const fuzzy = (k: string, v: string | undefined): boolean => !values(k) || (v !== undefined && values(k)!.some((p) => v.startsWith(p)));
+  const byName = (k: string, e: EngineEvent): boolean => !values(k) || fuzzy(k, e.Actor.ID) || fuzzy(k, e.Actor.Attributes.name);
+  const fuzzyEvents = (values('event') ?? []).some((v) => v === 'health_status' || v === 'exec_create' || v === 'exec_start');
   return (e) => {
     const attrs = e.Actor.Attributes;
-    const action = e.Action.split(':')[0]!;
-    return has('type', (v) => v === e.Type)
-      && has('event', (v) => v === e.Action || v === action)
-      && has('container', (v) => e.Type === 'container' && (e.Actor.ID.startsWith(v) || attrs.name === v))
-      && has('image', (v) => (e.Type === 'image' && (e.Actor.ID === v || attrs.name === v)) || attrs.image === v || attrs.image === `${v}:latest`)
-      && has('network', (v) => e.Type === 'network' && (e.Actor.ID.startsWith(v) || attrs.name === v))
-      && has('volume', (v) => e.Type === 'volume' && (e.Actor.ID === v))
-      && has('daemon', (v) => e.Type === 'daemon' && (e.Actor.ID === v || attrs.name === v))
-      && has('scope', (v) => v === 'local')
+    const imageName = e.Type === 'image' ? attrs.name : attrs.image;
+    const imageOk = !values('image') || [e.Actor.ID, imageName, stripTag(e.Actor.ID), imageName === undefined ? undefined : stripTag(imageName)]
+      .some((v) => v !== undefined && values('image')!.includes(v));
+    return (fuzzyEvents ? fuzzy('event', e.Action) : exact('event', e.Action))
+      && exact('type', e.Type)
+      && exact('scope', e.scope)
+      && byName('daemon', e)
+      && byName('container', e)
+      && byName('volume', e)
+      && byName('network', e)
+      && ['plugin', 'node', 'service', 'secret', 'config'].every((k) => byName(k, e))
+      && imageOk
       && (!filters.label || filters.label.every((l) => labelMatch(attrs, l)));
   };
 }

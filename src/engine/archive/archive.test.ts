@@ -186,3 +186,17 @@ void test('--change validation', () => {
     WorkingDir: '/a/b', Volumes: { '/data': {} }, StopSignal: 'SIGINT', OnBuild: ['RUN echo'], Cmd: ['/bin/sh', '-c', 'echo $HOME'],
   });
 });
+
+void test('--change HEALTHCHECK as the Dockerfile builder parses it', () => {
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=200ms --retries=2 CMD test -f /tmp/ok']).Healthcheck, {
+    Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 200_000_000, Retries: 2,
+  });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --timeout=1m30s --start-period=1s CMD ["true", "x"]']).Healthcheck, {
+    Test: ['CMD', 'true', 'x'], Timeout: 90e9, StartPeriod: 1e9,
+  });
+  assert.deepEqual(applyChanges({}, ['healthcheck none']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK NONE x']), { message: 'HEALTHCHECK NONE takes no arguments' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK RUN x']), { message: 'Unknown type "RUN" in HEALTHCHECK (try CMD)' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --retries=-1 CMD x']), { message: '--retries cannot be negative (-1)' });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=10us CMD x']), { message: 'Interval "interval" cannot be less than 1ms' });
+});

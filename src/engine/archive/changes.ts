@@ -1,13 +1,14 @@
 /**
  * `--change` instructions of docker import/commit: Dockerfile lines applied to an image's runtime
- * config. Only docker's commit commands are valid (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD,
- * STOPSIGNAL, USER, VOLUME, WORKDIR).
+ * config. Only docker's commit commands are valid (CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL,
+ * ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR).
  */
 import { posix } from 'node:path';
 import { InvalidArgument } from '../../core/errors.js';
-import type { ImageRuntimeConfig } from '../images/types.js';
+import type { HealthConfig, ImageRuntimeConfig } from '../images/types.js';
+import { parseGoDuration } from '../../core/units.js';
 
-const VALID = new Set(['cmd', 'entrypoint', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
+const VALID = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 
 /** Splits on whitespace, honouring quotes and backslash escapes, keeping `k="a b"` as one word. */
 export function splitWords(s: string): string[] {
@@ -53,6 +54,47 @@ function jsonArray(rest: string): string[] | null {
     // not JSON: shell form
   }
   return null;
+}
+
+/** HEALTHCHECK [--interval=D --timeout=D --start-period=D --start-interval=D --retries=N] CMD ... | NONE, as the Dockerfile builder parses it. */
+export function parseHealthcheck(rest: string): HealthConfig {
+  let t = rest.trim();
+  const flags: Record<string, string> = {};
+  for (let m = /^--([a-z-]+)=(\S*)\s*/.exec(t); m; m = /^--([a-z-]+)=(\S*)\s*/.exec(t)) {
+    if (!['interval', 'timeout', 'start-period', 'start-interval', 'retries'].includes(m[1]!)) {
+      throw new InvalidArgument(`Unknown flag: ${m[1]}`);
+    }
+    flags[m[1]!] = m[2]!;
+    t = t.slice(m[0].length);
+  }
+  if (!t) throw new InvalidArgument('HEALTHCHECK requires at least one argument');
+  const typ = (/^\S+/.exec(t)![0]).toUpperCase();
+  const args = t.slice(typ.length).trim();
+  if (typ === 'NONE') {
+    if (args) throw new InvalidArgument('HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (typ !== 'CMD') throw new InvalidArgument(`Unknown type "${typ}" in HEALTHCHECK (try CMD)`);
+  const json = jsonArray(args);
+  if (json ? json.length === 0 : !args) throw new InvalidArgument('Missing command after HEALTHCHECK CMD');
+  const h: HealthConfig = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', args] };
+  const durations = [['interval', 'Interval'], ['timeout', 'Timeout'], ['start-period', 'StartPeriod'], ['start-interval', 'StartInterval']] as const;
+  for (const [flag, key] of durations) {
+    const v = flags[flag];
+    if (!v) continue;
+    const ns = parseGoDuration(v);
+    if (ns === undefined) throw new InvalidArgument(`time: invalid duration "${v}"`);
+    if (ns === 0) continue;
+    if (ns < 1e6) throw new InvalidArgument(`Interval "${flag}" cannot be less than 1ms`);
+    h[key] = ns;
+  }
+  if (flags.retries) {
+    const n = Number(flags.retries);
+    if (!/^[+-]?\d+$/.test(flags.retries)) throw new InvalidArgument(`strconv.ParseInt: parsing "${flags.retries}": invalid syntax`);
+    if (n < 0) throw new InvalidArgument(`--retries cannot be negative (${n})`);
+    h.Retries = n;
+  }
+  return h;
 }
 
 /** `k=v k2="v 2"` or the legacy `k v with spaces` form (ENV, LABEL). */
@@ -142,6 +184,9 @@ export function applyChanges(config: ImageRuntimeConfig | undefined, changes: re
         c.WorkingDir = posix.isAbsolute(w) ? w : posix.join(c.WorkingDir || '/', w);
         break;
       }
+      case 'healthcheck':
+        c.Healthcheck = parseHealthcheck(rest);
+        break;
       case 'user':
         if (!rest.trim()) throw new InvalidArgument('USER requires exactly one argument');
         c.User = rest.trim();

@@ -1,7 +1,8 @@
 import { cpus } from 'node:os';
 import { InvalidArgument } from '../../core/errors.js';
 import type { ImageRuntimeConfig } from '../images/types.js';
-import type { ContainerConfig, HostConfig } from './model.js';
+import type { ContainerConfig, HostConfig, RestartPolicy } from './model.js';
+import { isNoRestart } from './restart-policy.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -81,7 +82,26 @@ export function commandOf(c: ContainerConfig): { path: string; args: string[] } 
   return { path: argv[0]!, args: argv.slice(1) };
 }
 
-const RESTART_POLICIES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
+/** Docker's ValidateRestartPolicy (v25+ wording); an empty name is accepted as older clients send it. */
+export function validateRestartPolicy(rp: RestartPolicy): void {
+  const count = rp.MaximumRetryCount ?? 0;
+  switch (rp.Name) {
+    case 'always':
+    case 'unless-stopped':
+    case 'no':
+      if (count !== 0) {
+        throw new InvalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'${count < 0 ? ' and cannot be negative' : ''}`);
+      }
+      return;
+    case 'on-failure':
+      if (count < 0) throw new InvalidArgument('invalid restart policy: maximum retry count cannot be negative');
+      return;
+    case '':
+      return;
+    default:
+      throw new InvalidArgument(`invalid restart policy: unknown policy '${String(rp.Name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+}
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Rejects host configs docker rejects, naming the option; fills docker's defaults. */
@@ -90,14 +110,9 @@ export function validateHostConfig(h: HostConfig): HostConfig {
   hc.NetworkMode ||= 'bridge';
   if (hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
   hc.RestartPolicy ??= { Name: 'no', MaximumRetryCount: 0 };
-  const rp = hc.RestartPolicy;
-  if (!RESTART_POLICIES.has(rp.Name)) throw new InvalidArgument(`invalid restart policy: unknown policy '${rp.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
-  if ((rp.MaximumRetryCount ?? 0) < 0) throw new InvalidArgument('invalid restart policy: maximum retry count cannot be negative');
-  if (rp.Name !== 'on-failure' && (rp.MaximumRetryCount ?? 0) > 0) {
-    throw new InvalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-  }
-  if (hc.AutoRemove && rp.Name !== '' && rp.Name !== 'no') {
-    throw new InvalidArgument(`conflicting options: cannot specify both --restart and --rm`);
+  validateRestartPolicy(hc.RestartPolicy);
+  if (hc.AutoRemove && !isNoRestart(hc.RestartPolicy)) {
+    throw new InvalidArgument(`can't create 'AutoRemove' container with restart policy`);
   }
   if (hc.Memory && hc.Memory > 0 && hc.Memory < MIN_MEMORY) {
     throw new InvalidArgument('Minimum memory limit allowed is 6MB');

@@ -48,6 +48,7 @@ export class ExecService {
     const rec = this.containers.get(containerRef);
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
     if (rec.State.Paused) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     if (!config.Cmd || config.Cmd.length === 0) throw new Conflict('No exec command specified');
     const id = newId();
     this.sessions.set(id, { id, containerId: rec.Id, config, running: false, exitCode: null, pid: 0 });
@@ -61,8 +62,9 @@ export class ExecService {
     return s;
   }
 
+  /** The container's ExecIDs as docker lists them: sessions not ended yet (ended ones stay inspectable). */
   idsOf(containerId: string): string[] {
-    return [...this.sessions.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
+    return [...this.sessions.values()].filter((s) => s.containerId === containerId && s.exitCode === null).map((s) => s.id);
   }
 
   /** Starts the process; the caller wires its streams (or not, when detached). */
@@ -72,6 +74,7 @@ export class ExecService {
     const rec = this.containers.get(s.containerId);
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
     if (rec.State.Paused) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     s.running = true;
     const c = s.config;
     let proc: ExecProcess;

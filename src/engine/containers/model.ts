@@ -1,4 +1,5 @@
 import type { HealthConfig } from '../images/types.js';
+import type { Health } from './health.js';
 import type { NetworkSettings } from '../networks/model.js';
 
 /** The Engine API's container Config (what `POST /containers/create` sends and inspect shows). */
@@ -153,6 +154,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present once a container with a health check has started. */
+  Health?: Health;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -169,6 +172,7 @@ export interface ContainerRecord {
   /** Image ID (config digest) the container was created from. */
   Image: string;
   State: ContainerState;
+  /** Restarts by the restart policy since the last manual start. */
   RestartCount: number;
   /** Whether the user stopped it (for unless-stopped and restart decisions). */
   ManuallyStopped: boolean;

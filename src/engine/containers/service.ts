@@ -14,6 +14,9 @@ import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { familiarString, isIdLike, parseReference } from '../images/references.js';
+import { FIRST_DELAY_MS, RestartManager, isNoRestart } from './restart-policy.js';
+import { HealthMonitor, healthSettings, initialHealth } from './health.js';
+import { runProbe } from './health-probe.js';
 
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
@@ -84,6 +87,18 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
   readonly logOffsets = new Map<string, number>();
+  /** Restart policy state per container (back-off, canceled by stop/kill), as docker's restart manager. */
+  private readonly restartManagers = new Map<string, RestartManager>();
+  /** A policy restart waiting out its back-off or starting: settles once running or given up. */
+  private readonly pendingRestarts = new Map<string, Promise<void>>();
+  /** Containers being restarted by `docker restart` (their exit does not auto-remove them). */
+  private readonly manualRestarts = new Set<string>();
+  private readonly healthMonitors = new Map<string, HealthMonitor>();
+  /** Set when the engine shuts down: no more policy restarts (containers keep running under conmon). */
+  private closing = false;
+  /** Policy restarts wait for the engine to be ready (startAtBoot()). */
+  private booted!: () => void;
+  private readonly ready = new Promise<void>((resolve) => { this.booted = resolve; });
 
   constructor(
     private readonly opts: { dataRoot: string; execRoot: string },
@@ -254,7 +269,123 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.State.Paused) throw new Conflict('cannot start a paused container, try unpause instead');
     if (rec.State.Running) throw new NotModified('container already started');
     if (rec.State.Status === 'removing') throw new Conflict(`container is marked for removal and cannot be started`);
+    this.resetRestartManager(rec);
     await this.startRecord(rec);
+  }
+
+  private restartManager(rec: ContainerRecord): RestartManager {
+    let m = this.restartManagers.get(rec.Id);
+    if (!m) {
+      m = new RestartManager(rec.HostConfig.RestartPolicy);
+      this.restartManagers.set(rec.Id, m);
+    }
+    return m;
+  }
+
+  /** A manual start (start, restart, the engine's own at boot): fresh back-off, RestartCount 0. */
+  private resetRestartManager(rec: ContainerRecord): void {
+    this.restartManagers.get(rec.Id)?.cancel();
+    this.restartManagers.delete(rec.Id);
+    rec.RestartCount = 0;
+    rec.ManuallyStopped = false;
+  }
+
+  /** `docker update --restart`: the new policy applies to the next exit. */
+  restartPolicyUpdated(rec: ContainerRecord): void {
+    const m = this.restartManagers.get(rec.Id);
+    if (m) m.policy = rec.HostConfig.RestartPolicy;
+  }
+
+  /** Ends a policy restart in progress (after the caller canceled the manager) and waits for it to settle. */
+  private async settleRestart(rec: ContainerRecord): Promise<void> {
+    for (let p = this.pendingRestarts.get(rec.Id); p; p = this.pendingRestarts.get(rec.Id)) await p;
+  }
+
+  /** Starts the container again after the back-off, while the policy says so (also when a start fails). */
+  private scheduleRestart(rec: ContainerRecord, delayMs: number): void {
+    const rm = this.restartManager(rec);
+    const run = async (): Promise<void> => {
+      let delay = delayMs;
+      for (;;) {
+        const go = await rm.wait(delay);
+        await this.ready;
+        // Shutting down: leave it restarting on disk; the next engine's adopt() restarts it.
+        if (this.closing) return;
+        if (!go || !rec.State.Restarting || this.store.find(rec.Id) !== rec) break;
+        try {
+          await this.startRecord(rec);
+          return;
+        } catch {
+          // startRecord recorded the error (when it got that far); the policy decides again.
+          if (rec.State.Restarting) rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
+        }
+        const next = rm.shouldRestart({ exitCode: rec.State.ExitCode, manuallyStopped: rec.ManuallyStopped, restartCount: rec.RestartCount, ranMs: 0 });
+        if (next === undefined) return;
+        rec.RestartCount++;
+        this.setRestarting(rec, rec.State.ExitCode, rec.State.Error, rec.State.OOMKilled);
+        await this.store.save(rec).catch(() => {});
+        delay = next;
+      }
+      // Canceled (stop, kill, rm -f) or removed: it stays down.
+      if (rec.State.Restarting) {
+        rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
+        await this.store.save(rec).catch(() => {});
+        this.wake(rec, rec.State.ExitCode, 'exit');
+      }
+    };
+    const p: Promise<void> = run().catch(() => {}).finally(() => {
+      if (this.pendingRestarts.get(rec.Id) === p) this.pendingRestarts.delete(rec.Id);
+    });
+    this.pendingRestarts.set(rec.Id, p);
+  }
+
+  /** Docker's SetRestarting: still "running" for stop/rm/wait, without a process. */
+  private setRestarting(rec: ContainerRecord, code: number, error: string, oom: boolean): void {
+    rec.State = {
+      ...rec.State,
+      Status: 'restarting',
+      Running: true,
+      Restarting: true,
+      Paused: false,
+      OOMKilled: oom,
+      Pid: 0,
+      ExitCode: code,
+      Error: error,
+      FinishedAt: new Date().toISOString(),
+    };
+    rec.ConmonPid = 0;
+  }
+
+  /** Probes the container's health check while it runs (reset: a fresh start, status back to starting). */
+  private startHealth(rec: ContainerRecord, reset: boolean): void {
+    this.stopHealth(rec.Id);
+    const settings = healthSettings(rec.Config);
+    if (!settings) return;
+    if (reset || !rec.State.Health) rec.State.Health = initialHealth(rec.State.Health);
+    const health = rec.State.Health;
+    this.healthMonitors.set(rec.Id, new HealthMonitor({
+      settings,
+      startedAtMs: Date.parse(rec.State.StartedAt),
+      health,
+      probe: (signal) => runProbe({
+        runtime: this.runtime,
+        rec,
+        bundleDir: this.bundleDir(rec.Id),
+        settings,
+        signal,
+        emit: (action, attributes) => this.emitEvent(action, rec, attributes),
+      }),
+      onResult: (changed) => {
+        if (!changed) return;
+        this.emitEvent(`health_status: ${health.Status}`, rec);
+        void this.store.save(rec).catch(() => {});
+      },
+    }));
+  }
+
+  private stopHealth(id: string): void {
+    this.healthMonitors.get(id)?.stop();
+    this.healthMonitors.delete(id);
   }
 
   private async startRecord(rec: ContainerRecord): Promise<void> {
@@ -321,6 +452,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       };
       rec.ConmonPid = conmonPid;
       this.watchExit(rec);
+      this.startHealth(rec, true);
       // Saved before the start is acknowledged: an engine crash right after must find the
       // container running, with the addresses and ports it holds.
       await this.store.save(rec).catch(() => {});
@@ -332,7 +464,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await this.unmountVolumes(rec, false);
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
-      rec.State = { ...rec.State, Error: message, ExitCode: startFailureExitCode(message) };
+      rec.State = { ...rec.State, Running: false, Restarting: false, Pid: 0, Error: message, ExitCode: startFailureExitCode(message) };
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.store.save(rec).catch(() => {});
       this.wake(rec, rec.State.ExitCode, 'start-failed');
@@ -358,6 +490,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** The container's process ended: record why, release runtime resources, wake waiters. */
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
+    this.stopHealth(rec.Id);
     const bundleDir = this.bundleDir(rec.Id);
     // The runtime's cleanup (OOM read before its cgroup goes) and the filesystem's run side by side.
     const [oom] = await Promise.all([
@@ -372,6 +505,25 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.unmountVolumes(rec),
     ]);
     this.exits.delete(rec.Id);
+    const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
+    const attributes = { exitCode: String(code), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) };
+    const delay = rec.HostConfig.AutoRemove ? undefined : this.restartManager(rec).shouldRestart({
+      exitCode: code,
+      manuallyStopped: rec.ManuallyStopped,
+      restartCount: rec.RestartCount,
+      ranMs,
+    });
+    if (delay !== undefined) {
+      // As docker: die, then (after the back-off) start; no separate restart event.
+      rec.RestartCount++;
+      this.setRestarting(rec, code, error, oom);
+      if (oom) this.emitEvent('oom', rec);
+      this.emitEvent('die', rec, attributes);
+      await this.store.save(rec).catch(() => {});
+      this.wake(rec, code, 'exit');
+      this.scheduleRestart(rec, delay);
+      return;
+    }
     rec.State = {
       ...rec.State,
       Status: 'exited',
@@ -386,8 +538,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     };
     rec.ConmonPid = 0;
     if (oom) this.emitEvent('oom', rec);
-    this.emitEvent('die', rec, { exitCode: String(code) });
-    if (rec.HostConfig.AutoRemove) {
+    this.emitEvent('die', rec, attributes);
+    if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
       this.wake(rec, code, 'exit');
       await this.removeRecord(rec, code, true).catch(() => {});
       return;
@@ -434,6 +586,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private async stopRecord(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+    this.restartManager(rec).cancel();
+    if (rec.State.Restarting || this.pendingRestarts.has(rec.Id)) {
+      await this.settleRestart(rec);
+      // Stopped while waiting to restart: nothing to signal (docker emits only "stop").
+      if (!this.exits.get(rec.Id)) {
+        this.emitEvent('stop', rec);
+        return;
+      }
+    }
     const exit = this.exits.get(rec.Id);
     if (!exit) return;
     const sig = parseSignal(opts.signal || rec.Config.StopSignal || 'SIGTERM');
@@ -470,18 +631,36 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.State.Paused && sig !== 'SIGKILL' && sig !== '9') {
       throw new Conflict(`cannot kill container: ${ref}: container ${rec.Id} is paused. Unpause the container before stopping or killing`);
     }
-    if (sig === 'SIGKILL' || sig === '9') rec.ManuallyStopped = true;
-    await this.runtime.kill(rec.Id, sig, sig === 'SIGKILL' || sig === '9');
+    const isKill = sig === 'SIGKILL' || sig === '9';
+    // As docker: any kill counts as a manual stop; SIGKILL or the stop signal also ends restarting.
+    rec.ManuallyStopped = true;
+    const stopSignal = rec.Config.StopSignal ? parseSignal(rec.Config.StopSignal) : undefined;
+    const ends = isKill || !stopSignal || signalNumber(stopSignal) === signalNumber(sig);
+    if (ends) this.restartManager(rec).cancel();
+    if (rec.State.Restarting || this.pendingRestarts.has(rec.Id)) {
+      // No process to signal while waiting to restart (docker sends nothing then either).
+      if (!ends) return;
+      await this.settleRestart(rec);
+      if (!this.exits.get(rec.Id)) return;
+    }
+    await this.runtime.kill(rec.Id, sig, isKill);
     this.emitEvent('kill', rec, { signal: String(signalNumber(sig)) });
-    if (sig === 'SIGKILL' || sig === '9') {
+    if (isKill) {
       await this.exitedAndHandled(rec);
     }
   }
 
   async restart(ref: string, opts: { signal?: string; timeout?: number }): Promise<void> {
     const rec = this.get(ref);
-    if (rec.State.Running) await this.stopRecord(rec, opts);
-    rec.ManuallyStopped = false;
+    if (rec.State.Running) {
+      this.manualRestarts.add(rec.Id);
+      try {
+        await this.stopRecord(rec, opts);
+      } finally {
+        this.manualRestarts.delete(rec.Id);
+      }
+    }
+    this.resetRestartManager(rec);
     await this.startRecord(rec);
     this.emitEvent('restart', rec);
   }
@@ -490,7 +669,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const rec = this.get(ref);
     if (!rec.State.Running) throw new Conflict(`Container ${rec.Id} is not running`);
     if (rec.State.Paused) throw new Conflict(`Container ${rec.Id} is already paused`);
+    if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     await this.runtime.pause(rec.Id);
+    this.stopHealth(rec.Id);
     rec.State = { ...rec.State, Paused: true, Status: 'paused' };
     await this.store.save(rec);
     this.emitEvent('pause', rec);
@@ -501,6 +682,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (!rec.State.Paused) throw new Conflict(`Container ${rec.Id} is not paused`);
     await this.runtime.resume(rec.Id);
     rec.State = { ...rec.State, Paused: false, Status: 'running' };
+    this.startHealth(rec, false);
     await this.store.save(rec);
     this.emitEvent('unpause', rec);
   }
@@ -523,14 +705,18 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.State.Status === 'removing') throw new Conflict(`removal of container ${rec.Id} is already in progress`);
     if (rec.State.Running) {
       if (!opts.force) {
-        const what = rec.State.Paused ? 'paused' : 'running';
+        const what = rec.State.Paused ? 'paused' : rec.State.Restarting ? 'restarting' : 'running';
         throw new Conflict(
           `cannot remove container "${rec.Name}": container is ${what}: stop the container before removing or force remove`,
         );
       }
       rec.HostConfig.AutoRemove = false;
-      await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
-      await this.exitedAndHandled(rec);
+      this.restartManager(rec).cancel();
+      await this.settleRestart(rec);
+      if (this.exits.get(rec.Id)) {
+        await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
+        await this.exitedAndHandled(rec);
+      }
     }
     await this.removeRecord(rec, rec.State.ExitCode, opts.volumes ?? false);
   }
@@ -551,6 +737,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await this.store.save(rec).catch(() => {});
       throw new SystemError(`unable to remove container ${shortId(rec.Id)}: ${messageOf(err)}`, { cause: err });
     }
+    this.stopHealth(rec.Id);
+    this.restartManagers.get(rec.Id)?.cancel();
+    this.restartManagers.delete(rec.Id);
     await releaseMountPoints(rec.Id, rec.MountPoints, this.volumes, removeVolumes);
     trace(rec.Id, 'removed');
     traceEnd(rec.Id);
@@ -568,8 +757,10 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   /**
-   * After an engine restart: containers that kept running are watched again; those that exited
-   * meanwhile get their exit code from conmon's exit file; stale mounts and bundles are cleaned.
+   * After an engine restart: containers that kept running are watched (and health-checked) again;
+   * those that exited meanwhile get their exit code from conmon's exit file and then follow their
+   * restart policy; stale mounts and bundles are cleaned. Policy restarts wait for startAtBoot(),
+   * which the engine calls once the rest of it (networks) is ready.
    */
   async adopt(): Promise<void> {
     const recs = await this.store.load();
@@ -584,22 +775,64 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           // removed behind the engine's back
         }
       }
-      if (rec.State.Running || existsSync(this.bundleDir(rec.Id))) await this.mountVolumes(rec, false).catch(() => {});
+      // (A restarting container has no process: its volumes were unmounted at its exit.)
+      if ((rec.State.Running && !rec.State.Restarting) || existsSync(this.bundleDir(rec.Id))) await this.mountVolumes(rec, false).catch(() => {});
     }
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
       // A bundle without a running state is a start the engine did not finish: treat it as started.
-      const midStart = !rec.State.Running && existsSync(this.bundleDir(rec.Id));
+      const midStart = !(rec.State.Running && !rec.State.Restarting) && existsSync(this.bundleDir(rec.Id));
+      if (rec.State.Restarting && !midStart) {
+        // The engine went down during a restart's back-off: that restart is still due.
+        if (isNoRestart(rec.HostConfig.RestartPolicy)) {
+          rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
+          await this.store.save(rec).catch(() => {});
+        } else {
+          this.scheduleRestart(rec, FIRST_DELAY_MS);
+        }
+        return;
+      }
       if (!rec.State.Running && !midStart) return;
       const st = await this.runtime.state(rec.Id).catch(() => undefined);
       if (st && (st.status === 'running' || st.status === 'paused')) {
-        rec.State = { ...rec.State, Running: true, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running' };
+        rec.State = {
+          ...rec.State, Running: true, Restarting: false, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running',
+        };
         this.watchExit(rec);
+        if (st.status === 'running') this.startHealth(rec, true);
         return;
       }
+      // Exited while the engine was down (or the host rebooted: no exit file, 255 as docker's unknown).
       const code = (await this.runtime.exitCode(rec.Id).catch(() => undefined)) ?? 255;
       await this.handleExit(rec, code);
     }));
+  }
+
+  /**
+   * As dockerd at boot: containers with `always` (or `unless-stopped` and not stopped by the user)
+   * that are down are started, with a fresh restart count; then the policy restarts adopt() found
+   * due go ahead.
+   */
+  async startAtBoot(): Promise<void> {
+    await Promise.all(this.store.all().filter((rec) => this.startsAtBoot(rec)).map(async (rec) => {
+      this.resetRestartManager(rec);
+      await this.startRecord(rec).catch(() => {});
+    }));
+    this.booted();
+  }
+
+  /** Containers the engine starts at boot although they were down before it stopped. */
+  private startsAtBoot(rec: ContainerRecord): boolean {
+    const s = rec.State;
+    if (s.Running || s.Dead || s.Status === 'created' || s.StartedAt === ZERO_TIME) return false;
+    const p = rec.HostConfig.RestartPolicy?.Name;
+    return p === 'always' || (p === 'unless-stopped' && !rec.ManuallyStopped);
+  }
+
+  /** Engine shutdown: health checks stop; containers, and restarts still due, are left to the next engine. */
+  close(): void {
+    this.closing = true;
+    for (const id of [...this.healthMonitors.keys()]) this.stopHealth(id);
   }
 
   /** Containers using an image (for rmi's conflict check). */
