@@ -62,9 +62,14 @@ export interface NetworkCreateRequest {
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
+/** A container whose process runs now (not one waiting in its restart back-off). */
+function isLive(rec: ContainerRecord): boolean {
+  return rec.State.Running && !rec.State.Restarting;
+}
+
 /** The network namespace of a running container: its sandbox file, else its process's; '' once gone. */
 function netnsOf(rec: ContainerRecord): string {
-  if (!rec.State.Running) return '';
+  if (!isLive(rec)) return '';
   return rec.NetworkSettings?.SandboxKey || (rec.State.Pid > 0 ? `/proc/${rec.State.Pid}/ns/net` : '');
 }
 
@@ -569,7 +574,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     this.validateEndpoint(n, cfg, true);
     const ep = emptyEndpoint(n.Id, cfg);
-    if (rec.State.Running) {
+    if (isLive(rec)) {
       const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
       let i = 0;
       while (used.has(`eth${i}`)) i++;
@@ -578,7 +583,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       await this.join(rec, n, ep, `eth${i}`, netnsOf(rec), !hasRoute && !n.Internal, []);
     }
     rec.NetworkSettings.Networks[n.Name] = ep;
-    if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
+    if (isLive(rec)) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
   }
 
@@ -595,9 +600,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!entry) throw new Forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
     if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const [name, ep] = entry;
-    if (rec.State.Running) await this.leave(rec, n, ep, netnsOf(rec));
+    if (isLive(rec)) await this.leave(rec, n, ep, netnsOf(rec));
     delete rec.NetworkSettings!.Networks[name];
-    if (rec.State.Running) await this.writeEtcFiles(rec).catch(() => {});
+    if (isLive(rec)) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
   }
 
