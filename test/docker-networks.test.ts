@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { TestEngine, rulesMentioning, waitFor } from './harness.js';
+import { TestEngine, httpGet, rulesMentioning, waitFor } from './harness.js';
 
 /** An IPv4 address of the host that is not loopback and not a bridge of a test engine. */
 function hostAddress(): string | undefined {
@@ -19,15 +19,10 @@ function hostAddress(): string | undefined {
   return undefined;
 }
 
-function httpGet(url: string): string {
-  const r = spawnSync('wget', ['-q', '-T', '3', '-O', '-', url], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) {
-    // Debian's host may lack wget: busybox has one.
-    const b = spawnSync('busybox', ['wget', '-q', '-T', '3', '-O', '-', url], { encoding: 'utf8', timeout: 10_000 });
-    if (b.status !== 0) throw new Error(`GET ${url} failed: ${r.stderr}${b.stderr}`);
-    return b.stdout;
-  }
-  return r.stdout;
+async function httpText(url: string): Promise<string> {
+  const r = await httpGet(url);
+  if (r.status !== 200) throw new Error(`GET ${url}: ${r.status}`);
+  return r.body;
 }
 
 /** IP leases host-local holds in the engine's IPAM directory. */
@@ -92,11 +87,11 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     const loPort = /80\/tcp -> 127\.0\.0\.1:(\d+)/.exec(port)?.[1];
     assert.ok(anyPort && loPort, port);
     const name = (await e.ok(['inspect', '-f', '{{.Config.Hostname}}', 'pub'])).trim();
-    assert.equal(httpGet(`http://127.0.0.1:${loPort}/`).trim(), name);
-    assert.equal(httpGet(`http://127.0.0.1:${anyPort}/`).trim(), name);
+    assert.equal((await httpText(`http://127.0.0.1:${loPort}/`)).trim(), name);
+    assert.equal((await httpText(`http://127.0.0.1:${anyPort}/`)).trim(), name);
     const host = hostAddress();
     if (host) {
-      assert.equal(httpGet(`http://${host}:${anyPort}/`).trim(), name);
+      assert.equal((await httpText(`http://${host}:${anyPort}/`)).trim(), name);
       const fromContainer = await e.ok(['run', '--rm', '--network', 'app', 'busybox', 'wget', '-qO-', `http://${host}:${anyPort}/`]);
       assert.equal(fromContainer.trim(), name, 'a container on another network reaches it through the host port');
     }
@@ -126,20 +121,24 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     await e.ok(['network', 'create', 'other']);
     await e.ok(['run', '-d', '--name', 'lonely', '--network', 'other', ...httpd]);
     const ip = (await e.ok(['inspect', '-f', '{{.NetworkSettings.Networks.other.IPAddress}}', 'lonely'])).trim();
-    const cross = await e.docker(['run', '--rm', '--network', 'app', 'busybox', 'wget', '-T', '2', '-qO-', `http://${ip}/`]);
+    // (busybox's wget -T crashes: `timeout` bounds the attempts instead)
+    // (and not as PID 1, which ignores the SIGTERM that `timeout` sends: `; exit $?` keeps sh from exec'ing it)
+    const own = await e.docker(['run', '--rm', '--network', 'other', 'busybox', 'sh', '-c', `timeout 3 wget -qO- http://${ip}/; exit $?`]);
+    assert.equal(own.code, 0, `its own network reaches it: ${own.stderr}`);
+    const cross = await e.docker(['run', '--rm', '--network', 'app', 'busybox', 'sh', '-c', `timeout 2 wget -qO- http://${ip}/; exit $?`]);
     assert.notEqual(cross.code, 0, 'app cannot reach other');
     const byName = await e.docker(['run', '--rm', '--network', 'app', 'busybox', 'nslookup', 'lonely']);
     assert.notEqual(byName.code, 0, 'names of other networks do not resolve');
     await e.ok(['network', 'create', '--internal', 'sealed']);
     await e.ok(['run', '-d', '--name', 'inside', '--network', 'sealed', ...httpd]);
-    const out = await e.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'sh', '-c', `wget -qO- http://inside/ && ! wget -T 2 -qO- http://${ip}/ && ! ip route | grep -q default`]);
+    const out = await e.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'sh', '-c', `wget -qO- http://inside/ && ! timeout 2 wget -qO- http://${ip}/ && ! ip route | grep -q default`]);
     assert.equal(out.code, 0, `internal: reaches its own network only\n${out.stdout}${out.stderr}`);
     // A container on both networks reaches both.
     await e.ok(['network', 'connect', 'other', 'web1']);
     const both = await e.ok(['exec', 'web1', 'wget', '-qO-', 'http://lonely/']);
     assert.equal(both.trim().length > 0, true);
     await e.ok(['network', 'disconnect', 'other', 'web1']);
-    const after = await e.docker(['exec', 'web1', 'wget', '-T', '2', '-qO-', `http://${ip}/`]);
+    const after = await e.docker(['exec', 'web1', 'timeout', '2', 'wget', '-qO-', `http://${ip}/`]);
     assert.notEqual(after.code, 0);
   });
 
@@ -203,7 +202,7 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     const name = await e.ok(['run', '--rm', '--network', 'app', 'busybox', 'wget', '-qO-', 'http://web2/']);
     assert.equal(name.trim(), (await e.ok(['inspect', '-f', '{{.Config.Hostname}}', 'web2'])).trim());
     const port = /0\.0\.0\.0:(\d+)/.exec(await e.ok(['port', 'pub', '80']))![1]!;
-    assert.ok(httpGet(`http://127.0.0.1:${port}/`).length > 0);
+    assert.ok((await httpText(`http://127.0.0.1:${port}/`)).length > 0);
     await waitFor(async () => (await e.ok(['inspect', '-f', '{{.State.Status}}', 'short'])).trim() === 'exited', 'short exited');
     const shortId = (await e.ok(['inspect', '-f', '{{.Id}}', 'short'])).trim();
     const ipam = join(e.execRoot, 'networks', 'ipam');

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { projectRoot } from '../src/core/native.js';
 
 /** The busybox rootfs tar the project script makes (scripts/make-busybox-rootfs.sh). */
@@ -234,4 +235,21 @@ export function removeNetworking(bridges: readonly string[]): void {
     spawnSync('iptables', ['-w', '5', '-t', table, '-D', ...rule.slice(3).split(' ')]);
   }
   for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) spawnSync('ip', ['link', 'del', b]);
+}
+
+/** GET over HTTP from the host (Node's client: no wget or curl needed), bounded in time. */
+export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    // Lenient parsing: CGI scripts under busybox httpd end header lines with LF only.
+    const req = request(url, { timeout: timeoutMs, insecureHTTPParser: true }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
