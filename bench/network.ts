@@ -474,10 +474,10 @@ interface HttpTarget { key: string; label: string; env: NodeJS.ProcessEnv; via: 
 
 /**
  * A fresh httpd container for one measurement, and the URL to load: its published port on
- * 127.0.0.1, or its own address. busybox httpd closes each connection first, so its TIME_WAIT
- * sockets pile up in the container's namespace and, once the client's ports come round again,
- * refuse SYNs (PAWS) until they retry: a fresh container per measurement keeps every
- * measurement's start equal.
+ * 127.0.0.1, or its own address. busybox httpd closes each connection first, so TIME_WAIT
+ * sockets pile up (in the container's namespace, and docker-proxy's on the host) and, once the
+ * client's ports come round again, refuse SYNs (PAWS) until they retry: a fresh container, with
+ * an address and a host port no earlier measurement used, keeps every measurement's start equal.
  */
 async function httpd(t: HttpTarget): Promise<{ id: string; url: string }> {
   const env = t.env;
@@ -621,8 +621,11 @@ async function main(): Promise<void> {
       await sleep(300);
       byTarget[t.key]!.push(await wrk(c.url));
       urls[t.key]!.push(c.url);
-      await ok('docker', ['rm', '-f', c.id], { env: t.env });
     }
+  }
+  // Removed only now, so that no later measurement gets an address or a host port again.
+  for (const env of [menv, ...(docker ? [docker.env] : [])]) {
+    await ok('docker', ['rm', '-f', ...(await ok('docker', ['ps', '-q'], { env })).split('\n').filter(Boolean)], { env });
   }
   for (const t of targets) {
     const rs = byTarget[t.key]!;
