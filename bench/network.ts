@@ -116,12 +116,13 @@ async function interleaved(cases: Case[], runs: number): Promise<Record<string, 
   return out;
 }
 
-function rssKb(pid: number): number {
+/** RSS and PSS (shared pages split among the processes that map them) of a process, in kB. */
+function memKb(pid: number): { rss: number; pss: number } {
   try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return { rss: Number(/^Rss:\s+(\d+)/m.exec(t)?.[1] ?? 0), pss: Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0) };
   } catch {
-    return 0;
+    return { rss: 0, pss: 0 };
   }
 }
 
@@ -138,19 +139,30 @@ function pidsOf(pattern: string): number[] {
   return r.stdout.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
 }
 
-/** Total RSS (MB) of a set of processes, the median of 5 samples 400 ms apart; and their names. */
-async function rssOf(pids: () => number[]): Promise<{ mb: number; who: string }> {
-  const samples: number[] = [];
-  let names: string[] = [];
+interface Mem { rss: number; pss: number; who: string }
+
+/**
+ * Total RSS and PSS (MB) of a set of processes, each the median of 5 samples 400 ms apart, and
+ * which processes they were (count and RSS per name, from the last sample). RSS counts a shared
+ * page once in every process mapping it (20 shims of one binary: 20 times); PSS splits it.
+ */
+async function memOf(pids: () => number[]): Promise<Mem> {
+  const rss: number[] = [];
+  const pss: number[] = [];
+  let last: Array<{ name: string; rss: number }> = [];
   for (let i = 0; i < 5; i++) {
-    const ps = pids();
-    samples.push(ps.reduce((a, p) => a + rssKb(p), 0) / 1024);
-    names = ps.map(commOf);
+    const ps = pids().map((p) => ({ name: commOf(p), ...memKb(p) }));
+    rss.push(ps.reduce((a, p) => a + p.rss, 0) / 1024);
+    pss.push(ps.reduce((a, p) => a + p.pss, 0) / 1024);
+    last = ps;
     await sleep(400);
   }
-  const counts = new Map<string, number>();
-  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
-  return { mb: median(samples), who: [...counts].map(([n, c]) => `${c} ${n}`).join(', ') };
+  const by = new Map<string, { n: number; kb: number }>();
+  for (const p of last) {
+    const e = by.get(p.name) ?? { n: 0, kb: 0 };
+    by.set(p.name, { n: e.n + 1, kb: e.kb + p.rss });
+  }
+  return { rss: median(rss), pss: median(pss), who: [...by].map(([n, e]) => `${e.n} ${n} ${(e.kb / 1024).toFixed(1)}`).join(' + ') };
 }
 
 // --- subnets and bridges of the benchmark's own ---
@@ -552,8 +564,8 @@ async function main(): Promise<void> {
   const minkeEnginePid = pidsOf(`minke daemon -H ${engine.host}`)[0]!;
   const minkePids = (): number[] => [minkeEnginePid, ...pidsOf(`conmon.*${engine.dir}`)];
   await sleep(1000);
-  const minkeIdle = await rssOf(minkePids);
-  const dockerIdle = docker ? await rssOf(docker.pids) : undefined;
+  const minkeIdle = await memOf(minkePids);
+  const dockerIdle = docker ? await memOf(docker.pids) : undefined;
 
   // Where each peer's `docker run busybox` lands: eth0 on its own bridge's subnet.
   const inet = (out: string): string => /inet \S+/.exec(out)?.[0] ?? `no IPv4 address on eth0: ${out.trim()}`;
@@ -652,17 +664,18 @@ async function main(): Promise<void> {
     if (docker) await ok('docker', ['run', '-d', '--network', net, 'busybox', 'sleep', '3600'], { env: docker.env });
   }
   await sleep(2000);
-  const minkeLoad = await rssOf(minkePids);
-  const dockerLoad = docker ? await rssOf(docker.pids) : undefined;
-  results.minkeIdleMb = minkeIdle.mb;
-  results.minkeLoadMb = minkeLoad.mb;
-  console.log(`${'minke: engine + conmons, idle'.padEnd(62)} ${minkeIdle.mb.toFixed(1).padStart(6)} MB  (${minkeIdle.who})`);
-  console.log(`${'minke: engine + conmons, 20 running on 2 user networks'.padEnd(62)} ${minkeLoad.mb.toFixed(1).padStart(6)} MB  (${minkeLoad.who})`);
+  const minkeLoad = await memOf(minkePids);
+  const dockerLoad = docker ? await memOf(docker.pids) : undefined;
+  const memLine = (label: string, m: Mem): void => {
+    console.log(`${label.padEnd(52)} RSS ${m.rss.toFixed(1).padStart(6)} MB  PSS ${m.pss.toFixed(1).padStart(6)} MB  (RSS by process, MB: ${m.who})`);
+  };
+  Object.assign(results, { minkeIdleRssMb: minkeIdle.rss, minkeIdlePssMb: minkeIdle.pss, minkeLoadRssMb: minkeLoad.rss, minkeLoadPssMb: minkeLoad.pss });
+  memLine('minke: engine + conmons, idle', minkeIdle);
+  memLine('minke: same, 20 running on 2 user networks', minkeLoad);
   if (dockerIdle && dockerLoad) {
-    results.dockerIdleMb = dockerIdle.mb;
-    results.dockerLoadMb = dockerLoad.mb;
-    console.log(`${'docker: dockerd + containerd (+ shims), idle'.padEnd(62)} ${dockerIdle.mb.toFixed(1).padStart(6)} MB  (${dockerIdle.who})`);
-    console.log(`${'docker: same, 20 running on 2 user networks'.padEnd(62)} ${dockerLoad.mb.toFixed(1).padStart(6)} MB  (${dockerLoad.who})`);
+    Object.assign(results, { dockerIdleRssMb: dockerIdle.rss, dockerIdlePssMb: dockerIdle.pss, dockerLoadRssMb: dockerLoad.rss, dockerLoadPssMb: dockerLoad.pss });
+    memLine('docker: dockerd + containerd, idle', dockerIdle);
+    memLine('docker: same + shims, 20 running on 2 user networks', dockerLoad);
   }
 
   console.log('\n## ratios (within this run)');
@@ -674,7 +687,8 @@ async function main(): Promise<void> {
     console.log(`minke / docker, docker run (bridge)                ${f(results.minke! / results.docker!)}`);
     console.log(`minke / docker, published port req/s              ${f(results.minkePortRps! / results.dockerPortRps!)} (target >= 1.0x)`);
     console.log(`minke / docker, published port p50, p99 latency   ${f(results.minkePortP50! / results.dockerPortP50!)}, ${f(results.minkePortP99! / results.dockerPortP99!)}`);
-    console.log(`minke / docker, memory with 20 running            ${f(results.minkeLoadMb! / results.dockerLoadMb!)} (target <= 0.5x)`);
+    console.log(`minke / docker, memory with 20 running, RSS       ${f(results.minkeLoadRssMb! / results.dockerLoadRssMb!)} (target <= 0.5x)`);
+    console.log(`minke / docker, memory with 20 running, PSS       ${f(results.minkeLoadPssMb! / results.dockerLoadPssMb!)}`);
   }
   console.log(`minke published port / container address, req/s  ${f(results.minkePortRps! / results.minkeDirectRps!)}`);
   if (docker) console.log(`docker published port / container address, req/s ${f(results.dockerPortRps! / results.dockerDirectRps!)}`);
