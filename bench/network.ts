@@ -594,6 +594,41 @@ async function main(): Promise<void> {
     return floor.steps(isoBundle, true);
   };
 
+  // 3. Memory: 20 running containers on two user networks, 10 each. Measured first, while both
+  //    engines have done nothing else (a Go daemon keeps heap it grew for earlier work), then the
+  //    containers and networks go again.
+  console.log('\n## 3. engine memory, 20 running containers (sleep 3600) on two user networks, 10 each (measured first)');
+  await ok('docker', ['network', 'create', 'mkbench1'], { env: menv });
+  await ok('docker', ['network', 'create', 'mkbench2'], { env: menv });
+  if (docker) {
+    for (let i = 0; i < 2; i++) {
+      await ok('docker', ['network', 'create', '--subnet', docker.userSubnets[i]!, '-o', `com.docker.network.bridge.name=${DOCKER_USER_BRIDGES[i]}`, `mkbench${i + 1}`], { env: docker.env });
+    }
+  }
+  for (let i = 0; i < 20; i++) {
+    const net = `mkbench${(i % 2) + 1}`;
+    await ok('docker', ['run', '-d', '--network', net, 'busybox', 'sleep', '3600'], { env: menv });
+    if (docker) await ok('docker', ['run', '-d', '--network', net, 'busybox', 'sleep', '3600'], { env: docker.env });
+  }
+  await sleep(2000);
+  const minkeLoad = await memOf(minkePids);
+  const dockerLoad = docker ? await memOf(docker.pids) : undefined;
+  const memLine = (label: string, m: Mem): void => {
+    console.log(`${label.padEnd(52)} RSS ${m.rss.toFixed(1).padStart(6)} MB  PSS ${m.pss.toFixed(1).padStart(6)} MB  (RSS by process, MB: ${m.who})`);
+  };
+  Object.assign(results, { minkeIdleRssMb: minkeIdle.rss, minkeIdlePssMb: minkeIdle.pss, minkeLoadRssMb: minkeLoad.rss, minkeLoadPssMb: minkeLoad.pss });
+  memLine('minke: engine + conmons, idle', minkeIdle);
+  memLine('minke: same, 20 running on 2 user networks', minkeLoad);
+  if (dockerIdle && dockerLoad) {
+    Object.assign(results, { dockerIdleRssMb: dockerIdle.rss, dockerIdlePssMb: dockerIdle.pss, dockerLoadRssMb: dockerLoad.rss, dockerLoadPssMb: dockerLoad.pss });
+    memLine('docker: dockerd + containerd, idle', dockerIdle);
+    memLine('docker: same + shims, 20 running on 2 user networks', dockerLoad);
+  }
+  for (const env of [menv, ...(docker ? [docker.env] : [])]) {
+    await ok('docker', ['rm', '-f', ...(await ok('docker', ['ps', '-aq'], { env })).split('\n').filter(Boolean)], { env, timeoutMs: 120_000 });
+    await ok('docker', ['network', 'rm', 'mkbench1', 'mkbench2'], { env });
+  }
+
   // 1. Start-up on the default bridge.
   console.log('\n## 1. docker run --rm busybox true (interleaved)');
   const cases: Case[] = [
@@ -649,33 +684,15 @@ async function main(): Promise<void> {
     console.log(`${t.label.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(', ')} req/s; errors ${errors}; e.g. ${urls[t.key]![0]})`);
   }
 
-  // 3. Memory: 20 running containers on two user networks, 10 each.
-  console.log('\n## 3. engine memory, 20 running containers (sleep 3600) on two user networks, 10 each');
-  await ok('docker', ['network', 'create', 'mkbench1'], { env: menv });
-  await ok('docker', ['network', 'create', 'mkbench2'], { env: menv });
+  // What each engine holds once the run's containers are gone (reference: growth kept from the run).
+  console.log('\n## the engines after the run, their containers gone');
+  const minkeAfter = await memOf(minkePids);
+  memLine('minke: engine + conmons', minkeAfter);
+  Object.assign(results, { minkeAfterRssMb: minkeAfter.rss });
   if (docker) {
-    for (let i = 0; i < 2; i++) {
-      await ok('docker', ['network', 'create', '--subnet', docker.userSubnets[i]!, '-o', `com.docker.network.bridge.name=${DOCKER_USER_BRIDGES[i]}`, `mkbench${i + 1}`], { env: docker.env });
-    }
-  }
-  for (let i = 0; i < 20; i++) {
-    const net = `mkbench${(i % 2) + 1}`;
-    await ok('docker', ['run', '-d', '--network', net, 'busybox', 'sleep', '3600'], { env: menv });
-    if (docker) await ok('docker', ['run', '-d', '--network', net, 'busybox', 'sleep', '3600'], { env: docker.env });
-  }
-  await sleep(2000);
-  const minkeLoad = await memOf(minkePids);
-  const dockerLoad = docker ? await memOf(docker.pids) : undefined;
-  const memLine = (label: string, m: Mem): void => {
-    console.log(`${label.padEnd(52)} RSS ${m.rss.toFixed(1).padStart(6)} MB  PSS ${m.pss.toFixed(1).padStart(6)} MB  (RSS by process, MB: ${m.who})`);
-  };
-  Object.assign(results, { minkeIdleRssMb: minkeIdle.rss, minkeIdlePssMb: minkeIdle.pss, minkeLoadRssMb: minkeLoad.rss, minkeLoadPssMb: minkeLoad.pss });
-  memLine('minke: engine + conmons, idle', minkeIdle);
-  memLine('minke: same, 20 running on 2 user networks', minkeLoad);
-  if (dockerIdle && dockerLoad) {
-    Object.assign(results, { dockerIdleRssMb: dockerIdle.rss, dockerIdlePssMb: dockerIdle.pss, dockerLoadRssMb: dockerLoad.rss, dockerLoadPssMb: dockerLoad.pss });
-    memLine('docker: dockerd + containerd, idle', dockerIdle);
-    memLine('docker: same + shims, 20 running on 2 user networks', dockerLoad);
+    const dockerAfter = await memOf(docker.pids);
+    memLine('docker: dockerd + containerd', dockerAfter);
+    Object.assign(results, { dockerAfterRssMb: dockerAfter.rss });
   }
 
   console.log('\n## ratios (within this run)');
