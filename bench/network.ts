@@ -11,7 +11,8 @@
 //      wrk (Debian's, installed when missing) for a bounded time and connection count: minke's
 //      published port, Docker's, and each container's own address (the floor).
 //   3. Engine memory with 20 running containers (`sleep 3600`) on two user networks, 10 each:
-//      minke engine + its conmons vs dockerd + containerd + containerd-shims.
+//      minke engine + its conmons vs dockerd + containerd + containerd-shims (RSS and PSS);
+//      measured before 1 and 2, while neither engine has done other work.
 // Traffic goes only to 127.0.0.1 and to the benchmark's own containers. Everything made here
 // (containers, networks, bridges, iptables rules, dockerd, temp dirs) is removed at the end, also
 // on failure or Ctrl-C.
