@@ -82,13 +82,17 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     await e.ok(['run', '-d', '--name', 'pub', '-p', '127.0.0.1::80', '-p', '80', ...httpd]);
     const port = await e.ok(['port', 'pub']);
     const lines = port.trim().split('\n').sort();
-    assert.equal(lines.length, 2, port);
+    assert.equal(lines.length, existsSync('/proc/net/if_inet6') ? 3 : 2, port);
     const anyPort = /80\/tcp -> 0\.0\.0\.0:(\d+)/.exec(port)?.[1];
     const loPort = /80\/tcp -> 127\.0\.0\.1:(\d+)/.exec(port)?.[1];
     assert.ok(anyPort && loPort, port);
     const name = (await e.ok(['inspect', '-f', '{{.Config.Hostname}}', 'pub'])).trim();
     assert.equal((await httpText(`http://127.0.0.1:${loPort}/`)).trim(), name);
     assert.equal((await httpText(`http://127.0.0.1:${anyPort}/`)).trim(), name);
+    if (existsSync('/proc/net/if_inet6')) {
+      assert.match(port, new RegExp(`80/tcp -> \\[::\\]:${anyPort}`), 'published on IPv6 too, as dockerd does');
+      assert.equal((await httpText(`http://[::1]:${anyPort}/`)).trim(), name, 'IPv6 loopback reaches it through the engine');
+    }
     const host = hostAddress();
     if (host) {
       assert.equal((await httpText(`http://${host}:${anyPort}/`)).trim(), name);

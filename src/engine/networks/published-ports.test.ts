@@ -16,9 +16,12 @@ describe('published ports', () => {
   });
 
   it('shows exposed ports without bindings as null', () => {
-    assert.deepEqual(portsView({ '80/tcp': {}, '443': {} }, [{ hostIp: '', hostPort: 32768, containerPort: 80, protocol: 'tcp' }]), {
+    assert.deepEqual(portsView({ '80/tcp': {}, '443': {} }, [{ hostIp: '', hostPort: 32768, containerPort: 80, protocol: 'tcp' }], false), {
       '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }],
       '443/tcp': null,
+    });
+    assert.deepEqual(portsView({}, [{ hostIp: '', hostPort: 32768, containerPort: 80, protocol: 'tcp' }, { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }], true), {
+      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }, { HostIp: '::', HostPort: '32768' }, { HostIp: '127.0.0.1', HostPort: '8080' }],
     });
   });
 

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Conflict, InvalidArgument } from '../../core/errors.js';
 import type { PortBinding } from './model.js';
 
@@ -8,7 +8,8 @@ import type { PortBinding } from './model.js';
  * Published ports: which host ports a container asked for (-p, -P), and their reservation on the
  * host. Traffic is forwarded by the CNI portmap plugin's DNAT rules; the engine also holds each
  * host port open, as docker-proxy does, so that no other program takes it and connections that
- * the rules do not catch (IPv6 loopback, some hairpin paths) are proxied to the container.
+ * the rules do not catch (IPv6: a port published on all addresses listens on both families, as
+ * dockerd's does) are proxied to the container.
  */
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -63,14 +64,21 @@ export function requestedMappings(
   return out;
 }
 
-/** NetworkSettings.Ports: every exposed or published port, with its host bindings (null when not published). */
-export function portsView(exposed: Record<string, object> | null | undefined, bound: readonly PortMapping[]): Record<string, PortBinding[] | null> {
+/** Whether the host has IPv6 (a port published on all addresses then listens on `::` too). */
+export const hostHasIPv6 = (): boolean => existsSync('/proc/net/if_inet6');
+
+/**
+ * NetworkSettings.Ports: every exposed or published port, with its host bindings (null when not
+ * published); a port on all addresses shows as 0.0.0.0 and, with IPv6, `::`, as dockerd shows it.
+ */
+export function portsView(exposed: Record<string, object> | null | undefined, bound: readonly PortMapping[], ipv6 = hostHasIPv6()): Record<string, PortBinding[] | null> {
   const out: Record<string, PortBinding[] | null> = {};
   for (const key of Object.keys(exposed ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
   for (const m of bound) {
     const key = `${m.containerPort}/${m.protocol}`;
     const list = out[key] ?? [];
     list.push({ HostIp: m.hostIp || '0.0.0.0', HostPort: String(m.hostPort) });
+    if (!m.hostIp && ipv6) list.push({ HostIp: '::', HostPort: String(m.hostPort) });
     out[key] = list;
   }
   return out;
@@ -87,6 +95,12 @@ function localPortRange(): [number, number] {
 }
 
 type Holder = net.Server | dgram.Socket;
+
+/** Where to listen for a mapping: all addresses means both families when the host has IPv6. */
+function listenAddress(hostIp: string): string {
+  if (hostIp && hostIp !== '0.0.0.0') return hostIp;
+  return hostHasIPv6() ? '::' : '0.0.0.0';
+}
 
 function bindTcp(ip: string, port: number, target: () => { host: string; port: number } | undefined): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -106,7 +120,7 @@ function bindTcp(ip: string, port: number, target: () => { host: string; port: n
       upstream.on('error', end);
     });
     server.once('error', reject);
-    server.listen({ host: ip, port, exclusive: true }, () => {
+    server.listen({ host: ip, port, exclusive: true, ipv6Only: false }, () => {
       server.off('error', reject);
       server.unref();
       resolve(server);
@@ -116,7 +130,7 @@ function bindTcp(ip: string, port: number, target: () => { host: string; port: n
 
 function bindUdp(ip: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const s = dgram.createSocket(ip.includes(':') ? 'udp6' : 'udp4');
+    const s = dgram.createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4', ipv6Only: false });
     s.once('error', reject);
     s.bind({ address: ip, port, exclusive: true }, () => {
       s.off('error', reject);
@@ -171,7 +185,8 @@ export class PortReservations {
           }
           try {
             const r = { ...m, hostPort: port, hostPortEnd: undefined };
-            const h = m.protocol === 'udp' ? await bindUdp(ip, port) : await bindTcp(ip, port, () => target(r));
+            const at = listenAddress(m.hostIp);
+            const h = m.protocol === 'udp' ? await bindUdp(at, port) : await bindTcp(at, port, () => target(r));
             holders.push(h);
             bound.push(r);
             this.owners.set(this.key(m, port), owner);

@@ -381,6 +381,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
       const [port, proto] = key.split('/');
       for (const b of list ?? []) {
+        if (b.HostIp === '::') continue; // the IPv6 side of a 0.0.0.0 binding: one reservation
         out.push({ hostIp: b.HostIp === '0.0.0.0' ? '' : b.HostIp, hostPort: Number(b.HostPort), containerPort: Number(port), protocol: proto as PortMapping['protocol'] });
       }
     }
