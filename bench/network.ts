@@ -19,7 +19,7 @@
 //
 //   node dist/bench/network.js [--runs 20] [--no-docker] [--seconds 5] [--rounds 3] [--connections 10]
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, removeNetworking } from '../test/harness.js';
@@ -315,7 +315,10 @@ class Floor {
     checkAbort();
     const id = `cni-${this.n++}`;
     const pidFile = join(this.dir, `${id}.pid`);
-    const stdio: StdioOptions = ['ignore', 'pipe', 'ignore'];
+    // runc's stderr to a file: a pipe would stay open as long as the container's process.
+    const errFile = join(this.dir, `${id}.err`);
+    const errFd = openSync(errFile, 'w');
+    const stdio: StdioOptions = ['ignore', 'pipe', errFd];
     const create: ChildProcess = spawn('runc', ['--root', this.runcRoot, 'create', '-b', bundle, '--pid-file', pidFile, id], { stdio });
     let out = '';
     create.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -324,7 +327,9 @@ class Floor {
       create.once('exit', resolve);
       create.once('error', reject);
     });
-    if (created !== 0) throw new Error(`runc create ${id} failed`);
+    closeSync(errFd);
+    if (created !== 0) throw new Error(`runc create ${id} failed: ${readFileSync(errFile, 'utf8').trim()}`);
+    rmSync(errFile, { force: true });
     const pid = Number(readFileSync(pidFile, 'utf8'));
     if (cni) await this.cni('ADD', id, `/proc/${pid}/ns/net`);
     await ok('runc', ['--root', this.runcRoot, 'start', id]);
@@ -355,7 +360,7 @@ interface FloorSpec {
   process: { args: string[]; terminal?: boolean };
   root: { path: string };
   mounts?: Array<{ destination: string }>;
-  linux?: { cgroupsPath?: string };
+  linux?: { cgroupsPath?: string; namespaces?: Array<{ type: string; path?: string }> };
 }
 
 // --- the Docker peer ---
@@ -586,6 +591,8 @@ async function main(): Promise<void> {
     s.process.args = ['true'];
     s.process.terminal = false;
     s.mounts = (s.mounts ?? []).filter((m) => !m.destination.startsWith('/etc/'));
+    // minke's container joined a namespace made ahead (gone with it): the floor makes its own.
+    if (s.linux?.namespaces) s.linux.namespaces = s.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network' } : n));
   }, minkeSpec);
   const isoSpec = JSON.parse(readFileSync(join(isoBundle, 'config.json'), 'utf8')) as FloorSpec;
   onCleanup('floor cgroups', () => spawnSync('bash', ['-c', 'rmdir /sys/fs/cgroup/*/minke-netbench/iso-* /sys/fs/cgroup/*/minke-netbench /sys/fs/cgroup/minke-netbench/iso-* /sys/fs/cgroup/minke-netbench 2>/dev/null']));
