@@ -464,7 +464,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const settings = rec.NetworkSettings;
     if (!settings) return undefined;
     const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
-    for (const b of bridges) if (!b.n) throw new NotFound(`failed to set up container networking: network ${b.name} not found`);
+    for (const b of bridges) if (!b.n) throw new NotFound(`could not find a network matching network mode ${b.name}: network ${b.name} not found`);
     if (!bridges.some((b) => b.n!.Driver === 'bridge')) return undefined;
     const netns = this.sandboxPath(rec);
     await mkdir(dirname(netns), { recursive: true });
