@@ -71,4 +71,34 @@ except docker.errors.ImageNotFound as err:
     print(err.explanation)`);
     assert.equal(out, 'No such container: nope\nNo such image: nope:1\n');
   });
+
+  it('manages networks, volumes and published ports', async () => {
+    const out = await py(`
+ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='10.252.5.0/24', gateway='10.252.5.1')])
+n = c.networks.create('pynet', driver='bridge', ipam=ipam, labels={'tier': 'py'})
+web = c.containers.run('busybox', ['httpd', '-f', '-p', '80'], detach=True, network='pynet', name='pyweb', ports={'80/tcp': None})
+web.reload()
+print(web.attrs['NetworkSettings']['Networks']['pynet']['IPAddress'])
+n.reload()
+print([x.name for x in n.containers])
+n2 = c.networks.create('pynet2')
+n2.connect(web, aliases=['alias1'])
+web.reload()
+print(sorted(web.attrs['NetworkSettings']['Networks']))
+print(web.ports['80/tcp'][0]['HostIp'], int(web.ports['80/tcp'][0]['HostPort']) > 0)
+sys.stdout.write(c.containers.run('busybox', ['wget', '-qO-', 'http://pyweb/etc/hostname'], network='pynet', remove=True).decode())
+sys.stdout.write(c.containers.run('busybox', ['sh', '-c', 'echo kept > /v/x'], volumes={'pyvol': {'bind': '/v', 'mode': 'rw'}}, remove=True).decode())
+sys.stdout.write(c.containers.run('busybox', ['cat', '/v/x'], volumes={'pyvol': {'bind': '/v', 'mode': 'ro'}}, remove=True).decode())
+n2.disconnect(web)
+web.remove(force=True)
+n.remove(); n2.remove(); c.volumes.get('pyvol').remove()
+print(len(c.networks.list(names=['pynet'])), [v.name for v in c.volumes.list()])`);
+    const lines = out.trim().split('\n');
+    assert.match(lines[0]!, /^10\.252\.5\.\d+$/);
+    assert.equal(lines[1], "['pyweb']");
+    assert.equal(lines[2], "['pynet', 'pynet2']");
+    assert.equal(lines[3], '0.0.0.0 True');
+    assert.match(lines[4]!, /^[0-9a-f]{12}$/, 'the container answered by name');
+    assert.deepEqual(lines.slice(5), ['kept', '0 []']);
+  });
 });
