@@ -64,6 +64,7 @@ describe('docker CLI: networks', { concurrency: false }, () => {
   });
 
   it('resolves names and shared aliases on a user network, round robin', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     await e.ok(['network', 'create', 'app']);
     await e.ok(['run', '-d', '--name', 'web1', '--network', 'app', '--network-alias', 'svc', ...httpd]);
     await e.ok(['run', '-d', '--name', 'web2', '--network', 'app', '--network-alias', 'svc', ...httpd]);
@@ -76,6 +77,12 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     // The default bridge has no name resolution (docker's legacy behaviour).
     const legacy = await e.docker(['run', '--rm', 'busybox', 'nslookup', 'web1']);
     assert.notEqual(legacy.code, 0);
+    // Network events: the create, then a connect per container that joined.
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = await e.ok(['events', '--since', since, '--until', until, '--filter', 'type=network', '--filter', 'network=app', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']);
+    const lines = events.trim().split('\n');
+    assert.equal(lines[0], 'network create app bridge');
+    assert.ok(lines.filter((l) => l === 'network connect app bridge').length >= 2, events);
   });
 
   it('publishes ports to loopback, the host address, and other containers', async () => {
