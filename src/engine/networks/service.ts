@@ -138,6 +138,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** After the containers were adopted: readies the networks running containers use, holds their ports again. */
   async resume(): Promise<void> {
+    // The default bridge is made ready in the background, so the first container does not wait.
+    const dflt = this.store.find('bridge');
+    if (dflt) this.ensureReady(dflt).catch((err: unknown) => this.opts.log('warn', `network bridge: ${messageOf(err)}`));
     const containers = this.containers;
     const inUse = new Set<string>();
     for (const c of containers.all()) {
