@@ -21,6 +21,8 @@ interface SysAddon {
   llistxattr(path: string): string[];
   /** A new network namespace (loopback up) kept by a bind mount on path. */
   netnsCreate(path: string): void;
+  /** Whether the kernel runs x32 system calls (false off x86_64). */
+  x32Abi(): boolean;
 }
 
 let addon: SysAddon | undefined;

@@ -212,6 +212,21 @@ static napi_value js_netns_create(napi_env env, napi_callback_info info) {
   return ret;
 }
 
+/* x32Abi(): whether the kernel runs x32 system calls (Debian kernels disable them unless booted
+ * with syscall.x32=y). A seccomp filter need not cover an ABI the kernel refuses anyway. */
+static napi_value js_x32_abi(napi_env env, napi_callback_info info) {
+  (void)info;
+  int on = 0;
+#ifdef __x86_64__
+  errno = 0;
+  long r = syscall(0x40000000L | SYS_getpid);
+  on = !(r == -1 && errno == ENOSYS);
+#endif
+  napi_value ret;
+  napi_get_boolean(env, on, &ret);
+  return ret;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -221,6 +236,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
     {"netnsCreate", NULL, js_netns_create, NULL, NULL, NULL, napi_default, NULL},
+    {"x32Abi", NULL, js_x32_abi, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

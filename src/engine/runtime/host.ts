@@ -1,5 +1,6 @@
 /** Facts about the host that shape every bundle, read once per process. */
 import { existsSync, readFileSync } from 'node:fs';
+import { sys } from '../../core/native.js';
 
 /** All capabilities runc 1.1 knows, in kernel order (bit = index). */
 export const ALL_CAPABILITIES = [
@@ -23,6 +24,8 @@ export interface HostInfo {
   canLowerOomScore: boolean;
   /** Hard rlimits of this process, by RLIMIT_ name; undefined = unlimited. */
   hardLimits: Map<string, number | undefined>;
+  /** Whether the kernel runs x32 system calls (seccomp filters then cover that ABI too). */
+  x32Abi: boolean;
 }
 
 let cached: HostInfo | undefined;
@@ -73,6 +76,16 @@ export function hostInfo(): HostInfo {
     boundingCaps: capSet(field('CapBnd'), knownCaps),
     canLowerOomScore: eff.has('CAP_SYS_RESOURCE'),
     hardLimits,
+    x32Abi: x32Abi(),
   };
   return cached;
+}
+
+function x32Abi(): boolean {
+  if (process.arch !== 'x64') return false;
+  try {
+    return sys().x32Abi();
+  } catch {
+    return true; // unknown: keep the ABI covered
+  }
 }

