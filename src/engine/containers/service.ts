@@ -740,6 +740,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.stopHealth(rec.Id);
     this.restartManagers.get(rec.Id)?.cancel();
     this.restartManagers.delete(rec.Id);
+    this.logOffsets.delete(rec.Id);
     await releaseMountPoints(rec.Id, rec.MountPoints, this.volumes, removeVolumes);
     trace(rec.Id, 'removed');
     traceEnd(rec.Id);

@@ -9,7 +9,7 @@ import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
 import { bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
-import { EmbeddedDns, type NameResolver } from './dns.js';
+import type { EmbeddedDns, NameResolver } from './dns.js';
 import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
 import { Firewall } from './firewall.js';
 import { emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
@@ -90,7 +90,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   readonly store: NetworkStore;
   private readonly firewall = new Firewall();
   private readonly ports = new PortReservations();
-  private readonly dns: EmbeddedDns;
+  /** The embedded DNS server, loaded with the first user network (engines without one never pay for it). */
+  private dns: EmbeddedDns | undefined;
   /** Bridges, rules and DNS made ready since the engine started, per network ID. */
   private readonly ready = new Map<string, Promise<void>>();
   private containers!: ContainerDirectory;
@@ -99,7 +100,14 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   constructor(private readonly opts: NetworkServiceOptions) {
     super();
     this.store = new NetworkStore(join(opts.dataRoot, 'networks'));
-    this.dns = new EmbeddedDns(this, (m) => opts.log('warn', m));
+  }
+
+  private async dnsServer(): Promise<EmbeddedDns> {
+    if (!this.dns) {
+      const { EmbeddedDns } = await import('./dns.js');
+      this.dns ??= new EmbeddedDns(this, (m) => this.opts.log('warn', m));
+    }
+    return this.dns;
   }
 
   private get ipamDir(): string {
@@ -180,7 +188,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`);
         await this.firewall.add({ bridge: n.bridge!, subnet: pool.Subnet, internal: n.Internal });
         if (!n.isDefault) {
-          await this.dns.listen(pool.Gateway).catch((err: unknown) => {
+          await this.dnsServer().then((dns) => dns.listen(pool.Gateway)).catch((err: unknown) => {
             this.opts.log('warn', `network ${n.Name}: no name resolution, cannot listen on ${pool.Gateway}:53: ${messageOf(err)}`);
           });
         }
@@ -273,7 +281,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   private async teardown(n: NetworkRecord): Promise<void> {
     this.ready.delete(n.Id);
     const pool = n.IPAM.Config[0];
-    if (pool) this.dns.close(pool.Gateway);
+    if (pool) this.dns?.close(pool.Gateway);
     if (n.bridge && pool) await this.firewall.remove({ bridge: n.bridge, subnet: pool.Subnet, internal: n.Internal });
     if (n.bridge) await deleteBridge(n.bridge);
     await rm(join(this.ipamDir, n.Id), { recursive: true, force: true });
@@ -670,6 +678,6 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   close(): void {
-    this.dns.closeAll();
+    this.dns?.closeAll();
   }
 }
