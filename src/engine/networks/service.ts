@@ -540,7 +540,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   private async leave(rec: ContainerRecord, n: NetworkRecord | undefined, ep: Endpoint, netns: string): Promise<void> {
     if (ep.ifname && n) {
       const withPorts = ep.withPorts ?? false;
-      const bound = withPorts ? this.boundMappings(rec) : [];
+      // portmap's DEL does nothing without mappings: when the bound ones were not recorded (an
+      // interrupted start), the requested ones stand in (its rules are found by container ID).
+      let bound = withPorts ? this.boundMappings(rec) : [];
+      if (withPorts && !bound.length) {
+        bound = requestedMappings(rec.HostConfig.PortBindings, rec.Config.ExposedPorts, rec.HostConfig.PublishAllPorts ?? false)
+          .map((m) => ({ ...m, hostPort: m.hostPort || m.containerPort, hostPortEnd: undefined }));
+      }
       await cniDel(this.confList(n, true, withPorts), {
         containerId: rec.Id, netns, ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
       }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
@@ -555,7 +561,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
    */
   async detach(rec: ContainerRecord): Promise<void> {
     const sandbox = this.sandboxPath(rec);
-    if (existsSync(sandbox)) {
+    const hadSandbox = existsSync(sandbox);
+    if (hadSandbox) {
       try {
         sys().umount(sandbox, MNT_DETACH);
       } catch {
@@ -565,6 +572,16 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     const settings = rec.NetworkSettings;
     if (!settings) return;
+    // A sandbox whose joins were never recorded (the engine died mid-start): the plugins are asked
+    // to let go of eth0, eth1... anyway (DEL of something never added is fine by the CNI spec).
+    if (hadSandbox && !Object.values(settings.Networks).some((ep) => ep.ifname)) {
+      let i = 0;
+      for (const ep of Object.values(settings.Networks)) {
+        if (this.store.find(ep.NetworkID)?.Driver !== 'bridge') continue;
+        Object.assign(ep, { ifname: `eth${i}`, withPorts: i === 0 });
+        i++;
+      }
+    }
     for (const ep of Object.values(settings.Networks)) await this.leave(rec, this.store.find(ep.NetworkID), ep, '');
     this.ports.release(rec.Id);
     settings.Ports = {};
