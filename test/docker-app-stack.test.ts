@@ -69,7 +69,20 @@ describe('docker CLI: an application, a database and a load balancer on one host
     // The database's container goes; its data stays for the next one.
     await e.ok(['rm', '-f', 'db']);
     await e.ok(['run', '-d', '--name', 'db', '--network', 'backend', '-v', 'dbdata:/data:ro', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/data']);
-    await waitFor(async () => (await get(`http://127.0.0.1:${port}/cgi-bin/index`)).body.includes('row 1: hello'), 'the new database serves the old data');
+    try {
+      await waitFor(async () => (await get(`http://127.0.0.1:${port}/cgi-bin/index`)).body.includes('row 1: hello'), 'the new database serves the old data');
+    } catch (err) {
+      const ps = await e.docker(['ps', '-a', '--format', '{{.Names}} {{.Status}} {{.Networks}}']);
+      const direct = await e.docker(['exec', 'app1', 'sh', '-c', 'nslookup db; timeout 2 wget -qO- http://db/table; echo rc=$?']);
+      const viaLb = await e.docker(['exec', 'lb', 'sh', '-c', 'timeout 3 wget -qO- http://app/cgi-bin/index; echo rc=$?']);
+      const last = await get(`http://127.0.0.1:${port}/cgi-bin/index`);
+      const { spawnSync } = await import('node:child_process');
+      const gw = (await e.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'backend'])).trim();
+      const host = spawnSync('bash', ['-c', `ss -uapn | grep ':53 '; ip -br addr | grep -E 'mk|br-'; busybox nslookup db ${gw} 2>&1 | tail -3; iptables-save | grep -E 'br-|INPUT' | head -20`], { encoding: 'utf8' }).stdout;
+      const conf = await e.docker(['exec', 'app1', 'sh', '-c', 'cat /etc/resolv.conf; ip -4 -o addr; ip route']);
+      console.log(`DIAG host:\n${host}\napp1:\n${conf.stdout}`);
+      throw new Error(`${(err as Error).message}\nengine log:\n${e.logs.slice(-3000)}\nps:\n${ps.stdout}\napp1:\n${direct.stdout}${direct.stderr}\nlb:\n${viaLb.stdout}${viaLb.stderr}\nhost: ${JSON.stringify(last)}`);
+    }
     const inUse = await e.docker(['volume', 'rm', 'dbdata']);
     assert.match(inUse.stderr, /volume is in use/);
   });

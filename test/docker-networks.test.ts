@@ -3,7 +3,7 @@
 // own containers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -61,6 +61,8 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     assert.doesNotMatch(out, new RegExp(`nameserver ${gw.replace(/\./g, '\\.')}`), 'no embedded DNS on the default bridge');
     assert.deepEqual(leases(e), [], 'the --rm container gave its address back');
     assert.deepEqual(portsOf(e.bridge), [], 'and its veth is gone');
+    // The bridge's MAC is fixed (not the lowest of its ports', which changes with every container).
+    assert.equal(readFileSync(`/sys/class/net/${e.bridge}/addr_assign_type`, 'utf8').trim(), '3');
   });
 
   it('resolves names and shared aliases on a user network, round robin', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { SystemError } from '../../core/errors.js';
 
 /** The Linux bridge behind a bridge network, made and removed with iproute2's `ip`. */
@@ -27,9 +28,23 @@ export async function ensureBridge(name: string, gatewayCidr: string): Promise<v
   }
   const a = await ip(['addr', 'add', gatewayCidr, 'dev', name]);
   if (!a.ok && !/exists|already assigned/i.test(a.stderr)) throw new SystemError(`cannot set address ${gatewayCidr} on ${name}: ${a.stderr}`);
+  // A bridge whose address the kernel picked takes the lowest address of its ports, so it changes
+  // as containers come and go, and containers' ARP entries for the gateway go stale (packets to the
+  // gateway, the embedded DNS included, vanish for a while). An address set once stays.
+  if (readFileSync(`/sys/class/net/${name}/addr_assign_type`, 'utf8').trim() !== '3') {
+    const s = await ip(['link', 'set', name, 'address', randomMac()]);
+    if (!s.ok) throw new SystemError(`cannot set the address of ${name}: ${s.stderr}`);
+  }
   const u = await ip(['link', 'set', name, 'up']);
   if (!u.ok) throw new SystemError(`cannot bring ${name} up: ${u.stderr}`);
   enableForwarding();
+}
+
+/** A random locally administered unicast MAC address. */
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfc) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 export async function deleteBridge(name: string): Promise<void> {
