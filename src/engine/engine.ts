@@ -211,7 +211,7 @@ export class Engine {
     eventRoutes(router, events);
     volumeRoutes(router, volumes);
     systemDfRoute(router, { containers, images, snapshotter, volumes });
-    networkRoutes(router, { networks, containers });
+    networkRoutes(router, networks);
     emptyPruneRoutes(router);
     return new Engine(router, containers, images, runtime);
   }

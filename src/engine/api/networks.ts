@@ -1,13 +1,11 @@
 import { InvalidArgument } from '../../core/errors.js';
-import type { ContainerService } from '../containers/service.js';
-import type { EndpointConfig, NetworkRecord } from '../networks/model.js';
+import { PREDEFINED_NETWORKS, type EndpointConfig, type NetworkRecord } from '../networks/model.js';
 import type { NetworkCreateRequest, NetworkService } from '../networks/service.js';
 import { labelMatch, normaliseFilters, type Filters } from './container-views.js';
 import { parseTime } from './containers.js';
 import type { Router } from './router.js';
 
 const LIST_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 /** GET /networks/{id}: the record as docker shows it, with the containers attached now. */
 export function networkView(svc: NetworkService, n: NetworkRecord, withContainers = true): Record<string, unknown> {
@@ -58,21 +56,19 @@ export function networkFilter(filters: Filters, used: (n: NetworkRecord) => bool
     if (filters.name && !filters.name.some((p) => n.Name.includes(p))) return false;
     if (filters.scope && !filters.scope.includes(n.Scope)) return false;
     if (filters.label && !filters.label.every((l) => labelMatch(n.Labels, l))) return false;
-    if (filters.type && !filters.type.includes(PREDEFINED.has(n.Name) ? 'builtin' : 'custom')) return false;
+    if (filters.type && !filters.type.includes(PREDEFINED_NETWORKS.has(n.Name) ? 'builtin' : 'custom')) return false;
     if (filters.dangling) {
       const want = filters.dangling[0] === 'true' || filters.dangling[0] === '1';
-      if (PREDEFINED.has(n.Name) || used(n) === want) return false;
+      if (PREDEFINED_NETWORKS.has(n.Name) || used(n) === want) return false;
     }
     return true;
   };
 }
 
-export function networkRoutes(r: Router, d: { networks: NetworkService; containers: ContainerService }): void {
-  const svc = d.networks;
-  const used = (n: NetworkRecord): boolean => d.containers.list().some((c) => Object.values(c.NetworkSettings?.Networks ?? {}).some((e) => e.NetworkID === n.Id));
-
+export function networkRoutes(r: Router, svc: NetworkService): void {
   r.on('GET', '/networks', (ctx) => {
-    const match = networkFilter(normaliseFilters(ctx.jsonQuery('filters')), used);
+    const referenced = svc.referenced();
+    const match = networkFilter(normaliseFilters(ctx.jsonQuery('filters')), (n) => referenced.has(n.Id));
     ctx.send(200, svc.list().filter(match).map((n) => networkView(svc, n, false)));
   });
 

@@ -1,5 +1,8 @@
 /** The Engine API's network and endpoint shapes, and what the engine persists per network. */
 
+/** The networks every engine has, which cannot be created or removed. */
+export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none']);
+
 export interface IpamPool {
   Subnet: string;
   Gateway: string;

@@ -12,7 +12,7 @@ import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
 import type { EmbeddedDns, NameResolver } from './dns.js';
 import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
 import { Firewall } from './firewall.js';
-import { emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
+import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
 import {
   contains, formatCidr, hostRoutes, ipToNumber, isIPv4, numberToIp, overlaps, parseCidr, pickSubnet, size, type AddressPool, type Cidr,
@@ -60,7 +60,6 @@ export interface NetworkCreateRequest {
 }
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
 function isLive(rec: ContainerRecord): boolean {
@@ -222,7 +221,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const name = req.Name ?? '';
     if (!name) throw new InvalidArgument('invalid name: name is empty');
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidArgument(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    if (PREDEFINED.has(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
+    if (PREDEFINED_NETWORKS.has(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
     if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
@@ -289,7 +288,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   async remove(ref: string): Promise<void> {
     const n = this.store.get(ref);
-    if (PREDEFINED.has(n.Name)) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
+    if (PREDEFINED_NETWORKS.has(n.Name)) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
     const active = this.endpointsOf(n);
     if (active.length) {
       const list = active.map(({ rec }) => `name:"${rec.Name.slice(1)}" id:"${rec.Id.slice(0, 12)}"`).join(', ');
@@ -300,13 +299,19 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     this.emit('event', { action: 'destroy', network: n });
   }
 
-  /** Removes user networks no container refers to. */
-  async prune(filter: (n: NetworkRecord) => boolean): Promise<string[]> {
+  /** IDs of the networks some container (running or not) is a member of. */
+  referenced(): Set<string> {
     const used = new Set<string>();
     for (const rec of this.containers.all()) for (const ep of Object.values(rec.NetworkSettings?.Networks ?? {})) used.add(ep.NetworkID);
+    return used;
+  }
+
+  /** Removes user networks no container refers to. */
+  async prune(filter: (n: NetworkRecord) => boolean): Promise<string[]> {
+    const used = this.referenced();
     const out: string[] = [];
     for (const n of this.store.all()) {
-      if (PREDEFINED.has(n.Name) || used.has(n.Id) || !filter(n)) continue;
+      if (PREDEFINED_NETWORKS.has(n.Name) || used.has(n.Id) || !filter(n)) continue;
       await this.remove(n.Id);
       out.push(n.Name);
     }
@@ -338,7 +343,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       const key = Object.keys(endpoints ?? {}).find((k) => this.store.find(k === 'default' ? 'bridge' : k)?.Id === n.Id);
       const cfg: EndpointConfig = { ...(key ? endpoints![key] : {}) };
       if (seen.size === 1 && macAddress && !cfg.MacAddress) cfg.MacAddress = macAddress;
-      this.validateEndpoint(n, cfg, seen.size > 1 || names.length > 1);
+      this.validateEndpoint(n, cfg);
       settings.Networks[n.Name] = emptyEndpoint(n.Id, cfg);
     }
     const modes = Object.keys(settings.Networks);
@@ -348,7 +353,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     return settings;
   }
 
-  private validateEndpoint(n: NetworkRecord, cfg: EndpointConfig, _multi: boolean): void {
+  private validateEndpoint(n: NetworkRecord, cfg: EndpointConfig): void {
     const ip = cfg.IPAMConfig?.IPv4Address;
     const userDefined = n.Driver === 'bridge' && !n.isDefault;
     if (ip) {
@@ -412,12 +417,23 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** hostname, hosts and resolv.conf sources of the container (bind-mounted; rewritten in place). */
   async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
+    await this.writeHosts(rec);
+    await writeFile(rec.ResolvConfPath, await this.resolvContent(rec));
+  }
+
+  /** /etc/hosts: rewritten in place (it is bind-mounted) once the container has its addresses. */
+  private async writeHosts(rec: ContainerRecord): Promise<void> {
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+    if (mode.startsWith('container:')) {
+      const other = this.containers.get(mode.slice('container:'.length));
+      await writeFile(rec.HostsPath, await readFile(other.HostsPath, 'utf8').catch(() => ''));
+      return;
+    }
     const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
       const i = h.search(/[:=]/);
-      const name = h.slice(0, i);
       const ip = h.slice(i + 1);
-      return `${name}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
+      return `${h.slice(0, i)}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
     });
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
     for (const link of rec.HostConfig.Links ?? []) {
@@ -426,17 +442,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
       if (!other || !ip) continue;
       const aliasName = alias ? alias.slice(alias.lastIndexOf('/') + 1) : other.Name.slice(1);
-      const names = [...new Set([aliasName, other.Id.slice(0, 12), other.Name.slice(1)])];
-      extraHosts.push(`${names.join(' ')}:${ip}`);
+      extraHosts.push(`${[...new Set([aliasName, other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
     }
-    await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
-    if (mode.startsWith('container:')) {
-      const other = this.containers.get(mode.slice('container:'.length));
-      await writeFile(rec.HostsPath, await readFile(other.HostsPath, 'utf8').catch(() => ''));
-      await writeFile(rec.ResolvConfPath, await readFile(other.ResolvConfPath, 'utf8').catch(() => ''));
-      return;
-    }
-    const eps = Object.entries(rec.NetworkSettings?.Networks ?? {});
     let hosts: string;
     if (mode === 'host') {
       hosts = await readFile('/etc/hosts', 'utf8').catch(() => '');
@@ -445,20 +452,29 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       hosts = hostsFile({
         hostname: rec.Config.Hostname ?? '',
         domainname: rec.Config.Domainname || undefined,
-        addresses: eps.map(([, e]) => e.IPAddress).filter(Boolean),
+        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).map((e) => e.IPAddress).filter(Boolean),
         extraHosts,
       });
     }
     await writeFile(rec.HostsPath, hosts);
-    const embedded = eps.map(([, e]) => this.store.find(e.NetworkID)).find((n) => n && n.Driver === 'bridge' && !n.isDefault);
+  }
+
+  private async resolvContent(rec: ContainerRecord): Promise<string> {
+    const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+    if (mode.startsWith('container:')) {
+      return readFile(this.containers.get(mode.slice('container:'.length)).ResolvConfPath, 'utf8').catch(() => '');
+    }
     const hc = rec.HostConfig;
-    const resolv = mode === 'host' && !hc.Dns?.length && !hc.DnsSearch?.length && !hc.DnsOptions?.length
-      ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-      : resolvConf({
-        host: this.hostResolv, dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
-        embedded: embedded?.IPAM.Config[0]?.Gateway,
-      });
-    await writeFile(rec.ResolvConfPath, resolv);
+    if (mode === 'host' && !hc.Dns?.length && !hc.DnsSearch?.length && !hc.DnsOptions?.length) {
+      return readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    }
+    const embedded = Object.values(rec.NetworkSettings?.Networks ?? {})
+      .map((e) => this.store.find(e.NetworkID))
+      .find((n) => n && n.Driver === 'bridge' && !n.isDefault);
+    return resolvConf({
+      host: this.hostResolv, dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+      embedded: embedded?.IPAM.Config[0]?.Gateway,
+    });
   }
 
   private sandboxPath(rec: ContainerRecord): string {
@@ -505,7 +521,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         if (!n!.Internal) defaultRoute = false;
       }
       settings.Ports = portsView(rec.Config.ExposedPorts, bound);
-      await this.writeEtcFiles(rec);
+      await this.writeHosts(rec);
     } catch (err) {
       for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
       this.ports.release(rec.Id);
@@ -601,7 +617,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (Object.values(rec.NetworkSettings.Networks).some((e) => e.NetworkID === n.Id)) {
       throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
     }
-    this.validateEndpoint(n, cfg, true);
+    this.validateEndpoint(n, cfg);
     const ep = emptyEndpoint(n.Id, cfg);
     if (isLive(rec)) {
       const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
@@ -633,11 +649,6 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     delete rec.NetworkSettings!.Networks[name];
     if (isLive(rec)) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
-  }
-
-  /** A network renamed in a container's record follows docker: keys are network names. */
-  networkName(id: string): string | undefined {
-    return this.store.find(id)?.Name;
   }
 
   // --- NameResolver (the embedded DNS server asks) ---
@@ -694,7 +705,4 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     return upstreamServers({ host: this.hostResolv, dns: who.rec.HostConfig.Dns ?? [] });
   }
 
-  close(): void {
-    this.dns?.closeAll();
-  }
 }
