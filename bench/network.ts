@@ -23,6 +23,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import http from 'node:http';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, removeNetworking } from '../test/harness.js';
+import { floorBundle } from './floor.js';
 import { findPluginDir } from '../src/engine/networks/cni.js';
 
 const args = process.argv.slice(2);
@@ -249,17 +250,6 @@ function have(cmd: string): boolean {
 
 // --- the floor: runc + CNI plugins, nothing else ---
 
-function floorBundle(dir: string): string {
-  const bundle = join(dir, 'bundle');
-  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
-  spawnSync('tar', ['-xf', busyboxTar(), '-C', join(bundle, 'rootfs')], { stdio: 'inherit' });
-  spawnSync('runc', ['spec'], { cwd: bundle });
-  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] } };
-  spec.process.terminal = false;
-  spec.process.args = ['true'];
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  return bundle;
-}
 
 /**
  * Until a process is a zombie or gone: its stdout closes a moment before the kernel marks it

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, minkeBin } from '../test/harness.js';
+import { floorBundle } from './floor.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
@@ -53,17 +54,6 @@ function pidsOf(pattern: string): number[] {
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
-function floorBundle(dir: string): string {
-  const bundle = join(dir, 'bundle');
-  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
-  spawnSync('tar', ['-xf', busyboxTar(), '-C', join(bundle, 'rootfs')], { stdio: 'inherit' });
-  spawnSync('runc', ['spec'], { cwd: bundle });
-  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] } };
-  spec.process.terminal = false;
-  spec.process.args = ['true'];
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  return bundle;
-}
 
 async function dockerDaemon(dir: string): Promise<{ host: string; stop: () => Promise<void>; pids: () => number[] } | undefined> {
   if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd')) {
