@@ -341,11 +341,16 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** Docker's SetRestarting: still "running" for stop/rm/wait, without a process. */
   private setRestarting(rec: ContainerRecord, code: number, error: string, oom: boolean): void {
+    this.setProcessGone(rec, code, error, oom, true);
+  }
+
+  /** The process ended: exited, or (restarting) waiting for the policy's next start. */
+  private setProcessGone(rec: ContainerRecord, code: number, error: string, oom: boolean, restarting: boolean): void {
     rec.State = {
       ...rec.State,
-      Status: 'restarting',
-      Running: true,
-      Restarting: true,
+      Status: restarting ? 'restarting' : 'exited',
+      Running: restarting,
+      Restarting: restarting,
       Paused: false,
       OOMKilled: oom,
       Pid: 0,
@@ -524,19 +529,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.scheduleRestart(rec, delay);
       return;
     }
-    rec.State = {
-      ...rec.State,
-      Status: 'exited',
-      Running: false,
-      Paused: false,
-      Restarting: false,
-      OOMKilled: oom,
-      Pid: 0,
-      ExitCode: code,
-      Error: error,
-      FinishedAt: new Date().toISOString(),
-    };
-    rec.ConmonPid = 0;
+    this.setProcessGone(rec, code, error, oom, false);
     if (oom) this.emitEvent('oom', rec);
     this.emitEvent('die', rec, attributes);
     if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
