@@ -417,6 +417,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** hostname, hosts and resolv.conf sources of the container (bind-mounted; rewritten in place). */
   async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    // The host's resolvers are read again at each start, as dockerd does (DHCP may change them).
+    await this.refreshHostResolv();
     await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
     await this.writeHosts(rec);
     await writeFile(rec.ResolvConfPath, await this.resolvContent(rec));
