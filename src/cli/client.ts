@@ -1,12 +1,11 @@
 /**
- * A small Docker Engine API client over node:http: unix socket (or tcp://) transport, versioned
+ * A small Docker Engine API client over HTTP/1.1 (http1.ts): unix socket (or tcp://) transport, versioned
  * paths, JSON in and out, streamed responses, and the hijacked attach connection.
  */
-import type { Agent, ClientRequest, IncomingMessage, RequestOptions as HttpRequestOptions } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
+import { httpRequest, type HttpResponse, type HttpResult, type Target } from './http1.js';
 
-// node's built-ins through process.getBuiltinModule: an ESM import of one costs milliseconds at start-up
-const http = process.getBuiltinModule('node:http');
+export type { HttpResponse } from './http1.js';
 
 export const API_VERSION = '1.45';
 
@@ -40,7 +39,6 @@ export interface RequestOptions {
   /** JSON-encoded unless a Buffer or a stream */
   body?: unknown;
   headers?: Record<string, string>;
-  signal?: AbortSignal;
 }
 
 function isReadable(v: unknown): v is Readable {
@@ -78,7 +76,7 @@ async function readAll(s: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function errorFrom(res: IncomingMessage): Promise<ApiError> {
+async function errorFrom(res: HttpResponse): Promise<ApiError> {
   const text = (await readAll(res)).toString('utf8');
   let msg = text.trim();
   try {
@@ -87,13 +85,14 @@ async function errorFrom(res: IncomingMessage): Promise<ApiError> {
   } catch {
     // not JSON: the body is the message
   }
-  if (!msg) msg = `${res.statusCode} ${res.statusMessage ?? ''}`.trim();
-  return new ApiError(res.statusCode ?? 500, msg);
+  if (!msg) msg = `${res.statusCode} ${res.statusMessage}`.trim();
+  return new ApiError(res.statusCode, msg);
 }
 
 export class EngineClient {
-  private readonly target: { socketPath?: string; host?: string; port?: number };
-  private readonly agent: Agent;
+  private readonly target: Target;
+  /** Connections still open (streams, hijacked sessions): close() ends them. */
+  private readonly open = new Set<{ destroy(): unknown }>();
 
   constructor(readonly host: string) {
     if (host.startsWith('unix://')) this.target = { socketPath: host.slice('unix://'.length) };
@@ -102,62 +101,61 @@ export class EngineClient {
       this.target = { host: u.hostname, port: Number(u.port || 2375) };
     } else if (host.startsWith('/')) this.target = { socketPath: host };
     else throw new Error(`unable to parse docker host \`${host}\``);
-    this.agent = new http.Agent({ keepAlive: true });
   }
 
-  private options(method: string, path: string, opts: RequestOptions): HttpRequestOptions & { servername?: string } {
+  private request(method: string, path: string, opts: RequestOptions, upgrade = false): Promise<HttpResult> {
     const headers: Record<string, string> = { 'User-Agent': 'minke-cli', ...opts.headers };
-    if (opts.body !== undefined && !headers['Content-Type']) {
-      headers['Content-Type'] = isReadable(opts.body) ? 'application/x-tar' : 'application/json';
+    let body: Buffer | string | Readable | undefined;
+    if (opts.body !== undefined) {
+      if (!headers['Content-Type']) headers['Content-Type'] = isReadable(opts.body) ? 'application/x-tar' : 'application/json';
+      body = isReadable(opts.body) || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
     }
-    return {
-      ...this.target,
-      agent: this.agent,
-      // no TLS server name: spares the agent's IP check, whose regular expressions cost ~5ms to compile
-      servername: '',
-      method,
-      path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
-      headers,
-      signal: opts.signal,
-    };
-  }
-
-  private send(req: ClientRequest, body: unknown): void {
-    if (body === undefined) req.end();
-    else if (isReadable(body)) body.pipe(req);
-    else if (Buffer.isBuffer(body)) req.end(body);
-    else req.end(JSON.stringify(body));
+    if (upgrade) headers.Upgrade = 'tcp';
+    const sent = httpRequest(this.target, { method, path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`, headers, body, upgrade });
+    return sent.then(
+      (r) => {
+        const conn = r.kind === 'response' ? r.res : r.socket;
+        this.open.add(conn);
+        conn.once('close', () => this.open.delete(conn));
+        return r;
+      },
+      (err: Error) => {
+        throw this.wrap(err);
+      },
+    );
   }
 
   /** A request whose response body is streamed; rejects with ApiError on status >= 400. */
-  stream(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(this.options(method, path, opts), (res) => {
-        if ((res.statusCode ?? 500) >= 400) errorFrom(res).then(reject, reject);
-        else resolve(res);
-      });
-      let bodyError: Error | undefined;
+  async stream(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
+    if (isReadable(opts.body)) {
       // a failing request body (a file that cannot be read) is its own error, not the engine's
-      req.on('error', (err) => reject(bodyError ?? this.wrap(err)));
-      if (isReadable(opts.body)) {
-        opts.body.on('error', (err) => {
-          bodyError = err;
-          req.destroy(err);
-        });
-      }
-      this.send(req, opts.body);
-    });
+      const body = opts.body;
+      const bodyFailed = new Promise<never>((_, reject) => body.once('error', reject));
+      bodyFailed.catch(() => undefined);
+      const r = await Promise.race([this.request(method, path, opts), bodyFailed]);
+      return this.checked(r);
+    }
+    return this.checked(await this.request(method, path, opts));
+  }
+
+  private async checked(r: HttpResult): Promise<HttpResponse> {
+    if (r.kind !== 'response') {
+      r.socket.destroy();
+      throw new Error('unexpected protocol upgrade');
+    }
+    if (r.res.statusCode >= 400) throw await errorFrom(r.res);
+    return r.res;
   }
 
   /** A request returning the whole body (parsed as JSON when it is JSON). */
   async call<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
     const res = await this.stream(method, path, opts);
     const buf = await readAll(res);
-    const type = String(res.headers['content-type'] ?? '');
+    const type = res.headers['content-type'] ?? '';
     let body: unknown = buf;
     if (type.includes('json') && buf.length) body = JSON.parse(buf.toString('utf8'));
     else if (type.startsWith('text/')) body = buf.toString('utf8');
-    return { status: res.statusCode ?? 200, body: body as T };
+    return { status: res.statusCode, body: body as T };
   }
 
   async get<T>(path: string, query?: Query): Promise<T> {
@@ -176,22 +174,11 @@ export class EngineClient {
    * The hijacked attach/exec connection: asks to upgrade to a raw TCP stream (101), then hands
    * back the socket carrying the container's stdio both ways.
    */
-  hijack(path: string, query: Query | undefined, body?: unknown): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        this.options('POST', path, { query, body, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } }),
-      );
-      req.on('upgrade', (_res, socket, head) => {
-        if (head.length) socket.unshift(head);
-        resolve(socket);
-      });
-      req.on('response', (res) => {
-        if ((res.statusCode ?? 500) >= 400) errorFrom(res).then(reject, reject);
-        else resolve(res as unknown as Duplex);
-      });
-      req.on('error', (err) => reject(this.wrap(err)));
-      this.send(req, body);
-    });
+  async hijack(path: string, query: Query | undefined, body?: unknown): Promise<Duplex> {
+    const r = await this.request('POST', path, { query, body }, true);
+    if (r.kind === 'upgraded') return r.socket;
+    if (r.res.statusCode >= 400) throw await errorFrom(r.res);
+    return r.res;
   }
 
   private wrap(err: Error): Error {
@@ -206,6 +193,7 @@ export class EngineClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const c of this.open) c.destroy();
+    this.open.clear();
   }
 }

@@ -44,6 +44,7 @@ export function demux(src: Readable, out: Writable, err: Writable): Promise<void
     src.on('end', () => resolve());
     src.on('close', () => resolve());
     src.on('error', reject);
+    src.resume(); // a hijacked connection is handed over paused
   });
 }
 
@@ -54,6 +55,7 @@ export function copyRaw(src: Readable, out: Writable): Promise<void> {
     src.on('end', () => resolve());
     src.on('close', () => resolve());
     src.on('error', reject);
+    src.resume(); // a hijacked connection is handed over paused
   });
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { HttpResponse } from '../client.js';
 import type { Command, Ctx } from '../command.js';
 import { enc, errorLine, println } from '../command.js';
 import { StatusError } from '../flags.js';
@@ -130,7 +130,7 @@ export const command: Command = {
       return 0;
     }
     const latest = new Map<string, StatsJSON | undefined>(names.map((n) => [n, undefined]));
-    const streams: IncomingMessage[] = [];
+    const streams: HttpResponse[] = [];
     const readers = names.map(async (n) => {
       try {
         const res = await client.stream('GET', `/containers/${enc(n)}/stats`, { query: { stream: true } });

@@ -4,6 +4,7 @@
  * attach socket is ready. conmon daemonises: its first process exits at once and the monitor
  * keeps running, holding the container's stdio, the log and the exit file.
  */
+import { trace } from '../../core/trace.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -170,7 +171,9 @@ export async function createWithConmon(o: ContainerConmonOptions): Promise<{ pid
   const errPath = `${o.bundleDir}/conmon.err`;
   const c = spawnConmon(containerConmonArgs(o), { errPath, cwd: o.bundleDir });
   c.start.end('0');
+  trace(o.id, 'conmon: spawned');
   const msg = await c.sync.next();
+  trace(o.id, 'conmon: answered');
   c.syncStream.destroy();
   if (!msg || msg.data <= 0) throw conmonFailure('create', msg, c.errText());
   const conmonPid = Number((await readFile(`${o.bundleDir}/conmon.pid`, 'utf8').catch(() => '0')).trim()) || 0;

@@ -114,6 +114,7 @@ export class Runtime {
 
   /** Writes config.json, runs conmon (→ runc create) and waits for the container's pid. Cleans up on failure. */
   async create(o: CreateOptions): Promise<{ pid: number; conmonPid: number }> {
+    trace(o.id, 'runtime: spec built');
     await this.prepare();
     const exitDir = o.exitDir ?? this.exitDir;
     await Promise.all([
@@ -121,6 +122,7 @@ export class Runtime {
       unlink(join(exitDir, o.id)).catch(() => {}),
     ]);
     this.cgroups.set(o.id, o.spec.linux.cgroupsPath);
+    trace(o.id, 'runtime: config written');
     try {
       return await createWithConmon({
         id: o.id, bundleDir: o.bundleDir, logPath: o.logPath, exitDir, runcRoot: this.runcRoot,
