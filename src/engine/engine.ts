@@ -116,6 +116,7 @@ export class Engine {
     readonly containers: ContainerService,
     readonly images: ImageStore,
     private readonly runtime: RuntimePort,
+    private readonly snapshotter: OverlaySnapshotter,
   ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -213,7 +214,7 @@ export class Engine {
     systemDfRoute(router, { containers, images, snapshotter, volumes });
     networkRoutes(router, networks);
     emptyPruneRoutes(router);
-    return new Engine(router, containers, images, runtime);
+    return new Engine(router, containers, images, runtime, snapshotter);
   }
 
   async close(): Promise<void> {
@@ -221,7 +222,7 @@ export class Engine {
     // records still being written must land, or the next engine would adopt a running container
     // as the state before (created, say).
     this.containers.close();
-    await this.containers.store.flush();
+    await Promise.all([this.containers.store.flush(), this.snapshotter.settled()]);
   }
 }
 

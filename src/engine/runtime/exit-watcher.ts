@@ -3,15 +3,17 @@
  * rename) when the container's process ends. One fs.watch on the directory serves every waiter;
  * a waiter checks the file after registering, so a file written before it is not missed.
  */
-import { watch, type FSWatcher, mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { watch, type FSWatcher, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../core/errors.js';
 
-/** The exit code conmon recorded, or undefined while the container runs. */
+/**
+ * The exit code conmon recorded, or undefined while the container runs. A few bytes on the exec
+ * root's tmpfs: read at once, not queued behind other file work on libuv's threads.
+ */
 export async function readExitCode(exitDir: string, id: string): Promise<number | undefined> {
   try {
-    const text = (await readFile(join(exitDir, id), 'utf8')).trim();
+    const text = readFileSync(join(exitDir, id), 'utf8').trim();
     if (text === '') return undefined;
     const n = Number(text);
     return Number.isInteger(n) ? n : undefined;

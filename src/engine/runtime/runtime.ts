@@ -4,6 +4,7 @@
  * container is addressed by its ID.
  */
 import { trace } from '../../core/trace.js';
+import { rmSync } from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -195,7 +196,7 @@ export class Runtime {
       return false;
     }
     trace(id, 'delete: cgroups removed');
-    await rm(join(this.runcRoot, id), { recursive: true, force: true });
+    rmSync(join(this.runcRoot, id), { recursive: true, force: true }); // state.json, on tmpfs
     this.cgroups.delete(id);
     return true;
   }

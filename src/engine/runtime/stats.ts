@@ -2,7 +2,8 @@
  * Container resource usage from the cgroup filesystem (v1 per-controller hierarchies or the v2
  * unified one), in the Docker Engine API's /containers/{id}/stats shape, and OOM-kill detection.
  */
-import { readFile, readdir, rmdir } from 'node:fs/promises';
+import { readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { isErrno } from '../../core/errors.js';
@@ -39,11 +40,27 @@ export interface ContainerStats {
   memory_stats: { usage?: number; max_usage?: number; stats?: Record<string, number>; failcnt?: number; limit?: number };
 }
 
+const missing = (err: unknown): boolean => isErrno(err, 'ENOENT') || isErrno(err, 'ENODEV') || isErrno(err, 'EINVAL') || isErrno(err, 'ENOTSUP');
+
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENODEV') || isErrno(err, 'EINVAL') || isErrno(err, 'ENOTSUP')) return undefined;
+    if (missing(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The same, read at once: for the few cgroup files read when a container exits, a synchronous
+ * read takes microseconds, where a trip through libuv's threads queues behind the clean-up's
+ * file work beside it.
+ */
+function readTextNow(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (missing(err)) return undefined;
     throw err;
   }
 }
@@ -56,8 +73,12 @@ async function readNum(path: string): Promise<number | undefined> {
 }
 
 async function readKeyed(path: string): Promise<Record<string, number>> {
+  return keyed(await readText(path));
+}
+
+function keyed(text: string | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const line of ((await readText(path)) ?? '').split('\n')) {
+  for (const line of (text ?? '').split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
     if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = Number(v);
   }
@@ -200,25 +221,29 @@ export async function readStats(paths: CgroupPaths, previous?: ContainerStats): 
 
 /** True when the kernel OOM-killed a process of the container. Read before the cgroup is removed. */
 export async function wasOomKilled(paths: CgroupPaths): Promise<boolean> {
-  if (paths.v2) {
-    const ev = await readKeyed(join(paths.dir(''), 'memory.events'));
-    return (ev.oom_kill ?? 0) > 0;
-  }
-  const ctl = await readKeyed(join(paths.dir('memory'), 'memory.oom_control'));
+  if (paths.v2) return (keyed(readTextNow(join(paths.dir(''), 'memory.events'))).oom_kill ?? 0) > 0;
+  const ctl = keyed(readTextNow(join(paths.dir('memory'), 'memory.oom_control')));
   if (ctl.oom_kill !== undefined) return ctl.oom_kill > 0;
-  return ((await readNum(join(paths.dir('memory'), 'memory.failcnt'))) ?? 0) > 0 && ctl.under_oom === 1;
+  const failcnt = Number(readTextNow(join(paths.dir('memory'), 'memory.failcnt'))?.trim() ?? 0);
+  return failcnt > 0 && ctl.under_oom === 1;
 }
 
 /** Removes the container's cgroup dirs; `strict` reports a cgroup still holding processes (EBUSY). */
 export async function removeCgroups(paths: CgroupPaths, strict = false): Promise<void> {
-  const dirs = paths.v2
-    ? [paths.dir('')]
-    : (await readdir(paths.root).catch(() => [] as string[])).map((c) => join(paths.root, c, paths.cgroupsPath));
-  await Promise.all(dirs.map(async (d) => {
+  let dirs = [paths.dir('')];
+  if (!paths.v2) {
     try {
-      await rmdir(d);
+      dirs = readdirSync(paths.root).map((c) => join(paths.root, c, paths.cgroupsPath));
+    } catch {
+      dirs = [];
+    }
+  }
+  // rmdir of a cgroup is a quick kernel call: done at once (see readTextNow)
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
     } catch (err) {
       if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && (strict || !isErrno(err, 'EBUSY'))) throw err;
     }
-  }));
+  }
 }

@@ -30,7 +30,15 @@ interface Metadata {
 export class OverlaySnapshotter implements DirSnapshotter {
   private readonly lock = new Mutex();
 
+  /** Deletions of removed snapshots' files still running. */
+  private readonly reaping = new Set<Promise<void>>();
+
   private constructor(readonly root: string, private meta: Metadata) {}
+
+  /** Resolves once the files of removed snapshots are deleted. */
+  async settled(): Promise<void> {
+    while (this.reaping.size) await Promise.all(this.reaping);
+  }
 
   static async open(root: string): Promise<OverlaySnapshotter> {
     await mkdir(join(root, 'snapshots'), { recursive: true });
@@ -204,13 +212,19 @@ export class OverlaySnapshotter implements DirSnapshotter {
         this.meta.snapshots[key] = r;
         throw err;
       }
-      // Rename first so that a crash during the (long) delete leaves an unreferenced dir that
-      // the next open collects.
+      // Renamed, the snapshot is gone for every reader; its files are deleted after the answer
+      // (a container's upper dir can be large). A crash during the delete leaves an
+      // unreferenced dir that the next open collects.
       const dir = this.dirOf(r);
       const doomed = `${dir}.removing`;
-      await rename(dir, doomed).catch(() => {});
-      await rm(doomed, { recursive: true, force: true });
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await rename(dir, doomed);
+      } catch {
+        await rm(dir, { recursive: true, force: true });
+        return;
+      }
+      const reaped = rm(doomed, { recursive: true, force: true }).catch(() => {}).finally(() => this.reaping.delete(reaped));
+      this.reaping.add(reaped);
     });
   }
 }
