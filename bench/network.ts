@@ -24,6 +24,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, removeNetworking } from '../test/harness.js';
 import { floorBundle } from './floor.js';
+import { interleaved, median, type Case } from './measure.js';
 import { findPluginDir } from '../src/engine/networks/cni.js';
 
 const args = process.argv.slice(2);
@@ -44,12 +45,6 @@ const DOCKER_USER_BRIDGES = ['mkbdk1', 'mkbdk2'];
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo "hello from busybox httpd" > /www/index.html && exec httpd -f -p 80 -h /www'];
 
 // --- small helpers ---
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -84,39 +79,8 @@ async function ok(cmd: string, argv: string[], opts: { env?: NodeJS.ProcessEnv; 
   return r.stdout;
 }
 
-/** Milliseconds an async step takes. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
 
-interface Case { key: string; label: string; fn: () => Promise<unknown> }
 
-/**
- * Every case once as a warm-up, then `runs` rounds of all cases, the order rotated each round so
- * that no case always follows the same one; medians per case.
- */
-async function interleaved(cases: Case[], runs: number): Promise<Record<string, number>> {
-  const xs: Record<string, number[]> = {};
-  for (const c of cases) {
-    await c.fn();
-    xs[c.key] = [];
-  }
-  for (let i = 0; i < runs; i++) {
-    for (let j = 0; j < cases.length; j++) {
-      const c = cases[(i + j) % cases.length]!;
-      xs[c.key]!.push(await timed(c.fn));
-    }
-  }
-  const out: Record<string, number> = {};
-  for (const c of cases) {
-    const v = xs[c.key]!;
-    out[c.key] = median(v);
-    console.log(`${c.label.padEnd(62)} median ${out[c.key]!.toFixed(1).padStart(7)} ms  (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)}, n=${runs})`);
-  }
-  return out;
-}
 
 /** RSS and PSS (shared pages split among the processes that map them) of a process, in kB. */
 function memKb(pid: number): { rss: number; pss: number } {
@@ -557,7 +521,7 @@ async function main(): Promise<void> {
   const menv = engine.env;
 
   // Idle memory of both engines before any container, for reference.
-  const minkeEnginePid = pidsOf(`minke daemon -H ${engine.host}`)[0]!;
+  const minkeEnginePid = pidsOf(`minke(\\.js)? daemon -H ${engine.host}`)[0]!;
   const minkePids = (): number[] => [minkeEnginePid, ...pidsOf(`conmon.*${engine.dir}`)];
   await sleep(1000);
   const minkeIdle = await memOf(minkePids);

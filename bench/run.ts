@@ -1,6 +1,9 @@
 // Benchmarks for the engine foundation (issue #3), side by side in one run:
 //   floor:  bare `runc run` of a bundle with the same busybox rootfs
 //   minke:  `docker run --rm --network none busybox true` against a minke engine, and minke's own CLI
+//   CLI alone: the docker CLI against an engine that answers at once and runs nothing
+//              (bench/stub-engine.ts): with the isolated floor, the least any engine behind the
+//              docker CLI that runs runc with Docker's isolation could take
 //   docker: the same through a Docker daemon (Debian's docker.io, installed when missing, started
 //           on its own socket and data root with --bridge none --iptables=false)
 // and idle engine memory with 10 stopped containers and 5 images, plus the cost of each running one.
@@ -9,18 +12,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestEngine, busyboxTar, minkeBin } from '../test/harness.js';
+import { fileURLToPath } from 'node:url';
+import { TestEngine, busyboxTar, minkeCmd } from '../test/harness.js';
 import { floorBundle } from './floor.js';
+import { interleaved, median, type Case } from './measure.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
 const withDocker = !args.includes('--no-docker');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function timeCmd(cmd: string, argv: string[], env?: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
@@ -35,7 +34,7 @@ function series(label: string, fn: () => number, runs = RUNS): number {
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) xs.push(fn());
   const m = median(xs);
-  console.log(`${label.padEnd(58)} median ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${runs})`);
+  console.log(`${label.padEnd(62)} median ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${runs})`);
   return m;
 }
 
@@ -79,18 +78,25 @@ async function dockerDaemon(dir: string): Promise<{ host: string; stop: () => Pr
   return { host, stop, pids: () => [child.pid!, ...pidsOf(`containerd.*${dir}`)] };
 }
 
+/** Starts bench/stub-engine.js on a socket in dir; resolves once it listens. */
+async function stubEngine(dir: string): Promise<{ host: string; stop: () => void }> {
+  const sock = join(dir, 'stub.sock');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('stub-engine.js', import.meta.url)), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`stub engine exited (${code})`)));
+  });
+  return { host: `unix://${sock}`, stop: () => child.kill('SIGTERM') };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/minke-bench-');
   const results: Record<string, number> = {};
   console.log(`# minke engine benchmark (${new Date().toISOString()}), ${RUNS} runs each\n`);
 
-  results.nodeStart = series('node -e 0 (Node start-up)', () => timeCmd(process.execPath, ['-e', '0']));
-
   const bundle = floorBundle(dir);
-  let n = 0;
-  results.floor = series('floor: runc run (same rootfs, own netns)', () => timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', bundle, `bench-${n++}`]));
-
   const engine = new TestEngine();
+  let stub: { host: string; stop: () => void } | undefined;
   try {
     await engine.start();
     await engine.importBusybox();
@@ -107,21 +113,37 @@ async function main(): Promise<void> {
     spec.mounts = spec.mounts.filter((m) => !m.destination.startsWith('/etc/'));
     const isoBundle = join(dir, 'iso-bundle');
     mkdirSync(isoBundle, { recursive: true });
+    stub = await stubEngine(dir);
+    const stubEnv = { ...process.env, DOCKER_HOST: stub.host };
+    const runTrue = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+    let n = 0;
     let m = 0;
-    results.floorIsolated = series('floor: runc run with minke\'s config.json (seccomp etc.)', () => {
-      spec.linux.cgroupsPath = `/minke-bench/iso-${m}`;
-      writeFileSync(join(isoBundle, 'config.json'), JSON.stringify(spec));
-      return timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', isoBundle, `iso-${m++}`]);
-    });
+    // All start-up cases in rotation, so that a machine slower in one minute than the next
+    // weighs on every case alike.
+    const cases: Case[] = [
+      { key: 'nodeStart', label: 'node -e 0 (Node start-up)', fn: async () => timeCmd(process.execPath, ['-e', '0']) },
+      { key: 'floor', label: 'floor: runc run (same rootfs, own netns)', fn: async () => timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', bundle, `bench-${n++}`]) },
+      {
+        key: 'floorIsolated',
+        label: "floor: runc run with minke's config.json (seccomp etc.)",
+        fn: async () => {
+          spec.linux.cgroupsPath = `/minke-bench/iso-${m}`;
+          writeFileSync(join(isoBundle, 'config.json'), JSON.stringify(spec));
+          return timeCmd('runc', ['--root', join(dir, 'runc'), 'run', '-b', isoBundle, `iso-${m++}`]);
+        },
+      },
+      { key: 'cliAlone', label: 'docker CLI alone: the same run against a no-op engine', fn: async () => timeCmd('docker', runTrue, stubEnv) },
+      { key: 'minkeDocker', label: 'minke: docker run --rm --network none busybox true', fn: async () => timeCmd('docker', runTrue, env) },
+      { key: 'minkeCli', label: 'minke: minke run --rm --network none busybox true', fn: async () => timeCmd(minkeCmd, runTrue, env) },
+    ];
+    Object.assign(results, await interleaved(cases, RUNS));
     spawnSync('bash', ['-c', 'rmdir /sys/fs/cgroup/*/minke-bench/iso-* /sys/fs/cgroup/*/minke-bench /sys/fs/cgroup/minke-bench/iso-* /sys/fs/cgroup/minke-bench 2>/dev/null']);
-    results.minkeDocker = series('minke: docker run --rm --network none busybox true', () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env));
-    results.minkeCli = series('minke: minke run --rm --network none busybox true', () => timeCmd(process.execPath, [minkeBin, 'run', '--rm', '--network', 'none', 'busybox', 'true'], env));
 
     // Memory: 5 images, 10 stopped containers, then per running container.
     for (let i = 1; i < 5; i++) await engine.ok(['tag', 'busybox', `bench/img${i}:latest`]);
     for (let i = 0; i < 10; i++) await engine.ok(['create', 'busybox', 'true']);
     await new Promise((r) => setTimeout(r, 1000));
-    const enginePid = pidsOf(`minke daemon -H ${engine.host}`)[0]!;
+    const enginePid = pidsOf(`minke(\\.js)? daemon -H ${engine.host}`)[0]!;
     results.minkeIdleMb = rssKb(enginePid) / 1024;
     console.log(`minke: engine RSS idle (10 stopped containers, 5 images)       ${results.minkeIdleMb.toFixed(1)} MB`);
     for (let i = 0; i < 10; i++) await engine.ok(['run', '-d', 'busybox', 'sleep', '3600']);
@@ -131,6 +153,7 @@ async function main(): Promise<void> {
     results.minkePerRunningMb = perContainer;
     console.log(`minke: per running container (engine growth + conmon)         ${perContainer.toFixed(2)} MB`);
   } finally {
+    stub?.stop();
     await engine.destroy();
   }
 
@@ -158,6 +181,8 @@ async function main(): Promise<void> {
   console.log('\n## ratios');
   console.log(`minke docker-run / floor      ${(results.minkeDocker! / results.floor!).toFixed(2)}x (target <= 1.5x)`);
   console.log(`minke docker-run / isolated floor ${(results.minkeDocker! / results.floorIsolated!).toFixed(2)}x`);
+  const bound = results.cliAlone! + results.floorIsolated!;
+  console.log(`least possible: CLI alone + isolated floor = ${bound.toFixed(1)} ms = ${(bound / results.floor!).toFixed(2)}x the floor; minke spends ${(results.minkeDocker! - bound).toFixed(1)} ms above it`);
   console.log(`minke CLI run - node start-up ${(results.minkeCli! - results.nodeStart!).toFixed(1)} ms vs engine path via docker CLI ${results.minkeDocker!.toFixed(1)} ms`);
   if (results.docker) console.log(`docker run (Docker) / floor   ${(results.docker / results.floor!).toFixed(2)}x`);
   if (results.dockerIdleMb) console.log(`minke idle RSS / docker       ${(results.minkeIdleMb! / results.dockerIdleMb).toFixed(2)}x (target <= 0.5x)`);

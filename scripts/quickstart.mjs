@@ -55,5 +55,5 @@ The engine is running on ${sock}. Go on with:
   bin/minke run -it --rm busybox sh                # a shell in a container
   bin/minke ps -a; bin/minke images
   DOCKER_HOST=${host} docker run --rm busybox uname -a   # the docker CLI works too
-Stop the engine with: kill $(pgrep -f 'minke daemon')   (containers keep running)
+Stop the engine with: kill $(pgrep -f 'minke(.js)? daemon')   (containers keep running)
 `);

@@ -36,3 +36,4 @@ fi
 echo "setup: building"
 npx tsc -p tsconfig.json
 bash scripts/build-native.sh
+bash scripts/build-cli-snapshot.sh

@@ -22,7 +22,10 @@ export interface RunResult {
   stderr: string;
 }
 
-export const minkeBin = join(projectRoot, 'bin', 'minke');
+/** The JS entry (run by node): the engine and the client's modules. */
+export const minkeBin = join(projectRoot, 'bin', 'minke.js');
+/** What users run: the client from its start-up snapshot when there is one (see bin/minke). */
+export const minkeCmd = join(projectRoot, 'bin', 'minke');
 
 /** An engine of its own (socket, data and exec roots in a temp dir) for one test file. */
 export class TestEngine {
@@ -142,7 +145,7 @@ export class TestEngine {
   }
 
   minke(args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
-    return this.run(process.execPath, [minkeBin, ...args], opts);
+    return this.run(minkeCmd, args, opts);
   }
 
   /** docker, failing the test with its output when the exit code is not 0. */

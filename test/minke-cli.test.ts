@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { busyboxTar, minkeBin, TestEngine, underPty, waitFor, type RunResult } from './harness.js';
+import { busyboxTar, minkeCmd, TestEngine, underPty, waitFor, type RunResult } from './harness.js';
 
 type Who = 'docker' | 'minke';
 type Args = string[] | ((who: Who) => string[]);
@@ -22,9 +22,9 @@ interface CompareOptions {
 
 const e = new TestEngine();
 
-/** Runs one CLI against the engine; minke after `--` so node leaves flags like --env-file alone. */
+/** Runs one CLI against the engine. */
 function cli(who: Who, args: string[], opts: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
-  const [cmd, argv] = who === 'docker' ? ['docker', args] : [process.execPath, ['--', minkeBin, ...args]];
+  const [cmd, argv] = who === 'docker' ? ['docker', args] : [minkeCmd, args];
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, argv, { env: e.env, stdio: ['pipe', 'pipe', 'pipe'] });
     // whole buffers decoded once: binary output (save, cp -) compares the same however it was chunked
@@ -76,7 +76,7 @@ async function same(args: Args, opts: CompareOptions = {}): Promise<{ d: RunResu
   return { d, m };
 }
 
-const programs: Record<Who, string> = { docker: 'docker', minke: `${process.execPath} -- ${minkeBin}` };
+const programs: Record<Who, string> = { docker: 'docker', minke: minkeCmd };
 
 /** The same terminal session with both programs: output byte for byte and the exit code. */
 async function samePty(args: (who: Who) => string, inputs: Array<[number, string]>): Promise<{ d: { code: number; out: string }; m: { code: number; out: string } }> {

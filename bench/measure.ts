@@ -1,0 +1,41 @@
+// Shared by the benchmarks: medians, and cases measured in rotation within one run.
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Milliseconds an async step takes. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export interface Case { key: string; label: string; fn: () => Promise<unknown> }
+
+/**
+ * Every case once as a warm-up, then `runs` rounds of all cases, the order rotated each round so
+ * that no case always follows the same one; medians per case.
+ */
+export async function interleaved(cases: Case[], runs: number): Promise<Record<string, number>> {
+  const xs: Record<string, number[]> = {};
+  for (const c of cases) {
+    await c.fn();
+    xs[c.key] = [];
+  }
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < cases.length; j++) {
+      const c = cases[(i + j) % cases.length]!;
+      xs[c.key]!.push(await timed(c.fn));
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const c of cases) {
+    const v = xs[c.key]!;
+    out[c.key] = median(v);
+    console.log(`${c.label.padEnd(62)} median ${out[c.key]!.toFixed(1).padStart(7)} ms  (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)}, n=${runs})`);
+  }
+  return out;
+}
