@@ -1,4 +1,8 @@
-// Shared by the benchmarks: medians, and cases measured in rotation within one run.
+// Shared by the benchmarks: medians, cases measured in rotation within one run, and the no-op
+// engine that times the docker CLI alone.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -39,3 +43,15 @@ export async function interleaved(cases: Case[], runs: number): Promise<Record<s
   }
   return out;
 }
+
+/** Starts bench/stub-engine.js on a socket in dir; resolves once it listens. */
+export async function stubEngine(dir: string): Promise<{ host: string; stop: () => void }> {
+  const sock = join(dir, 'stub.sock');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('stub-engine.js', import.meta.url)), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`stub engine exited (${code})`)));
+  });
+  return { host: `unix://${sock}`, stop: () => child.kill('SIGTERM') };
+}
+

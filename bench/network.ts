@@ -24,7 +24,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, removeNetworking } from '../test/harness.js';
 import { floorBundle } from './floor.js';
-import { interleaved, median, type Case } from './measure.js';
+import { interleaved, median, stubEngine, type Case } from './measure.js';
 import { findPluginDir } from '../src/engine/networks/cni.js';
 
 const args = process.argv.slice(2);
@@ -593,11 +593,14 @@ async function main(): Promise<void> {
 
   // 1. Start-up on the default bridge.
   console.log('\n## 1. docker run --rm busybox true (interleaved)');
+  const stub = await stubEngine(dir);
+  const stubEnv = { ...process.env, DOCKER_HOST: stub.host };
   const cases: Case[] = [
     { key: 'floorPlain', label: 'floor: runc run (no network, own netns)', fn: () => floor.plain() },
     { key: 'floorSteps', label: 'floor: runc create + start + delete (no network)', fn: () => floor.steps(floor.defaultBundle, false) },
     { key: 'floor', label: 'floor: runc create + CNI bridge ADD + start + DEL + delete', fn: () => floor.steps(floor.defaultBundle, true) },
     { key: 'floorIso', label: 'floor, same with minke\'s config.json (seccomp etc.)', fn: isoRun },
+    { key: 'cliAlone', label: 'docker CLI alone: the same run against a no-op engine', fn: () => ok('docker', ['run', '--rm', 'busybox', 'true'], { env: stubEnv }) },
     { key: 'minkeNone', label: 'minke: docker run --rm --network none busybox true', fn: () => ok('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], { env: menv }) },
     { key: 'minke', label: 'minke: docker run --rm busybox true (default bridge)', fn: () => ok('docker', ['run', '--rm', 'busybox', 'true'], { env: menv }) },
   ];
@@ -607,7 +610,11 @@ async function main(): Promise<void> {
       { key: 'docker', label: `docker: docker run --rm busybox true (bridge ${DOCKER_BRIDGE})`, fn: () => ok('docker', ['run', '--rm', 'busybox', 'true'], { env: docker.env }) },
     );
   }
-  Object.assign(results, await interleaved(cases, RUNS));
+  try {
+    Object.assign(results, await interleaved(cases, RUNS));
+  } finally {
+    stub.stop();
+  }
 
   // 2. Requests through a published port.
   console.log(`\n## 2. HTTP through a published port: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, busybox httpd (a connection per request), ${ROUNDS} rounds interleaved`);
@@ -661,6 +668,8 @@ async function main(): Promise<void> {
   const f = (x: number): string => `${x.toFixed(2)}x`;
   console.log(`minke docker-run (bridge) / floor (runc + CNI)     ${f(results.minke! / results.floor!)} (target <= 1.5x)`);
   console.log(`minke docker-run (bridge) / floor with isolation  ${f(results.minke! / results.floorIso!)}`);
+  const bound = results.cliAlone! + results.floorIso!;
+  console.log(`least possible: CLI alone + floor with isolation = ${bound.toFixed(1)} ms = ${f(bound / results.floor!)} the floor; minke spends ${(results.minke! - bound).toFixed(1)} ms above it`);
   console.log(`network share: minke bridge - none = ${(results.minke! - results.minkeNone!).toFixed(1)} ms; floor with - without CNI = ${(results.floor! - results.floorSteps!).toFixed(1)} ms${docker ? `; docker bridge - none = ${(results.docker! - results.dockerNone!).toFixed(1)} ms` : ''}`);
   if (docker) {
     console.log(`minke / docker, docker run (bridge)                ${f(results.minke! / results.docker!)}`);

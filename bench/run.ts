@@ -12,10 +12,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestEngine, busyboxTar, minkeCmd } from '../test/harness.js';
 import { floorBundle } from './floor.js';
-import { interleaved, median, type Case } from './measure.js';
+import { interleaved, median, stubEngine, type Case } from './measure.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
@@ -76,17 +75,6 @@ async function dockerDaemon(dir: string): Promise<{ host: string; stop: () => Pr
     spawnSync('bash', ['-c', `grep ' ${dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`]);
   };
   return { host, stop, pids: () => [child.pid!, ...pidsOf(`containerd.*${dir}`)] };
-}
-
-/** Starts bench/stub-engine.js on a socket in dir; resolves once it listens. */
-async function stubEngine(dir: string): Promise<{ host: string; stop: () => void }> {
-  const sock = join(dir, 'stub.sock');
-  const child = spawn(process.execPath, [fileURLToPath(new URL('stub-engine.js', import.meta.url)), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`stub engine exited (${code})`)));
-  });
-  return { host: `unix://${sock}`, stop: () => child.kill('SIGTERM') };
 }
 
 async function main(): Promise<void> {
