@@ -9,6 +9,8 @@ export interface Ctx {
   out: Writable;
   err: Writable;
   in: Readable;
+  /** Whether standard input is a terminal (without making the input stream). */
+  inIsTerminal: boolean;
   env: NodeJS.ProcessEnv;
   /** The command as invoked ("run", "container run"), for messages that name it. */
   command?: string;

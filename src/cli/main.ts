@@ -300,7 +300,11 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     host,
     out,
     err,
-    in: io.in ?? process.stdin,
+    // process.stdin is made on first use: setting it up costs milliseconds most commands do not need
+    get in() {
+      return io.in ?? process.stdin;
+    },
+    inIsTerminal: io.in ? (io.in as { isTTY?: boolean }).isTTY === true : process.getBuiltinModule('node:tty').isatty(0),
     env,
     command: invoked,
     client: () => (client ??= new (Client as typeof EngineClient)(host)),

@@ -30,7 +30,7 @@ export const command: Command = {
     const tty = p.bool('tty');
     const interactive = p.bool('interactive');
     const detach = p.bool('detach');
-    if (tty && interactive && !(ctx.in as { isTTY?: boolean }).isTTY && !detach) throw new StatusError('the input device is not a TTY', 1);
+    if (tty && interactive && !ctx.inIsTerminal && !detach) throw new StatusError('the input device is not a TTY', 1);
     const env = [...p.list('env-file').flatMap((f) => readKVFile(f, ctx.env, true)), ...p.list('env').map((e) => envValue(e, ctx.env))];
     const created = await client.post<{ Id: string }>(`/containers/${enc(container)}/exec`, undefined, {
       User: p.str('user'),

@@ -18,7 +18,7 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const input = p.str('input');
-    if (!input && (ctx.in as { isTTY?: boolean }).isTTY) throw new StatusError('requested load from stdin, but stdin is empty', 1);
+    if (!input && ctx.inIsTerminal) throw new StatusError('requested load from stdin, but stdin is empty', 1);
     const body = input ? openInput(input) : ctx.in;
     const quiet = p.bool('quiet') || !(ctx.out as { isTTY?: boolean }).isTTY;
     const res = await ctx.client().stream('POST', '/images/load', { query: { quiet: quiet || undefined }, body });

@@ -61,7 +61,7 @@ async function runContainer(ctx: Ctx, p: Parsed): Promise<number> {
   const detach = p.bool('detach');
   const tty = p.bool('tty');
   const interactive = p.bool('interactive');
-  const stdinTty = (ctx.in as { isTTY?: boolean }).isTTY === true;
+  const stdinTty = ctx.inIsTerminal;
   // docker's withHelp names "run" whichever way the command was invoked
   const cmdName = 'run';
   const req = parseCreate(ctx, p, cmdName);
