@@ -19,6 +19,9 @@ import { interleaved, median, stubEngine, type Case } from './measure.js';
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
 const withDocker = !args.includes('--no-docker');
+// "Idle" is measured once an engine has had nothing to do for 3 s: minke's engine collects its
+// heap 2 s after its last request, and neither engine is measured in the middle of its work.
+const IDLE_MS = 3000;
 
 function timeCmd(cmd: string, argv: string[], env?: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
@@ -130,12 +133,12 @@ async function main(): Promise<void> {
     // Memory: 5 images, 10 stopped containers, then per running container.
     for (let i = 1; i < 5; i++) await engine.ok(['tag', 'busybox', `bench/img${i}:latest`]);
     for (let i = 0; i < 10; i++) await engine.ok(['create', 'busybox', 'true']);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, IDLE_MS));
     const enginePid = pidsOf(`minke(\\.js)? daemon -H ${engine.host}`)[0]!;
     results.minkeIdleMb = rssKb(enginePid) / 1024;
     console.log(`minke: engine RSS idle (10 stopped containers, 5 images)       ${results.minkeIdleMb.toFixed(1)} MB`);
     for (let i = 0; i < 10; i++) await engine.ok(['run', '-d', 'busybox', 'sleep', '3600']);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, IDLE_MS));
     const conmons = pidsOf(`conmon.*${engine.dir}`);
     const perContainer = (rssKb(enginePid) / 1024 - results.minkeIdleMb + conmons.reduce((a, p) => a + rssKb(p), 0) / 1024) / 10;
     results.minkePerRunningMb = perContainer;
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
         results.docker = series('docker: docker run --rm --network none busybox true', () => timeCmd('docker', ['run', '--rm', '--network', 'none', 'busybox', 'true'], env));
         for (let i = 1; i < 5; i++) spawnSync('docker', ['tag', 'busybox', `bench/img${i}:latest`], { env });
         for (let i = 0; i < 10; i++) spawnSync('docker', ['create', 'busybox', 'true'], { env });
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, IDLE_MS));
         results.dockerIdleMb = d.pids().reduce((a, p) => a + rssKb(p), 0) / 1024;
         console.log(`docker: dockerd + containerd RSS idle (same load)             ${results.dockerIdleMb.toFixed(1)} MB`);
         const ids = spawnSync('docker', ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
