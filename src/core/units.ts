@@ -1,4 +1,5 @@
 /** Durations worded as docker's go-units prints them (the engine's ps Status and the CLI). */
+import { InvalidArgument } from './errors.js';
 
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
@@ -63,4 +64,18 @@ export function parseGoDuration(s: string): number | undefined {
     rest = rest.slice(m[0].length);
   }
   return sign * Math.round(total);
+}
+
+/**
+ * docker's timetypes.GetTimestamp, in milliseconds since the epoch: unix seconds (with a
+ * fraction), a Go duration back from now ("24h", "1h30m"), or a date and time (RFC 3339 and its
+ * shorter forms; local time when no zone is given).
+ */
+export function parseTimestamp(v: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return parseFloat(v) * 1000;
+  const ns = parseGoDuration(v);
+  if (ns !== undefined) return now - ns / 1e6;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgument(`failed to parse value as time or duration: "${v}"`);
+  return t;
 }

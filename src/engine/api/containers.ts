@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { InvalidArgument } from '../../core/errors.js';
+import { parseTimestamp } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
 import type { LogEntry } from '../containers/ports.js';
@@ -16,13 +17,9 @@ export interface ContainerRoutesDeps {
   sizeOf: (containerId: string) => Promise<{ rw: number; rootFs: number }>;
 }
 
-/** Seconds since the epoch or an RFC 3339 time, as docker's --since/--until accept. */
+/** A since/until value as the daemon takes it (see parseTimestamp), or undefined when absent. */
 export function parseTime(v: string | null): number | undefined {
-  if (v === null || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidArgument(`invalid value for time: ${v}`);
-  return t;
+  return v === null || v === '' ? undefined : parseTimestamp(v);
 }
 
 function streamType(rec: ContainerRecord, ctx: ApiContext): string {

@@ -2,6 +2,7 @@
  * docker's image filters (`images --filter`, `image prune --filter`): dangling, label, label!,
  * before, since, reference, until.
  */
+import { parseTimestamp } from '../../core/units.js';
 import { InvalidArgument } from '../../core/errors.js';
 import type { Image } from './types.js';
 import { familiarName, familiarString, parseNormalizedNamed } from './references.js';
@@ -60,23 +61,6 @@ function parseBool(key: string, v: string): boolean {
   if (['true', '1'].includes(v.toLowerCase())) return true;
   if (['false', '0'].includes(v.toLowerCase())) return false;
   throw new InvalidArgument(`Invalid filter '${key}=${v}'`);
-}
-
-/** docker's `until` values: unix seconds (with fraction), RFC 3339 dates, or durations like 24h. */
-export function parseTimestamp(v: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return parseFloat(v) * 1000;
-  const dur = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v) ?? null;
-  if (dur || /^(\d+(?:\.\d+)?(ns|us|ms|s|m|h))+$/.test(v)) {
-    let ms = 0;
-    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) {
-      const n = parseFloat(m[1]!);
-      ms += n * { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[m[2] as 'ns']!;
-    }
-    return now - ms;
-  }
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new InvalidArgument(`failed to parse value as time or duration: "${v}"`);
-  return t;
 }
 
 export function createdMs(img: Image): number {
