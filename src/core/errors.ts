@@ -35,6 +35,16 @@ export class NotModified extends EngineError {
   readonly status = 304;
 }
 
+/** 503: the service is not available in this engine's state (swarm endpoints outside a swarm). */
+export class Unavailable extends EngineError {
+  readonly status = 503;
+}
+
+/** 501: a feature this engine does not have. */
+export class NotImplemented extends EngineError {
+  readonly status = 501;
+}
+
 /** 500 with a message: the engine or the runtime failed. */
 export class SystemError extends EngineError {
   readonly status = 500;

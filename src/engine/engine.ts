@@ -22,6 +22,7 @@ import { containerFileRoutes } from './api/container-files.js';
 import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
 import { emptyPruneRoutes, systemDfRoute } from './api/system-df.js';
+import { absentFeatureRoutes } from './api/absent.js';
 import { createRuntime } from './runtime/index.js';
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
@@ -214,6 +215,7 @@ export class Engine {
     systemDfRoute(router, { containers, images, snapshotter, volumes });
     networkRoutes(router, networks);
     emptyPruneRoutes(router);
+    absentFeatureRoutes(router);
     return new Engine(router, containers, images, runtime, snapshotter);
   }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFound } from '../../core/errors.js';
 import { Router } from './router.js';
+import { absentFeatureRoutes } from './absent.js';
 
 async function call(socketPath: string, method: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -42,6 +43,29 @@ describe('Engine API router', () => {
       const tooNew = await call(sock, 'GET', '/v9.99/images/json');
       assert.equal(tooNew.status, 400);
       assert.match(JSON.parse(tooNew.body).message as string, /client version 9.99 is too new/);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers for swarm mode and plugins as dockerd does while they are unused', async () => {
+    const r = new Router();
+    absentFeatureRoutes(r);
+    const dir = mkdtempSync('/tmp/minke-router-');
+    const sock = join(dir, 's');
+    const server = createServer((req, res) => void r.handle(req, res));
+    await new Promise<void>((res) => server.listen(sock, res));
+    try {
+      for (const path of ['/v1.45/swarm', '/services', '/nodes/abc', '/secrets']) {
+        const a = await call(sock, 'GET', path);
+        assert.equal(a.status, 503, path);
+        assert.match(JSON.parse(a.body).message as string, /^This node is not a swarm manager\./);
+      }
+      const leave = await call(sock, 'POST', '/swarm/leave?force=1');
+      assert.deepEqual([leave.status, JSON.parse(leave.body)], [503, { message: 'This node is not part of a swarm' }]);
+      assert.equal((await call(sock, 'POST', '/swarm/init')).status, 501);
+      assert.deepEqual(JSON.parse((await call(sock, 'GET', '/plugins')).body), []);
     } finally {
       server.close();
       rmSync(dir, { recursive: true, force: true });
