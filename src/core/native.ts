@@ -23,6 +23,8 @@ interface SysAddon {
   netnsCreate(path: string): void;
   /** Whether the kernel runs x32 system calls (false off x86_64). */
   x32Abi(): boolean;
+  /** Returns the C heap's free pages to the kernel; true when some were. */
+  mallocTrim(): boolean;
 }
 
 let addon: SysAddon | undefined;

@@ -1,3 +1,4 @@
+import { sys } from '../core/native.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -109,7 +110,13 @@ export async function main(argv: string[]): Promise<void> {
   let idleTimer: NodeJS.Timeout | undefined;
   const collectWhenIdle = (): void => {
     if (idleTimer) idleTimer.refresh();
-    else idleTimer = setTimeout(() => { idleTimer = undefined; gc(); }, 2000).unref();
+    else {
+      idleTimer = setTimeout(() => {
+        idleTimer = undefined;
+        gc();
+        sys().mallocTrim();
+      }, 2000).unref();
+    }
   };
   let opts;
   try {

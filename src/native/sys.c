@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <net/if.h>
@@ -227,6 +228,19 @@ static napi_value js_x32_abi(napi_env env, napi_callback_info info) {
   return ret;
 }
 
+/* mallocTrim(): hands the C heap's free pages back to the kernel (glibc's malloc_trim). The
+ * engine calls it when idle: pages freed by libuv's worker threads otherwise stay resident. */
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value ret;
+#ifdef __GLIBC__
+  napi_get_boolean(env, malloc_trim(0) != 0, &ret);
+#else
+  napi_get_boolean(env, 0, &ret);
+#endif
+  return ret;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -237,6 +251,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
     {"netnsCreate", NULL, js_netns_create, NULL, NULL, NULL, napi_default, NULL},
     {"x32Abi", NULL, js_x32_abi, NULL, NULL, NULL, napi_default, NULL},
+    {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
