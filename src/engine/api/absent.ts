@@ -3,7 +3,9 @@
  * clients probing for them (the docker CLI, docker-py's test fixtures) get the answer they handle:
  * - swarm mode: dockerd outside a swarm, 503 "not a swarm manager" / "not part of a swarm";
  *   creating or joining a swarm is refused as not implemented;
- * - plugins: none installed.
+ * - plugins: none installed;
+ * - what needs a registry or a builder not written yet (search, login, distribution inspect,
+ *   build): a 501 that says so, rather than "page not found".
  */
 import { NotImplemented, Unavailable } from '../../core/errors.js';
 import type { Router } from './router.js';
@@ -34,4 +36,12 @@ export function absentFeatureRoutes(r: Router): void {
     r.on('DELETE', `/${kind}/:id`, notManager);
   }
   r.on('GET', '/plugins', (ctx) => ctx.send(200, []));
+  const notYet = (what: string) => (): never => {
+    throw new NotImplemented(`${what} is not supported by minke yet`);
+  };
+  r.on('GET', '/images/search', notYet('searching a registry'));
+  r.on('POST', '/auth', notYet('logging in to a registry'));
+  r.on('GET', '/distribution/*', notYet('inspecting an image in a registry'));
+  r.on('POST', '/build', notYet('building an image'));
+  r.on('POST', '/session', notYet('a BuildKit session'));
 }

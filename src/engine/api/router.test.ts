@@ -49,7 +49,7 @@ describe('Engine API router', () => {
     }
   });
 
-  it('answers for swarm mode and plugins as dockerd does while they are unused', async () => {
+  it('answers for swarm mode and plugins as dockerd does while they are unused, and says what is not there yet', async () => {
     const r = new Router();
     absentFeatureRoutes(r);
     const dir = mkdtempSync('/tmp/minke-router-');
@@ -66,6 +66,9 @@ describe('Engine API router', () => {
       assert.deepEqual([leave.status, JSON.parse(leave.body)], [503, { message: 'This node is not part of a swarm' }]);
       assert.equal((await call(sock, 'POST', '/swarm/init')).status, 501);
       assert.deepEqual(JSON.parse((await call(sock, 'GET', '/plugins')).body), []);
+      const search = await call(sock, 'GET', '/v1.45/images/search?term=busybox');
+      assert.deepEqual([search.status, JSON.parse(search.body)], [501, { message: 'searching a registry is not supported by minke yet' }]);
+      assert.equal((await call(sock, 'GET', '/distribution/docker.io/library/busybox/json')).status, 501);
     } finally {
       server.close();
       rmSync(dir, { recursive: true, force: true });
