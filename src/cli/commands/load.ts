@@ -21,7 +21,7 @@ export const command: Command = {
     if (!input && ctx.inIsTerminal) throw new StatusError('requested load from stdin, but stdin is empty', 1);
     const body = input ? openInput(input) : ctx.in;
     const quiet = p.bool('quiet') || !(ctx.out as { isTTY?: boolean }).isTTY;
-    const res = await ctx.client().stream('POST', '/images/load', { query: { quiet: quiet || undefined }, body });
+    const res = await ctx.client().stream('POST', '/images/load', { query: { quiet: quiet ? '1' : '0' }, body });
     const type = String(res.headers['content-type'] ?? '');
     if (type.includes('json')) await displayJsonMessages(res, ctx.out);
     else for await (const c of res) ctx.out.write(c as Buffer);

@@ -13,6 +13,7 @@ import { mountAll, unmountAll } from '../snapshots/mount.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { VolumeService } from '../volumes/service.js';
 import type { ApiContext, Router } from './router.js';
+import { writeOut } from './streams.js';
 
 export interface ContainerFilesDeps {
   containers: ContainerService;
@@ -197,8 +198,9 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
     const repo = ctx.query.get('repo');
     const tag = ctx.query.get('tag');
     const pause = ctx.query.get('pause') === null ? true : ctx.flag('pause');
-    const paused = pause && rec.State.Running && !rec.State.Paused;
-    if (paused) await svc.runtime.pause(rec.Id);
+    // As dockerd, pausing is best effort: a container that exits meanwhile is committed as it is.
+    const paused = pause && rec.State.Running && !rec.State.Paused
+      && await svc.runtime.pause(rec.Id).then(() => true, () => false);
     try {
       const parent = await d.images.get(rec.Image).catch(() => null);
       const c = rec.Config;
@@ -241,7 +243,7 @@ function mountOf(rec: ContainerRecord, path: string): MountPoint | undefined {
 async function pipeOut(ctx: ApiContext, stream: AsyncIterable<Buffer>): Promise<void> {
   const res = ctx.stream('application/x-tar');
   for await (const chunk of stream) {
-    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    if (!(await writeOut(res, chunk))) return;
   }
   res.end();
 }

@@ -1,11 +1,14 @@
 import type { ExecConfig, ExecService } from '../containers/exec.js';
 import type { Router } from './router.js';
-import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
+import { EscapeProxy, FrameFilter, Framer, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
 import { messageOf } from '../../core/errors.js';
 
 export function execRoutes(r: Router, execs: ExecService): void {
   r.on('POST', '/containers/:id/exec', async (ctx) => {
-    const config = await ctx.json<ExecConfig>();
+    const config = await ctx.json<ExecConfig & { detachKeys?: string }>();
+    // Go's JSON decoding matches field names in any case; docker-py sends `detachKeys`.
+    config.DetachKeys ??= config.detachKeys;
+    delete config.detachKeys;
     if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
     ctx.send(201, { Id: execs.create(ctx.param('id'), config) });
   });
@@ -14,7 +17,10 @@ export function execRoutes(r: Router, execs: ExecService): void {
     const id = ctx.param('id');
     const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>();
     const session = execs.get(id);
-    const tty = body.Tty ?? session.config.Tty ?? false;
+    // As dockerd: the process gets a terminal if the exec was created with one; the start's Tty
+    // only says whether the client reads one raw stream or stdout/stderr frames.
+    const tty = session.config.Tty ?? false;
+    const raw = body.Tty ?? false;
     if (body.ConsoleSize) session.config.ConsoleSize = body.ConsoleSize;
     if (body.Detach) {
       const proc = await execs.start(id, tty);
@@ -25,19 +31,20 @@ export function execRoutes(r: Router, execs: ExecService): void {
     }
     // As docker: the connection is taken over first; a failed start is told on the stream and
     // in the exec's exit code, which the CLI reads next.
-    const conn = ctx.hijack(tty || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM);
+    const conn = ctx.hijack(raw || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM);
     let proc;
     try {
       proc = await execs.start(id, tty);
     } catch (err) {
       const msg = Buffer.from(`${messageOf(err)}\r\n`);
-      conn.end(tty || !ctx.versionAtLeast('1.42') ? msg : frame(1, msg));
+      conn.end(raw ? msg : frame(1, msg));
       return;
     }
     const c = session.config;
     let output = proc.output;
-    if (!tty && (!c.AttachStdout || !c.AttachStderr)) {
-      output = output.pipe(new FrameFilter({ stdout: c.AttachStdout ?? false, stderr: c.AttachStderr ?? false }));
+    if (tty && !raw) output = output.pipe(new Framer());
+    else if (!tty && (raw || !c.AttachStdout || !c.AttachStderr)) {
+      output = output.pipe(new FrameFilter({ stdout: c.AttachStdout ?? false, stderr: c.AttachStderr ?? false, unwrap: raw }));
     }
     output.pipe(conn, { end: false });
     if (proc.stdin && c.AttachStdin) {

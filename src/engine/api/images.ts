@@ -1,12 +1,13 @@
-import { InvalidArgument, NotFound } from '../../core/errors.js';
+import { InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { importImage } from '../archive/import.js';
 import { loadImages } from '../archive/load.js';
 import { saveImages } from '../archive/save.js';
 import { parseFilters } from '../images/filters.js';
 import type { ImageStore } from '../images/image-store.js';
-import { familiar, normalize } from '../images/references.js';
+import { familiar } from '../images/references.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
+import { writeOut } from './streams.js';
 import type { EventBus } from '../events.js';
 
 export interface ImageRoutesDeps {
@@ -68,22 +69,30 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       return;
     }
     if (fromImage) {
-      const ref = normalize(refOf(fromImage, ctx.query.get('tag')) ?? fromImage);
-      throw new NotFound(`pull access denied for ${fromImage}: minke cannot pull ${ref} yet (no registry support); import or load the image instead`);
+      // dockerd's wording for an image no registry has (clients such as docker-py look for it).
+      const repo = fromImage.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      throw new NotFound(`pull access denied for ${repo}, repository does not exist or may require 'docker login': minke has no registry support yet; import or load the image instead`);
     }
     throw new InvalidArgument('fromImage or fromSrc is required');
   });
 
   r.on('POST', '/images/load', async (ctx) => {
-    const quiet = ctx.flag('quiet');
+    // As dockerd: quiet unless asked otherwise, and a failed load is told in the 200 stream.
+    const quiet = ctx.query.get('quiet') === null ? true : ctx.flag('quiet');
     const res = ctx.res!;
     const lines: string[] = [];
-    const result = await loadImages(d, ctx.bodyStream() as AsyncIterable<Buffer>, { onLine: (l) => lines.push(l) });
-    for (const img of result.images) d.events.publish('image', 'load', img.id, { name: img.repoTags[0] ?? img.id });
+    let failure: string | undefined;
+    try {
+      const result = await loadImages(d, ctx.bodyStream() as AsyncIterable<Buffer>, { onLine: (l) => lines.push(l) });
+      for (const img of result.images) d.events.publish('image', 'load', img.id, { name: img.repoTags[0] ?? img.id });
+    } catch (err) {
+      failure = messageOf(err);
+    }
     res.writeHead(200, { 'Content-Type': 'application/json' });
     for (const l of lines) {
       if (!quiet || l.startsWith('Loaded')) res.write(JSON.stringify({ stream: `${l}\n` }) + '\r\n');
     }
+    if (failure !== undefined) res.write(JSON.stringify({ errorDetail: { message: failure }, error: failure }) + '\r\n');
     res.end();
   });
 
@@ -153,7 +162,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const stream = await saveImages(images, names);
     const res = ctx.stream('application/x-tar');
     for await (const chunk of stream) {
-      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      if (!(await writeOut(res, chunk))) return;
     }
     res.end();
   }

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { InvalidArgument } from '../../core/errors.js';
 
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
@@ -72,10 +72,13 @@ export class EscapeProxy extends Transform {
   }
 }
 
-/** Splits a multiplexed stream back into frames (to keep only stdout or stderr). */
+/**
+ * Splits a multiplexed stream back into frames, to keep only stdout or stderr; with `unwrap`, the
+ * kept frames' payloads alone (for a client that asked for a raw stream).
+ */
 export class FrameFilter extends Transform {
   private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly keep: { stdout: boolean; stderr: boolean }) {
+  constructor(private readonly keep: { stdout: boolean; stderr: boolean; unwrap?: boolean }) {
     super();
   }
 
@@ -86,9 +89,37 @@ export class FrameFilter extends Transform {
       if (this.buf.length < 8 + len) break;
       const f = this.buf.subarray(0, 8 + len);
       const s = f[0];
-      if ((s === 1 && this.keep.stdout) || (s === 2 && this.keep.stderr)) this.push(Buffer.from(f));
+      if ((s === 1 && this.keep.stdout) || (s === 2 && this.keep.stderr)) this.push(Buffer.from(this.keep.unwrap ? f.subarray(8) : f));
       this.buf = this.buf.subarray(8 + len);
     }
     cb();
   }
+}
+
+/** Wraps a terminal's output (one raw stream) in stdout frames, for a client that asked for a multiplexed stream. */
+export class Framer extends Transform {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, frame(1, chunk));
+  }
+}
+
+/**
+ * Writes a chunk to a client, waiting while it reads slowly. False once the client has gone, so the
+ * writer stops (and its clean-up runs) rather than waiting for a 'drain' that never comes.
+ */
+export function writeOut(w: Writable, chunk: Buffer): Promise<boolean> {
+  if (w.destroyed || w.writableEnded) return Promise.resolve(false);
+  if (w.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      w.off('drain', onDrain);
+      w.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    w.once('drain', onDrain);
+    w.once('close', onClose);
+    if (w.destroyed) done(false);
+  });
 }

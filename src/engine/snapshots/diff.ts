@@ -83,9 +83,22 @@ export async function entryFor(abs: string, name: string, st: Stats, links: Map<
   }
   if (type === 'file') {
     header.size = st.size;
-    return { header, body: createReadStream(abs, { highWaterMark: 1 << 20 }) };
+    return { header, body: fileChunks(abs) };
   }
   return { header };
+}
+
+/**
+ * A file's content, opened only when read and closed when the reader stops: an archive the
+ * client abandons after a header neither leaks the descriptor nor meets an unhandled error.
+ */
+async function* fileChunks(abs: string): AsyncGenerator<Buffer> {
+  const s = createReadStream(abs, { highWaterMark: 1 << 20 });
+  try {
+    for await (const c of s) yield c as Buffer;
+  } finally {
+    s.destroy();
+  }
 }
 
 async function sortedDir(dir: string): Promise<string[]> {
