@@ -5,6 +5,7 @@ import type { ContainerService } from '../containers/service.js';
 import type { HostConfig } from '../containers/model.js';
 import { validateHostConfig, validateRestartPolicy } from '../containers/create-config.js';
 import { isNoRestart } from '../containers/restart-policy.js';
+import { readInterfaceStats } from '../networks/interface-stats.js';
 import type { Router } from './router.js';
 
 const run = promisify(execFile);
@@ -42,7 +43,12 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     const oneShot = ctx.flag('one-shot');
     const sample = async (): Promise<Record<string, unknown>> => {
       const base = rec.State.Running ? await svc.runtime.stats(rec.Id).catch(() => emptyStats()) : emptyStats();
-      return { name: rec.Name, id: rec.Id, ...base };
+      // The counters of the container's own interfaces (none for host, none or container: modes).
+      const ifnames = Object.values(rec.NetworkSettings?.Networks ?? {}).flatMap((ep) => (ep.ifname ? [ep.ifname] : []));
+      const networks = rec.State.Running && rec.State.Pid && ifnames.length
+        ? await readInterfaceStats(rec.State.Pid, ifnames).catch(() => undefined)
+        : undefined;
+      return { name: rec.Name, id: rec.Id, ...base, ...(networks ? { networks } : {}) };
     };
     // Docker's first sample carries the previous CPU reading so clients can compute a percentage.
     let prev = await sample();

@@ -11,6 +11,15 @@ function ip(args: string[]): Promise<{ ok: boolean; stderr: string }> {
   });
 }
 
+/** Adds an address (CIDR form) to an interface inside the network namespace kept at `netns`. */
+export async function addAddressIn(netns: string, ifname: string, cidr: string): Promise<void> {
+  const r = await new Promise<{ ok: boolean; stderr: string }>((resolve) => {
+    execFile('nsenter', [`--net=${netns}`, 'ip', 'addr', 'add', cidr, 'dev', ifname], { timeout: 30_000 },
+      (err, _stdout, stderr) => resolve({ ok: !err, stderr: String(stderr).trim() }));
+  });
+  if (!r.ok && !/exists|already assigned/i.test(r.stderr)) throw new SystemError(`cannot set address ${cidr} on ${ifname}: ${r.stderr}`);
+}
+
 export function bridgeExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}/bridge`);
 }

@@ -7,6 +7,8 @@ export interface IpamPool {
   Subnet: string;
   Gateway: string;
   IPRange?: string;
+  /** Addresses of the subnet kept from containers (name → address). */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 /** What the engine persists per network (and GET /networks/{id} shows). */
@@ -49,7 +51,7 @@ export interface EndpointConfig {
 
 /** A container's membership of one network: what the user asked, and what it got while running. */
 export interface Endpoint {
-  IPAMConfig: { IPv4Address?: string } | null;
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
   Links: string[] | null;
   Aliases: string[] | null;
   /** MAC asked for (empty: the runtime picks one). */
@@ -89,7 +91,7 @@ export interface NetworkSettings {
 
 export function emptyEndpoint(networkId: string, cfg: EndpointConfig = {}): Endpoint {
   return {
-    IPAMConfig: cfg.IPAMConfig?.IPv4Address ? { IPv4Address: cfg.IPAMConfig.IPv4Address } : null,
+    IPAMConfig: ipamConfigOf(cfg.IPAMConfig),
     Links: cfg.Links?.length ? [...cfg.Links] : null,
     Aliases: cfg.Aliases?.length ? [...cfg.Aliases] : null,
     MacAddress: cfg.MacAddress ?? '',
@@ -104,4 +106,13 @@ export function emptyEndpoint(networkId: string, cfg: EndpointConfig = {}): Endp
     GlobalIPv6PrefixLen: 0,
     DNSNames: null,
   };
+}
+
+/** The endpoint's IPAMConfig as dockerd keeps it: the fields asked for, or null when none was. */
+function ipamConfigOf(c: EndpointConfig['IPAMConfig']): Endpoint['IPAMConfig'] {
+  const out: NonNullable<Endpoint['IPAMConfig']> = {};
+  if (c?.IPv4Address) out.IPv4Address = c.IPv4Address;
+  if (c?.IPv6Address) out.IPv6Address = c.IPv6Address;
+  if (c?.LinkLocalIPs?.length) out.LinkLocalIPs = [...c.LinkLocalIPs];
+  return Object.keys(out).length ? out : null;
 }

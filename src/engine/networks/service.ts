@@ -7,7 +7,7 @@ import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../..
 import { newId } from '../../core/ids.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
-import { bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
+import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
 import type { EmbeddedDns, NameResolver } from './dns.js';
 import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
@@ -185,6 +185,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         const pool = n.IPAM.Config[0]!;
         const bits = parseCidr(pool.Subnet).bits;
         await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`);
+        await this.reserveAuxiliary(n);
         await this.firewall.add({ bridge: n.bridge!, subnet: pool.Subnet, internal: n.Internal });
         if (!n.isDefault) {
           await this.dnsServer().then((dns) => dns.listen(pool.Gateway)).catch((err: unknown) => {
@@ -217,10 +218,22 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     return out;
   }
 
+  /**
+   * Auxiliary addresses are never given to containers: host-local's lease store (a file per
+   * address in use) gets one for each, held by no container, so it skips them.
+   */
+  private async reserveAuxiliary(n: NetworkRecord): Promise<void> {
+    const aux = Object.values(n.IPAM.Config[0]?.AuxiliaryAddresses ?? {});
+    if (!aux.length) return;
+    const dir = join(this.ipamDir, n.Id);
+    await mkdir(dir, { recursive: true });
+    await Promise.all(aux.map((ip) => writeFile(join(dir, ip), 'auxiliary-address', { flag: 'w' })));
+  }
+
   async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
     const name = req.Name ?? '';
-    if (!name) throw new InvalidArgument('invalid name: name is empty');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidArgument(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    // As dockerd: any non-empty name (spaces included); only containers and volumes have a pattern.
+    if (!name.trim()) throw new InvalidArgument('invalid name: name is empty');
     if (PREDEFINED_NETWORKS.has(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
     if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
@@ -250,6 +263,12 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       const r = parseCidr(cfg.IPRange);
       if (!overlaps(r, subnet) || r.bits < subnet.bits) throw new InvalidArgument(`no matching subnet for range ${cfg.IPRange}`);
     }
+    const aux = cfg.AuxiliaryAddresses ?? {};
+    for (const [host, ip] of Object.entries(aux)) {
+      if (!isIPv4(ip) || !contains(subnet, ipToNumber(ip))) {
+        throw new InvalidArgument(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr(subnet)}`);
+      }
+    }
     const id = newId();
     const options = { ...(req.Options ?? {}) };
     const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
@@ -259,7 +278,15 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const rec: NetworkRecord = {
       ...this.newRecord(name, 'bridge'),
       Id: id,
-      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: [{ Subnet: formatCidr(subnet), Gateway: gateway, ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}) }] },
+      IPAM: {
+        Driver: 'default',
+        Options: req.IPAM?.Options ?? null,
+        Config: [{
+          Subnet: formatCidr(subnet), Gateway: gateway,
+          ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}),
+          ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}),
+        }],
+      },
       Internal: req.Internal ?? false,
       Attachable: req.Attachable ?? false,
       Options: options,
@@ -364,6 +391,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (!contains(parseCidr(pool.Subnet), ipToNumber(ip)) || !contains(range, ipToNumber(ip))) {
         throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
       }
+    }
+    const v6 = cfg.IPAMConfig?.IPv6Address;
+    if (v6) throw new InvalidArgument(`invalid IPv6 address ${v6}: network ${n.Name} has no IPv6 subnet (minke networks are IPv4 only)`);
+    for (const ll of cfg.IPAMConfig?.LinkLocalIPs ?? []) {
+      if (!isIPv4(ll) && !/^[0-9a-fA-F:]+$/.test(ll)) throw new InvalidArgument(`invalid link-local IP address: ${ll}`);
     }
     if (cfg.Aliases?.length && !userDefined) throw new InvalidArgument('network-scoped aliases are only supported for user-defined networks');
     if (cfg.MacAddress && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(cfg.MacAddress)) throw new InvalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
@@ -547,6 +579,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       throw err;
     }
     const got = cniIp(result);
+    // Link-local addresses asked for (EndpointConfig.IPAMConfig.LinkLocalIPs) are added beside the network's.
+    for (const ll of ep.IPAMConfig?.LinkLocalIPs ?? []) await addAddressIn(netns, ifname, ll.includes(':') ? `${ll}/64` : `${ll}/16`);
     Object.assign(ep, {
       EndpointID: newId(), Gateway: defaultRoute || n.Internal ? got.gateway || pool.Gateway : pool.Gateway, IPAddress: got.ip, IPPrefixLen: got.bits,
       ifname, cniResult: result, actualMac: got.mac, withPorts: bound.length > 0,
@@ -677,6 +711,18 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!who) return undefined;
     const lower = name.toLowerCase();
     const ips: string[] = [];
+    // Links of the asking container's endpoints (`--link target:alias` on a user network): the
+    // alias names the target on that network, for the asking container only.
+    for (const ep of Object.values(who.rec.NetworkSettings!.Networks)) {
+      if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
+      for (const link of ep.Links ?? []) {
+        const [target = '', alias = target] = link.split(':');
+        if (alias.toLowerCase() !== lower) continue;
+        const other = this.running().find((c) => c.Name === `/${target.replace(/^\//, '')}` || c.Id === target || c.Id.startsWith(target));
+        const theirs = other && Object.values(other.NetworkSettings!.Networks).find((e) => e.NetworkID === ep.NetworkID && e.IPAddress);
+        if (theirs) ips.push(theirs.IPAddress);
+      }
+    }
     for (const rec of this.running()) {
       for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
         if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
