@@ -174,7 +174,7 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     UsernsMode: h.UsernsMode ?? '',
     ShmSize: h.ShmSize || 67108864,
     Runtime: h.Runtime || 'runc',
-    Isolation: '',
+    Isolation: h.Isolation ?? '',
     CpuShares: h.CpuShares ?? 0,
     Memory: h.Memory ?? 0,
     NanoCpus: h.NanoCpus ?? 0,
@@ -214,10 +214,10 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
 }
 
 /** One row of GET /containers/json. */
-export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): Record<string, unknown> {
+export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: number }, linkNames: readonly string[] = []): Record<string, unknown> {
   return {
     Id: rec.Id,
-    Names: [rec.Name],
+    Names: [rec.Name, ...linkNames],
     Image: rec.Config.Image ?? rec.Image,
     ImageID: rec.Image,
     Command: [rec.Path, ...rec.Args].join(' '),

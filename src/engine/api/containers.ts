@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
-import { InvalidArgument } from '../../core/errors.js';
+import { InvalidArgument, NotImplemented } from '../../core/errors.js';
 import { parseTimestamp } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
 import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
-import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
+import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
 
 export interface ContainerRoutesDeps {
   containers: ContainerService;
@@ -50,7 +50,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
       .filter((c) => (all || c.State.Running || limit !== undefined && limit > 0 || filters.status || filters.exited) && match(c))
       .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
     if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
-    ctx.send(200, await Promise.all(recs.map(async (c) => summaryView(c, size ? await d.sizeOf(c.Id) : undefined))));
+    ctx.send(200, await Promise.all(recs.map(async (c) => summaryView(c, size ? await d.sizeOf(c.Id) : undefined, svc.linkNamesOf(c)))));
   });
 
   r.on('GET', '/containers/:id/json', async (ctx) => {
@@ -95,7 +95,15 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     ctx.noContent();
   });
   r.on('DELETE', '/containers/:id', async (ctx) => {
-    await svc.remove(ctx.param('id'), { force: ctx.flag('force'), volumes: ctx.flag('v') });
+    if (ctx.flag('link')) await svc.removeLink(ctx.param('id'));
+    else await svc.remove(ctx.param('id'), { force: ctx.flag('force'), volumes: ctx.flag('v') });
+    ctx.noContent();
+  });
+  // A legacy link's name (/web/db): with link=1 the link goes, else the container it names.
+  r.on('DELETE', '/containers/:parent/:alias', async (ctx) => {
+    const name = `${ctx.param('parent')}/${ctx.param('alias')}`;
+    if (ctx.flag('link')) await svc.removeLink(name);
+    else await svc.removeByLinkName(name, { force: ctx.flag('force'), volumes: ctx.flag('v') });
     ctx.noContent();
   });
 
@@ -137,6 +145,8 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
 
   r.on('GET', '/containers/:id/logs', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
+    // The `none` driver keeps nothing to read back (attach still streams the output live).
+    if (rec.HostConfig.LogConfig?.Type === 'none') throw new NotImplemented('configured logging driver does not support reading');
     const stdout = ctx.flag('stdout');
     const stderr = ctx.flag('stderr');
     if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
@@ -153,7 +163,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const tty = rec.Config.Tty ?? false;
     try {
       for await (const e of svc.runtime.logs(rec.LogPath, q, abort.signal, exited)) {
-        if (!res.write(entryBytes(e, tty, timestamps))) await new Promise((r) => res.once('drain', r));
+        if (!(await writeOut(res, entryBytes(e, tty, timestamps)))) break;
       }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
@@ -266,7 +276,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
   const fromOffset = fromStart ? (svc.logOffsets.get(rec.Id) ?? 0) : offsetNow;
   try {
     for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, fromOffset }, abort.signal, exited)) {
-      if (!conn.write(entryBytes(e, tty, false))) await new Promise((r) => conn.once('drain', r));
+      if (!(await writeOut(conn, entryBytes(e, tty, false)))) break;
     }
   } catch {
     // client went away

@@ -105,6 +105,10 @@ export function validateRestartPolicy(rp: RestartPolicy): void {
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Rejects host configs docker rejects, naming the option; fills docker's defaults. */
+const LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'none']);
+/** The options dockerd's json-file driver takes. */
+const JSON_FILE_LOG_OPTS: ReadonlySet<string> = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag', 'mode', 'max-buffer-size']);
+
 export function validateHostConfig(h: HostConfig): HostConfig {
   const hc: HostConfig = { ...h };
   hc.NetworkMode ||= 'bridge';
@@ -143,6 +147,14 @@ export function validateHostConfig(h: HostConfig): HostConfig {
   for (const u of hc.Ulimits ?? []) {
     if (u.Soft > u.Hard) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
   }
+  // As dockerd: an empty log driver is the default one; minke keeps logs one way, readable as json-file's.
+  const logType = hc.LogConfig?.Type || 'json-file';
+  if (!LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
+  for (const k of Object.keys(hc.LogConfig?.Config ?? {})) {
+    if (logType === 'none' || !JSON_FILE_LOG_OPTS.has(k)) throw new InvalidArgument(`unknown log opt '${k}' for ${logType} log driver`);
+  }
+  hc.LogConfig = { Type: logType, Config: { ...(hc.LogConfig?.Config ?? {}) } };
+  if (hc.Isolation && hc.Isolation !== 'default') throw new InvalidArgument(`Invalid isolation: "${hc.Isolation}" - linux only supports 'default'`);
   for (const opt of hc.SecurityOpt ?? []) {
     const [k, v] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':', 2);
     if (k === 'no-new-privileges') {
@@ -160,6 +172,8 @@ export function validateHostConfig(h: HostConfig): HostConfig {
 export function validateHealth(c: ContainerConfig): void {
   const h = c.Healthcheck;
   if (!h) return;
+  // Go reads a null as the zero value ("the default"), and inspect leaves zero fields out: so do we.
+  for (const k of Object.keys(h) as Array<keyof typeof h>) if (h[k] === null) delete h[k];
   const ms = 1_000_000;
   for (const [k, v] of [['Interval', h.Interval], ['Timeout', h.Timeout], ['StartPeriod', h.StartPeriod], ['StartInterval', h.StartInterval]] as const) {
     if (v !== undefined && v !== 0 && v < ms) throw new InvalidArgument(`${k} in Healthcheck cannot be less than 1ms`);

@@ -99,6 +99,8 @@ export interface RunRequest {
   beforeStart?: (pid: number) => Promise<void>;
   /** A network namespace made for the container (else the spec's network mode decides). */
   netns?: string;
+  /** Variables the engine sets before the container's own (legacy links'). */
+  extraEnv?: string[];
 }
 
 export interface RuntimeState {

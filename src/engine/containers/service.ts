@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
+import { linkEnv, parseLink } from './links.js';
 import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
@@ -393,6 +394,17 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.healthMonitors.delete(id);
   }
 
+  /** The variables of the container's legacy links to running containers (dockerd sets them at start). */
+  private linkVariables(rec: ContainerRecord): string[] {
+    return (rec.HostConfig.Links ?? []).flatMap((entry) => {
+      const { target, name, alias } = parseLink(entry);
+      const other = this.store.find(target);
+      const ip = other?.State.Running ? Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress : undefined;
+      if (!other || !ip) return [];
+      return linkEnv({ name, alias, ip, exposedPorts: Object.keys(other.Config.ExposedPorts ?? {}), env: other.Config.Env ?? [] });
+    });
+  }
+
   private async startRecord(rec: ContainerRecord): Promise<void> {
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
@@ -432,6 +444,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         rootfs: rootfsDir,
         logPath: rec.LogPath,
         netns: sandbox?.netns,
+        extraEnv: this.linkVariables(rec),
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
           await sandbox?.joined;
@@ -697,6 +710,44 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     rec.Name = full;
     await this.store.save(rec);
     this.emitEvent('rename', rec, { oldName: old });
+  }
+
+  /** The names other containers' legacy links give this one (/web/db); ps lists them after its own. */
+  linkNamesOf(rec: ContainerRecord): string[] {
+    const out: string[] = [];
+    for (const other of this.store.all()) {
+      for (const entry of other.HostConfig.Links ?? []) {
+        const { target, name } = parseLink(entry);
+        if (name && this.store.find(target)?.Id === rec.Id) out.push(name);
+      }
+    }
+    return out;
+  }
+
+  /** The container a link name (/web/db) stands for, and the linking container that holds it. */
+  private resolveLink(ref: string): { parent: ContainerRecord; entry: string; target: ContainerRecord } {
+    const full = ref.startsWith('/') ? ref : `/${ref}`;
+    const parentName = full.slice(0, full.lastIndexOf('/'));
+    const parent = parentName ? this.store.find(parentName) : undefined;
+    const entry = parent?.HostConfig.Links?.find((l) => parseLink(l).name === full);
+    const target = entry ? this.store.find(parseLink(entry).target) : undefined;
+    if (!parent || !entry || !target) throw new NotFound(`No such container: ${ref}`);
+    return { parent, entry, target };
+  }
+
+  /** DELETE /containers/{name}?link=1: the linking container forgets the link; both containers stay. */
+  async removeLink(ref: string): Promise<void> {
+    const full = ref.startsWith('/') ? ref : `/${ref}`;
+    if (full.lastIndexOf('/') === 0) throw new SystemError('Conflict, cannot remove the default link name of the container');
+    const { parent, entry } = this.resolveLink(full);
+    const rest = parent.HostConfig.Links!.filter((l) => l !== entry);
+    parent.HostConfig.Links = rest.length ? rest : null;
+    await this.store.save(parent);
+  }
+
+  /** DELETE /containers/{parent}/{alias} without link=1 removes the container the link names, as dockerd. */
+  async removeByLinkName(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    await this.remove(this.resolveLink(ref).target.Id, opts);
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {

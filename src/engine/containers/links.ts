@@ -1,0 +1,54 @@
+/**
+ * Legacy links (`--link target:alias` on the default bridge): the variables dockerd gives the
+ * linking container about each target, and the names links are stored under.
+ */
+
+export interface LinkTarget {
+  /** The link's name: /<linking container>/<alias>. */
+  name: string;
+  alias: string;
+  /** The target's address on the network the two share. */
+  ip: string;
+  /** The target's exposed ports ("80/tcp"). */
+  exposedPorts: readonly string[];
+  /** The target's own environment (Config.Env). */
+  env: readonly string[];
+}
+
+/** A link entry as HostConfig.Links stores it ("/target:/linking/alias"). */
+export function parseLink(entry: string): { target: string; name: string; alias: string } {
+  const at = entry.indexOf(':');
+  const target = at < 0 ? entry : entry.slice(0, at);
+  const name = at < 0 ? '' : entry.slice(at + 1);
+  return { target, name, alias: name.slice(name.lastIndexOf('/') + 1) || target.replace(/^\//, '') };
+}
+
+function sortedPorts(ports: readonly string[]): Array<{ port: string; proto: string }> {
+  return ports
+    .map((p) => {
+      const [port = '', proto = 'tcp'] = p.split('/');
+      return { port, proto };
+    })
+    .sort((a, b) => Number(a.port) - Number(b.port) || a.proto.localeCompare(b.proto));
+}
+
+/** dockerd's link variables (links.Link.ToEnv): <ALIAS>_PORT..., <ALIAS>_NAME, <ALIAS>_ENV_... */
+export function linkEnv(t: LinkTarget): string[] {
+  const a = t.alias.toUpperCase().replace(/-/g, '_');
+  const out: string[] = [];
+  const ports = sortedPorts(t.exposedPorts);
+  if (ports.length) out.push(`${a}_PORT=${ports[0]!.proto}://${t.ip}:${ports[0]!.port}`);
+  for (const { port, proto } of ports) {
+    const p = `${a}_PORT_${port}_${proto.toUpperCase()}`;
+    out.push(`${p}=${proto}://${t.ip}:${port}`, `${p}_ADDR=${t.ip}`, `${p}_PORT=${port}`, `${p}_PROTO=${proto}`);
+  }
+  out.push(`${a}_NAME=${t.name}`);
+  for (const e of t.env) {
+    const eq = e.indexOf('=');
+    if (eq < 0) continue;
+    const key = e.slice(0, eq);
+    if (key === 'HOME' || key === 'PATH') continue;
+    out.push(`${a}_ENV_${key}=${e.slice(eq + 1)}`);
+  }
+  return out;
+}
