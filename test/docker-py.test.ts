@@ -1,7 +1,7 @@
 // docker-py (Debian's python3-docker), a second independent client of the Engine API.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TestEngine } from './harness.js';
 
 const PY = '/usr/bin/python3';
@@ -100,5 +100,142 @@ print(len(c.networks.list(names=['pynet'])), [v.name for v in c.volumes.list()])
     assert.equal(lines[3], '0.0.0.0 True');
     assert.match(lines[4]!, /^[0-9a-f]{12}$/, 'the container answered by name');
     assert.deepEqual(lines.slice(5), ['kept', '0 []']);
+  });
+
+  it('execs as docker-py asks: the terminal of the create, frames as the start says, lowercase detachKeys', async () => {
+    const out = await py(`
+api = c.api
+ct = c.containers.run('busybox', ['sleep', '1000'], detach=True, name='pyx')
+ex = api.exec_create(ct.id, ['sh', '-c', 'echo out; echo err >&2'], tty=True, detach_keys='ctrl-x')
+print(repr(api.exec_start(ex['Id'], tty=False, demux=True)))
+print(api.exec_inspect(ex['Id'])['DetachKeys'])
+ex = api.exec_create(ct.id, ['sh', '-c', 'echo out; echo err >&2'])
+print(repr(api.exec_start(ex['Id'], tty=True)))
+h = api.create_container('busybox', ['true'], healthcheck={'test': ['CMD', 'true']})
+print(api.inspect_container(h)['Config']['Healthcheck'])
+api.remove_container(h)
+ct.remove(force=True)`);
+    assert.equal(out, [
+      "(b'out\\r\\nerr\\r\\n', None)", // a terminal's one stream, in stdout frames
+      'ctrl-x',
+      "b'out\\nerr\\n'", // both streams, unframed
+      "{'Test': ['CMD', 'true']}", // docker-py's nulls are Go's zero values: left out
+      '',
+    ].join('\n'));
+  });
+
+  it('commits a container that exits at once, and reads a failed load from the stream', async () => {
+    const out = await py(`
+ct = c.containers.run('busybox', ['touch', '/made'], detach=True)
+img = ct.commit('pycommit', 'v1')
+print(img.tags)
+ct.remove(force=True)
+c.images.remove('pycommit:v1')
+try:
+    c.images.load(b'not a tar')
+except docker.errors.ImageLoadError as err:
+    print('ImageLoadError')`);
+    assert.equal(out, "['pycommit:v1']\nImageLoadError\n");
+  });
+
+  it('networks: any name, auxiliary addresses, endpoint links and link-local addresses', async () => {
+    const out = await py(`
+api = c.api
+ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='10.252.6.0/24', iprange='10.252.6.0/28', gateway='10.252.6.254', aux_addresses={'a': '10.252.6.1'})])
+n = c.networks.create('py net', ipam=ipam)
+n.reload()
+print(n.attrs['IPAM']['Options'], n.attrs['IPAM']['Config'])
+up = c.containers.run('busybox', ['sleep', '1000'], detach=True, name='pyup', network='py net')
+up.reload()
+print(up.attrs['NetworkSettings']['Networks']['py net']['IPAddress'])
+nc = api.create_networking_config({'py net': api.create_endpoint_config(links=[('pyup', 'bar')])})
+x = api.create_container('busybox', ['sh', '-c', 'ping -c1 -W1 bar | head -1'], host_config=api.create_host_config(network_mode='py net'), networking_config=nc)
+api.start(x); api.wait(x)
+print(api.logs(x).decode().strip())
+nc = api.create_networking_config({'bridge': api.create_endpoint_config(link_local_ips=['169.254.8.8'])})
+y = api.create_container('busybox', ['sh', '-c', 'ip -4 addr show eth0 | grep -o "169.254.8.8/16"'], host_config=api.create_host_config(network_mode='bridge'), networking_config=nc)
+api.start(y); api.wait(y)
+print(api.inspect_container(y)['NetworkSettings']['Networks']['bridge']['IPAMConfig'], api.logs(y).decode().strip())
+try:
+    c.networks.create('bad', ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='10.252.7.0/24', aux_addresses={'a': '10.9.9.9'})]))
+except docker.errors.APIError as err:
+    print(err.status_code, err.explanation)
+for i in (x, y): api.remove_container(i)
+up.remove(force=True)
+n.remove()`);
+    assert.equal(out, [
+      "None [{'Subnet': '10.252.6.0/24', 'Gateway': '10.252.6.254', 'IPRange': '10.252.6.0/28', 'AuxiliaryAddresses': {'a': '10.252.6.1'}}]",
+      '10.252.6.2', // .1 is kept for the auxiliary address
+      'PING bar (10.252.6.2): 56 data bytes',
+      "{'LinkLocalIPs': ['169.254.8.8']} 169.254.8.8/16",
+      '400 auxiliary address: (a:10.9.9.9) must belong to the master pool: 10.252.7.0/24',
+      '',
+    ].join('\n'));
+  });
+
+  it('legacy links: the variables, the link names in ps, and removing a link', async () => {
+    const out = await py(`
+api = c.api
+db = c.containers.run('busybox', ['sleep', '1000'], detach=True, name='pydb', environment={'FOO': '1'})
+w = api.create_container('busybox', ['sh', '-c', 'env | grep ^DB_ | sort'], name='pyweb2', host_config=api.create_host_config(links={'pydb': 'db'}))
+api.start(w); api.wait(w)
+print(api.logs(w).decode().strip().replace('\\n', ' '))
+names = lambda: [n for x in api.containers(all=True) for n in x['Names'] if '/pyweb2/' in n]
+print(names())
+api.remove_container('pyweb2/db', link=True)
+print(names(), api.inspect_container('pyweb2')['HostConfig']['Links'])
+api.remove_container(w)
+db.remove(force=True)`);
+    assert.equal(out, "DB_ENV_FOO=1 DB_NAME=/pyweb2/db\n['/pyweb2/db']\n[] None\n");
+  });
+
+  it('stats with network counters; log drivers and isolation as dockerd checks them', async () => {
+    const out = await py(`
+ct = c.containers.run('busybox', ['sleep', '1000'], detach=True, name='pys', log_config={'type': '', 'config': {'max-file': '2'}})
+print(sorted(ct.stats(stream=False)['networks']))
+print(ct.attrs['HostConfig']['LogConfig'])
+for kw in ({'log_config': {'type': 'asdf'}}, {'isolation': 'hyperv'}):
+    try:
+        c.containers.create('busybox', **kw)
+    except docker.errors.APIError as err:
+        print(err.status_code, err.explanation)
+print(c.containers.run('busybox', ['echo', 'hi'], log_config={'type': 'none'}, name='pynone'))
+try:
+    c.containers.get('pynone').logs()
+except docker.errors.APIError as err:
+    print(err.status_code, err.explanation)
+c.containers.get('pynone').remove()
+ct.remove(force=True)`);
+    assert.equal(out, [
+      "['eth0']",
+      "{'Type': 'json-file', 'Config': {'max-file': '2'}}",
+      "400 logger: no log driver named 'asdf' is registered",
+      '400 Invalid isolation: "hyperv" - linux only supports \'default\'',
+      'None',
+      '501 configured logging driver does not support reading',
+      '',
+    ].join('\n'));
+  });
+
+  it('lets go of an archive the client abandons: no mount, no descriptor, no crash', async () => {
+    // docker-py's test_get_file_stat_from_container: the archive is never read, the container goes.
+    const out = await py(`
+api = c.api
+ct = api.create_container('busybox', 'sh -c "echo -n hello > /vol1/data.txt"', volumes=['/vol1'])
+api.start(ct); api.wait(ct)
+strm, stat = api.get_archive(ct, '/vol1/data.txt')
+print(stat['name'], stat['size'])
+api.remove_container(ct, v=True, force=True)
+api.close()
+print(len(c.containers.list(all=True)))`);
+    assert.equal(out, 'data.txt 5\n0\n');
+    let mounts: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`${e.execRoot}/mounts`));
+      if (!mounts.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(mounts, []);
+    assert.equal(await py('print(c.ping())'), 'True\n', 'the engine is still up');
   });
 });
