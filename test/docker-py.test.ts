@@ -134,8 +134,15 @@ c.images.remove('pycommit:v1')
 try:
     c.images.load(b'not a tar')
 except docker.errors.ImageLoadError as err:
-    print('ImageLoadError')`);
-    assert.equal(out, "['pycommit:v1']\nImageLoadError\n");
+    print('ImageLoadError')
+ct = c.containers.run('busybox', ['sh', '-c', 'head -c 100000 /dev/zero > /f'], detach=True)
+ct.wait()
+ct.commit()
+ct.remove()
+r = c.images.prune()
+print(len([d for d in r['ImagesDeleted'] if d['Deleted'].startswith('sha256:')]) >= 1, 100000 <= r['SpaceReclaimed'] < 500000)`);
+    // the space reclaimed is the committed layer's, not the busybox layer it shares with busybox:latest
+    assert.equal(out, "['pycommit:v1']\nImageLoadError\nTrue True\n");
   });
 
   it('networks: any name, auxiliary addresses, endpoint links and link-local addresses', async () => {

@@ -5,6 +5,7 @@ import { saveImages } from '../archive/save.js';
 import { parseFilters } from '../images/filters.js';
 import type { ImageStore } from '../images/image-store.js';
 import { familiar } from '../images/references.js';
+import { chainIds } from '../snapshots/chain.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
 import { writeOut } from './streams.js';
@@ -105,12 +106,17 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const filters = parseFilters(ctx.query.get('filters'));
     const all = filters.get('dangling')?.some((v) => ['false', '0'].includes(v.toLowerCase())) ?? false;
     const deleted: Array<Record<string, string>> = [];
+    // As dockerd: the space reclaimed is that of the layers that went, not of every image's
+    // layers (a layer another image keeps is still there).
+    const layerSize = new Map<string, number>();
     let space = 0;
     for (const img of images.pruneCandidates(filters, all)) {
+      const sizes = img.layerSizes ?? img.layers.map((l) => l.size);
+      chainIds(img.config.rootfs.diff_ids).forEach((c, i) => layerSize.set(c, sizes[i] ?? 0));
       try {
         const items = await images.remove(img.id, { force: false, prune: true });
         deleted.push(...(items as Array<Record<string, string>>));
-        space += img.size;
+        for (const item of items) if ('Deleted' in item && item.Deleted) space += layerSize.get(item.Deleted) ?? 0;
       } catch {
         // an image that became used or has children is kept, as docker does
       }
