@@ -512,6 +512,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
+    let released = true;
     // The runtime's cleanup (OOM read before its cgroup goes) and the filesystem's run side by side.
     const [oom] = await Promise.all([
       this.runtime.oomKilled(rec.Id).catch(() => false).then(async (oom) => {
@@ -523,7 +524,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {})
         // a few small files on the exec root: at once, rather than a dozen trips through libuv's threads
         .then(() => rmSync(bundleDir, { recursive: true, force: true }))
-        .then(() => (removing ? this.rootfs.remove(rec.Id) : undefined)).catch(() => {}),
+        .then(() => (removing ? this.rootfs.remove(rec.Id) : undefined)).catch(() => {
+          released = false; // the removal does it again
+        }),
       this.networks.detach(rec).catch(() => {}),
       this.unmountVolumes(rec),
     ]);
@@ -553,7 +556,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.emitEvent('die', rec, attributes);
     if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
       this.wake(rec, code, 'exit');
-      await this.removeRecord(rec, code, true).catch(() => {});
+      // The exit's clean-up above already unmounted it and removed its bundle and writable layer.
+      await this.removeRecord(rec, code, true, released).catch(() => {});
       return;
     }
     await this.store.save(rec).catch(() => {});
@@ -772,16 +776,18 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   /** Removes the container; with removeVolumes (rm -v, --rm) its anonymous volumes too. */
-  private async removeRecord(rec: ContainerRecord, code: number, removeVolumes = false): Promise<void> {
+  private async removeRecord(rec: ContainerRecord, code: number, removeVolumes = false, releasedAtExit = false): Promise<void> {
     // The runtime's state went when the process exited; only a dead container may hold some.
     const runtimeLeft = rec.State.Dead;
     rec.State = { ...rec.State, Status: 'removing' };
     try {
-      if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
-      await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
-      await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
-      await this.unmountVolumes(rec, false);
-      await Promise.all([this.rootfs.remove(rec.Id), this.store.delete(rec)]);
+      if (!releasedAtExit) {
+        if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
+        await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
+        await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
+        await this.unmountVolumes(rec, false);
+      }
+      await Promise.all([releasedAtExit ? undefined : this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
       await this.store.save(rec).catch(() => {});
