@@ -53,6 +53,15 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     assert.equal(tail.stderr, 'err\n');
     const ts = await e.ok(['logs', '-t', 'lg']);
     assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line1$/m);
+    // --since and --until at line2's time (the CLI sends unix seconds), and as a date.
+    const at2 = /^(\S+) line2$/m.exec(ts)![1]!;
+    const secs = (Date.parse(at2) / 1000).toFixed(3);
+    assert.equal((await e.ok(['logs', '--since', secs, 'lg'])), 'line2\nline3\n');
+    assert.equal((await e.ok(['logs', '--until', secs, 'lg'])), 'line1\n');
+    assert.equal((await e.ok(['logs', '--since', at2, 'lg'])), 'line2\nline3\n');
+    assert.equal((await e.ok(['logs', '--since', '1h', 'lg'])), 'line1\nline2\nline3\n');
+    // a tail that is not a number of lines means all of them, as dockerd reads it
+    assert.equal((await e.ok(['logs', '--tail', 'random', 'lg'])), 'line1\nline2\nline3\n');
     await e.ok(['rm', 'lg']);
 
     await e.ok(['run', '-d', '-it', '--name', 'at', 'busybox', 'sh']);

@@ -192,8 +192,11 @@ print(names())
 api.remove_container('pyweb2/db', link=True)
 print(names(), api.inspect_container('pyweb2')['HostConfig']['Links'])
 api.remove_container(w)
+w2 = c.containers.run('busybox', ['sleep', '1000'], detach=True, links={'pydb': 'db'}, name='pyweb3')
+print(w2.exec_run(['sh', '-c', 'env | grep ^DB_NAME']).output.decode().strip())
+w2.remove(force=True)
 db.remove(force=True)`);
-    assert.equal(out, "DB_ENV_FOO=1 DB_NAME=/pyweb2/db\n['/pyweb2/db']\n[] None\n");
+    assert.equal(out, "DB_ENV_FOO=1 DB_NAME=/pyweb2/db\n['/pyweb2/db']\n[] None\nDB_NAME=/pyweb3/db\n");
   });
 
   it('stats with network counters; log drivers and isolation as dockerd checks them', async () => {

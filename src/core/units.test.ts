@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgument } from './errors.js';
-import { parseGoDuration, parseTimestamp } from './units.js';
+import { parseGoDuration, parseTimestamp, parseTimestampNs } from './units.js';
 
 test('Go durations', () => {
   assert.equal(parseGoDuration('1m30s'), 90e9);
@@ -22,4 +22,11 @@ test('timestamps as the daemon takes them: unix seconds, durations back from now
   assert.equal(parseTimestamp('2026-11-23T10:00:00Z', now), Date.parse('2026-11-23T10:00:00Z'));
   assert.equal(parseTimestamp('2026-11-23T10:00:00.123456789+01:00', now), Date.parse('2026-11-23T09:00:00.123Z'));
   assert.throws(() => parseTimestamp('yesterday', now), (e: unknown) => e instanceof InvalidArgument && /failed to parse value as time or duration: "yesterday"/.test(e.message));
+});
+
+test('parseTimestampNs keeps the nanoseconds the docker CLI sends', () => {
+  assert.equal(parseTimestampNs('1795457734.131830278'), 1795457734131830278n);
+  assert.equal(parseTimestampNs('1795457734'), 1795457734000000000n);
+  assert.equal(parseTimestampNs('2026-11-23T18:15:34.131830278Z'), 1795457734131830278n);
+  assert.equal(parseTimestampNs('1h', 1795457734000), 1795454134000000000n);
 });

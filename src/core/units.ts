@@ -79,3 +79,15 @@ export function parseTimestamp(v: string, now = Date.now()): number {
   if (Number.isNaN(t)) throw new InvalidArgument(`failed to parse value as time or duration: "${v}"`);
   return t;
 }
+
+/**
+ * parseTimestamp to the nanosecond, for log lines stamped in nanoseconds: the docker CLI sends
+ * "seconds.nanoseconds", which a double cannot hold exactly.
+ */
+export function parseTimestampNs(v: string, now = Date.now()): bigint {
+  const num = /^(\d+)(?:\.(\d+))?$/.exec(v);
+  if (num) return BigInt(num[1]!) * 1_000_000_000n + BigInt((num[2] ?? '').slice(0, 9).padEnd(9, '0'));
+  const date = /^(.*\d\d:\d\d:\d\d)\.(\d+)(.*)$/.exec(v);
+  if (date) return BigInt(parseTimestamp(date[1]! + date[3]!, now)) * 1_000_000n + BigInt(date[2]!.slice(0, 9).padEnd(9, '0'));
+  return BigInt(Math.round(parseTimestamp(v, now) * 1e6));
+}

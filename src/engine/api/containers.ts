@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../core/errors.js';
-import { parseTimestamp } from '../../core/units.js';
+import { parseTimestamp, parseTimestampNs } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
 import type { LogEntry } from '../containers/ports.js';
@@ -151,11 +151,14 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const stderr = ctx.flag('stderr');
     if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
     const tailRaw = ctx.query.get('tail');
-    const tail = tailRaw === null || tailRaw === '' || tailRaw === 'all' ? undefined : Number(tailRaw);
-    if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgument(`invalid value for "tail": ${tailRaw}`);
+    // As dockerd: anything but a whole number of lines ("all", "random") means every line.
+    const tailN = tailRaw === null ? NaN : Number(tailRaw);
+    const tail = tailRaw !== null && /^\s*-?\d+\s*$/.test(tailRaw) && tailN >= 0 ? tailN : undefined;
     const follow = ctx.flag('follow');
     const timestamps = ctx.flag('timestamps');
-    const q = { follow: follow && rec.State.Running, since: parseTime(ctx.query.get('since')), until: parseTime(ctx.query.get('until')), tail, stdout, stderr };
+    // Log lines are stamped to the nanosecond: so are since and until.
+    const ns = (v: string | null): bigint | undefined => (v === null || v === '' ? undefined : parseTimestampNs(v));
+    const q = { follow: follow && rec.State.Running, since: ns(ctx.query.get('since')), until: ns(ctx.query.get('until')), tail, stdout, stderr };
     const abort = new AbortController();
     const res = ctx.stream(streamType(rec, ctx));
     res.on('close', () => abort.abort());

@@ -82,7 +82,7 @@ export class ExecService {
       proc = await this.containers.runtime.exec(rec.Id, this.containers.bundleDir(rec.Id), {
         args: c.Cmd!,
         // As docker's exec: the daemon's defaults (PATH, HOSTNAME, TERM), the container's env, then the exec's.
-        env: containerEnv(mergeEnv(rec.Config.Env ?? [], c.Env ?? []), rec.Config.Hostname ?? '', tty ?? c.Tty ?? false),
+        env: containerEnv(mergeEnv([...this.containers.linkVariables(rec), ...(rec.Config.Env ?? [])], c.Env ?? []), rec.Config.Hostname ?? '', tty ?? c.Tty ?? false),
         cwd: c.WorkingDir || rec.Config.WorkingDir || '/',
         user: c.User || rec.Config.User || '',
         tty: tty ?? c.Tty ?? false,

@@ -80,8 +80,10 @@ export interface LogEntry {
 
 export interface LogQuery {
   follow: boolean;
-  since?: number;
-  until?: number;
+  /** Nanoseconds since the epoch: only lines at or after. */
+  since?: bigint;
+  /** Nanoseconds since the epoch: only lines before. */
+  until?: bigint;
   tail?: number;
   stdout: boolean;
   stderr: boolean;

@@ -394,8 +394,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.healthMonitors.delete(id);
   }
 
-  /** The variables of the container's legacy links to running containers (dockerd sets them at start). */
-  private linkVariables(rec: ContainerRecord): string[] {
+  /** The variables of the container's legacy links to running containers (its process and its execs get them). */
+  linkVariables(rec: ContainerRecord): string[] {
     return (rec.HostConfig.Links ?? []).flatMap((entry) => {
       const { target, name, alias } = parseLink(entry);
       const other = this.store.find(target);

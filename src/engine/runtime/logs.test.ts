@@ -33,7 +33,7 @@ test('CRI parsing: partial lines joined, streams, ns timestamps, tail, since/unt
     assert.deepEqual(await read(p, { stdout: false }), ['e|50.200000000Z|err1\n']);
     assert.deepEqual(await read(p, { tail: 2, stderr: false }), ['o|51.500000000Z|\n', 'o|52.000000000Z|tail-without-end']);
     assert.deepEqual(await read(p, { tail: 0 }), []);
-    const t = (s: string): number => Date.parse(s) / 1000;
+    const t = (s: string): bigint => BigInt(Date.parse(s)) * 1_000_000n;
     assert.deepEqual(await read(p, { since: t('2026-11-23T08:58:50Z'), until: t('2026-11-23T08:58:51Z') }), ['e|50.200000000Z|err1\n', 'o|50.000000001Z|partial\n']);
     assert.deepEqual(await read(p, { fromOffset: LOG.indexOf('2026-11-23T08:58:51.5') }), ['o|51.500000000Z|\n', 'o|52.000000000Z|tail-without-end']);
     assert.deepEqual(await read(join(dir, 'missing.log'), {}), []);

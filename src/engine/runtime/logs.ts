@@ -16,10 +16,10 @@ export interface LogLine {
 
 export interface ReadLogsOptions {
   follow?: boolean;
-  /** Unix seconds (fractions allowed): only lines at or after. */
-  since?: number;
-  /** Unix seconds: only lines before. */
-  until?: number;
+  /** Nanoseconds since the epoch: only lines at or after (0: all). */
+  since?: bigint;
+  /** Nanoseconds since the epoch: only lines before (0: all). */
+  until?: bigint;
   /** Only the last N lines (of those matching the filters, before following). */
   tail?: number;
   stdout?: boolean;
@@ -100,8 +100,8 @@ const NL = Buffer.from('\n');
 export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
   const wantOut = opts.stdout ?? true;
   const wantErr = opts.stderr ?? true;
-  const sinceNs = opts.since !== undefined && opts.since > 0 ? BigInt(Math.round(opts.since * 1e9)) : undefined;
-  const untilNs = opts.until !== undefined && opts.until > 0 ? BigInt(Math.round(opts.until * 1e9)) : undefined;
+  const sinceNs = opts.since !== undefined && opts.since > 0n ? opts.since : undefined;
+  const untilNs = opts.until !== undefined && opts.until > 0n ? opts.until : undefined;
   let out: LogLine[] = [];
   let pastUntil = false;
   const parser = new CriParser((l, ns) => {
