@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { InvalidArgument } from '../../core/errors.js';
 import type { ImageRuntimeConfig } from '../images/types.js';
@@ -78,8 +79,45 @@ export function mergeImageConfig(user: ContainerConfig, image: ImageRuntimeConfi
 /** The process docker runs: entrypoint + cmd, as Path and Args. */
 export function commandOf(c: ContainerConfig): { path: string; args: string[] } {
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
-  if (argv.length === 0) throw new InvalidArgument('No command specified');
+  if (argv.length === 0) throw new InvalidArgument('no command specified');
   return { path: argv[0]!, args: argv.slice(1) };
+}
+
+/**
+ * Go's strslice: Entrypoint, Cmd (and the capability lists) may come as one string, which is a
+ * one-element list, not a list of characters.
+ */
+export function normalizeStringLists(c: ContainerConfig, hc: HostConfig | undefined): void {
+  const one = (v: unknown): string[] | null | undefined => (typeof v === 'string' ? [v] : (v as string[] | null | undefined));
+  c.Entrypoint = one(c.Entrypoint);
+  c.Cmd = one(c.Cmd);
+  if (hc) {
+    hc.CapAdd = one(hc.CapAdd);
+    hc.CapDrop = one(hc.CapDrop);
+  }
+}
+
+/**
+ * dockerd's checks of a network mode against the options that need a network of the container's
+ * own (runconfig's validateNetContainerMode and the host mode's link check), in its order.
+ */
+export function validateNetworkMode(c: ContainerConfig, hc: HostConfig): void {
+  const mode = hc.NetworkMode ?? '';
+  const parts = mode.split(':');
+  const container = parts[0] === 'container';
+  if (container && !parts[1]) throw new InvalidArgument('Invalid network mode: invalid container format container:<name|id>');
+  if (container) {
+    if (c.Hostname) throw new InvalidArgument('conflicting options: hostname and the network mode');
+    if (hc.Links?.length) throw new InvalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
+    if (hc.Dns?.length) throw new InvalidArgument('conflicting options: dns and the network mode');
+    if (hc.ExtraHosts?.length) throw new InvalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+  }
+  if ((container || mode === 'host') && c.MacAddress) throw new InvalidArgument('conflicting options: mac-address and the network mode');
+  if (container) {
+    if (Object.keys(hc.PortBindings ?? {}).length || hc.PublishAllPorts) throw new InvalidArgument('conflicting options: port publishing and the container type network mode');
+    if (Object.keys(c.ExposedPorts ?? {}).length) throw new InvalidArgument('conflicting options: port exposing and the container type network mode');
+  }
+  if (mode === 'host' && hc.Links?.length) throw new InvalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
 }
 
 /** Docker's ValidateRestartPolicy (v25+ wording); an empty name is accepted as older clients send it. */
@@ -105,6 +143,28 @@ export function validateRestartPolicy(rp: RestartPolicy): void {
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Rejects host configs docker rejects, naming the option; fills docker's defaults. */
+/** A cpuset list ("0-2,4"), as Go's parsers.ParseUintList; undefined when malformed. */
+export function parseUintList(v: string): Set<number> | undefined {
+  const out = new Set<number>();
+  for (const part of v.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) return undefined;
+    for (let i = a; i <= b && i - a < 4096; i++) out.add(i);
+  }
+  return out;
+}
+
+function onlineNodes(): string {
+  try {
+    return readFileSync('/sys/devices/system/node/online', 'utf8').trim() || '0';
+  } catch {
+    return '0';
+  }
+}
+
 const LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'none']);
 /** The options dockerd's json-file driver takes. */
 const JSON_FILE_LOG_OPTS: ReadonlySet<string> = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag', 'mode', 'max-buffer-size']);
@@ -127,6 +187,9 @@ export function validateHostConfig(h: HostConfig): HostConfig {
   if (hc.MemorySwap && hc.MemorySwap > 0 && !hc.Memory) {
     throw new InvalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
   }
+  if (hc.MemoryReservation && hc.MemoryReservation > 0 && hc.MemoryReservation < MIN_MEMORY) {
+    throw new InvalidArgument('Minimum memory reservation allowed is 6MB');
+  }
   if (hc.MemoryReservation && hc.Memory && hc.MemoryReservation > hc.Memory) {
     throw new InvalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
   }
@@ -135,6 +198,16 @@ export function validateHostConfig(h: HostConfig): HostConfig {
     if (hc.CpuPeriod || hc.CpuQuota) throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
     if (hc.NanoCpus < 0 || hc.NanoCpus > ncpu * 1e9) {
       throw new InvalidArgument(`Range of CPUs is from 0.01 to ${ncpu.toFixed(2)}, as there are only ${ncpu} CPUs available`);
+    }
+  }
+  for (const [what, v] of [['cpus', hc.CpusetCpus], ['mems', hc.CpusetMems]] as const) {
+    if (!v) continue;
+    const ids = parseUintList(v);
+    if (!ids) throw new InvalidArgument(`Invalid value ${v} for cpuset ${what}`);
+    const available = what === 'cpus' ? `0-${ncpu - 1}` : onlineNodes();
+    const have = parseUintList(available) ?? new Set<number>();
+    if ([...ids].some((i) => !have.has(i))) {
+      throw new InvalidArgument(`Requested ${what === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${v}, available: ${available}`);
     }
   }
   if (hc.CpuShares !== undefined && hc.CpuShares < 0) throw new InvalidArgument('invalid CPU shares: must be positive');

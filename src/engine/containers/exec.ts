@@ -1,4 +1,4 @@
-import { Conflict, NotFound, messageOf } from '../../core/errors.js';
+import { Conflict, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { newId } from '../../core/ids.js';
 import { mergeEnv } from './create-config.js';
@@ -38,7 +38,8 @@ export class ExecService {
 
   constructor(private readonly containers: ContainerService) {
     containers.on('event', (e) => {
-      if (e.action === 'destroy') {
+      // As dockerd: a container's exec instances go when its process does.
+      if (e.action === 'destroy' || e.action === 'die') {
         for (const [id, s] of this.sessions) if (s.containerId === e.rec.Id) this.sessions.delete(id);
       }
     });
@@ -47,9 +48,9 @@ export class ExecService {
   create(containerRef: string, config: ExecConfig): string {
     const rec = this.containers.get(containerRef);
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
-    if (rec.State.Paused) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Paused) throw new Conflict(`Container ${containerRef} is paused, unpause the container before exec`);
     if (rec.State.Restarting) throw new Conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
-    if (!config.Cmd || config.Cmd.length === 0) throw new Conflict('No exec command specified');
+    if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgument('No exec command specified');
     const id = newId();
     this.sessions.set(id, { id, containerId: rec.Id, config, running: false, exitCode: null, pid: 0 });
     this.containers.emit('event', { action: `exec_create: ${config.Cmd.join(' ')}`, rec, attributes: { execID: id } });
@@ -94,6 +95,7 @@ export class ExecService {
       s.running = false;
       // As docker: 127 for a command not found, 126 for one that cannot be invoked.
       s.exitCode = startFailureExitCode(messageOf(err)) === 127 ? 127 : 126;
+      if (startFailureExitCode(messageOf(err)) !== 128) throw new InvalidArgument(messageOf(err), { cause: err });
       throw err;
     }
     s.process = proc;

@@ -103,6 +103,8 @@ export interface RunRequest {
   netns?: string;
   /** Variables the engine sets before the container's own (legacy links'). */
   extraEnv?: string[];
+  /** A container's full ID from a name or ID prefix (`container:<name>` namespace modes). */
+  containerId?: (ref: string) => string;
 }
 
 export interface RuntimeState {

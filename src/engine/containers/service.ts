@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { linkEnv, parseLink } from './links.js';
-import { commandOf, mergeImageConfig, validateHealth, validateHostConfig, validateName } from './create-config.js';
+import { commandOf, mergeImageConfig, normalizeStringLists, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
@@ -135,18 +136,29 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
-    if (!config.Image) throw new InvalidArgument('config cannot be empty in order to create a container');
+    normalizeStringLists(config, hostConfig);
+    if (!config.Image) {
+      throw new InvalidArgument(config.Cmd?.length || config.Entrypoint?.length ? 'config cannot be empty in order to create a container' : 'no command specified');
+    }
     const hc = validateHostConfig(hostConfig ?? {});
-    if (hc.NetworkMode!.startsWith('container:')) this.get(hc.NetworkMode!.slice('container:'.length));
+    // As dockerd: the container a container: mode names is looked up at start, not now.
+    validateNetworkMode(config, hc);
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
     validateMounts(hc, config.Volumes);
-    const links = (hc.Links ?? []).map((l) => {
+    // Legacy links belong to the default bridge: elsewhere dockerd keeps them as they are.
+    const onDefaultBridge = hc.NetworkMode === 'bridge' || hc.NetworkMode === 'default';
+    const links = onDefaultBridge ? (hc.Links ?? []).map((l) => {
       const [target, alias] = l.split(':');
       const other = this.store.find(target!);
       if (!other) throw new InvalidArgument(`could not get container for ${target}`);
+      const mode = other.HostConfig.NetworkMode ?? 'bridge';
+      if (mode === 'host') throw new InvalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+      if (!other.NetworkSettings?.Networks.bridge) {
+        throw new InvalidArgument(`cannot link to ${other.Name}, as it does not belong to the default network`);
+      }
       return { name: other.Name, alias: alias || other.Name.slice(1) };
-    });
+    }) : [];
     let image;
     try {
       image = await this.images.get(config.Image);
@@ -167,7 +179,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       for (let i = 1; this.store.hasName(fullName); i++) fullName = `/${randomName(i)}`;
       this.store.reserveName(fullName, id);
     }
-    merged.Hostname ||= id.slice(0, 12);
+    // As dockerd: the host's name on the host's network, else the short ID.
+    merged.Hostname ||= hc.NetworkMode === 'host' ? hostname() : id.slice(0, 12);
     // Stored as dockerd does: /linked:/this/alias.
     if (links.length) hc.Links = links.map((l) => `${l.name}:${fullName}/${l.alias}`);
     merged.Domainname ??= '';
@@ -430,6 +443,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         volumesFailed = true;
         throw err;
       }
+      // As dockerd: a container on another's network takes that one's host and domain names.
+      const netMode = rec.HostConfig.NetworkMode ?? '';
+      if (netMode.startsWith('container:')) {
+        const other = this.get(netMode.slice('container:'.length));
+        if (other.Id === rec.Id) throw new InvalidArgument('cannot join own network');
+        if (!other.State.Running) throw new Conflict(`cannot join network of a non running container: ${other.Name.slice(1)}`);
+        rec.Config.Hostname = other.Config.Hostname;
+        rec.Config.Domainname = other.Config.Domainname;
+      }
       await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
@@ -445,6 +467,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         logPath: rec.LogPath,
         netns: sandbox?.netns,
         extraEnv: this.linkVariables(rec),
+        containerId: (ref) => this.get(ref).Id,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
           await sandbox?.joined;
@@ -490,7 +513,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // As docker: a --rm container whose start failed is removed.
       if (rec.HostConfig.AutoRemove) await this.removeRecord(rec, rec.State.ExitCode, true).catch(() => {});
       if (!volumesFailed && (err instanceof SystemError || !(err instanceof Error) || !('status' in err))) {
-        throw new SystemError(`failed to create task for container: ${message}`, { cause: err });
+        // As dockerd: a command that cannot be found or invoked is the request's fault (400).
+        const Err = rec.State.ExitCode === 126 || rec.State.ExitCode === 127 ? InvalidArgument : SystemError;
+        throw new Err(`failed to create task for container: ${message}`, { cause: err });
       }
       throw err;
     }

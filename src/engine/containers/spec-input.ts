@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { InvalidArgument } from '../../core/errors.js';
+import { InvalidArgument, isErrno } from '../../core/errors.js';
 import { parseProfile } from '../runtime/seccomp.js';
 import type { ContainerSpecInput, MountInput, NamespaceMode, Propagation } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
@@ -58,7 +58,12 @@ async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
       continue;
     }
     // As docker: a missing host path of a -v bind is created as a directory (--mount refuses it).
-    if (m.Type === 'bind' && !m.SkipMountpointCreation) await mkdir(m.Source, { recursive: true });
+    // (A file, or anything else already there, is mounted as it is.)
+    if (m.Type === 'bind' && !m.SkipMountpointCreation) {
+      await mkdir(m.Source, { recursive: true }).catch((err: unknown) => {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      });
+    }
     const propagation = (m.Propagation || undefined) as Propagation | undefined;
     out.push({ type: 'bind', source: m.Source, destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: m.Spec.BindOptions?.NonRecursive });
   }
@@ -87,7 +92,7 @@ export async function specInputFor(rec: ContainerRecord, rootfs: string, t: Name
     user: await resolveUser(rootfs, c.User ?? '', hc.GroupAdd ?? []),
     terminal: c.Tty ?? false,
     consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
-    hostname: net === 'host' ? undefined : c.Hostname,
+    hostname: c.Hostname,
     domainname: c.Domainname || undefined,
     readonlyRootfs: hc.ReadonlyRootfs ?? false,
     capAdd: hc.CapAdd ?? [],

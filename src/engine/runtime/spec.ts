@@ -205,8 +205,15 @@ export function containerEnv(env: readonly string[], hostname: string, tty: bool
   const out = [`PATH=${DEFAULT_PATH_ENV}`, `HOSTNAME=${hostname}`];
   if (tty) out.push('TERM=xterm');
   const index = new Map(out.map((e, i) => [e.split('=')[0]!, i]));
+  const erased = new Set<string>();
   for (const e of env) {
     const key = e.split('=')[0]!;
+    // As dockerd: a name without "=" (`-e VAR` with VAR unset on the client) removes the variable.
+    if (!e.includes('=')) {
+      erased.add(key);
+      continue;
+    }
+    erased.delete(key);
     const at = index.get(key);
     if (at !== undefined) out[at] = e;
     else {
@@ -214,7 +221,7 @@ export function containerEnv(env: readonly string[], hostname: string, tty: bool
       out.push(e);
     }
   }
-  return out;
+  return erased.size ? out.filter((e) => !erased.has(e.split('=')[0]!)) : out;
 }
 
 function devMajorMinor(rdev: number): [number, number] {
@@ -469,7 +476,16 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     if (mountDev && m.destination.startsWith('/dev/')) continue;
     if (m.destination === '/dev/shm') {
       if (ipc === 'none') continue;
+      // As dockerd: the host's IPC namespace comes with the host's shared memory.
+      if (ipc === 'host') {
+        spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+        continue;
+      }
       m.options!.push(`size=${input.shmSize ?? DEFAULT_SHM_SIZE}`);
+    }
+    if (m.destination === '/dev/mqueue' && ipc === 'host') {
+      spec.mounts.push({ destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+      continue;
     }
     spec.mounts.push(m);
   }

@@ -60,9 +60,9 @@ async function readOptional(root: string, path: string): Promise<string | undefi
 }
 
 function parseId(s: string): number | undefined {
-  if (!/^\d+$/.test(s)) return undefined;
+  if (!/^-?\d+$/.test(s)) return undefined;
   const n = Number(s);
-  if (n > MAX_ID) throw new InvalidArgument('uids and gids must be in range 0-2147483647');
+  if (n < 0 || n > MAX_ID) throw new InvalidArgument('uids and gids must be in range 0-2147483647');
   return n;
 }
 
