@@ -24,7 +24,9 @@ export function hostsFile(h: HostsInput): string {
     const i = e.indexOf(':');
     if (i > 0) lines.push(`${e.slice(i + 1)}\t${e.slice(0, i)}`);
   }
-  const names = h.domainname ? `${h.hostname}.${h.domainname} ${h.hostname}` : h.hostname;
+  // As libnetwork: the fully qualified name (a hostname may carry its domain), then its first label.
+  const fqdn = h.domainname ? `${h.hostname}.${h.domainname}` : h.hostname;
+  const names = fqdn.includes('.') ? `${fqdn} ${fqdn.slice(0, fqdn.indexOf('.'))}` : fqdn;
   for (const a of h.addresses) lines.push(`${a}\t${names}`);
   return `${lines.join('\n')}\n`;
 }

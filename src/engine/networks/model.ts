@@ -32,6 +32,8 @@ export interface NetworkRecord {
   bridge?: string;
   /** The default bridge: no name resolution between its containers (as docker's `bridge`). */
   isDefault?: boolean;
+  /** The engine picked the subnet (none was asked for): no --ip then, as dockerd. */
+  subnetPicked?: boolean;
 }
 
 /** NetworkingConfig.EndpointsConfig[name] of a create or connect request. */

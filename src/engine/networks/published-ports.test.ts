@@ -12,7 +12,7 @@ describe('published ports', () => {
       { hostIp: '', hostPort: 0, containerPort: 9000, protocol: 'tcp' },
     ]);
     assert.throws(() => requestedMappings({ '80/xyz': [] }, {}, false), /invalid proto/);
-    assert.throws(() => requestedMappings({ '80/tcp': [{ HostPort: '90-80' }] }, {}, false), /invalid hostPort/);
+    assert.throws(() => requestedMappings({ '80/tcp': [{ HostPort: '90-80' }] }, {}, false), /invalid port specification: "90-80"/);
   });
 
   it('shows exposed ports without bindings as null', () => {

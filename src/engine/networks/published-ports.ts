@@ -36,7 +36,7 @@ function parseHostPort(s: string | undefined): { start: number; end?: number } {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
   const start = Number(m?.[1]);
   const end = m?.[2] === undefined ? undefined : Number(m[2]);
-  if (!m || start > 65535 || (end !== undefined && (end < start || end > 65535))) throw new InvalidArgument(`invalid hostPort: ${s}`);
+  if (!m || start > 65535 || (end !== undefined && (end < start || end > 65535))) throw new InvalidArgument(`invalid port specification: "${s}"`);
   return { start, end };
 }
 

@@ -234,7 +234,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const name = req.Name ?? '';
     // As dockerd: any non-empty name (spaces included); only containers and volumes have a pattern.
     if (!name.trim()) throw new InvalidArgument('invalid name: name is empty');
-    if (PREDEFINED_NETWORKS.has(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network `);
+    if (PREDEFINED_NETWORKS.has(name) || name === 'default') throw new Forbidden(`operation is not permitted on predefined ${name} network `);
     if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
@@ -289,6 +289,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       },
       Internal: req.Internal ?? false,
       Attachable: req.Attachable ?? false,
+      ...(cfg.Subnet ? {} : { subnetPicked: true }),
       Options: options,
       Labels: req.Labels ?? {},
       bridge,
@@ -349,6 +350,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** Validates a create request's networks and returns the container's memberships. */
   endpointsFor(hc: HostConfig, endpoints: Record<string, EndpointConfig> | null | undefined, macAddress?: string): NetworkSettings {
+    // Port bindings are checked now, as dockerd does at create (they are used at start).
+    requestedMappings(hc.PortBindings, undefined, false);
     const mode = hc.NetworkMode || 'bridge';
     const settings: NetworkSettings = { Networks: {}, Ports: {}, SandboxKey: '' };
     if (mode.startsWith('container:')) {
@@ -385,6 +388,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const userDefined = n.Driver === 'bridge' && !n.isDefault;
     if (ip) {
       if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+      if (n.subnetPicked) throw new InvalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       if (!isIPv4(ip)) throw new InvalidArgument(`invalid IPv4 address: ${ip}`);
       const pool = n.IPAM.Config[0]!;
       const range = parseCidr(pool.IPRange ?? pool.Subnet);
@@ -397,7 +401,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const ll of cfg.IPAMConfig?.LinkLocalIPs ?? []) {
       if (!isIPv4(ll) && !/^[0-9a-fA-F:]+$/.test(ll)) throw new InvalidArgument(`invalid link-local IP address: ${ll}`);
     }
-    if (cfg.Aliases?.length && !userDefined) throw new InvalidArgument('network-scoped aliases are only supported for user-defined networks');
+    if (cfg.Aliases?.length && !userDefined) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
     if (cfg.MacAddress && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(cfg.MacAddress)) throw new InvalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
     if (n.Driver !== 'bridge' && (cfg.MacAddress || cfg.Links?.length)) throw new InvalidArgument(`conflicting options: mac-address and the network mode`);
   }
@@ -476,7 +480,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
       if (!other || !ip) continue;
       const aliasName = alias ? alias.slice(alias.lastIndexOf('/') + 1) : other.Name.slice(1);
-      extraHosts.push(`${[...new Set([aliasName, other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
+      // dockerd's line: the alias, the linked container's hostname, then its name if not the alias.
+      extraHosts.push(`${[...new Set([aliasName, other.Config.Hostname || other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
     }
     let hosts: string;
     if (mode === 'host') {
@@ -646,14 +651,20 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const n = this.store.get(netRef);
     const rec = this.containers.get(containerRef);
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-    if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.Driver !== 'bridge') {
-      throw new InvalidArgument(`container cannot be disconnected from host network or connected to host network`);
-    }
+    // dockerd's order: the endpoint's settings, then the modes of the networks on both sides.
+    this.validateEndpoint(n, cfg);
+    if (mode !== 'host' && n.Driver === 'host') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    if (mode.startsWith('container:')) throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
     rec.NetworkSettings ??= { Networks: {}, Ports: {}, SandboxKey: '' };
     if (Object.values(rec.NetworkSettings.Networks).some((e) => e.NetworkID === n.Id)) {
       throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
     }
-    this.validateEndpoint(n, cfg);
+    for (const e of Object.values(rec.NetworkSettings.Networks)) {
+      const other = this.store.find(e.NetworkID);
+      if (other?.Driver === 'host' || n.Driver === 'host') throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
+      if (other?.Driver === 'null' || n.Driver === 'null') throw new InvalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    }
+    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const ep = emptyEndpoint(n.Id, cfg);
     if (isLive(rec)) {
       const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
@@ -669,7 +680,16 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   async disconnect(netRef: string, containerRef: string, force = false): Promise<void> {
-    const n = this.store.get(netRef);
+    const n = this.store.find(netRef);
+    if (!n) {
+      // As dockerd with force: a network that is gone leaves a stale endpoint, which goes now.
+      const rec = force ? this.containers.all().find((c) => c.Name === `/${containerRef.replace(/^\//, '')}` || c.Id.startsWith(containerRef)) : undefined;
+      const stale = rec && Object.keys(rec.NetworkSettings?.Networks ?? {}).find((k) => k === netRef || rec.NetworkSettings!.Networks[k]!.NetworkID.startsWith(netRef));
+      if (!rec || !stale || isLive(rec)) this.store.get(netRef); // throws docker's "network ... not found"
+      delete rec!.NetworkSettings!.Networks[stale!];
+      await this.containers.save(rec!);
+      return;
+    }
     let rec: ContainerRecord;
     try {
       rec = this.containers.get(containerRef);
