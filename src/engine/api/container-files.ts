@@ -165,7 +165,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
       const inContainer = dir === root ? '/' : dir.slice(root.length);
       const mount = mountOf(rec, inContainer);
       if (mount && !mount.RW) throw new InvalidArgument('mounted volume is marked read-only');
-      if (!mount && rec.HostConfig.ReadonlyRootfs && rec.State.Running) throw new Conflict('container rootfs is marked read-only');
+      if (!mount && rec.HostConfig.ReadonlyRootfs) throw new Conflict('container rootfs is marked read-only');
       let st;
       try {
         st = await lstat(dir);

@@ -185,6 +185,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     };
     const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
     const conn = ctx.hijack(streamType(rec, ctx));
+    svc.emit('event', { action: 'attach', rec });
     await attach(svc, rec, conn, { ...want, detachKeys });
   });
 }
@@ -233,7 +234,11 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
       if (!tty && (!o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
       output.pipe(conn, { end: false });
       output.on('end', end);
-      const input = tty ? conn.pipe(new EscapeProxy(o.detachKeys, () => { s.close(); end(); })) : conn;
+      const input = tty ? conn.pipe(new EscapeProxy(o.detachKeys, () => {
+        svc.emit('event', { action: 'detach', rec });
+        s.close();
+        end();
+      })) : conn;
       if (s.stdin) {
         input.pipe(s.stdin);
         s.stdin.on('error', () => {});

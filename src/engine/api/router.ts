@@ -264,10 +264,32 @@ export class Router {
         res.end(JSON.stringify({ message: messageOf(err) }) + '\n');
         return;
       }
-      if (!ctx.consumedBody && res) req.resume();
+      if (!ctx.consumedBody && res) await drainSmallBody(req);
       respondError(ctx, status, messageOf(err));
     }
   }
+}
+
+/**
+ * Reads what is left of a small request body before an error answer, as Go's server does (up to
+ * 256 KiB): a client asking to close the connection would otherwise see it reset, answer unread,
+ * while still sending. A larger body is left unread (the connection goes).
+ */
+async function drainSmallBody(req: IncomingMessage): Promise<void> {
+  const length = Number(req.headers['content-length'] ?? NaN);
+  const small = Number.isFinite(length) ? length <= 256 * 1024 : false;
+  req.resume();
+  if (!small || req.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+  });
 }
 
 function respondError(ctx: ApiContext, status: number, message: string): void {

@@ -1,0 +1,125 @@
+// The real docker CLI (and the Engine API) against a minke engine: namespace modes shared by name,
+// single-file binds, hostnames, and the checks dockerd makes at create, as moby's integration-cli
+// suite exercises them.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { TestEngine } from './harness.js';
+
+describe('docker CLI: namespace modes, binds, hostnames and create-time checks', { concurrency: false }, () => {
+  const e = new TestEngine();
+  before(async () => {
+    await e.start();
+    await e.importBusybox();
+    await e.ok(['run', '-d', '--name', 'donor', '--ipc', 'shareable', 'busybox', 'sleep', '1000']);
+  });
+  after(() => e.destroy());
+
+  /** The Engine API straight: status code and body. */
+  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> => {
+    const args = ['-s', '--unix-socket', e.socket, '-X', method, '-w', '\n%{http_code}', `http://x/v1.47${path}`];
+    if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', JSON.stringify(body));
+    const r = await e.run('curl', args);
+    const at = r.stdout.lastIndexOf('\n');
+    return { status: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, at) };
+  };
+
+  it('binds a single file with -v', async () => {
+    const file = join(e.dir, 'single-file');
+    writeFileSync(file, 'from the host\n');
+    assert.equal(await e.ok(['run', '--rm', '-v', `${file}:/f`, 'busybox', 'cat', '/f']), 'from the host\n');
+    assert.equal(await e.ok(['run', '--rm', '-v', `${file}:/f:ro`, 'busybox', 'sh', '-c', 'echo x > /f 2>/dev/null || echo read-only']), 'read-only\n');
+  });
+
+  it("joins another container's network and PID namespaces by its name", async () => {
+    const donorHost = (await e.ok(['inspect', '-f', '{{.Config.Hostname}}', 'donor'])).trim();
+    assert.equal(await e.ok(['run', '--rm', '--network', 'container:donor', 'busybox', 'hostname']), `${donorHost}\n`);
+    assert.match(await e.ok(['run', '--rm', '--pid', 'container:donor', 'busybox', 'ps']), /sleep 1000/);
+    assert.equal(await e.ok(['run', '--rm', '--ipc', 'container:donor', 'busybox', 'true']), '');
+  });
+
+  it("shares the host's /dev/shm with --ipc host", async () => {
+    const name = `minke-test-${randomBytes(4).toString('hex')}`;
+    writeFileSync(`/dev/shm/${name}`, 'host shm\n');
+    try {
+      assert.equal(await e.ok(['run', '--rm', '--ipc', 'host', 'busybox', 'cat', `/dev/shm/${name}`]), 'host shm\n');
+    } finally {
+      rmSync(`/dev/shm/${name}`, { force: true });
+    }
+  });
+
+  it('names the container as dockerd: the host name on the host network, a FQDN and its first label', async () => {
+    assert.equal(await e.ok(['run', '--rm', '--network', 'host', 'busybox', 'hostname']), `${hostname()}\n`);
+    assert.equal(await e.ok(['run', '--rm', '--network', 'host', '--hostname', 'foobar', 'busybox', 'hostname']), 'foobar\n');
+    assert.match(await e.ok(['run', '--rm', '--hostname', 'foobar.example.com', 'busybox', 'cat', '/etc/hosts']), /\tfoobar\.example\.com foobar$/m);
+    await e.ok(['run', '-d', '--name', 'fred-box', '--hostname', 'fred', 'busybox', 'sleep', '1000']);
+    // a legacy link's line: the alias, the linked container's hostname, its name
+    assert.match(await e.ok(['run', '--rm', '--link', 'fred-box:f', 'busybox', 'cat', '/etc/hosts']), /\tf fred fred-box$/m);
+    await e.ok(['rm', '-f', 'fred-box']);
+  });
+
+  it('erases a variable named without a value, and refuses a negative user ID', async () => {
+    const env = { ...e.env };
+    delete env.MINKE_UNSET_VAR;
+    const r = await e.run('docker', ['run', '--rm', '-e', 'MINKE_UNSET_VAR', '-e', 'HOSTNAME', 'busybox', 'env'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /MINKE_UNSET_VAR|HOSTNAME/);
+    const neg = await e.docker(['run', '--rm', '-u', '-1', 'busybox', 'true']);
+    assert.notEqual(neg.code, 0);
+    assert.match(neg.stderr, /uids and gids must be in range 0-2147483647/);
+  });
+
+  it('refuses options that conflict with the network mode, with dockerd wording', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--network', 'container:donor', '--hostname', 'x'], /conflicting options: hostname and the network mode/],
+      [['--network', 'container:donor', '--dns', '1.1.1.1'], /conflicting options: dns and the network mode/],
+      [['--network', 'container:donor', '--add-host', 'a:1.2.3.4'], /conflicting options: custom host-to-IP mapping and the network mode/],
+      [['--network', 'container:donor', '-p', '8080:80'], /conflicting options: port publishing and the container type network mode/],
+      [['--network', 'container:donor', '--expose', '80'], /conflicting options: port exposing and the container type network mode/],
+      [['--network', 'host', '--link', 'donor:d'], /conflicting options: host type networking can't be used with links/],
+    ];
+    for (const [opts, want] of cases) {
+      const r = await e.docker(['create', ...opts, 'busybox', 'true']);
+      assert.equal(r.code, 1, `${opts.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want);
+    }
+    assert.equal((await e.ok(['ps', '-aq', '--filter', 'status=created'])).trim(), '', 'nothing created');
+  });
+
+  it('checks resources and port bindings at create', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--cpuset-cpus', '1-42,,'], /Invalid value 1-42,, for cpuset cpus/],
+      [['--cpuset-cpus', '4095'], /Requested CPUs are not available - requested 4095, available: 0-\d+/],
+      [['--cpuset-mems', '42-3,1--'], /Invalid value 42-3,1-- for cpuset mems/],
+      [['--memory-reservation', '1k'], /Minimum memory reservation allowed is 6MB/],
+    ];
+    for (const [opts, want] of cases) {
+      const r = await e.docker(['create', ...opts, 'busybox', 'true']);
+      assert.equal(r.code, 1, `${opts.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want);
+    }
+    const bad = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'aa80' }] } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /invalid port specification: \\"aa80\\"/);
+    const key = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '19039;1230': [{}] } } });
+    assert.equal(key.status, 400);
+    assert.match(key.body, /invalid port/);
+  });
+
+  it('takes Entrypoint and Cmd as one string, as Go does; execs go with their container', async () => {
+    const made = await api('POST', '/containers/create?name=strcmd', { Image: 'busybox', Entrypoint: 'echo', Cmd: ['hello', 'world'] });
+    assert.equal(made.status, 201, made.body);
+    await e.ok(['start', '-a', 'strcmd']).then((out) => assert.equal(out, 'hello world\n'));
+    assert.equal((await api('POST', '/containers/create', {})).body, '{"message":"no command specified"}');
+
+    await e.ok(['run', '-d', '--name', 'execs', 'busybox', 'sleep', '1000']);
+    const ex = JSON.parse((await api('POST', '/containers/execs/exec', { Cmd: ['true'] })).body) as { Id: string };
+    assert.equal((await api('POST', '/containers/execs/exec', {})).status, 400, 'no command: 400');
+    await e.ok(['stop', '-t', '0', 'execs']);
+    assert.equal((await api('GET', `/exec/${ex.Id}/json`)).status, 404, 'the exec went with the process');
+    await e.ok(['rm', 'execs', 'strcmd']);
+  });
+});
