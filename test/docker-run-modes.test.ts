@@ -3,6 +3,7 @@
 // suite exercises them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -107,6 +108,24 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     const key = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '19039;1230': [{}] } } });
     assert.equal(key.status, 400);
     assert.match(key.body, /invalid port/);
+  });
+
+  it('leaves no cgroup behind with a relative --cgroup-parent (runc puts it below its own cgroup)', async () => {
+    const parent = `minke-rel-${randomBytes(3).toString('hex')}`;
+    const cgroupDirs = (name: string): string[] => {
+      const r = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '7', '-type', 'd', '-name', name], { encoding: 'utf8' });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    try {
+      for (const p of [parent, `../../x/../${parent}`]) {
+        const id = (await e.ok(['run', '-d', '--cgroup-parent', p, 'busybox', 'true'])).trim();
+        await e.ok(['wait', id]);
+        await e.ok(['rm', id]);
+        assert.deepEqual(cgroupDirs(id), [], `${p}: the container's cgroups are gone`);
+      }
+    } finally {
+      for (const d of cgroupDirs(parent)) spawnSync('rmdir', [d]);
+    }
   });
 
   it('takes Entrypoint and Cmd as one string, as Go does; execs go with their container', async () => {

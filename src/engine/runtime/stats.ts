@@ -99,8 +99,27 @@ export class CgroupPaths {
   constructor(readonly cgroupsPath: string, readonly v2 = hostInfo().cgroupV2, readonly root = CGROUP_ROOT) {}
 
   dir(controller: string): string {
-    return this.v2 ? join(this.root, this.cgroupsPath) : join(this.root, controller, this.cgroupsPath);
+    // A relative path (--cgroup-parent without a leading /) is, for runc, below the cgroup of the
+    // process that runs it (ours: conmon and runc inherit it), with any ".." cleaned away.
+    const path = this.cgroupsPath.startsWith('/') ? this.cgroupsPath : join(ownCgroup(this.v2 ? '' : controller), join('/', this.cgroupsPath));
+    return this.v2 ? join(this.root, path) : join(this.root, controller, path);
   }
+}
+
+let ownCgroups: Map<string, string> | undefined;
+
+/** This process's cgroup for a v1 controller ('' for the v2 hierarchy), from /proc/self/cgroup. */
+function ownCgroup(controller: string): string {
+  if (!ownCgroups) {
+    ownCgroups = new Map();
+    for (const line of (readTextNow('/proc/self/cgroup') ?? '').split('\n')) {
+      const m = /^\d+:([^:]*):(.*)$/.exec(line);
+      if (m) for (const c of m[1]!.split(',')) ownCgroups.set(c, m[2]!);
+    }
+  }
+  // hierarchies by their directory names: "cpu,cpuacct", "systemd" (name=systemd), "unified" (v2)
+  const key = controller === 'systemd' ? 'name=systemd' : controller === 'unified' ? '' : controller.split(',')[0]!;
+  return ownCgroups.get(key) ?? '/';
 }
 
 function parseBlkioV1(text: string | undefined): BlkioEntry[] | null {
@@ -233,7 +252,7 @@ export async function removeCgroups(paths: CgroupPaths, strict = false): Promise
   let dirs = [paths.dir('')];
   if (!paths.v2) {
     try {
-      dirs = readdirSync(paths.root).map((c) => join(paths.root, c, paths.cgroupsPath));
+      dirs = readdirSync(paths.root).map((c) => paths.dir(c));
     } catch {
       dirs = [];
     }
