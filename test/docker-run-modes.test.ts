@@ -110,6 +110,16 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.match(key.body, /invalid port/);
   });
 
+  it('lists a container by its image ID once the name it ran from means another image', async () => {
+    await e.ok(['tag', 'busybox', 'psimg:v1']);
+    await e.ok(['run', '-d', '--name', 'psimg', 'psimg:v1', 'sleep', '1000']);
+    const imageId = (await e.ok(['inspect', '-f', '{{.Image}}', 'psimg'])).trim();
+    assert.equal((await e.ok(['ps', '--filter', 'name=psimg', '--format', '{{.Image}}'])).trim(), 'psimg:v1');
+    await e.ok(['commit', 'psimg', 'psimg:v1']);
+    assert.equal((await e.ok(['ps', '--no-trunc', '--filter', 'name=psimg', '--format', '{{.Image}}'])).trim(), imageId);
+    await e.ok(['rm', '-f', 'psimg']);
+  });
+
   it('leaves no cgroup behind with a relative --cgroup-parent (runc puts it below its own cgroup)', async () => {
     const parent = `minke-rel-${randomBytes(3).toString('hex')}`;
     const cgroupDirs = (name: string): string[] => {

@@ -50,7 +50,15 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
       .filter((c) => (all || c.State.Running || limit !== undefined && limit > 0 || filters.status || filters.exited) && match(c))
       .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
     if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
-    ctx.send(200, await Promise.all(recs.map(async (c) => summaryView(c, size ? await d.sizeOf(c.Id) : undefined, svc.linkNamesOf(c)))));
+    // As dockerd: the image by the name it was run from while that name still means it, else by ID.
+    const imageOf = (c: ContainerRecord): string => {
+      const ref = c.Config.Image;
+      return ref && (ref === c.Image || d.imageIdOf(ref) === c.Image) ? ref : c.Image;
+    };
+    ctx.send(200, await Promise.all(recs.map(async (c) => ({
+      ...summaryView(c, size ? await d.sizeOf(c.Id) : undefined, svc.linkNamesOf(c)),
+      Image: imageOf(c),
+    }))));
   });
 
   r.on('GET', '/containers/:id/json', async (ctx) => {
