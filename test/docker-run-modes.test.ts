@@ -151,4 +151,59 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal((await api('GET', `/exec/${ex.Id}/json`)).status, 404, 'the exec went with the process');
     await e.ok(['rm', 'execs', 'strcmd']);
   });
+
+  it('exports a container that exits meanwhile as a whole tar, never an error in its place', async () => {
+    for (let i = 0; i < 4; i++) {
+      const id = (await e.ok(['run', '-d', 'busybox', 'true'])).trim();
+      const out = join(e.dir, `export-${i}.tar`);
+      const r = await e.run('sh', ['-c', `docker export ${id} > ${out}`]);
+      assert.equal(r.code, 0, r.stderr);
+      const list = spawnSync('tar', ['-tf', out], { encoding: 'utf8' });
+      assert.equal(list.status, 0, list.stderr);
+      assert.match(list.stdout, /^bin\/busybox$/m);
+      await e.ok(['rm', '-f', id]);
+    }
+  });
+
+  it('publishes the events of file, process and image operations; replays up to --until alone', async () => {
+    const t0 = Math.floor(Date.now() / 1000) - 1;
+    await e.ok(['run', '-d', '--name', 'evs', 'busybox', 'sleep', '1000']);
+    await e.ok(['top', 'evs']);
+    await e.ok(['update', '--memory', '64m', '--memory-swap', '128m', 'evs']);
+    await e.ok(['cp', 'evs:/etc/hostname', join(e.dir, 'hostname-copy')]);
+    await e.ok(['cp', join(e.dir, 'hostname-copy'), 'evs:/tmp/']);
+    await e.ok(['commit', 'evs', 'evs-img:v1']);
+    await e.run('sh', ['-c', `docker export evs > ${join(e.dir, 'evs.tar')}`]);
+    await e.run('sh', ['-c', `docker save evs-img:v1 > ${join(e.dir, 'evs-img.tar')}`]);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    await new Promise((r) => setTimeout(r, 1100));
+    const actions = (await e.ok(['events', '--until', until, '--filter', 'container=evs', '--format', '{{.Action}}'])).trim().split('\n');
+    for (const a of ['create', 'start', 'top', 'update', 'archive-path', 'extract-to-dir', 'commit', 'export']) assert.ok(actions.includes(a), `${a} in ${actions.join(' ')}`);
+    assert.ok(Number(t0) > 0);
+    const saved = await e.ok(['events', '--since', String(t0), '--until', until, '--filter', 'type=image', '--filter', 'event=save', '--format', '{{.Actor.Attributes.name}}']);
+    assert.equal(saved.trim(), 'evs-img:v1');
+    const bad = await e.docker(['events', '--since', until, '--until', String(t0)]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /`since` time \(\d+(\.\d+)?\) cannot be after `until` time/);
+    await e.ok(['rm', '-f', 'evs']);
+    await e.ok(['rmi', 'evs-img:v1']);
+  });
+
+  it('keeps legacy links through renames, refuses to start with a stopped one, refuses a digest-like tag', async () => {
+    await e.ok(['run', '-d', '--name', 'ldb', 'busybox', 'sleep', '1000']);
+    await e.ok(['create', '--name', 'lapp', '--link', 'ldb:/db', 'busybox', 'sh', '-c', 'env | grep ^DB_NAME']);
+    assert.equal((await e.ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'lapp'])).trim(), '["/ldb:/lapp/db"]');
+    await e.ok(['rename', 'ldb', 'ldb2']);
+    await e.ok(['rename', 'lapp', 'lapp2']);
+    assert.equal((await e.ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'lapp2'])).trim(), '["/ldb2:/lapp2/db"]');
+    assert.equal(await e.ok(['start', '-a', 'lapp2']), 'DB_NAME=/lapp2/db\n');
+    await e.ok(['stop', '-t', '0', 'ldb2']);
+    const r = await e.docker(['start', 'lapp2']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Cannot link to a non running container: \/ldb2 AS \/lapp2\/db/);
+    await e.ok(['rm', '-f', 'lapp2', 'ldb2']);
+    const tag = await e.docker(['tag', 'busybox', 'sha256:sometag']);
+    assert.notEqual(tag.code, 0);
+    assert.match(tag.stderr, /refusing to create an ambiguous tag using digest algorithm as name/);
+  });
 });

@@ -14,7 +14,7 @@ export interface EngineEvent {
   from?: string;
 }
 
-const KEEP = 1024;
+const KEEP = 256; // dockerd's eventsLimit
 
 /**
  * The engine's event log: a bounded history for --since replays, and live subscribers. Events

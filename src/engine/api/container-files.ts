@@ -1,6 +1,7 @@
 import { lstat, mkdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
 import { archivePath, extractTar, tarDirectory } from '../archive/tar-dir.js';
 import { commitLayer } from '../archive/commit.js';
@@ -39,6 +40,15 @@ function goFileMode(mode: number): number {
   return m;
 }
 
+/** Whether path is the root of a mount (another device than its parent's). */
+function isMountPoint(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Routes that read or change a container's filesystem. A running container is reached through
  * its mounted rootfs; a stopped one is mounted for the duration of the request.
@@ -46,12 +56,26 @@ function goFileMode(mode: number): number {
 export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
   const { containers: svc, snapshotter } = d;
 
+  /**
+   * The container's root filesystem on a private mount point for the request: a bind of the
+   * running container's rootfs (which outlives the container's exit clean-up), else the snapshot
+   * mounted anew (a stopped container, or one that exited meanwhile).
+   */
   async function withRootfs<T>(rec: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
-    if (rec.State.Running) return fn(join(svc.bundleDir(rec.Id), 'rootfs'));
     const target = join(d.execRoot, 'mounts', `${rec.Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
     await mkdir(target, { recursive: true });
     try {
-      mountAll(await snapshotter.mounts(rec.Id), target);
+      const live = join(svc.bundleDir(rec.Id), 'rootfs');
+      let bound = false;
+      if (rec.State.Running && isMountPoint(live)) {
+        try {
+          mountAll([{ type: 'bind', source: live, options: ['bind'] }], target);
+          bound = true;
+        } catch {
+          // it exited meanwhile
+        }
+      }
+      if (!bound) mountAll(await snapshotter.mounts(rec.Id), target);
       try {
         return await fn(target);
       } finally {
@@ -151,6 +175,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
       const follow = path.endsWith('/') || path.endsWith('/.');
       const src = follow ? await resolveInRoot(root, path) : abs;
       const stream = await archivePath(src, path === '/' ? '.' : basename(posix.normalize(`/${path}`)) || '.');
+      svc.emit('event', { action: 'archive-path', rec });
       ctx.res!.setHeader('X-Docker-Container-Path-Stat', header);
       await pipeOut(ctx, stream);
     });
@@ -176,6 +201,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
       if (!st.isDirectory()) throw new InvalidArgument(`extraction point is not a directory`);
       await extractTar(dir, ctx.bodyStream() as AsyncIterable<Buffer>);
     });
+    svc.emit('event', { action: 'extract-to-dir', rec });
     ctx.send(200);
   });
 
@@ -188,6 +214,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
   r.on('GET', '/containers/:id/export', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
     await withRootfs(rec, async (root) => {
+      svc.emit('event', { action: 'export', rec });
       await pipeOut(ctx, tarDirectory(root));
     });
   });
@@ -222,6 +249,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
         createdBy: [rec.Path, ...rec.Args].join(' '),
         tags: repo ? [tag ? `${repo}:${tag}` : repo] : [],
       });
+      svc.emit('event', { action: 'commit', rec, attributes: { comment: ctx.query.get('comment') ?? '', imageID: img.id, imageRef: repo ? (tag ? `${repo}:${tag}` : repo) : '' } });
       ctx.send(201, { Id: img.id });
     } finally {
       if (paused) await svc.runtime.resume(rec.Id).catch(() => {});

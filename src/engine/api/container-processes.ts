@@ -34,6 +34,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       // The last column (the command) may contain spaces.
       processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')]);
     }
+    svc.emit('event', { action: 'top', rec });
     ctx.send(200, { Titles: titles, Processes: processes });
   });
 
@@ -116,6 +117,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     rec.HostConfig = next;
     svc.restartPolicyUpdated(rec);
     await svc.store.save(rec);
+    svc.emit('event', { action: 'update', rec });
     ctx.send(200, { Warnings: [] });
   });
 }

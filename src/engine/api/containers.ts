@@ -137,6 +137,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const w = ctx.int('w') ?? 0;
     if (!rec.State.Running) throw new InvalidArgument(`Container ${rec.Id} is not running`);
     await svc.runtime.resize(svc.bundleDir(rec.Id), h, w);
+    svc.emit('event', { action: 'resize', rec, attributes: { height: String(h), width: String(w) } });
     ctx.send(200);
   });
 

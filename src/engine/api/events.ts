@@ -53,12 +53,16 @@ export function eventRoutes(r: Router, bus: EventBus): void {
     const since = parseTime(ctx.query.get('since'));
     const until = parseTime(ctx.query.get('until'));
     const match = eventMatcher(normaliseFilters(ctx.jsonQuery('filters')));
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new InvalidArgument(`\`since\` time (${ctx.query.get('since')}) cannot be after \`until\` time (${ctx.query.get('until')})`);
+    }
     const res = ctx.stream('application/json');
     const write = (e: EngineEvent): void => {
       if (match(e)) res.write(JSON.stringify(e) + '\n');
     };
     const now = Date.now();
-    if (since !== undefined) for (const e of bus.since(since)) if (until === undefined || e.timeNano / 1e6 <= until) write(e);
+    // As dockerd: the buffered events are replayed when either bound is given (until alone: from the start).
+    if (since !== undefined || until !== undefined) for (const e of bus.since(since ?? 0)) if (until === undefined || e.timeNano / 1e6 <= until) write(e);
     if (until !== undefined && until <= now) {
       res.end();
       return;

@@ -153,6 +153,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       const repo = ctx.query.get('repo');
       if (!repo) throw new InvalidArgument('repository name must have at least one component');
       const target = refOf(repo, ctx.query.get('tag'))!;
+      if (repo.replace(/^(docker\.io\/)?(library\/)?/, '') === 'sha256') throw new InvalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
       await images.tag(name, target);
       d.events.publish('image', 'tag', (await images.get(name)).id, { name: familiar(target) });
       ctx.send(201);
@@ -166,6 +167,10 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
   async function save(ctx: ApiContext, names: string[]): Promise<void> {
     if (names.length === 0) throw new InvalidArgument('no images specified');
     const stream = await saveImages(images, names);
+    for (const n of names) {
+      const img = await images.get(n).catch(() => undefined);
+      if (img) d.events.publish('image', 'save', img.id, { name: n });
+    }
     const res = ctx.stream('application/x-tar');
     for await (const chunk of stream) {
       if (!(await writeOut(res, chunk))) return;

@@ -170,7 +170,8 @@ export class ApiContext {
   /** Starts a streamed (chunked) response, for logs, events, stats, progress. */
   stream(contentType: string, status = 200): ServerResponse {
     const res = this.res!;
-    res.writeHead(status, { 'Content-Type': contentType });
+    res.setHeader('Content-Type', contentType); // kept, so a failure midway knows the stream's kind
+    res.writeHead(status);
     res.flushHeaders();
     return res;
   }
@@ -260,8 +261,11 @@ export class Router {
         return;
       }
       if (res?.headersSent) {
-        // A streamed response failed midway: docker ends the stream with the error as JSON.
-        res.end(JSON.stringify({ message: messageOf(err) }) + '\n');
+        // A streamed response failed midway: a JSON stream ends with the error as JSON, as
+        // docker's; anything else (a tar) is cut off, so the client sees it broken, not complete.
+        const type = res.getHeader('Content-Type');
+        if (type !== undefined && !/json/.test(String(type))) res.destroy();
+        else res.end(JSON.stringify({ message: messageOf(err) }) + '\n');
         return;
       }
       if (!ctx.consumedBody && res) await drainSmallBody(req);

@@ -64,7 +64,8 @@ void test('import, mount, commit, save (skopeo reads it) and load', async () => 
     changes: ['CMD ["sh"]', 'ENV A=1 B="two words"', 'ENV C three four', 'EXPOSE 80 53/udp', 'WORKDIR /app', 'LABEL x=y', 'ENTRYPOINT echo hi'],
   });
   assert.equal(img.config.architecture, 'amd64');
-  assert.equal(img.config.history![0]!.created_by, 'Imported from rootfs.tar.gz');
+  assert.equal(img.config.history![0]!.created_by, undefined);
+  assert.equal(img.config.history![0]!.comment, 'hello');
   assert.equal(img.config.comment, 'hello');
   assert.deepEqual(img.config.config!.Env, ['A=1', 'B=two words', 'C=three four']);
   assert.deepEqual(img.config.config!.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
@@ -183,7 +184,7 @@ void test('--change validation', () => {
   assert.throws(() => applyChanges({}, ['RUN echo']), { message: 'run is not a valid change command' });
   assert.throws(() => applyChanges({}, ['EXPOSE abc']), InvalidArgument);
   assert.deepEqual(applyChanges({ WorkingDir: '/a' }, ['WORKDIR b', 'VOLUME ["/data"]', 'STOPSIGNAL SIGINT', 'ONBUILD run echo', 'CMD echo $HOME']), {
-    WorkingDir: '/a/b', Volumes: { '/data': {} }, StopSignal: 'SIGINT', OnBuild: ['RUN echo'], Cmd: ['/bin/sh', '-c', 'echo $HOME'],
+    WorkingDir: '/a/b', Volumes: { '/data': {} }, StopSignal: 'SIGINT', OnBuild: ['run echo'], Cmd: ['/bin/sh', '-c', 'echo $HOME'],
   });
 });
 

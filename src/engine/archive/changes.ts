@@ -201,7 +201,7 @@ export function applyChanges(config: ImageRuntimeConfig | undefined, changes: re
         if (!sub) throw new InvalidArgument('ONBUILD requires at least one argument');
         if (sub === 'ONBUILD') throw new InvalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
         if (sub === 'FROM' || sub === 'MAINTAINER') throw new InvalidArgument(`${sub} isn't allowed as an ONBUILD trigger`);
-        c.OnBuild = [...(c.OnBuild ?? []), t.replace(/^\S+/, sub)];
+        c.OnBuild = [...(c.OnBuild ?? []), t]; // kept as written, as dockerd's commit keeps it
         break;
       }
     }

@@ -70,7 +70,8 @@ export async function importImage(deps: ImportDeps, source: AsyncIterable<Buffer
     config: runtime,
     created: now,
     rootfs: { type: 'layers', diff_ids: [unpacked.diffId] },
-    history: [{ created: now, created_by: `Imported from ${opts.origin ?? '-'}`, ...(opts.message ? { comment: opts.message } : {}) }],
+    // As dockerd: no created_by; the comment is the message, else where the archive came from.
+    history: [{ created: now, comment: opts.message || `Imported from ${opts.origin ?? '-'}` }],
     ...(opts.message ? { comment: opts.message } : {}),
   };
   return deps.images.create({

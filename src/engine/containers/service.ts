@@ -157,7 +157,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       if (!other.NetworkSettings?.Networks.bridge) {
         throw new InvalidArgument(`cannot link to ${other.Name}, as it does not belong to the default network`);
       }
-      return { name: other.Name, alias: alias || other.Name.slice(1) };
+      return { name: other.Name, alias: alias?.replace(/^\/+/, '') || other.Name.slice(1) };
     }) : [];
     let image;
     try {
@@ -419,6 +419,13 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private async startRecord(rec: ContainerRecord): Promise<void> {
+    // As dockerd: every legacy link's target must be running.
+    for (const entry of rec.HostConfig.Links ?? []) {
+      const { target, name } = parseLink(entry);
+      const other = this.store.find(target);
+      if (!other) throw new NotFound(`Could not get container for ${target.replace(/^\//, '')}`);
+      if (!other.State.Running) throw new SystemError(`Cannot link to a non running container: ${other.Name} AS ${name}`);
+    }
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
     });
@@ -738,6 +745,21 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.store.releaseName(old, rec.Id);
     rec.Name = full;
     await this.store.save(rec);
+    // Legacy links follow the rename: as their target, and as the linking container (/new/alias).
+    for (const other of this.store.all()) {
+      const links = other.HostConfig.Links;
+      if (!links?.length) continue;
+      const next = links.map((entry) => {
+        const { target, name } = parseLink(entry);
+        const t = target === old ? full : target;
+        const n = other.Id === rec.Id && name.startsWith(`${old}/`) ? `${full}${name.slice(old.length)}` : name;
+        return `${t}:${n}`;
+      });
+      if (next.some((l, i) => l !== links[i])) {
+        other.HostConfig.Links = next;
+        await this.store.save(other);
+      }
+    }
     this.emitEvent('rename', rec, { oldName: old });
   }
 
