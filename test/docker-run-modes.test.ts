@@ -108,6 +108,9 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     const key = await api('POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '19039;1230': [{}] } } });
     assert.equal(key.status, 400);
     assert.match(key.body, /invalid port/);
+    // a body that does not say it is JSON is refused, as dockerd's CheckForJSON does
+    const plain = await e.run('curl', ['-s', '--unix-socket', e.socket, '-H', 'Content-Type: text/plain', '-d', '{"Image":"busybox"}', 'http://x/v1.47/containers/create']);
+    assert.equal(plain.stdout, '{"message":"unsupported Content-Type header (text/plain): must be \'application/json\'"}');
   });
 
   it('lists a container by its image ID once the name it ran from means another image', async () => {
@@ -205,5 +208,11 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     const tag = await e.docker(['tag', 'busybox', 'sha256:sometag']);
     assert.notEqual(tag.code, 0);
     assert.match(tag.stderr, /refusing to create an ambiguous tag using digest algorithm as name/);
+  });
+
+  it('gives logs --details the attributes the log options name, as dockerd', async () => {
+    await e.ok(['run', '--name', 'det', '--label', 'foo=bar', '-e', 'baz=q ux', '--log-opt', 'labels=foo', '--log-opt', 'env=baz', 'busybox', 'echo', 'hello']);
+    assert.equal(await e.ok(['logs', '--details', 'det']), 'baz=q+ux,foo=bar hello\n');
+    await e.ok(['rm', 'det']);
   });
 });

@@ -26,9 +26,47 @@ function streamType(rec: ContainerRecord, ctx: ApiContext): string {
   return rec.Config.Tty || !ctx.versionAtLeast('1.42') ? RAW_STREAM : MULTIPLEXED_STREAM;
 }
 
-function entryBytes(e: LogEntry, tty: boolean, timestamps: boolean): Buffer {
-  const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
+function entryBytes(e: LogEntry, tty: boolean, timestamps: boolean, details?: string): Buffer {
+  const prefix = `${timestamps ? `${e.time} ` : ''}${details ?? ''}`;
+  const data = prefix ? Buffer.concat([Buffer.from(prefix), e.data]) : e.data;
   return tty ? data : frame(e.stream === 'stdout' ? 1 : 2, data);
+}
+
+/** Go's url.QueryEscape. */
+function queryEscape(v: string): string {
+  return Array.from(Buffer.from(v, 'utf8'))
+    .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : b === 32 ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+}
+
+/**
+ * logs --details: the attributes the log options name (labels, labels-regex, env, env-regex), as
+ * dockerd's drivers attach them to every line: "k=v,k2=v2 " sorted by key, values query-escaped.
+ */
+export function logDetails(rec: ContainerRecord): string {
+  const opts = rec.HostConfig.LogConfig?.Config ?? {};
+  const labels = rec.Config.Labels ?? {};
+  const env = new Map<string, string>();
+  for (const e of rec.Config.Env ?? []) {
+    const i = e.indexOf('=');
+    if (i > 0) env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  const extra = new Map<string, string>();
+  const pick = (names: string | undefined, from: Map<string, string>): void => {
+    for (const n of names ? names.split(',') : []) if (from.has(n)) extra.set(n, from.get(n)!);
+  };
+  const pickRe = (re: string | undefined, from: Map<string, string>): void => {
+    if (!re) return;
+    const r = new RegExp(re);
+    for (const [k, v] of from) if (r.test(k)) extra.set(k, v);
+  };
+  const labelMap = new Map(Object.entries(labels));
+  pick(opts.labels, labelMap);
+  pickRe(opts['labels-regex'], labelMap);
+  pick(opts.env, env);
+  pickRe(opts['env-regex'], env);
+  const attrs = [...extra].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${queryEscape(v)}`).join(',');
+  return `${attrs} `;
 }
 
 export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
@@ -165,6 +203,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const tail = tailRaw !== null && /^\s*-?\d+\s*$/.test(tailRaw) && tailN >= 0 ? tailN : undefined;
     const follow = ctx.flag('follow');
     const timestamps = ctx.flag('timestamps');
+    const details = ctx.flag('details') ? logDetails(rec) : undefined;
     // Log lines are stamped to the nanosecond: so are since and until.
     const ns = (v: string | null): bigint | undefined => (v === null || v === '' ? undefined : parseTimestampNs(v));
     const q = { follow: follow && rec.State.Running, since: ns(ctx.query.get('since')), until: ns(ctx.query.get('until')), tail, stdout, stderr };
@@ -175,7 +214,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const tty = rec.Config.Tty ?? false;
     try {
       for await (const e of svc.runtime.logs(rec.LogPath, q, abort.signal, exited)) {
-        if (!(await writeOut(res, entryBytes(e, tty, timestamps)))) break;
+        if (!(await writeOut(res, entryBytes(e, tty, timestamps, details)))) break;
       }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
@@ -241,7 +280,9 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
       const s = await svc.attachRuntime(rec, true);
       let output = s.output;
       if (!tty && (!o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
-      output.pipe(conn, { end: false });
+      // A terminal's output is stdout: attached for stderr alone, the client gets none of it.
+      if (tty && !o.stdout) output.resume();
+      else output.pipe(conn, { end: false });
       output.on('end', end);
       const input = tty ? conn.pipe(new EscapeProxy(o.detachKeys, () => {
         svc.emit('event', { action: 'detach', rec });

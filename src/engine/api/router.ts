@@ -79,6 +79,11 @@ export class ApiContext {
   async json<T>(): Promise<T> {
     const buf = await this.body();
     if (buf.length === 0) return {} as T;
+    // As dockerd (CheckForJSON): a body must say it is JSON.
+    const type = String(this.req.headers['content-type'] ?? '');
+    const media = type.split(';')[0]!.trim().toLowerCase();
+    if (!media) throw new InvalidArgument(`malformed Content-Type header (${type}): mime: no media type`);
+    if (media !== 'application/json') throw new InvalidArgument(`unsupported Content-Type header (${type}): must be 'application/json'`);
     try {
       return JSON.parse(buf.toString('utf8')) as T;
     } catch (err) {
