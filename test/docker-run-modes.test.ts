@@ -215,4 +215,13 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal(await e.ok(['logs', '--details', 'det']), 'baz=q+ux,foo=bar hello\n');
     await e.ok(['rm', 'det']);
   });
+
+  it("rewrites a linking container's /etc/hosts when the linked one restarts", async () => {
+    await e.ok(['run', '-d', '--name', 'one', 'busybox', 'sleep', '1000']);
+    await e.ok(['run', '-d', '--name', 'two', '--link', 'one:onetwo', 'busybox', 'sleep', '1000']);
+    await e.ok(['restart', '-t', '0', 'one']);
+    const ip = (await e.ok(['inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'one'])).trim();
+    assert.match(await e.ok(['exec', 'two', 'cat', '/etc/hosts']), new RegExp(`^${ip.replace(/\./g, '\\.')}\tonetwo `, 'm'));
+    await e.ok(['rm', '-f', 'two', 'one']);
+  });
 });

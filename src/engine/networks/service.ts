@@ -561,6 +561,12 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       }
       settings.Ports = portsView(rec.Config.ExposedPorts, bound);
       await this.writeHosts(rec);
+      // As dockerd: containers linking to this one learn its new address.
+      for (const other of this.containers.all()) {
+        if (other.Id === rec.Id || !isLive(other)) continue;
+        const links = other.HostConfig.Links ?? [];
+        if (links.some((l) => [rec.Name, rec.Id].includes(l.split(':')[0]!))) await this.writeHosts(other).catch(() => {});
+      }
     } catch (err) {
       for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
       this.ports.release(rec.Id);
