@@ -224,4 +224,15 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.match(await e.ok(['exec', 'two', 'cat', '/etc/hosts']), new RegExp(`^${ip.replace(/\./g, '\\.')}\tonetwo `, 'm'));
     await e.ok(['rm', '-f', 'two', 'one']);
   });
+
+  it('publishes ports on the network with the way out, at its host_binding_ipv4', async () => {
+    await e.ok(['network', 'create', '--internal', 'only-inside']);
+    await e.ok(['network', 'create', '-o', 'com.docker.network.bridge.host_binding_ipv4=127.0.0.1', 'loopback-bound']);
+    await e.ok(['run', '-d', '--name', 'inside', '--network', 'only-inside', '-p', '80', 'busybox', 'sleep', '1000']);
+    assert.equal(await e.ok(['port', 'inside']), '', 'an --internal network publishes nothing');
+    await e.ok(['run', '-d', '--name', 'lo-bound', '--network', 'loopback-bound', '-p', '80', 'busybox', 'sleep', '1000']);
+    assert.match(await e.ok(['port', 'lo-bound']), /^80\/tcp -> 127\.0\.0\.1:\d+$/m);
+    await e.ok(['rm', '-f', 'inside', 'lo-bound']);
+    await e.ok(['network', 'rm', 'only-inside', 'loopback-bound']);
+  });
 });

@@ -62,6 +62,8 @@ export interface NetworkCreateRequest {
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
+const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
+
 function isLive(rec: ContainerRecord): boolean {
   return rec.State.Running && !rec.State.Restarting;
 }
@@ -440,9 +442,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     return out;
   }
 
+  /** Holds the host ports; their traffic goes to the container's address on the network that carries them. */
   private reservePorts(rec: ContainerRecord, mappings: PortMapping[]): Promise<PortMapping[]> {
     return this.ports.reserve(rec.Id, mappings, (m) => {
-      const ip = Object.values(rec.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
+      const eps = Object.values(rec.NetworkSettings?.Networks ?? {});
+      const ip = (eps.find((e) => e.withPorts && e.IPAddress) ?? eps.find((e) => e.IPAddress))?.IPAddress;
       return ip ? { host: ip, port: m.containerPort } : undefined;
     });
   }
@@ -551,12 +555,21 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const wanted = requestedMappings(rec.HostConfig.PortBindings, rec.Config.ExposedPorts, rec.HostConfig.PublishAllPorts ?? false);
     let bound: PortMapping[] = [];
     try {
-      if (bridged.length && wanted.length) bound = await this.reservePorts(rec, wanted);
+      // As dockerd: ports are published on the network that gives the default route (the first
+      // one not --internal; none when all are), at that network's host_binding_ipv4 when the
+      // binding names no address.
+      const carrier = bridged.find((b) => !b.n.Internal);
+      if (carrier && wanted.length) {
+        const hostIp = carrier.n.Options[HOST_BINDING_OPT];
+        const dflt = hostIp && hostIp !== '0.0.0.0' ? hostIp : '';
+        bound = await this.reservePorts(rec, wanted.map((m) => (m.hostIp ? m : { ...m, hostIp: dflt })));
+      }
       let i = 0;
       let defaultRoute = true;
-      for (const { n, ep } of bridged) {
+      for (const b of bridged) {
+        const { n, ep } = b;
         await this.ensureReady(n!);
-        await this.join(rec, n!, ep, `eth${i++}`, netns, defaultRoute && !n!.Internal, i === 1 ? bound : []);
+        await this.join(rec, n!, ep, `eth${i++}`, netns, defaultRoute && !n!.Internal, b === carrier ? bound : []);
         if (!n!.Internal) defaultRoute = false;
       }
       settings.Ports = portsView(rec.Config.ExposedPorts, bound);
