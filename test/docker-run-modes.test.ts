@@ -235,4 +235,37 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     await e.ok(['rm', '-f', 'inside', 'lo-bound']);
     await e.ok(['network', 'rm', 'only-inside', 'loopback-bound']);
   });
+
+  it('survives a network removed while its DNS server waits on an upstream, and never asks itself', async () => {
+    await e.ok(['network', 'create', 'dnsnet']);
+    // 127.0.0.1:53 answers nothing here (the forward waits for its timeout); traffic stays on loopback
+    const id = (await e.ok(['run', '-d', '--network', 'dnsnet', '--dns', '127.0.0.1', 'busybox', 'nslookup', 'example.invalid'])).trim();
+    await new Promise((r) => setTimeout(r, 700));
+    await e.ok(['rm', '-f', id]);
+    await e.ok(['network', 'rm', 'dnsnet']);
+    await new Promise((r) => setTimeout(r, 3500)); // past the forward's timeout
+    assert.equal((await e.ok(['version', '--format', '{{.Server.Os}}'])).trim(), 'linux', 'the engine is up');
+    await e.ok(['network', 'create', 'dnsnet2']);
+    const gw = (await e.ok(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'dnsnet2'])).trim();
+    const t0 = Date.now();
+    const r = await e.docker(['run', '--rm', '--network', 'dnsnet2', '--dns', gw, 'busybox', 'nslookup', 'example.invalid']);
+    assert.notEqual(r.code, 0);
+    assert.ok(Date.now() - t0 < 2500, 'SERVFAIL at once, not a loop or a timeout');
+    await e.ok(['network', 'rm', 'dnsnet2']);
+  });
+
+  it("refuses a volume subpath that leaves the volume through a symlink, and mounts one inside", async () => {
+    await e.ok(['volume', 'create', 'subv']);
+    await e.ok(['run', '--rm', '-v', 'subv:/v', 'busybox', 'sh', '-c', 'mkdir -p /v/hack /v/ok && ln -s / /v/hack/root && ln -s root /v/hack/bad && echo in > /v/ok/f']);
+    for (const sub of ['hack/root', 'hack/bad']) {
+      const r = await e.docker(['run', '--rm', '--mount', `type=volume,src=subv,dst=/m,volume-subpath=${sub}`, 'busybox', 'ls', '/m']);
+      assert.notEqual(r.code, 0, `${sub}: ${r.stdout}`);
+      assert.match(r.stderr, /escapes base/);
+    }
+    const missing = await e.docker(['run', '--rm', '--mount', 'type=volume,src=subv,dst=/m,volume-subpath=nope', 'busybox', 'true']);
+    assert.match(missing.stderr, /cannot access path/);
+    assert.equal(await e.ok(['run', '--rm', '--mount', 'type=volume,src=subv,dst=/m,volume-subpath=ok', 'busybox', 'cat', '/m/f']), 'in\n');
+    await e.ok(['container', 'prune', '-f']);
+    await e.ok(['volume', 'rm', 'subv']);
+  });
 });

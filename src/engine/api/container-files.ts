@@ -7,6 +7,7 @@ import { archivePath, extractTar, tarDirectory } from '../archive/tar-dir.js';
 import { commitLayer } from '../archive/commit.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ContainerRecord, MountPoint } from '../containers/model.js';
+import { resolveSubpath } from '../containers/mounts.js';
 import type { ContainerService } from '../containers/service.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { changes } from '../snapshots/diff.js';
@@ -110,7 +111,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
         if (mp.Type === 'volume' && mp.Name) {
           const path = await d.volumes.mount(mp.Name, mountId);
           volumesMounted.push(mp.Name);
-          src = mp.Spec.VolumeOptions?.Subpath ? join(path, mp.Spec.VolumeOptions.Subpath) : path;
+          src = mp.Spec.VolumeOptions?.Subpath ? await resolveSubpath(path, mp.Spec.VolumeOptions.Subpath) : path;
         }
         const srcStat = await stat(src).catch(() => undefined);
         if (!srcStat) continue;

@@ -7,9 +7,9 @@
  * failure releases what was acquired.
  */
 import { existsSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { InvalidArgument, SystemError } from '../../core/errors.js';
+import { InvalidArgument, SystemError, messageOf } from '../../core/errors.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import type { ContainerRecord, HostConfig, MountPoint, MountSpec } from './model.js';
 import type { VolumePort } from './ports.js';
@@ -61,6 +61,33 @@ function checkTarget(m: MountSpec): void {
 }
 
 /** tmpfs mount data from --mount's tmpfs options (docker's ConvertTmpfsOptions). */
+/**
+ * The host path of a volume's subpath, with every symlink resolved, refused when it leaves the
+ * volume (a symlink inside pointing at / or ..) or does not exist, as dockerd's safepath does.
+ * Mount the returned path: the resolved one, not the one with links in it.
+ */
+export async function resolveSubpath(volumeRoot: string, subpath: string): Promise<string> {
+  const base = await realpath(volumeRoot);
+  const full = posix.join(volumeRoot, subpath);
+  let real: string;
+  try {
+    real = await realpath(full);
+  } catch (err) {
+    throw new InvalidArgument(`cannot access path ${full}: ${messageOf(err)}`);
+  }
+  if (real !== base && !real.startsWith(`${base}/`)) throw new InvalidArgument(`path ${subpath} escapes base ${volumeRoot}`);
+  return real;
+}
+
+/** A volume mount point's host path at start: its subpath resolved inside the volume (see resolveSubpath). */
+export async function volumeSourceOf(m: MountPoint): Promise<string> {
+  const sub = m.Spec.VolumeOptions?.Subpath;
+  if (m.Type !== 'volume' || !sub) return m.Source;
+  const rel = posix.normalize(sub).replace(/\/+$/, '');
+  const root = m.Source.endsWith(`/${rel}`) ? m.Source.slice(0, -(rel.length + 1)) : m.Source;
+  return resolveSubpath(root, sub);
+}
+
 export function tmpfsOptions(o: MountSpec['TmpfsOptions'], readOnly: boolean): string {
   const out: string[] = [];
   if (readOnly) out.push('ro');

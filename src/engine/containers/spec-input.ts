@@ -4,7 +4,7 @@ import { parseProfile } from '../runtime/seccomp.js';
 import type { ContainerSpecInput, MountInput, NamespaceMode, Propagation } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import type { ContainerRecord } from './model.js';
-import { tmpfsOptions } from './mounts.js';
+import { tmpfsOptions, volumeSourceOf } from './mounts.js';
 
 /** Docker's HostConfig namespace modes (`host`, `container:<id>`, ...) as runtime inputs. */
 export interface NamespaceTargets {
@@ -65,7 +65,7 @@ async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
       });
     }
     const propagation = (m.Propagation || undefined) as Propagation | undefined;
-    out.push({ type: 'bind', source: m.Source, destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: m.Spec.BindOptions?.NonRecursive });
+    out.push({ type: 'bind', source: await volumeSourceOf(m), destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: m.Spec.BindOptions?.NonRecursive });
   }
   for (const [dest, opts] of Object.entries(hc.Tmpfs ?? {})) out.push({ type: 'tmpfs', destination: dest, options: opts });
   return out;

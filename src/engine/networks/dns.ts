@@ -80,7 +80,15 @@ export class EmbeddedDns {
       // dns-packet takes the response code from the low bits of flags.
       const flags = packet.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE | RCODES[rcode];
       const buf = packet.encode({ id: q.id, type: 'response', flags, questions: [question], answers });
-      sock.send(buf, rinfo.port, rinfo.address);
+      send(buf);
+    };
+    // The socket may be closed by the time an upstream answers (its network was removed).
+    const send = (buf: Buffer): void => {
+      try {
+        sock.send(buf, rinfo.port, rinfo.address, () => {});
+      } catch {
+        // closed meanwhile: nobody to answer
+      }
     };
     const name = question.name.replace(/\.$/, '');
     if (question.type === 'A' || question.type === 'AAAA') {
@@ -98,15 +106,18 @@ export class EmbeddedDns {
         return;
       }
     }
-    const upstream = this.resolver.upstream(rinfo.address);
-    if (!upstream.length) {
+    const configured = this.resolver.upstream(rinfo.address);
+    if (!configured.length) {
       reply([], 'NXDOMAIN');
       return;
     }
-    void this.forward(msg, upstream).then(
-      (res) => sock.send(res, rinfo.port, rinfo.address),
-      () => reply([], 'SERVFAIL'),
-    );
+    // Never to itself (a container given the resolver's own address with --dns): SERVFAIL, as dockerd.
+    const upstream = configured.filter((s) => s !== '127.0.0.11' && !this.sockets.has(s));
+    if (!upstream.length) {
+      reply([], 'SERVFAIL');
+      return;
+    }
+    this.forward(msg, upstream).then(send, () => reply([], 'SERVFAIL')).catch(() => {});
   }
 
   /** Relays the query to the upstream servers in turn; the first answer wins. */
@@ -129,7 +140,13 @@ export class EmbeddedDns {
             s.close();
             resolve(res);
           });
-          s.send(msg, 53, server);
+          try {
+            s.send(msg, 53, server);
+          } catch (err) {
+            clearTimeout(timer);
+            s.close();
+            reject(err as Error);
+          }
         });
       } catch {
         // next server
