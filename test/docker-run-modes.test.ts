@@ -268,4 +268,14 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     await e.ok(['container', 'prune', '-f']);
     await e.ok(['volume', 'rm', 'subv']);
   });
+
+  it('refuses a prune filter it does not know rather than pruning everything', async () => {
+    await e.ok(['create', '--name', 'keepme', '--label', 'keep=1', 'busybox', 'true']);
+    const r = await api('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ since: ['1h'] }))}`);
+    assert.equal(r.status, 400);
+    assert.match(r.body, /invalid filter 'since'/);
+    await e.ok(['container', 'prune', '-f', '--filter', 'label!=keep']);
+    assert.equal((await e.ok(['ps', '-aq', '--filter', 'name=keepme'])).trim().length, 12, 'label! keeps it');
+    await e.ok(['rm', 'keepme']);
+  });
 });

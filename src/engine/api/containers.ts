@@ -181,11 +181,15 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
 
   r.on('POST', '/containers/prune', async (ctx) => {
     const filters = normaliseFilters(ctx.jsonQuery('filters'));
+    // As dockerd: only these; anything else is refused rather than ignored (which would prune all).
+    for (const k of Object.keys(filters)) if (k !== 'until' && k !== 'label' && k !== 'label!') throw new InvalidArgument(`invalid filter '${k}'`);
     const until = filters.until?.[0] ? parseTime(filters.until[0]) : undefined;
     const labels = filters.label ?? [];
+    const notLabels = filters['label!'] ?? [];
     const result = await svc.prune((rec) => {
       if (until !== undefined && Date.parse(rec.Created) >= until) return false;
-      return labels.every((f) => labelMatch(rec.Config.Labels ?? {}, f));
+      const have = rec.Config.Labels ?? {};
+      return labels.every((f) => labelMatch(have, f)) && !notLabels.some((f) => labelMatch(have, f));
     });
     ctx.send(200, { ContainersDeleted: result.ContainersDeleted.length ? result.ContainersDeleted : null, SpaceReclaimed: result.SpaceReclaimed });
   });
