@@ -278,4 +278,26 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal((await e.ok(['ps', '-aq', '--filter', 'name=keepme'])).trim().length, 12, 'label! keeps it');
     await e.ok(['rm', 'keepme']);
   });
+
+  it('checks env, namespace modes and tmpfs targets at create; execs keep --group-add', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ Image: 'busybox', Env: ['=foo'] }, /invalid environment variable: =foo/],
+      [{ Image: 'busybox', Env: [''] }, /invalid environment variable: /],
+      [{ Image: 'busybox', HostConfig: { IpcMode: 'invalid' } }, /invalid IPC mode: invalid/],
+      [{ Image: 'busybox', HostConfig: { PidMode: 'container' } }, /invalid PID mode: container/],
+      [{ Image: 'busybox', HostConfig: { UTSMode: 'invalid' } }, /invalid UTS mode: invalid/],
+      [{ Image: 'busybox', HostConfig: { Tmpfs: { foo: '' } } }, /mount path must be absolute/],
+      [{ Image: 'busybox', HostConfig: { Tmpfs: { '//': '' } } }, /destination can't be '\/'/],
+    ];
+    for (const [body, want] of cases) {
+      const r = await api('POST', '/containers/create', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body, want);
+    }
+    const trailing = await e.run('curl', ['-s', '--unix-socket', e.socket, '-H', 'Content-Type: application/json', '-d', '{} trailing', 'http://x/v1.47/containers/create']);
+    assert.equal(trailing.stdout, '{"message":"unexpected content after JSON"}');
+    await e.ok(['run', '-d', '--name', 'grp', '--group-add', '123', 'busybox', 'sleep', '1000']);
+    assert.match(await e.ok(['exec', 'grp', 'id', '-G']), /\b123\b/);
+    await e.ok(['rm', '-f', 'grp']);
+  });
 });

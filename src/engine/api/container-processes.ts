@@ -77,8 +77,8 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
   });
 
   r.on('POST', '/containers/:id/update', async (ctx) => {
+    const body = await ctx.json<HostConfig>(); // the body first, as dockerd: a bad one is a 400 whatever the container
     const rec = svc.get(ctx.param('id'));
-    const body = await ctx.json<HostConfig>();
     const next: HostConfig = { ...rec.HostConfig };
     for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'] as const) {
       if (body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '') (next as Record<string, unknown>)[k] = body[k];
@@ -87,7 +87,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     if (body.RestartPolicy?.Name) {
       validateRestartPolicy(body.RestartPolicy);
       if (rec.HostConfig.AutoRemove && !isNoRestart(body.RestartPolicy)) {
-        throw new InvalidArgument(`Cannot update container ${rec.Id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
+        throw new Conflict(`Cannot update container ${rec.Id}: Restart policy cannot be updated because AutoRemove is enabled for the container`);
       }
       next.RestartPolicy = { Name: body.RestartPolicy.Name, MaximumRetryCount: body.RestartPolicy.MaximumRetryCount ?? 0 };
     }

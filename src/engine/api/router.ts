@@ -87,6 +87,8 @@ export class ApiContext {
     try {
       return JSON.parse(buf.toString('utf8')) as T;
     } catch (err) {
+      // dockerd's wording for a document followed by more than whitespace
+      if (/after JSON/i.test(messageOf(err))) throw new InvalidArgument('unexpected content after JSON');
       throw new InvalidArgument(`invalid JSON: ${messageOf(err)}`);
     }
   }

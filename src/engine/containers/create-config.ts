@@ -220,6 +220,17 @@ export function validateHostConfig(h: HostConfig): HostConfig {
   for (const u of hc.Ulimits ?? []) {
     if (u.Soft > u.Hard) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
   }
+  // Namespace modes as dockerd takes them.
+  const ipc = hc.IpcMode ?? '';
+  if (ipc && !['private', 'shareable', 'host', 'none'].includes(ipc) && !/^container:./.test(ipc)) throw new InvalidArgument(`invalid IPC mode: ${ipc}`);
+  const pid = hc.PidMode ?? '';
+  if (pid && pid !== 'host' && !/^container:./.test(pid)) throw new InvalidArgument(`invalid PID mode: ${pid}`);
+  const uts = hc.UTSMode ?? '';
+  if (uts && uts !== 'host') throw new InvalidArgument(`invalid UTS mode: ${uts}`);
+  for (const dest of Object.keys(hc.Tmpfs ?? {})) {
+    if (!dest.startsWith('/')) throw new InvalidArgument(`invalid mount config for type "tmpfs": invalid mount path: '${dest}' mount path must be absolute`);
+    if (/^\/+$/.test(dest)) throw new InvalidArgument(`invalid mount config for type "tmpfs": invalid specification: destination can't be '/'`);
+  }
   // As dockerd: an empty log driver is the default one; minke keeps logs one way, readable as json-file's.
   const logType = hc.LogConfig?.Type || 'json-file';
   if (!LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
@@ -242,6 +253,13 @@ export function validateHostConfig(h: HostConfig): HostConfig {
 }
 
 /** Docker's duration fields are nanoseconds; health checks under 1ms are rejected. */
+/** Config.Env as dockerd checks it: no empty entries, no entry without a name. */
+export function validateEnv(c: ContainerConfig): void {
+  for (const e of c.Env ?? []) {
+    if (e === '' || e.startsWith('=')) throw new InvalidArgument(`invalid environment variable: ${e}`);
+  }
+}
+
 export function validateHealth(c: ContainerConfig): void {
   const h = c.Healthcheck;
   if (!h) return;

@@ -86,6 +86,7 @@ export class ExecService {
         env: containerEnv(mergeEnv([...this.containers.linkVariables(rec), ...(rec.Config.Env ?? [])], c.Env ?? []), rec.Config.Hostname ?? '', tty ?? c.Tty ?? false),
         cwd: c.WorkingDir || rec.Config.WorkingDir || '/',
         user: c.User || rec.Config.User || '',
+        groupAdd: rec.HostConfig.GroupAdd ?? [],
         tty: tty ?? c.Tty ?? false,
         stdin: c.AttachStdin ?? false,
         privileged: c.Privileged ?? false,

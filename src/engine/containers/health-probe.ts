@@ -32,6 +32,7 @@ export async function runProbe(o: ProbeRequest): Promise<ProbeOutcome> {
     env: containerEnv(rec.Config.Env ?? [], rec.Config.Hostname ?? '', false),
     cwd: rec.Config.WorkingDir || '/',
     user: rec.Config.User || '',
+    groupAdd: rec.HostConfig.GroupAdd ?? [],
     tty: false,
     stdin: false,
     privileged: false,

@@ -117,6 +117,8 @@ export interface ExecRequest {
   env: string[];
   cwd: string;
   user: string;
+  /** The container's supplementary groups (HostConfig.GroupAdd), which its execs keep. */
+  groupAdd?: string[];
   tty: boolean;
   stdin: boolean;
   privileged: boolean;

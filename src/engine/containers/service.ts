@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { linkEnv, parseLink } from './links.js';
-import { commandOf, mergeImageConfig, normalizeStringLists, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
+import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
@@ -145,6 +145,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     validateNetworkMode(config, hc);
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
+    validateEnv(config);
     validateMounts(hc, config.Volumes);
     // Legacy links belong to the default bridge: elsewhere dockerd keeps them as they are.
     const onDefaultBridge = hc.NetworkMode === 'bridge' || hc.NetworkMode === 'default';

@@ -153,7 +153,7 @@ export class RuntimeAdapter implements RuntimePort {
   }
 
   async exec(id: string, bundleDir: string, req: ExecRequest): Promise<ExecProcess> {
-    const user = await resolveUser(join(bundleDir, 'rootfs'), req.user);
+    const user = await resolveUser(join(bundleDir, 'rootfs'), req.user, req.groupAdd ?? []);
     const s = await this.rt.exec(id, bundleDir, {
       args: req.args, env: req.env, cwd: req.cwd, user, tty: req.tty, stdin: req.stdin, privileged: req.privileged,
       consoleSize: req.consoleSize && req.consoleSize[0] > 0 ? { height: req.consoleSize[0], width: req.consoleSize[1] } : undefined,
