@@ -300,4 +300,18 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.match(await e.ok(['exec', 'grp', 'id', '-G']), /\b123\b/);
     await e.ok(['rm', '-f', 'grp']);
   });
+
+  it('copies a directory\'s content with "/." as "./...", refuses a file named as a directory', async () => {
+    await e.ok(['run', '-d', '--name', 'cpd', 'busybox', 'sh', '-c', 'mkdir -p /bar/quux && echo x > /bar/quux/f && sleep 1000']);
+    await new Promise((r) => setTimeout(r, 300));
+    const out = join(e.dir, 'dot.tar');
+    await e.run('curl', ['-s', '--unix-socket', e.socket, '-o', out, 'http://x/v1.47/containers/cpd/archive?path=/bar/quux/.']);
+    assert.deepEqual(spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort(), ['./', './f']);
+    const r = await e.docker(['cp', 'cpd:/etc/passwd/', join(e.dir, 'nodir')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not a directory/);
+    const missing = await api('GET', '/containers/cpd/archive?path=/dne');
+    assert.equal(missing.body, '{"message":"Could not find the file /dne in container cpd"}');
+    await e.ok(['rm', '-f', 'cpd']);
+  });
 });

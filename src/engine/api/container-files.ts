@@ -144,7 +144,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
     return dest;
   }
 
-  async function statPath(root: string, rec: ContainerRecord, path: string): Promise<{ abs: string; header: string }> {
+  async function statPath(root: string, ref: string, path: string): Promise<{ abs: string; header: string }> {
     if (!path) throw new InvalidArgument('path is required');
     const clean = posix.normalize(path.startsWith('/') ? path : `/${path}`);
     // Resolve the parent through symlinks inside the rootfs; the last component itself is not followed.
@@ -154,9 +154,10 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
     try {
       st = await lstat(path.endsWith('/') || path.endsWith('/.') ? await resolveInRoot(root, clean) : abs);
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new NotFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new NotFound(`Could not find the file ${path} in container ${ref}`);
       throw err;
     }
+    if ((path.endsWith('/') || path.endsWith('/.')) && !st.isDirectory()) throw new InvalidArgument('not a directory');
     const linkTarget = st.isSymbolicLink() ? await readlink(abs) : '';
     const stat = { name: clean === '/' ? '/' : basename(clean), size: st.size, mode: goFileMode(st.mode), mtime: st.mtime.toISOString(), linkTarget };
     return { abs, header: Buffer.from(JSON.stringify(stat)).toString('base64') };
@@ -164,7 +165,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
 
   r.on('HEAD', '/containers/:id/archive', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
-    const header = await withFiles(rec, async (root) => (await statPath(root, rec, ctx.query.get('path') ?? '')).header);
+    const header = await withFiles(rec, async (root) => (await statPath(root, ctx.param('id'), ctx.query.get('path') ?? '')).header);
     ctx.res!.writeHead(200, { 'X-Docker-Container-Path-Stat': header, 'Content-Type': 'application/x-tar' }).end();
   });
 
@@ -172,10 +173,12 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
     const rec = svc.get(ctx.param('id'));
     await withFiles(rec, async (root) => {
       const path = ctx.query.get('path') ?? '';
-      const { abs, header } = await statPath(root, rec, path);
+      const { abs, header } = await statPath(root, ctx.param('id'), path);
       const follow = path.endsWith('/') || path.endsWith('/.');
       const src = follow ? await resolveInRoot(root, path) : abs;
-      const stream = await archivePath(src, path === '/' ? '.' : basename(posix.normalize(`/${path}`)) || '.');
+      // As dockerd's rebase: a path ending in "/." gives the directory's content as "./...".
+      const top = path === '/' || path === '.' || path.endsWith('/.') ? '.' : basename(posix.normalize(`/${path}`)) || '.';
+      const stream = await archivePath(src, top);
       svc.emit('event', { action: 'archive-path', rec });
       ctx.res!.setHeader('X-Docker-Container-Path-Stat', header);
       await pipeOut(ctx, stream);
@@ -196,7 +199,7 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
       try {
         st = await lstat(dir);
       } catch (err) {
-        if (isErrno(err, 'ENOENT')) throw new NotFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
+        if (isErrno(err, 'ENOENT')) throw new NotFound(`Could not find the file ${path} in container ${ctx.param('id')}`);
         throw err;
       }
       if (!st.isDirectory()) throw new InvalidArgument(`extraction point is not a directory`);
