@@ -314,4 +314,16 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal(missing.body, '{"message":"Could not find the file /dne in container cpd"}');
     await e.ok(['rm', '-f', 'cpd']);
   });
+
+  it('ends an attach when the client\'s input ends, the container going on', async () => {
+    await e.ok(['run', '-di', '--name', 'catter', 'busybox', 'cat']);
+    // The CLI itself then waits for the container's exit, as it does with dockerd: its debug log
+    // shows the engine ending the stream.
+    const r = await e.run('timeout', ['-s', 'KILL', '3', 'docker', '-D', 'attach', 'catter'], { input: '' });
+    assert.match(r.stderr, /End of stdin[\s\S]*End of stdout/);
+    assert.equal((await e.ok(['inspect', '-f', '{{.State.Running}}', 'catter'])).trim(), 'true');
+    // run -i (StdinOnce): the end of the input reaches the process, which ends
+    assert.equal(await e.ok(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'through\n' }), 'through\n');
+    await e.ok(['rm', '-f', 'catter']);
+  });
 });

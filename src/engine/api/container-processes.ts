@@ -80,6 +80,12 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     const body = await ctx.json<HostConfig>(); // the body first, as dockerd: a bad one is a 400 whatever the container
     const rec = svc.get(ctx.param('id'));
     const next: HostConfig = { ...rec.HostConfig };
+    // dockerd's UpdateContainer: NanoCpus and CpuPeriod/CpuQuota exclude each other across updates.
+    const cur = rec.HostConfig;
+    if (body.NanoCpus && cur.CpuPeriod) throw new Conflict('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set');
+    if (body.NanoCpus && cur.CpuQuota) throw new Conflict('Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set');
+    if (body.CpuPeriod && cur.NanoCpus) throw new Conflict('Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set');
+    if (body.CpuQuota && cur.NanoCpus) throw new Conflict('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set');
     for (const k of ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'] as const) {
       if (body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '') (next as Record<string, unknown>)[k] = body[k];
     }
@@ -92,7 +98,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       next.RestartPolicy = { Name: body.RestartPolicy.Name, MaximumRetryCount: body.RestartPolicy.MaximumRetryCount ?? 0 };
     }
     if (body.Memory && !body.MemorySwap && rec.HostConfig.MemorySwap && rec.HostConfig.MemorySwap > 0 && rec.HostConfig.MemorySwap < body.Memory) {
-      throw new InvalidArgument('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+      throw new Conflict('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
     }
     if (body.NanoCpus) {
       next.CpuPeriod = 0;

@@ -297,6 +297,14 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
         input.pipe(s.stdin);
         s.stdin.on('error', () => {});
       }
+      // As dockerd when the client's input ends: a StdinOnce container without a terminal gets
+      // EOF on its stdin (the pipe above) and the attach lasts while it writes; otherwise this
+      // attach ends, and the container keeps running.
+      conn.once('end', () => {
+        if (rec.Config.StdinOnce && !tty) return;
+        s.close();
+        end();
+      });
       void closed.then(() => s.close());
     };
     const connectOrEnd = async (): Promise<void> => {

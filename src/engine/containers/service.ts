@@ -143,6 +143,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const hc = validateHostConfig(hostConfig ?? {});
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
+    // As dockerd (adaptContainerSettings): a memory limit alone allows as much swap again.
+    if (hc.Memory && hc.Memory > 0 && !hc.MemorySwap) hc.MemorySwap = hc.Memory * 2;
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
     validateHealth(config);
     validateEnv(config);
