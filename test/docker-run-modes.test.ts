@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TestEngine } from './harness.js';
@@ -39,7 +39,25 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     const donorHost = (await e.ok(['inspect', '-f', '{{.Config.Hostname}}', 'donor'])).trim();
     assert.equal(await e.ok(['run', '--rm', '--network', 'container:donor', 'busybox', 'hostname']), `${donorHost}\n`);
     assert.match(await e.ok(['run', '--rm', '--pid', 'container:donor', 'busybox', 'ps']), /sleep 1000/);
-    assert.equal(await e.ok(['run', '--rm', '--ipc', 'container:donor', 'busybox', 'true']), '');
+    // the donor is shareable: its /dev/shm is the joiner's too
+    await e.ok(['exec', 'donor', 'sh', '-c', 'echo shared > /dev/shm/x']);
+    assert.equal(await e.ok(['run', '--rm', '--ipc', 'container:donor', 'busybox', 'cat', '/dev/shm/x']), 'shared\n');
+    await e.ok(['run', '-d', '--name', 'private-ipc', '--ipc', 'private', 'busybox', 'sleep', '1000']);
+    const refused = await e.docker(['run', '--rm', '--ipc', 'container:private-ipc', 'busybox', 'true']);
+    assert.match(refused.stderr, /non-shareable IPC/);
+    await e.ok(['rm', '-f', 'private-ipc']);
+  });
+
+  it("unmounts a shareable container's shared memory when it stops", async () => {
+    const id = (await e.ok(['run', '-d', '--ipc', 'shareable', 'busybox', 'sleep', '1000'])).trim();
+    const mounted = (): boolean => readFileSync('/proc/mounts', 'utf8').includes(`${id}/mounts/shm`);
+    assert.ok(mounted(), 'mounted while it runs');
+    await e.ok(['stop', '-t', '0', id]);
+    assert.ok(!mounted(), 'gone once it stopped');
+    await e.ok(['start', id]);
+    assert.ok(mounted(), 'again at the next start');
+    await e.ok(['rm', '-f', id]);
+    assert.ok(!mounted(), 'gone with it');
   });
 
   it("shares the host's /dev/shm with --ipc host", async () => {

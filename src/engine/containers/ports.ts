@@ -103,6 +103,8 @@ export interface RunRequest {
   netns?: string;
   /** Variables the engine sets before the container's own (legacy links'). */
   extraEnv?: string[];
+  /** Host directory bound on /dev/shm (a shareable IPC namespace's shared memory). */
+  shmSource?: string;
   /** A container's full ID from a name or ID prefix (`container:<name>` namespace modes). */
   containerId?: (ref: string) => string;
 }

@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
+import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
 import { linkEnv, parseLink } from './links.js';
 import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
@@ -421,6 +422,25 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     });
   }
 
+  /**
+   * The host directory to bind on /dev/shm: a shareable container's own tmpfs (mounted now), or
+   * that of the container whose IPC namespace it joins; undefined for a private one (a tmpfs of
+   * its own in its mount namespace).
+   */
+  private ipcShm(rec: ContainerRecord): string | undefined {
+    const mode = rec.HostConfig.IpcMode ?? '';
+    if (mode === 'shareable') {
+      const path = shmPath(this.store.dir(rec.Id));
+      mountShm(path, rec.HostConfig.ShmSize);
+      return path;
+    }
+    if (!mode.startsWith('container:')) return undefined;
+    const donor = this.get(mode.slice('container:'.length));
+    if (!donor.State.Running) throw new Conflict(`cannot join IPC of a non running container: ${donor.Name.slice(1)}`);
+    if (donor.HostConfig.IpcMode !== 'shareable') throw new InvalidArgument('non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
+    return shmPath(this.store.dir(donor.Id));
+  }
+
   private async startRecord(rec: ContainerRecord): Promise<void> {
     // As dockerd: every legacy link's target must be running.
     for (const entry of rec.HostConfig.Links ?? []) {
@@ -467,6 +487,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
+      const shmSource = this.ipcShm(rec);
       sandbox = await this.networks.prepare(rec);
       trace(rec.Id, 'start: sandbox made');
       const { pid, conmonPid } = await this.runtime.run({
@@ -477,6 +498,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         logPath: rec.LogPath,
         netns: sandbox?.netns,
         extraEnv: this.linkVariables(rec),
+        shmSource,
         containerId: (ref) => this.get(ref).Id,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
@@ -510,6 +532,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
+      unmountShm(shmPath(this.store.dir(rec.Id)));
       await sandbox?.joined.catch(() => {});
       await this.networks.detach(rec).catch(() => {});
       await this.unmountVolumes(rec, false);
@@ -565,6 +588,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.networks.detach(rec).catch(() => {}),
       this.unmountVolumes(rec),
     ]);
+    if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
     trace(rec.Id, 'exit: cleaned up');
     this.exits.delete(rec.Id);
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
@@ -837,6 +861,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
         await this.unmountVolumes(rec, false);
       }
+      if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
       await Promise.all([releasedAtExit ? undefined : this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };

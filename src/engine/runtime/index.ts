@@ -88,6 +88,7 @@ export class RuntimeAdapter implements RuntimePort {
   async run(req: RunRequest): Promise<{ pid: number; conmonPid: number }> {
     const input = await specInputFor(req.rec, req.rootfs, { pidOf: (ref) => this.pidOf(req.containerId ? req.containerId(ref) : ref) });
     if (req.netns) input.network = { path: req.netns };
+    if (req.shmSource) input.shmSource = req.shmSource;
     if (req.extraEnv?.length) input.env = [...req.extraEnv, ...(input.env ?? [])];
     if (!input.cgroupParent && this.rt.cgroupParent) input.cgroupParent = this.rt.cgroupParent;
     const spec = buildSpec(input);

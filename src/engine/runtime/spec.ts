@@ -122,6 +122,8 @@ export interface ContainerSpecInput {
   cgroupns?: 'private' | 'host';
   /** /dev/shm size in bytes (docker default 64 MiB). */
   shmSize?: number;
+  /** A host directory to bind on /dev/shm (shared memory of a shareable IPC namespace), instead of a tmpfs. */
+  shmSource?: string;
   resources?: ResourcesInput;
   ulimits?: { name: string; soft: number; hard: number }[];
   oomScoreAdj?: number;
@@ -479,6 +481,10 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
       // As dockerd: the host's IPC namespace comes with the host's shared memory.
       if (ipc === 'host') {
         spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+        continue;
+      }
+      if (input.shmSource) {
+        spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: input.shmSource, options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
         continue;
       }
       m.options!.push(`size=${input.shmSize ?? DEFAULT_SHM_SIZE}`);
