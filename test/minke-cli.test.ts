@@ -239,7 +239,7 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
   it('reads logs: --tail, -t, -f, --since, --details', async () => {
     await ok(['run', '--name', 'lg', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line$i; done; echo err >&2']);
     try {
-      for (const c of [['logs', 'lg'], ['logs', '--tail', '2', 'lg'], ['logs', '--tail', '0', 'lg'], ['logs', '-t', 'lg'], ['logs', '-n', '1', '-t', 'lg'], ['logs', '-f', 'lg'], ['logs', '--since', '0', 'lg'], ['logs', '--until', '1s', 'lg'], ['logs', '--details', 'lg'], ['logs', 'nosuch'], ['logs']]) {
+      for (const c of [['logs', 'lg'], ['logs', '--tail', '2', 'lg'], ['logs', '--tail', '0', 'lg'], ['logs', '-t', 'lg'], ['logs', '-n', '1', '-t', 'lg'], ['logs', '-f', 'lg'], ['logs', '--since', '0', 'lg'], ['logs', '--until', '1h', 'lg'], ['logs', '--since', '1h', 'lg'], ['logs', '--details', 'lg'], ['logs', 'nosuch'], ['logs']]) {
         await same(c);
       }
       // -f on a running container follows it to its end
