@@ -223,6 +223,8 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Cannot link to a non running container: \/ldb2 AS \/lapp2\/db/);
     await e.ok(['rm', '-f', 'lapp2', 'ldb2']);
+    const push = await e.docker(['push', '--quiet', 'nosuchimage']);
+    assert.match(push.stderr, /An image does not exist locally with the tag: nosuchimage/);
     const tag = await e.docker(['tag', 'busybox', 'sha256:sometag']);
     assert.notEqual(tag.code, 0);
     assert.match(tag.stderr, /refusing to create an ambiguous tag using digest algorithm as name/);
@@ -343,5 +345,12 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     // run -i (StdinOnce): the end of the input reaches the process, which ends
     assert.equal(await e.ok(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'through\n' }), 'through\n');
     await e.ok(['rm', '-f', 'catter']);
+  });
+
+  it('carries a large input through run -i and back while the container writes (no deadlock)', async () => {
+    const file = join(e.dir, 'big-input');
+    writeFileSync(file, randomBytes(8 * 1024 * 1024));
+    const r = await e.run('sh', ['-c', `docker run --rm -i busybox cat < ${file} | cmp - ${file} && echo same`], { timeout: 60_000 });
+    assert.equal(r.stdout, 'same\n', r.stderr);
   });
 });

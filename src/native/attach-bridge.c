@@ -77,18 +77,33 @@ int main(int argc, char **argv) {
   }
   /* Tell the parent the connection is up (one "+" line on stderr): output from here on is not lost. */
   if (write(2, "+\n", 2) < 0) return 1;
+  /* The socket is non-blocking: input waits in `pending` while conmon cannot take it, and its
+   * output is still read meanwhile (a blocking send here while conmon blocks writing to us was a
+   * deadlock with large inputs). */
+  if (fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) < 0) return 1;
   static unsigned char buf[65536 + 8];
-  struct pollfd fds[2] = {{.fd = sock, .events = POLLIN}, {.fd = forward_stdin ? 0 : -1, .events = POLLIN}};
+  static unsigned char pending[32768];
+  size_t pending_len = 0;
+  int input_done = !forward_stdin;
+  int shut = 0;
   for (;;) {
+    struct pollfd fds[2] = {
+        {.fd = sock, .events = POLLIN | (pending_len ? POLLOUT : 0)},
+        {.fd = (input_done || pending_len) ? -1 : 0, .events = POLLIN},
+    };
+    if (input_done && !pending_len && forward_stdin && !shut) {
+      shutdown(sock, SHUT_WR);
+      shut = 1;
+    }
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = recv(sock, buf + 7, sizeof buf - 7, 0);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) goto input;
       if (n <= 0) return 0;
-      if (n == 1) continue;
+      if (n == 1) goto input;
       uint32_t len = (uint32_t)(n - 1);
       unsigned char type = buf[7] == 3 ? 2 : 1;
       unsigned char *frame = buf;
@@ -101,15 +116,28 @@ int main(int argc, char **argv) {
       /* the payload already follows at buf + 8 (buf[7] held the type byte) */
       if (write_all(1, frame, (size_t)len + 8) < 0) return 1;
     }
+  input:
+    if (pending_len && (fds[0].revents & POLLOUT)) {
+      if (send(sock, pending, pending_len, MSG_NOSIGNAL) < 0) {
+        if (errno != EAGAIN && errno != EINTR) return 1;
+      } else {
+        pending_len = 0;
+      }
+    }
     if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ssize_t n = read(0, buf, 32768);
+      ssize_t n = read(0, pending, sizeof pending);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        shutdown(sock, SHUT_WR);
-        fds[1].fd = -1;
+        input_done = 1;
         continue;
       }
-      if (send(sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) return 1;
+      pending_len = (size_t)n;
+      /* try at once; what the socket cannot take now waits for POLLOUT */
+      if (send(sock, pending, pending_len, MSG_NOSIGNAL) < 0) {
+        if (errno != EAGAIN && errno != EINTR) return 1;
+      } else {
+        pending_len = 0;
+      }
     }
   }
 }

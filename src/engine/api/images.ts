@@ -158,6 +158,12 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       d.events.publish('image', 'tag', (await images.get(name)).id, { name: familiar(target) });
       ctx.send(201);
     } else if (method === 'POST' && action === 'push') {
+      // As dockerd, a missing image first; then what minke cannot do yet.
+      const tag = ctx.query.get('tag');
+      const ref = tag ? `${name}:${tag}` : name;
+      await images.get(ref).catch(() => {
+        throw new NotFound(`An image does not exist locally with the tag: ${familiar(name)}`);
+      });
       throw new InvalidArgument(`pushing is not supported yet: no registry support in this engine`);
     } else {
       throw new NotFound('page not found');
