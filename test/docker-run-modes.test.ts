@@ -353,4 +353,17 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     const r = await e.run('sh', ['-c', `docker run --rm -i busybox cat < ${file} | cmp - ${file} && echo same`], { timeout: 60_000 });
     assert.equal(r.stdout, 'same\n', r.stderr);
   });
+
+  it('takes a network MTU, answers OPTIONS, and gives system df by type', async () => {
+    await e.ok(['network', 'create', '-o', 'com.docker.network.driver.mtu=1400', 'mtunet']);
+    assert.equal(await e.ok(['run', '--rm', '--network', 'mtunet', 'busybox', 'cat', '/sys/class/net/eth0/mtu']), '1400\n');
+    await e.ok(['network', 'rm', 'mtunet']);
+    const bad = await e.docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=abc', 'badmtu']);
+    assert.match(bad.stderr, /invalid MTU number: abc/);
+    assert.equal((await api('OPTIONS', '/')).status, 200);
+    const df = JSON.parse((await api('GET', '/system/df?type=volume')).body) as Record<string, unknown>;
+    assert.equal(df.Images, null);
+    assert.equal(df.Containers, null);
+    assert.ok(Array.isArray(df.Volumes));
+  });
 });

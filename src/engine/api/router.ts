@@ -256,6 +256,11 @@ export class Router {
     const found = this.find(req.method as Method, path);
     const ctx = new ApiContext(ctx0.req, ctx0.res, found?.params ?? {}, version, upgrade);
     if (!found) {
+      // As dockerd: OPTIONS is answered on any path (its CORS preflight handler).
+      if (req.method === 'OPTIONS') {
+        ctx.send(200);
+        return;
+      }
       respondError(ctx, 404, `page not found`);
       return;
     }

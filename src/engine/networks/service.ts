@@ -63,6 +63,7 @@ const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
 const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
+const MTU_OPT = 'com.docker.network.driver.mtu';
 
 function isLive(rec: ContainerRecord): boolean {
   return rec.State.Running && !rec.State.Restarting;
@@ -273,6 +274,10 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     const id = newId();
     const options = { ...(req.Options ?? {}) };
+    if (options[MTU_OPT] !== undefined) {
+      const mtu = Number(options[MTU_OPT]);
+      if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
+    }
     const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
     if (bridge.length > 15) throw new InvalidArgument(`bridge name ${bridge} is longer than 15 characters`);
     if (this.store.all().some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is used by another network`);
@@ -416,8 +421,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       range.rangeStart = numberToIp(r.base + (r.bits >= 31 ? 0 : 1));
       range.rangeEnd = numberToIp(r.base + size(r) - (r.bits >= 31 ? 1 : 2));
     }
+    // -o com.docker.network.driver.mtu: the containers' interfaces (and their host ends) take it.
+    const mtu = Number(n.Options[MTU_OPT] ?? '');
     const plugins: CniConfList['plugins'] = [{
       type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+      ...(Number.isInteger(mtu) && mtu > 0 ? { mtu } : {}),
       capabilities: { ips: true, mac: true },
       ipam: { type: 'host-local', dataDir: this.ipamDir, ranges: [[range]], routes: defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }] : [] },
     }];
