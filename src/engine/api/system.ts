@@ -111,9 +111,9 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       Isolation: '',
       InitBinary: 'tini-static',
       // Before API 1.49 each commit also says which one was expected (the same, as dockerd sets it).
-      ContainerdCommit: { ID: '', Expected: '' },
+      ContainerdCommit: { ID: '' },
       RuncCommit: { ID: d.runtimeVersion(), Expected: d.runtimeVersion() },
-      InitCommit: { ID: '', Expected: '' },
+      InitCommit: { ID: '' },
       ...(ctx.versionAtLeast('1.25') ? {} : { ExecutionDriver: '<not supported>' }),
       SecurityOptions: ['name=seccomp,profile=builtin', ...(d.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       CDISpecDirs: [],
