@@ -366,4 +366,12 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal(df.Containers, null);
     assert.ok(Array.isArray(df.Volumes));
   });
+
+  it('stores the default masked and read-only paths, none when privileged', async () => {
+    await e.ok(['create', '--name', 'masked', 'busybox']);
+    await e.ok(['create', '--name', 'unmasked', '--privileged', 'busybox']);
+    assert.match(await e.ok(['inspect', '-f', '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}', 'masked']), /"\/proc\/kcore".*"\/proc\/sys"/);
+    assert.equal(await e.ok(['inspect', '-f', '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}', 'unmasked']), 'null null\n');
+    await e.ok(['rm', 'masked', 'unmasked']);
+  });
 });

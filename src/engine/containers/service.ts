@@ -16,6 +16,7 @@ import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, va
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import { familiarString, isIdLike, parseReference } from '../images/references.js';
 import { FIRST_DELAY_MS, RestartManager, isNoRestart } from './restart-policy.js';
 import { HealthMonitor, healthSettings, initialHealth } from './health.js';
@@ -144,6 +145,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const hc = validateHostConfig(hostConfig ?? {});
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
+    // As dockerd: the default masked and read-only /proc paths are stored (inspect shows them).
+    if (!hc.Privileged && !(hc.SecurityOpt ?? []).some((o) => /^systempaths[=:]unconfined$/.test(o))) {
+      hc.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
+      hc.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
+    }
     // As dockerd (adaptContainerSettings): a memory limit alone allows as much swap again.
     if (hc.Memory && hc.Memory > 0 && !hc.MemorySwap) hc.MemorySwap = hc.Memory * 2;
     const networkSettings = this.networks.endpointsFor(hc, netConfig?.EndpointsConfig, config.MacAddress);
