@@ -374,4 +374,15 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.equal(await e.ok(['inspect', '-f', '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}', 'unmasked']), 'null null\n');
     await e.ok(['rm', 'masked', 'unmasked']);
   });
+
+  it('saves every tag of a repository named bare, even without :latest', async () => {
+    await e.ok(['tag', 'busybox', 'multi:foo']);
+    await e.ok(['tag', 'busybox', 'multi:bar']);
+    const out = join(e.dir, 'multi.tar');
+    await e.ok(['save', '-o', out, 'multi']);
+    const manifest = spawnSync('tar', ['-xOf', out, 'manifest.json'], { encoding: 'utf8' }).stdout;
+    const tags = (JSON.parse(manifest) as Array<{ RepoTags: string[] }>).flatMap((m) => m.RepoTags).sort();
+    assert.deepEqual(tags, ['multi:bar', 'multi:foo']);
+    await e.ok(['rmi', 'multi:foo', 'multi:bar']);
+  });
 });

@@ -29,23 +29,32 @@ export async function resolveSaveArgs(images: ImageStore, args: string[]): Promi
   };
   for (const arg of args) {
     const id = images.resolve(arg);
-    if (!id) throw new NotFound(`No such image: ${arg}`);
-    const image = await images.get(id);
-    if (id.startsWith(arg) || id.slice(7).startsWith(arg)) {
-      add(image, []);
+    if (id && (id.startsWith(arg) || id.slice(7).startsWith(arg))) {
+      add(await images.get(id), []);
       continue;
     }
-    const ref = parseNormalizedNamed(arg);
+    let ref;
+    try {
+      ref = parseNormalizedNamed(arg);
+    } catch {
+      throw new NotFound(`No such image: ${arg}`);
+    }
     if (ref.tag === undefined && ref.digest === undefined) {
-      // A bare repository name saves every tag of that repository.
+      // A bare repository name saves every tag of that repository (with or without a :latest).
       const name = fullName(ref);
+      let found = false;
       for (const img of await images.list()) {
         const tags = img.repoTags.filter((t) => fullName(parseNormalizedNamed(t)) === name);
-        if (tags.length) add(img, tags);
+        if (tags.length) {
+          add(img, tags);
+          found = true;
+        }
       }
+      if (!found) throw new NotFound(`No such image: ${arg}`);
       continue;
     }
-    add(image, ref.digest === undefined ? [referenceString(ref)] : []);
+    if (!id) throw new NotFound(`No such image: ${arg}`);
+    add(await images.get(id), ref.digest === undefined ? [referenceString(ref)] : []);
   }
   return [...byId.values()];
 }
