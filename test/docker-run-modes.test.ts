@@ -385,4 +385,12 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.deepEqual(tags, ['multi:bar', 'multi:foo']);
     await e.ok(['rmi', 'multi:foo', 'multi:bar']);
   });
+
+  it('runs top with BSD-style ps arguments and refuses renaming another column to PID', async () => {
+    await e.ok(['run', '-d', '--name', 'topper', 'busybox', 'sleep', '1000']);
+    for (const args of [['opid,cmd'], ['o', 'pid,cmd'], ['-ef']]) assert.match(await e.ok(['top', 'topper', ...args]), /sleep 1000/, args.join(' '));
+    const bad = await e.docker(['top', 'topper', '-o', 'uid=PID,cmd']);
+    assert.match(bad.stderr, /specifying "uid=PID,cmd" is not allowed/);
+    await e.ok(['rm', '-f', 'topper']);
+  });
 });

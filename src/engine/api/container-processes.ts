@@ -16,12 +16,24 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
     const rec = svc.get(ctx.param('id'));
     if (!rec.State.Running) throw new Conflict(`container ${rec.Id} is not running`);
     const psArgs = ctx.query.get('ps_args') || '-ef';
+    // dockerd's validatePSArgs: only the pid column may be renamed to PID.
+    for (const m of psArgs.matchAll(/\s+(\S*)=\s*(PID\S*)/g)) {
+      if (m[1] !== 'pid') throw new InvalidArgument(`specifying "${m[1]}=${m[2]}" is not allowed`);
+    }
     const pids = new Set(await svc.runtime.pids(rec.Id));
+    const args = psArgs.split(' ').filter(Boolean);
     let out: string;
     try {
-      out = (await run('ps', psArgs.split(/\s+/).filter(Boolean), { maxBuffer: 16 << 20 })).stdout;
-    } catch (err) {
-      throw new SystemError(`ps: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+      // As dockerd: the container's processes asked for with -q (which BSD-style arguments need
+      // to select anything without a terminal), then without it for options q conflicts with.
+      out = (await run('ps', [...args, `-q${[...pids].join(',')}`], { maxBuffer: 16 << 20 })).stdout;
+    } catch {
+      try {
+        out = (await run('ps', args, { maxBuffer: 16 << 20 })).stdout;
+      } catch (err) {
+        const first = ((err as { stderr?: string }).stderr ?? '').split('\n')[0]?.trim();
+        throw new SystemError(`ps: ${first || (err as Error).message}`);
+      }
     }
     const lines = out.split('\n').filter((l) => l.trim());
     const titles = lines[0]!.trim().split(/\s+/);
