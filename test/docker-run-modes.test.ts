@@ -393,4 +393,14 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     assert.match(bad.stderr, /specifying "uid=PID,cmd" is not allowed/);
     await e.ok(['rm', '-f', 'topper']);
   });
+
+  it('makes the working directory at create, so cp and commit see it before any start', async () => {
+    const wdId = (await e.ok(['create', '--name', 'wd', '-w', '/home/foo/bar', 'busybox'])).trim();
+    const r = await e.docker(['cp', 'wd:/home/foo/bar', join(e.dir, 'wd-copy')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await e.ok(['start', '-a', 'wd']), '');
+    assert.equal(await e.ok(['run', '--rm', '-w', '/made/here', 'busybox', 'pwd']), '/made/here\n');
+    await e.ok(['rm', 'wd']);
+    assert.deepEqual(e.leftovers().mounts.filter((m) => m.includes(wdId)), []);
+  });
 });

@@ -7,6 +7,7 @@ import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageO
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
 import { linkEnv, parseLink } from './links.js';
+import { resolveInRoot } from '../snapshots/apply.js';
 import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
@@ -219,6 +220,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       await mkdir(dir, { recursive: true });
       await this.rootfs.prepare(id, image.chainId);
       trace(config.Image, 'create: snapshot prepared');
+      // As dockerd: the working directory asked for exists from the create on (cp and commit see it).
+      if (config.WorkingDir && config.WorkingDir !== '/') await this.makeWorkingDir(rec);
       await this.createMounts(rec);
       await this.store.add(rec);
       trace(config.Image, 'create: record saved');
@@ -794,6 +797,19 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
     }
     this.emitEvent('rename', rec, { oldName: old });
+  }
+
+  /** Creates the container's working directory (root, 0755) in its writable layer. */
+  private async makeWorkingDir(rec: ContainerRecord): Promise<void> {
+    const target = join(this.bundleDir(rec.Id), 'rootfs');
+    await mkdir(target, { recursive: true });
+    await this.rootfs.mount(rec.Id, target);
+    try {
+      await mkdir(await resolveInRoot(target, rec.Config.WorkingDir!), { recursive: true, mode: 0o755 });
+    } finally {
+      await this.rootfs.unmount(target);
+      rmSync(this.bundleDir(rec.Id), { recursive: true, force: true }); // made again at start
+    }
   }
 
   /** The names other containers' legacy links give this one (/web/db); ps lists them after its own. */
