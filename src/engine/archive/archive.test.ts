@@ -22,7 +22,7 @@ import { commitLayer } from './commit.js';
 import { saveImages } from './save.js';
 import { loadImages } from './load.js';
 import { archivePath, extractTar, tarDirectory } from './tar-dir.js';
-import { applyChanges } from './changes.js';
+import { applyChanges, expandVars } from './changes.js';
 
 let work: string;
 const mounts: string[] = [];
@@ -200,4 +200,12 @@ void test('--change HEALTHCHECK as the Dockerfile builder parses it', () => {
   assert.throws(() => applyChanges({}, ['HEALTHCHECK RUN x']), { message: 'Unknown type "RUN" in HEALTHCHECK (try CMD)' });
   assert.throws(() => applyChanges({}, ['HEALTHCHECK --retries=-1 CMD x']), { message: '--retries cannot be negative (-1)' });
   assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=10us CMD x']), { message: 'Interval "interval" cannot be less than 1ms' });
+});
+
+void test('--change expands variables from the config as it was, as a Dockerfile does', () => {
+  const env = ['PATH=/bin', 'HOME=/root', 'EMPTY='];
+  assert.equal(expandVars('PATH=/usr/bin:$PATH', env), 'PATH=/usr/bin:/bin');
+  assert.equal(expandVars('A=${HOME}/x B=${NOPE:-dflt} C=${HOME:+set} D=${EMPTY:-e} E=${EMPTY-e}', env), 'A=/root/x B=dflt C=set D=e E=');
+  assert.equal(expandVars("A='$HOME' B=\"$HOME\" C=\\$HOME", env), "A='$HOME' B=\"/root\" C=\\$HOME");
+  assert.deepEqual(applyChanges({ Env: ['PATH=/bin'] }, ['ENV PATH=/usr/bin:$PATH', 'WORKDIR /w/$NOPE']).Env, ['PATH=/usr/bin:/bin']);
 });

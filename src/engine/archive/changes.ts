@@ -125,6 +125,55 @@ function normalizePort(p: string): string[] {
   return out;
 }
 
+/**
+ * The Dockerfile's variable substitution on an instruction's arguments, from the config's Env as
+ * it was before the instruction: $VAR, ${VAR}, ${VAR:-word}, ${VAR:+word}. Nothing is expanded
+ * inside single quotes or after a backslash (both left for the word splitting that follows).
+ */
+export function expandVars(s: string, env: readonly string[]): string {
+  const vars = new Map<string, string>();
+  for (const e of env) {
+    const i = e.indexOf('=');
+    if (i > 0) vars.set(e.slice(0, i), e.slice(i + 1));
+  }
+  let out = '';
+  let single = false;
+  let double = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === '\\' && !single) {
+      out += ch + (s[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === "'" && !double) single = !single;
+    else if (ch === '"' && !single) double = !double;
+    if (ch !== '$' || single) {
+      out += ch;
+      continue;
+    }
+    const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}/.exec(s.slice(i));
+    const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(s.slice(i));
+    if (braced) {
+      const [all, name, op, word = ''] = braced;
+      const v = vars.get(name!);
+      const set = op?.startsWith(':') ? v !== undefined && v !== '' : v !== undefined;
+      if (op?.endsWith('-')) out += set ? v : word;
+      else if (op?.endsWith('+')) out += set ? word : '';
+      else out += v ?? '';
+      i += all.length - 1;
+    } else if (plain) {
+      out += vars.get(plain[1]!) ?? '';
+      i += plain[0].length - 1;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+const EXPANDED = new Set(['env', 'label', 'expose', 'volume', 'workdir', 'user', 'stopsignal']);
+
 /** Applies --change lines to a copy of config; InvalidArgument for what docker rejects. */
 export function applyChanges(config: ImageRuntimeConfig | undefined, changes: readonly string[]): ImageRuntimeConfig {
   const c: ImageRuntimeConfig = structuredClone(config ?? {});
@@ -133,7 +182,7 @@ export function applyChanges(config: ImageRuntimeConfig | undefined, changes: re
   for (const line of lines) {
     const m = /^(\S+)\s*(.*)$/s.exec(line)!;
     const instr = m[1]!.toLowerCase();
-    const rest = m[2]!;
+    const rest = EXPANDED.has(instr) ? expandVars(m[2]!, c.Env ?? []) : m[2]!;
     if (!VALID.has(instr)) throw new InvalidArgument(`${instr} is not a valid change command`);
     const shellOrExec = (): string[] => jsonArray(rest) ?? [...(c.Shell ?? ['/bin/sh', '-c']), rest.trim()];
     switch (instr) {
