@@ -4,7 +4,7 @@ import { loadImages } from '../archive/load.js';
 import { saveImages } from '../archive/save.js';
 import { parseFilters } from '../images/filters.js';
 import type { ImageStore } from '../images/image-store.js';
-import { familiar } from '../images/references.js';
+import { familiar, familiarName, parseNormalizedNamed } from '../images/references.js';
 import { chainIds } from '../snapshots/chain.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
@@ -71,7 +71,12 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     }
     if (fromImage) {
       // dockerd's wording for an image no registry has (clients such as docker-py look for it).
-      const repo = fromImage.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      let repo = fromImage;
+      try {
+        repo = familiarName(parseNormalizedNamed(fromImage));
+      } catch {
+        // as given
+      }
       throw new NotFound(`pull access denied for ${repo}, repository does not exist or may require 'docker login': minke has no registry support yet; import or load the image instead`);
     }
     throw new InvalidArgument('fromImage or fromSrc is required');
@@ -153,7 +158,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       const repo = ctx.query.get('repo');
       if (!repo) throw new InvalidArgument('repository name must have at least one component');
       const target = refOf(repo, ctx.query.get('tag'))!;
-      if (repo.replace(/^(docker\.io\/)?(library\/)?/, '') === 'sha256') throw new InvalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
+      if (familiar(repo) === 'sha256') throw new InvalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
       await images.tag(name, target);
       d.events.publish('image', 'tag', (await images.get(name)).id, { name: familiar(target) });
       ctx.send(201);
@@ -172,11 +177,10 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
 
   async function save(ctx: ApiContext, names: string[]): Promise<void> {
     if (names.length === 0) throw new InvalidArgument('no images specified');
-    const stream = await saveImages(images, names);
-    for (const n of names) {
-      const img = await images.get(n).catch(() => undefined);
-      if (img) d.events.publish('image', 'save', img.id, { name: n });
-    }
+    // one save event per image written, named as the archive names it
+    const stream = await saveImages(images, names, ({ image, refs }) => {
+      d.events.publish('image', 'save', image.id, { name: refs[0] ? familiar(refs[0]) : image.id });
+    });
     const res = ctx.stream('application/x-tar');
     for await (const chunk of stream) {
       if (!(await writeOut(res, chunk))) return;

@@ -13,7 +13,7 @@ import { familiar, familiarName, fullName, parseNormalizedNamed, referenceString
 import { MediaTypes, type Image, type ImageManifest } from '../images/types.js';
 import { writeTar, type TarHeader, type TarSourceEntry } from './tar.js';
 
-interface SaveItem {
+export interface SaveItem {
   image: Image;
   /** Full references to record for this image (empty when saved by ID). */
   refs: string[];
@@ -84,8 +84,9 @@ async function uncompressedLayer(images: ImageStore, layer: { digest: Digest; me
 }
 
 /** The archive for `docker save`, as a tar byte stream. */
-export async function saveImages(images: ImageStore, args: string[]): Promise<AsyncGenerator<Buffer>> {
+export async function saveImages(images: ImageStore, args: string[], onImage?: (item: SaveItem) => void): Promise<AsyncGenerator<Buffer>> {
   const items = await resolveSaveArgs(images, args);
+  if (onImage) items.forEach(onImage);
   // Everything needing I/O before streaming: blob sizes and the manifests.
   const blobs = new Map<string, number>();
   const index: Array<Record<string, unknown>> = [];

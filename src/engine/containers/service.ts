@@ -541,7 +541,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.emitEvent('start', rec);
     } catch (err) {
       const message = messageOf(err);
-      unmountShm(shmPath(this.store.dir(rec.Id)));
+      if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
       await sandbox?.joined.catch(() => {});
       await this.networks.detach(rec).catch(() => {});
       await this.unmountVolumes(rec, false);

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { MNT_DETACH, sys } from '../../core/native.js';
 import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { parseLink } from '../containers/links.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
 import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
@@ -61,10 +62,10 @@ export interface NetworkCreateRequest {
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
-/** A container whose process runs now (not one waiting in its restart back-off). */
 const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 
+/** A container whose process runs now (not one waiting in its restart back-off). */
 function isLive(rec: ContainerRecord): boolean {
   return rec.State.Running && !rec.State.Restarting;
 }
@@ -486,14 +487,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       return `${h.slice(0, i)}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
     });
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
-    for (const link of rec.HostConfig.Links ?? []) {
-      const [target, alias] = link.split(':');
-      const other = this.containers.all().find((c) => c.Name === (target!.startsWith('/') ? target : `/${target}`) || c.Id === target);
+    for (const entry of rec.HostConfig.Links ?? []) {
+      const { target, alias } = parseLink(entry);
+      const other = this.findContainer(target);
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
       if (!other || !ip) continue;
-      const aliasName = alias ? alias.slice(alias.lastIndexOf('/') + 1) : other.Name.slice(1);
       // dockerd's line: the alias, the linked container's hostname, then its name if not the alias.
-      extraHosts.push(`${[...new Set([aliasName, other.Config.Hostname || other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
+      extraHosts.push(`${[...new Set([alias, other.Config.Hostname || other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
     }
     let hosts: string;
     if (mode === 'host') {
@@ -586,7 +586,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       for (const other of this.containers.all()) {
         if (other.Id === rec.Id || !isLive(other)) continue;
         const links = other.HostConfig.Links ?? [];
-        if (links.some((l) => [rec.Name, rec.Id].includes(l.split(':')[0]!))) await this.writeHosts(other).catch(() => {});
+        if (links.some((l) => [rec.Name, rec.Id].includes(parseLink(l).target))) await this.writeHosts(other).catch(() => {});
       }
     } catch (err) {
       for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
@@ -710,11 +710,15 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const n = this.store.find(netRef);
     if (!n) {
       // As dockerd with force: a network that is gone leaves a stale endpoint, which goes now.
-      const rec = force ? this.containers.all().find((c) => c.Name === `/${containerRef.replace(/^\//, '')}` || c.Id.startsWith(containerRef)) : undefined;
-      const stale = rec && Object.keys(rec.NetworkSettings?.Networks ?? {}).find((k) => k === netRef || rec.NetworkSettings!.Networks[k]!.NetworkID.startsWith(netRef));
-      if (!rec || !stale || isLive(rec)) this.store.get(netRef); // throws docker's "network ... not found"
-      delete rec!.NetworkSettings!.Networks[stale!];
-      await this.containers.save(rec!);
+      const rec = force ? this.findContainer(containerRef) : undefined;
+      const networks = rec?.NetworkSettings?.Networks ?? {};
+      const stale = Object.keys(networks).find((k) => k === netRef || networks[k]!.NetworkID.startsWith(netRef));
+      if (!rec || stale === undefined || isLive(rec)) {
+        this.store.get(netRef); // throws docker's "network ... not found"
+        return;
+      }
+      delete networks[stale];
+      await this.containers.save(rec);
       return;
     }
     let rec: ContainerRecord;
@@ -735,6 +739,15 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   // --- NameResolver (the embedded DNS server asks) ---
+
+  /** A container by name or ID (prefix), or undefined. */
+  private findContainer(ref: string): ContainerRecord | undefined {
+    try {
+      return this.containers.get(ref);
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Containers joined to their networks now (from the join, before State says running). */
   private running(): ContainerRecord[] {
@@ -763,9 +776,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const ep of Object.values(who.rec.NetworkSettings!.Networks)) {
       if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
       for (const link of ep.Links ?? []) {
-        const [target = '', alias = target] = link.split(':');
+        const [target = '', alias = target] = link.split(':'); // as given: target[:alias]
         if (alias.toLowerCase() !== lower) continue;
-        const other = this.running().find((c) => c.Name === `/${target.replace(/^\//, '')}` || c.Id === target || c.Id.startsWith(target));
+        const other = this.findContainer(target);
         const theirs = other && Object.values(other.NetworkSettings!.Networks).find((e) => e.NetworkID === ep.NetworkID && e.IPAddress);
         if (theirs) ips.push(theirs.IPAddress);
       }

@@ -321,6 +321,11 @@ function sortMounts(ms: MountInput[]): MountInput[] {
 }
 
 /** Builds config.json for a container. */
+/** A host directory bound over one of the spec's default mounts. */
+function hostBind(destination: string, source: string): OciMount {
+  return { destination, type: 'bind', source, options: ['rbind', 'nosuid', 'noexec', 'nodev'] };
+}
+
 export function buildSpec(input: ContainerSpecInput): OciSpec {
   const host = hostInfo();
   if (input.args.length === 0) throw new InvalidArgument('No command specified');
@@ -478,19 +483,17 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     if (mountDev && m.destination.startsWith('/dev/')) continue;
     if (m.destination === '/dev/shm') {
       if (ipc === 'none') continue;
-      // As dockerd: the host's IPC namespace comes with the host's shared memory.
-      if (ipc === 'host') {
-        spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
-        continue;
-      }
-      if (input.shmSource) {
-        spec.mounts.push({ destination: '/dev/shm', type: 'bind', source: input.shmSource, options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+      // As dockerd: the host's IPC namespace comes with the host's shared memory, a shareable
+      // one's with the tmpfs kept on the host for it.
+      const shared = ipc === 'host' ? '/dev/shm' : input.shmSource;
+      if (shared) {
+        spec.mounts.push(hostBind('/dev/shm', shared));
         continue;
       }
       m.options!.push(`size=${input.shmSize ?? DEFAULT_SHM_SIZE}`);
     }
     if (m.destination === '/dev/mqueue' && ipc === 'host') {
-      spec.mounts.push({ destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] });
+      spec.mounts.push(hostBind('/dev/mqueue', '/dev/mqueue'));
       continue;
     }
     spec.mounts.push(m);
