@@ -1,8 +1,8 @@
 // Containers outlive the engine: conmon keeps them (and their logs) while the daemon is down,
 // and the next daemon on the same roots adopts them. Bad input leaves nothing on the host.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestEngine, waitFor } from './harness.js';
+import { TestEngine, processAlive as alive, waitFor } from './harness.js';
 
 const TICKER = 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -14,6 +14,7 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('keeps a container running through SIGKILL of the engine and adopts it', async () => {
     const id = (await e.ok(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', TICKER])).trim();
@@ -54,8 +55,7 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
     const [pidText, started] = (await e.ok(['inspect', '-f', '{{.State.Pid}} {{.State.StartedAt}}', id])).trim().split(' ');
     const pid = Number(pidText);
     await e.stopEngine('SIGKILL');
-    await waitForSync(() => !alive(pid), 'the container to exit while the engine is down', 10_000);
-    await sleep(300); // conmon writes the exit file after reaping
+    await waitForSync(() => !alive(pid) && !e.monitorAlive(id), 'the container and its monitor (which writes the exit file) to exit while the engine is down', 10_000);
 
     await e.start();
     const st = await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Pid}} {{.State.FinishedAt}}', 'quitter']);
@@ -78,8 +78,7 @@ describe('engine restart: containers outlive the engine', { concurrency: false, 
     const id = (await e.ok(['run', '-d', '--rm', '--name', 'gone', 'busybox', 'sh', '-c', 'sleep 1; exit 3'])).trim();
     const pid = Number((await e.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
     await e.stopEngine('SIGKILL');
-    await waitForSync(() => !alive(pid), 'the container to exit while the engine is down', 10_000);
-    await sleep(300);
+    await waitForSync(() => !alive(pid) && !e.monitorAlive(id), 'the container and its monitor to exit while the engine is down', 10_000);
     await e.start();
     await waitFor(async () => (await e.ok(['ps', '-aq'])).trim() === '', 'the --rm container to be removed');
     const r = await e.docker(['inspect', 'gone']);
@@ -191,16 +190,6 @@ describe('engine: bad input leaves nothing behind', { concurrency: false, timeou
 /** The tick numbers in a ticker's log, in order. */
 function ticks(log: string): number[] {
   return [...log.matchAll(/^tick(\d+)$/gm)].map((m) => Number(m[1]));
-}
-
-/** `kill -0 pid`: true while the process exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -67,7 +67,8 @@ export class TestEngine {
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => { this.logs += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { this.logs += d.toString(); });
-    for (let i = 0; i < 200; i++) {
+    const end = Date.now() + 20_000 * SLOWDOWN;
+    while (Date.now() < end) {
       if (child.exitCode !== null) throw new Error(`engine exited: ${this.logs}`);
       if (existsSync(this.socket)) {
         const r = await this.docker(['version', '--format', '{{.Server.APIVersion}}']);
@@ -75,7 +76,28 @@ export class TestEngine {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`engine did not start: ${this.logs}`);
+    throw new Error(`engine did not start in ${20 * SLOWDOWN} s: ${this.logs}`);
+  }
+
+  /** Whether the engine process runs (a test may have stopped it and failed before starting it again). */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null;
+  }
+
+  /**
+   * What a test leaves must not fail the next: the engine runs again and has no container.
+   * For afterEach hooks of files that share one engine between tests.
+   */
+  async reset(): Promise<void> {
+    if (!this.running) await this.start();
+    const ids = (await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await this.docker(['rm', '-f', ...ids], { timeout: 60_000 });
+  }
+
+  /** Whether the conmon of a container still runs: once it is gone, the exit file is written. */
+  monitorAlive(id: string): boolean {
+    const pg = spawnSync('pgrep', ['-f', `conmon .*-c ${id} `], { encoding: 'utf8' });
+    return pg.stdout.trim() !== '';
   }
 
   /** Stops the engine process only (containers keep running), as a crash would with kill = 'SIGKILL'. */
@@ -130,7 +152,7 @@ export class TestEngine {
       const timer = setTimeout(() => {
         p.kill('SIGKILL');
         reject(new Error(`${cmd} ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-      }, opts.timeout ?? 30_000);
+      }, opts.timeout ?? 60_000);
       p.on('error', reject);
       p.on('close', (code) => {
         clearTimeout(timer);
@@ -188,9 +210,15 @@ export class TestEngine {
   }
 }
 
-/** Polls cond until it holds, failing after ms with what it waited for. */
+/**
+ * How much longer than on an idle machine a wait may take: the suite runs two files at once, and
+ * CI machines may be busy with more. Deadlines only bound failures, so they are generous.
+ */
+export const SLOWDOWN = Number(process.env.MINKE_TEST_SLOWDOWN ?? 3);
+
+/** Polls cond until it holds, failing after ms (times SLOWDOWN) with what it waited for. */
 export async function waitFor(cond: () => Promise<boolean> | boolean, what = 'condition', ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
+  const end = Date.now() + ms * SLOWDOWN;
   while (Date.now() < end) {
     if (await cond()) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -255,4 +283,19 @@ export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The state letter of a process (R, S, Z...), or 'gone'. */
+export function processState(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[0]!;
+  } catch {
+    return 'gone';
+  }
+}
+
+/** Whether a process runs: a zombie has ended, only its parent has not reaped it yet. */
+export function processAlive(pid: number): boolean {
+  const st = processState(pid);
+  return st !== 'gone' && st !== 'Z';
 }

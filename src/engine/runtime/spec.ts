@@ -492,7 +492,9 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
       }
       m.options!.push(`size=${input.shmSize ?? DEFAULT_SHM_SIZE}`);
     }
-    if (m.destination === '/dev/mqueue' && ipc === 'host') {
+    // As dockerd: the host's message queues where the host has them mounted; a host without
+    // /dev/mqueue gets a new mqueue mount, which in the host's IPC namespace shows the same queues.
+    if (m.destination === '/dev/mqueue' && ipc === 'host' && existsSync('/dev/mqueue')) {
       spec.mounts.push(hostBind('/dev/mqueue', '/dev/mqueue'));
       continue;
     }
