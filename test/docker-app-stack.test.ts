@@ -2,7 +2,7 @@
 // data in a named volume, an application container that reads it by name on a back-end network,
 // and a load balancer on both networks publishing a port to the host. Each tier is busybox httpd
 // (the application and the balancer answer through CGI scripts that call the next tier by name).
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEngine, httpGet, waitFor } from './harness.js';
 
@@ -28,6 +28,7 @@ describe('docker CLI: an application, a database and a load balancer on one host
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('serves the database through the application and the balancer, and keeps the data', async () => {
     await e.ok(['network', 'create', 'backend']);

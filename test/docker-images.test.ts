@@ -1,5 +1,5 @@
 // The real docker CLI against minke: import, images, tag, rmi, inspect, history, prune, save/load.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ describe('docker CLI: images', { concurrency: false }, () => {
     await e.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
+  afterEach(() => e.reset());
 
   it('imports a rootfs tar from a file and from stdin with --change', async () => {
     const id = (await e.ok(['import', '-c', 'ENV FOO=bar', '-c', 'WORKDIR /tmp', '-c', 'ENTRYPOINT ["sh", "-c"]', '-c', 'EXPOSE 8080', '-c', 'LABEL a=b', '-m', 'hello', busyboxTar(), 'changed:v1'])).trim();

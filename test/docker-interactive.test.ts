@@ -1,5 +1,5 @@
 // The real docker CLI against minke: terminals, exec, attach, logs -f, stats, cp, commit.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('runs -it under a real terminal', async () => {
     const r = await underPty(e.env, 'docker run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);

@@ -1,7 +1,7 @@
 // The real docker CLI against a minke engine: bridge networks, name resolution, published ports,
 // isolation, and what networking leaves behind. Traffic goes only to loopback and to the test's
 // own containers.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -46,6 +46,8 @@ describe('docker CLI: networks', { concurrency: false }, () => {
     await e.importBusybox();
   });
   after(() => e.destroy());
+  // Its tests build on each other's networks and containers: only a stopped engine is undone.
+  afterEach(() => e.ensureRunning());
 
   it('lists the predefined networks and puts containers on the default bridge', async () => {
     const ls = await e.ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}']);

@@ -1,5 +1,5 @@
 // docker-py (Debian's python3-docker), a second independent client of the Engine API.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { TestEngine } from './harness.js';
@@ -13,6 +13,7 @@ describe('docker-py against minke', { concurrency: false, skip: !existsSync(PY) 
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   const py = async (code: string): Promise<string> => {
     const r = await e.run(PY, ['-c', `import docker, sys\nc = docker.DockerClient(base_url=${JSON.stringify(e.host)})\n${code}`]);

@@ -2,6 +2,8 @@
 // stop/kill/rm while restarting, boot restarts after an engine crash, probes, ps and events.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestEngine, busyboxTar, processAlive as alive, processState as procState, waitFor } from './harness.js';
 
 interface Ev {
@@ -289,9 +291,11 @@ describe('docker CLI: restart policies and health checks', { concurrency: false,
     await e.ok(['run', '-d', '--name', 'al-stopped', '--restart', 'always', 'busybox', 'sleep', '1000']);
     await e.ok(['stop', '-t', '0', 'al-stopped']);
     await e.ok(['run', '-d', '--name', 'no-policy', 'busybox', 'sleep', '1000']);
-    // Fails once while the engine is down, then keeps running.
-    await e.ok(['run', '-d', '--name', 'of', '--restart', 'on-failure:2', 'busybox', 'sh', '-c',
-      'if [ -f /once ]; then exec sleep 1000; fi; touch /once; sleep 1; exit 2']);
+    // Fails once while the engine is down (when the test says so through a bound directory), then keeps running.
+    const sig = join(e.dir, 'of-signal');
+    mkdirSync(sig);
+    await e.ok(['run', '-d', '--name', 'of', '--restart', 'on-failure:2', '-v', `${sig}:/sig`, 'busybox', 'sh', '-c',
+      'if [ -f /once ]; then exec sleep 1000; fi; touch /once; while [ ! -f /sig/go ]; do sleep 0.1; done; exit 2']);
     await e.ok(['run', '-d', '--name', 'hcr', '--health-cmd', 'true', '--health-interval', '200ms', 'busybox', 'sleep', '1000']);
     await waitFor(async () => (await inspect('hcr', '{{.State.Health.Status}}')) === 'healthy', 'healthy before the crash', 10_000);
 
@@ -300,6 +304,7 @@ describe('docker CLI: restart policies and health checks', { concurrency: false,
     const t0 = now();
     await e.stopEngine('SIGKILL');
     for (const c of ['al', 'us', 'no-policy']) process.kill(pids.get(c)!, 'SIGKILL');
+    writeFileSync(join(sig, 'go'), '');
     // Their monitors write the exit files, then end.
     const ids = new Map<string, string>();
     for (const c of pids.keys()) ids.set(c, (await e.ok(['inspect', '-f', '{{.Id}}', c]).catch(() => '')).trim());

@@ -1,7 +1,7 @@
 // The real docker CLI (and the Engine API) against a minke engine: namespace modes shared by name,
 // single-file binds, hostnames, and the checks dockerd makes at create, as moby's integration-cli
 // suite exercises them.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +18,7 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     await e.ok(['run', '-d', '--name', 'donor', '--ipc', 'shareable', 'busybox', 'sleep', '1000']);
   });
   after(() => e.destroy());
+  afterEach(() => e.reset(['donor']));
 
   /** The Engine API straight: status code and body. */
   const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> => {

@@ -1,5 +1,5 @@
 // The real docker CLI against a minke engine: running containers, output, exit codes, lifecycle.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { TestEngine, waitFor } from './harness.js';
@@ -11,6 +11,7 @@ describe('docker CLI: run and the container lifecycle', { concurrency: false }, 
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('runs in the foreground with output and the exit code', async () => {
     const r = await e.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);

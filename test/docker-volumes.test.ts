@@ -1,7 +1,7 @@
 // The real docker CLI against a minke engine: volumes (named, anonymous, driver options) and the
 // mounts containers make of them (-v, --mount, --volumes-from, image VOLUMEs), docker cp through
 // them, inspect, events, prune and system df.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('creates, lists, inspects and removes volumes with docker output', async () => {
     assert.equal(await e.ok(['volume', 'create', 'v1']), 'v1\n');

@@ -88,10 +88,16 @@ export class TestEngine {
    * What a test leaves must not fail the next: the engine runs again and has no container.
    * For afterEach hooks of files that share one engine between tests.
    */
-  async reset(): Promise<void> {
-    if (!this.running) await this.start();
-    const ids = (await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  async reset(keep: string[] = []): Promise<void> {
+    await this.ensureRunning();
+    const rows = (await this.docker(['ps', '-a', '--format', '{{.ID}} {{.Names}}'])).stdout.split('\n').filter(Boolean);
+    const ids = rows.map((r) => r.split(' ')).filter(([, name]) => !keep.includes(name!)).map(([id]) => id!);
     if (ids.length > 0) await this.docker(['rm', '-f', ...ids], { timeout: 60_000 });
+  }
+
+  /** Starts the engine again if a test stopped it and failed before starting it. */
+  async ensureRunning(): Promise<void> {
+    if (!this.running) await this.start();
   }
 
   /** Whether the conmon of a container still runs: once it is gone, the exit file is written. */

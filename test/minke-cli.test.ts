@@ -1,7 +1,7 @@
 // minke's own CLI against the real docker CLI (v28), both driving the same minke engine: each
 // scenario runs the same command with both and compares exit code, stdout and stderr, after
 // normalising what legitimately differs (the program's name, container IDs, clocks).
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,6 +120,7 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
     await e.importBusybox();
   });
   after(() => e.destroy());
+  afterEach(() => e.reset());
 
   it('runs in the foreground: output, exit codes 0-127 and 125-127 failures', async () => {
     await same(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);

@@ -127,6 +127,9 @@ export class ApiContext {
     if (this.hijacked) return this.hijacked;
     if (this.upgrade) {
       const { socket, head } = this.upgrade;
+      // Held until the handler reads it: an upgraded socket may be left flowing, and a client that
+      // closes its input at once (attach with an empty stdin) would end it before anyone listens.
+      socket.pause();
       if (head.length > 0) socket.unshift(head);
       socket.write(
         `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n` +
@@ -138,6 +141,7 @@ export class ApiContext {
     const res = this.res!;
     const socket = res.socket! as Duplex;
     res.detachSocket(socket as never);
+    socket.pause();
     socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nApi-Version: ${API_VERSION}\r\n\r\n`);
     this.hijacked = socket;
     return socket;
