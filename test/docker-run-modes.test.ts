@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TestEngine, waitFor } from './harness.js';
@@ -343,8 +344,7 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     await e.ok(['rm', '-f', 'cpd']);
   });
 
-  // Known engine race, open in issue 10: under the suite's load the stream sometimes never ends.
-  it('ends an attach when the client\'s input ends, the container going on', { skip: 'known race: an attach whose input ends at once sometimes never ends under load (issue 10)' }, async () => {
+  it('ends an attach when the client\'s input ends, the container going on', async () => {
     await e.ok(['run', '-di', '--name', 'catter', 'busybox', 'cat']);
     // The CLI itself then waits for the container's exit, as it does with dockerd: its debug log
     // shows the engine ending the stream.
@@ -363,6 +363,25 @@ describe('docker CLI: namespace modes, binds, hostnames and create-time checks',
     // run -i (StdinOnce): the end of the input reaches the process, which ends
     assert.equal(await e.ok(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'through\n' }), 'through\n');
     await e.ok(['rm', '-f', 'catter']);
+  });
+
+  it('ends an attach whose input ended with the request itself', async () => {
+    // The request and the end of the input arrive together, so the engine sees the input end
+    // while it is still connecting to the container (the race the CLI hit only under load).
+    await e.ok(['run', '-di', '--name', 'catter2', 'busybox', 'cat']);
+    for (let i = 0; i < 5; i++) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(e.socket);
+        let got = '';
+        s.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+        s.on('end', () => resolve(got));
+        s.on('error', reject);
+        s.end('POST /v1.45/containers/catter2/attach?stdin=1&stdout=1&stderr=1&stream=1 HTTP/1.1\r\n' +
+          'Host: engine\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n');
+      });
+      assert.match(answer, /^HTTP\/1.1 101 /);
+    }
+    assert.equal((await e.ok(['inspect', '-f', '{{.State.Running}}', 'catter2'])).trim(), 'true');
   });
 
   it('carries a large input through run -i and back while the container writes (no deadlock)', async () => {

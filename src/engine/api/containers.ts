@@ -300,11 +300,15 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
       // As dockerd when the client's input ends: a StdinOnce container without a terminal gets
       // EOF on its stdin (the pipe above) and the attach lasts while it writes; otherwise this
       // attach ends, and the container keeps running.
-      conn.once('end', () => {
+      // The input may have ended already, while the bridge above was starting: a socket reads its
+      // EOF at once (Node's stream read(0) on EOF), paused or not, so 'end' may be past.
+      const inputEnded = (): void => {
         if (rec.Config.StdinOnce && !tty) return;
         s.close();
         end();
-      });
+      };
+      if (conn.readableEnded) inputEnded();
+      else conn.once('end', inputEnded);
       void closed.then(() => s.close());
     };
     const connectOrEnd = async (): Promise<void> => {

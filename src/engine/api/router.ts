@@ -127,8 +127,8 @@ export class ApiContext {
     if (this.hijacked) return this.hijacked;
     if (this.upgrade) {
       const { socket, head } = this.upgrade;
-      // Held until the handler reads it: an upgraded socket may be left flowing, and a client that
-      // closes its input at once (attach with an empty stdin) would end it before anyone listens.
+      // Held until the handler reads it, so no input is lost before it listens. (Its end can still
+      // be seen before that: handlers check readableEnded.)
       socket.pause();
       if (head.length > 0) socket.unshift(head);
       socket.write(
