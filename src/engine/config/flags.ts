@@ -31,6 +31,7 @@ export const DAEMON_FLAGS: readonly FlagSpec[] = [
   { name: 'default-ulimit', kind: 'list', key: 'default-ulimits' },
   { name: 'dns', kind: 'list', key: 'dns' },
   { name: 'dns-search', kind: 'list', key: 'dns-search' },
+  { name: 'dns-opt', kind: 'list', key: 'dns-opts' },
   { name: 'insecure-registry', kind: 'list', key: 'insecure-registries' },
   { name: 'registry-mirror', kind: 'list', key: 'registry-mirrors' },
   { name: 'add-runtime', kind: 'list', key: 'runtimes' },
