@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseListenAddress } from './config/hosts.js';
+import { goOpenError } from './config/go-json.js';
 
 export interface TlsSettings {
   tls: boolean;
@@ -24,12 +25,6 @@ export interface TlsFiles {
   key: Buffer;
   /** With --tlsverify: the CA client certificates must be signed by; else none asked for. */
   ca?: Buffer;
-}
-
-function goOpenError(path: string, err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-  return `open ${path}: ${why}`;
 }
 
 /** The certificate files TLS needs, with go-connections' errors; undefined without TLS. */
@@ -146,7 +141,10 @@ export async function openListeners(
       }
       const mutual = tls?.ca !== undefined;
       const server = tls
-        ? createHttpsServer({ ...SERVER_OPTIONS, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: mutual, rejectUnauthorized: mutual, minVersion: 'TLSv1.2' })
+        // allowHalfOpen: the docker CLI ends its side of a hijacked attach at once (Go's CloseWrite,
+        // a close_notify over TLS) and reads the output after; unix and TCP sockets of node:http
+        // stay half open already.
+        ? createHttpsServer({ ...SERVER_OPTIONS, allowHalfOpen: true, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: mutual, rejectUnauthorized: mutual, minVersion: 'TLSv1.2' })
         : createHttpServer(SERVER_OPTIONS);
       serve(server);
       if (!mutual) for (const m of plainTcpWarnings(a.host, explicitlyInsecure)) warn(m, h);

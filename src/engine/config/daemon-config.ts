@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateDNSSearch } from '../../cli/network-opts.js';
 import { DAEMON_FLAGS, type FlagSpec, type GivenFlags } from './flags.js';
-import { DecodeError, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField } from './go-json.js';
+import { DecodeError, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField, goOpenError } from './go-json.js';
 import { normalizeHost, normalizeHosts } from './hosts.js';
 import { STOCK_RUNTIME, type RuntimeConfig } from '../runtime/runtimes.js';
 
@@ -297,8 +297,7 @@ export function readConfigFile(path: string, flags: GivenFlags, specs: readonly 
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new ConfigError(e.code === 'ENOENT' ? `open ${path}: no such file or directory` : `open ${path}: ${e.message}`);
+      throw new ConfigError(goOpenError(path, err));
     }
     let json: unknown;
     try {

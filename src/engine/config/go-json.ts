@@ -67,3 +67,10 @@ export function goFormat(v: unknown): string {
   }
   return String(v);
 }
+
+/** An *os.PathError of a failed open, as Go prints it ("open F: no such file or directory"). */
+export function goOpenError(path: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', EISDIR: 'is a directory' };
+  return `open ${path}: ${(e.code && words[e.code]) ?? e.message}`;
+}
