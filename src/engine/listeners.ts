@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -68,23 +69,35 @@ export async function checkSocketsFree(hosts: readonly string[]): Promise<void> 
   }
 }
 
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
+function isLoopbackAddress(ip: string): boolean {
+  return isIP(ip) === 4 ? ip.startsWith('127.') : ip === '::1';
 }
 
+/** Whether a listen host is loopback: `localhost` is, a name is looked up as dockerd does. */
+async function isLoopback(host: string): Promise<boolean> {
+  if (host === 'localhost') return true;
+  if (isIP(host) !== 0) return isLoopbackAddress(host);
+  try {
+    return isLoopbackAddress((await lookup(host)).address);
+  } catch {
+    return false;
+  }
+}
+
+/** How long dockerd holds its start for a plain TCP listener beyond loopback (its deprecation nag). */
+export const INSECURE_START_DELAY_MS = 15_000;
+
 /**
- * dockerd 20.10's warnings for a TCP listener without mutual TLS: every one, and more for an
- * address beyond loopback unless --tls=false or --tlsverify=false said so (dockerd also sleeps
- * then, to be noticed; an engine that starts late helps no one here).
+ * dockerd's warnings for a TCP listener without mutual TLS: every one, and more for an address
+ * beyond loopback unless --tls=false or --tlsverify=false said so; then dockerd, and minke,
+ * hold the start for INSECURE_START_DELAY_MS, as the warning says.
  */
-export function plainTcpWarnings(host: string, explicitlyInsecure: boolean): string[] {
+export function plainTcpWarnings(loopback: boolean, explicitlyInsecure: boolean): string[] {
   const out = [
     'Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network.',
     'Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there!',
   ];
-  if (!isLoopback(host) && !explicitlyInsecure) {
+  if (!loopback && !explicitlyInsecure) {
     out.push(
       'Binding to an IP address without --tlsverify is deprecated. Startup is intentionally being slowed down to show this message',
       'Please consider generating tls certificates with client validation to prevent exposing unauthenticated root access to your network',
@@ -147,7 +160,12 @@ export async function openListeners(
         ? createHttpsServer({ ...SERVER_OPTIONS, allowHalfOpen: true, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: mutual, rejectUnauthorized: mutual, minVersion: 'TLSv1.2' })
         : createHttpServer(SERVER_OPTIONS);
       serve(server);
-      if (!mutual) for (const m of plainTcpWarnings(a.host, explicitlyInsecure)) warn(m, h);
+      if (!mutual) {
+        const loopback = await isLoopback(a.host);
+        const warnings = plainTcpWarnings(loopback, explicitlyInsecure);
+        for (const m of warnings) warn(m, h);
+        if (warnings.length > 2) await new Promise((r) => setTimeout(r, INSECURE_START_DELAY_MS));
+      }
       try {
         await listenOn(server, { host: a.host, port: a.port });
       } catch (err) {
