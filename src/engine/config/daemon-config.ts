@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateDNSSearch } from '../../cli/network-opts.js';
 import { DAEMON_FLAGS, type FlagSpec, type GivenFlags } from './flags.js';
-import { DecodeError, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField, goOpenError } from './go-json.js';
+import { DecodeError, goArray, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField, goOpenError } from './go-json.js';
 import { normalizeHost, normalizeHosts } from './hosts.js';
 import { STOCK_RUNTIME, type RuntimeConfig } from '../runtime/runtimes.js';
 
@@ -130,8 +130,7 @@ const FILE_KEYS: Record<string, (v: unknown, into: Settable) => void> = {
   bridge: (v, c) => { c.bridge = goString(v, 'Config.bridge'); },
   bip: (v, c) => { c.bip = goString(v, 'Config.bip'); },
   'default-address-pools': (v, c) => {
-    if (!Array.isArray(v)) throw new DecodeError(`json: cannot unmarshal ${typeof v === 'string' ? 'string' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v} into Go struct field Config.default-address-pools of type []*ipamutils.NetworkToSplit`);
-    c.defaultAddressPools = v.map((p) => {
+    c.defaultAddressPools = goArray(v, 'Config.default-address-pools', '[]*ipamutils.NetworkToSplit').map((p) => {
       const o = goObject(p, 'Config.default-address-pools', 'ipamutils.NetworkToSplit');
       const base = goField(o, 'base');
       const size = goField(o, 'size');

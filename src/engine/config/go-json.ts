@@ -34,6 +34,12 @@ export function goInt(v: unknown, field: string, goType = 'int64'): number {
   return v;
 }
 
+/** A JSON array, for a Go slice of `goType`. */
+export function goArray(v: unknown, field: string, goType: string): unknown[] {
+  if (!Array.isArray(v)) throw mismatch(v, field, goType);
+  return v;
+}
+
 /** A JSON array of strings; null elements become "" as Go leaves them. */
 export function goStringList(v: unknown, field: string): string[] {
   if (!Array.isArray(v)) throw mismatch(v, field, '[]string');
