@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,8 +39,11 @@ export class TestEngine {
   readonly bip: string;
   readonly pool: string;
   logs = '';
+  /** More daemon flags (listeners, TLS, a config file of the test's own). */
+  readonly extraArgs: string[];
 
-  constructor() {
+  constructor(opts: { args?: string[] } = {}) {
+    this.extraArgs = opts.args ?? [];
     this.dir = mkdtempSync('/tmp/minke-test-');
     this.socket = join(this.dir, 'minke.sock');
     this.dataRoot = join(this.dir, 'data');
@@ -60,7 +63,13 @@ export class TestEngine {
   }
 
   async start(): Promise<void> {
-    const args = ['daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', this.pool];
+    const args = ['daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', this.pool, ...this.extraArgs];
+    // The host's /etc/minke/daemon.json is not the test's: an empty one unless the test brings its own.
+    if (!this.extraArgs.includes('--config-file')) {
+      const file = join(this.dir, 'daemon.json');
+      if (!existsSync(file)) writeFileSync(file, '{}');
+      args.push('--config-file', file);
+    }
     const child = spawn(process.execPath, [minkeBin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,6 +102,11 @@ export class TestEngine {
     const rows = (await this.docker(['ps', '-a', '--format', '{{.ID}} {{.Names}}'])).stdout.split('\n').filter(Boolean);
     const ids = rows.map((r) => r.split(' ')).filter(([, name]) => !keep.includes(name!)).map(([id]) => id!);
     if (ids.length > 0) await this.docker(['rm', '-f', ...ids], { timeout: 60_000 });
+  }
+
+  /** Sends the engine process a signal (SIGHUP: reload its configuration). */
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
   }
 
   /** Starts the engine again if a test stopped it and failed before starting it. */

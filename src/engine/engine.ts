@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { LocalContentStore } from './content/store.js';
 import { ImageStore } from './images/image-store.js';
@@ -23,7 +24,8 @@ import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
 import { emptyPruneRoutes, systemDfRoute } from './api/system-df.js';
 import { absentFeatureRoutes } from './api/absent.js';
-import { createRuntime } from './runtime/index.js';
+import { createRuntime, RuntimeTable, type RuntimeConfig } from './runtime/index.js';
+import { reloadAttributes, registryInfo, type EngineSettings } from './config/settings.js';
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
 import { NetworkService } from './networks/service.js';
@@ -33,7 +35,24 @@ import { networkRoutes } from './api/networks.js';
 export interface EngineOptions {
   dataRoot: string;
   execRoot: string;
+  /** The default runtime's name (dockerd's --default-runtime), `runc` or one of `runtimes`. */
   runtime: string;
+  /** Runtimes besides runc that containers may name (daemon.json "runtimes"). */
+  runtimes?: Record<string, RuntimeConfig>;
+  /** The engine's labels, debug and registry settings (`docker info`; a reload replaces them). */
+  labels?: string[];
+  debug?: boolean;
+  insecureRegistries?: string[];
+  registryMirrors?: string[];
+  /** The default log driver and its options for containers that name none (daemon.json log-driver, log-opts). */
+  logDriver?: string;
+  logOpts?: Record<string, string>;
+  /** Ulimits of containers that set none of that name (--default-ulimit). */
+  defaultUlimits?: Record<string, { Name: string; Soft: number; Hard: number }>;
+  /** resolv.conf of containers that give none of their own (--dns, --dns-search, --dns-opt). */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
   /** The default bridge (dockerd's --bridge, --bip) and the pools of new networks. */
   bridge: string;
   bip: string;
@@ -118,7 +137,22 @@ export class Engine {
     readonly images: ImageStore,
     private readonly runtime: RuntimePort,
     private readonly snapshotter: OverlaySnapshotter,
+    private readonly events: EventBus,
+    private readonly id: string,
+    private settings: EngineSettings,
+    private readonly runtimes: RuntimeTable,
   ) {}
+
+  get current(): EngineSettings {
+    return this.settings;
+  }
+
+  /** Applies reloaded settings (SIGHUP) and tells event listeners, as dockerd's `daemon reload`. */
+  reload(next: EngineSettings): void {
+    this.settings = next;
+    this.runtimes.replace(next.runtimes, next.defaultRuntime);
+    this.events.publish('daemon', 'reload', this.id, reloadAttributes(next, hostname()));
+  }
 
   static async open(opts: EngineOptions): Promise<Engine> {
     const { dataRoot, execRoot } = opts;
@@ -138,11 +172,20 @@ export class Engine {
         return c ? { id: c.Id, running: c.State.Running } : undefined;
       },
     });
-    const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
+    const runtimes = new RuntimeTable(opts.runtimes ?? {}, opts.runtime);
+    const defaultUlimits = opts.defaultUlimits ?? {};
+    const runtime = await createRuntime({ execRoot, runtimes, defaultUlimits: () => defaultUlimits, log: opts.log });
+    const settings: EngineSettings = {
+      labels: opts.labels ?? [], debug: opts.debug ?? false, insecureRegistries: opts.insecureRegistries ?? [],
+      registryMirrors: opts.registryMirrors ?? [], runtimes: opts.runtimes ?? {}, defaultRuntime: opts.runtime,
+    };
+    // Filled in once the engine exists: info reads the settings a reload may have replaced.
+    const live: { engine?: Engine } = {};
     const events = new EventBus();
     const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
     const networks = new NetworkService({
       dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
+      dns: { dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [], dnsOptions: opts.dnsOptions ?? [] },
     });
     const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
@@ -167,7 +210,7 @@ export class Engine {
     const execs = new ExecService(containers);
 
     let runtimeVersion = '';
-    void promisify(execFile)(opts.runtime === 'runc' ? 'runc' : opts.runtime, ['--version']).then(
+    void promisify(execFile)('runc', ['--version']).then(
       (r) => { runtimeVersion = /version (\S+)/.exec(r.stdout)?.[1] ?? ''; },
       () => {},
     );
@@ -177,8 +220,14 @@ export class Engine {
     systemRoutes(router, {
       id,
       dataRoot,
-      runtimePath: opts.runtime,
       runtimeVersion: () => runtimeVersion,
+      daemon: () => {
+        const s = live.engine?.current ?? settings;
+        return {
+          labels: s.labels, debug: s.debug, runtimes: runtimes.all(), defaultRuntime: runtimes.default,
+          registry: registryInfo(s.insecureRegistries, s.registryMirrors), loggingDriver: opts.logDriver ?? 'json-file',
+        };
+      },
       cgroupVersion: cgroupVersion(),
       eventListeners: () => events.listeners,
       counts: () => {
@@ -216,7 +265,8 @@ export class Engine {
     networkRoutes(router, networks);
     emptyPruneRoutes(router);
     absentFeatureRoutes(router);
-    return new Engine(router, containers, images, runtime, snapshotter);
+    live.engine = new Engine(router, containers, images, runtime, snapshotter, events, id, settings, runtimes);
+    return live.engine;
   }
 
   async close(): Promise<void> {

@@ -62,7 +62,9 @@ function asDockerInfo(info: Info): Record<string, unknown> {
       const r = v as Record<string, unknown>;
       const reg: Record<string, unknown> = {};
       for (const rk of ['AllowNondistributableArtifactsCIDRs', 'AllowNondistributableArtifactsHostnames']) if (Array.isArray(r[rk]) && (r[rk] as unknown[]).length) reg[rk] = r[rk];
-      reg.IndexConfigs = r.IndexConfigs ?? null;
+      // Each index entry in the order docker 28 marshals it.
+      const index = r.IndexConfigs as Record<string, Record<string, unknown>> | null | undefined;
+      reg.IndexConfigs = index ? Object.fromEntries(Object.entries(index).map(([name, e]) => [name, { Mirrors: e.Mirrors, Name: e.Name, Official: e.Official, Secure: e.Secure }])) : null;
       reg.InsecureRegistryCIDRs = r.InsecureRegistryCIDRs ?? null;
       reg.Mirrors = r.Mirrors ?? null;
       out[k] = reg;

@@ -7,8 +7,16 @@ export interface SystemInfoDeps {
   id: string;
   dataRoot: string;
   counts: () => { containers: number; running: number; paused: number; stopped: number; images: number };
-  runtimePath: string;
   runtimeVersion: () => string;
+  /** What the engine's configuration sets (labels, debug, runtimes, registries), as it is now. */
+  daemon: () => {
+    labels: string[];
+    debug: boolean;
+    runtimes: Record<string, { path: string; runtimeArgs?: string[] }>;
+    defaultRuntime: string;
+    registry: object;
+    loggingDriver: string;
+  };
   cgroupVersion: '1' | '2';
   eventListeners: () => number;
 }
@@ -56,6 +64,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
 
   r.on('GET', '/info', (ctx) => {
     const c = d.counts();
+    const cfg = d.daemon();
     ctx.send(200, {
       ID: d.id,
       Containers: c.containers,
@@ -77,12 +86,12 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       IPv4Forwarding: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1',
       BridgeNfIptables: false,
       BridgeNfIp6tables: false,
-      Debug: false,
+      Debug: cfg.debug,
       NFd: 0,
       OomKillDisable: d.cgroupVersion === '1',
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
+      LoggingDriver: cfg.loggingDriver,
       CgroupDriver: 'cgroupfs',
       CgroupVersion: d.cgroupVersion,
       NEventsListener: d.eventListeners(),
@@ -92,7 +101,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       OSType: 'linux',
       Architecture: 'x86_64',
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: null },
+      RegistryConfig: cfg.registry,
       NCPU: cpus().length,
       MemTotal: totalmem(),
       GenericResources: null,
@@ -101,11 +110,11 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       HttpsProxy: '',
       NoProxy: '',
       Name: hostname(),
-      Labels: [],
+      Labels: cfg.labels,
       ExperimentalBuild: false,
       ServerVersion: ENGINE_VERSION,
-      Runtimes: { runc: { path: d.runtimePath } },
-      DefaultRuntime: 'runc',
+      Runtimes: cfg.runtimes,
+      DefaultRuntime: cfg.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true,
       Isolation: '',

@@ -154,6 +154,8 @@ export interface ResourceUpdate {
 }
 
 export interface RuntimePort {
+  /** The runtime a new container runs with (HostConfig.Runtime, else the default); unknown names are refused. */
+  runtimeName(requested: string | undefined): string;
   /** Host PIDs of the container's processes. */
   pids(id: string): Promise<number[]>;
   /** One sample in the Engine API's stats shape (without name/id, which the caller adds). */

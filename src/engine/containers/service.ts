@@ -144,6 +144,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       throw new InvalidArgument(config.Cmd?.length || config.Entrypoint?.length ? 'config cannot be empty in order to create a container' : 'no command specified');
     }
     const hc = validateHostConfig(hostConfig ?? {});
+    hc.Runtime = this.runtime.runtimeName(hc.Runtime);
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
     // As dockerd: the default masked and read-only /proc paths are stored (inspect shows them).

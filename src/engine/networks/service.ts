@@ -29,6 +29,8 @@ export interface NetworkServiceOptions {
   /** Where subnets of new networks come from (dockerd's --default-address-pool). */
   pools: AddressPool[];
   log: (level: string, msg: string) => void;
+  /** The engine's resolv.conf settings for containers that give none (dockerd's --dns, --dns-search, --dns-opt). */
+  dns?: { dns: string[]; dnsSearch: string[]; dnsOptions: string[] };
 }
 
 /** The containers as the network service sees them. */
@@ -510,20 +512,28 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     await writeFile(rec.HostsPath, hosts);
   }
 
+  /** A container's DNS settings, each the engine's where the container gives none (as dockerd). */
+  private dnsOf(rec: ContainerRecord): { Dns: string[]; DnsSearch: string[]; DnsOptions: string[] } {
+    const hc = rec.HostConfig;
+    const d = this.opts.dns;
+    const pick = (own: string[] | null | undefined, engine: string[] | undefined): string[] => (own?.length ? own : engine ?? []);
+    return { Dns: pick(hc.Dns, d?.dns), DnsSearch: pick(hc.DnsSearch, d?.dnsSearch), DnsOptions: pick(hc.DnsOptions, d?.dnsOptions) };
+  }
+
   private async resolvContent(rec: ContainerRecord): Promise<string> {
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
     if (mode.startsWith('container:')) {
       return readFile(this.containers.get(mode.slice('container:'.length)).ResolvConfPath, 'utf8').catch(() => '');
     }
-    const hc = rec.HostConfig;
-    if (mode === 'host' && !hc.Dns?.length && !hc.DnsSearch?.length && !hc.DnsOptions?.length) {
+    const hc = this.dnsOf(rec);
+    if (mode === 'host' && !hc.Dns.length && !hc.DnsSearch.length && !hc.DnsOptions.length) {
       return readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     }
     const embedded = Object.values(rec.NetworkSettings?.Networks ?? {})
       .map((e) => this.store.find(e.NetworkID))
       .find((n) => n && n.Driver === 'bridge' && !n.isDefault);
     return resolvConf({
-      host: this.hostResolv, dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+      host: this.hostResolv, dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions,
       embedded: embedded?.IPAM.Config[0]?.Gateway,
     });
   }
@@ -810,7 +820,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!who) return [];
     const external = [...who.nets].some((id) => !this.store.find(id)?.Internal);
     if (!external) return [];
-    return upstreamServers({ host: this.hostResolv, dns: who.rec.HostConfig.Dns ?? [] });
+    return upstreamServers({ host: this.hostResolv, dns: this.dnsOf(who.rec).Dns });
   }
 
 }

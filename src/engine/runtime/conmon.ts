@@ -145,13 +145,20 @@ export interface ContainerConmonOptions {
   tty: boolean;
   leaveStdinOpen?: boolean;
   runcPath?: string;
+  /** Global options of the runtime binary (daemon.json runtimeArgs). */
+  runcArgs?: readonly string[];
+}
+
+/** conmon passes each --runtime-arg to the runtime before its subcommand. */
+export function runtimeArgs(args: readonly string[] | undefined): string[] {
+  return (args ?? []).flatMap((a) => ['--runtime-arg', a]);
 }
 
 export function containerConmonArgs(o: ContainerConmonOptions): string[] {
   const args = [
     '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runcPath ?? RUNC_PATH, '-b', o.bundleDir,
     '-p', `${o.bundleDir}/pidfile`, '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir,
-    '--socket-dir-path', o.socketDir, '--full-attach', '--runtime-arg', `--root=${o.runcRoot}`,
+    '--socket-dir-path', o.socketDir, '--full-attach', ...runtimeArgs(o.runcArgs), '--runtime-arg', `--root=${o.runcRoot}`,
     '--conmon-pidfile', `${o.bundleDir}/conmon.pid`, '--log-level', 'error',
   ];
   if (o.stdin) args.push('-i');

@@ -12,6 +12,7 @@ import { buildSpec, type OciResources, type OciSpec } from './spec.js';
 import { resolveUser } from './user.js';
 import { readLogs, logSize } from './logs.js';
 import { RUNC_PATH } from './runc.js';
+import { RuntimeTable } from './runtimes.js';
 
 export { Runtime, unframe } from './runtime.js';
 export type { CreateOptions, ExecOptions, ExecSession, RuntimeOptions } from './runtime.js';
@@ -24,12 +25,16 @@ export type { LogLine, ReadLogsOptions } from './logs.js';
 export { ContainerStartError, startFailureExitCode } from './conmon.js';
 export { readExitCode, ExitWatcher } from './exit-watcher.js';
 export { readStats, wasOomKilled, CgroupPaths } from './stats.js';
+export { RuntimeTable, STOCK_RUNTIME } from './runtimes.js';
+export type { RuntimeConfig } from './runtimes.js';
 export type { ContainerStats } from './stats.js';
 
 export interface CreateRuntimeOptions {
   execRoot: string;
-  /** `runc` or a path to a runc-compatible binary. */
-  runtimeName?: string;
+  /** The runtimes containers may name, and the default one. */
+  runtimes?: RuntimeTable;
+  /** The engine's default ulimits (dockerd's --default-ulimit), for containers that set none of that name. */
+  defaultUlimits?: () => Record<string, { Name: string; Soft: number; Hard: number }>;
   log?: (level: string, msg: string) => void;
   cgroupParent?: string;
 }
@@ -68,7 +73,15 @@ function isTerminal(bundleDir: string): boolean {
 
 /** Adapts Runtime to the containers service's port. */
 export class RuntimeAdapter implements RuntimePort {
-  constructor(readonly rt: Runtime) {}
+  constructor(
+    readonly rt: Runtime,
+    readonly runtimes = new RuntimeTable(),
+    private readonly defaultUlimits: () => Record<string, { Name: string; Soft: number; Hard: number }> = () => ({}),
+  ) {}
+
+  runtimeName(requested: string | undefined): string {
+    return this.runtimes.resolveName(requested);
+  }
 
   /** Init pid of a container known to runc, by full ID or unique prefix (for `container:<id>` namespace modes). */
   private pidOf(ref: string): number {
@@ -91,10 +104,15 @@ export class RuntimeAdapter implements RuntimePort {
     if (req.shmSource) input.shmSource = req.shmSource;
     if (req.extraEnv?.length) input.env = [...req.extraEnv, ...(input.env ?? [])];
     if (!input.cgroupParent && this.rt.cgroupParent) input.cgroupParent = this.rt.cgroupParent;
+    // As dockerd's mergeUlimits: the engine's defaults for the limits the container did not set.
+    const own = new Set((input.ulimits ?? []).map((u) => u.name));
+    const defaults = Object.entries(this.defaultUlimits()).filter(([name]) => !own.has(name)).map(([, u]) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
+    if (defaults.length) input.ulimits = [...(input.ulimits ?? []), ...defaults];
+    const binary = this.runtimes.binary(req.rec.HostConfig.Runtime);
     const spec = buildSpec(input);
     const c = req.rec.Config;
     return this.rt.run(
-      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
+      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, binary, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
       req.beforeStart,
     );
   }
@@ -183,7 +201,6 @@ export class RuntimeAdapter implements RuntimePort {
 
 /** The engine's runtime: state under EXECROOT/runtime. */
 export async function createRuntime(o: CreateRuntimeOptions): Promise<RuntimeAdapter> {
-  const runcPath = !o.runtimeName || o.runtimeName === 'runc' ? RUNC_PATH : o.runtimeName;
   await Promise.resolve();
-  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath, cgroupParent: o.cgroupParent }));
+  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath: RUNC_PATH, cgroupParent: o.cgroupParent }), o.runtimes, o.defaultUlimits);
 }

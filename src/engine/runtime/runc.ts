@@ -42,12 +42,13 @@ export function runcMessage(text: string): string {
 }
 
 export class Runc {
-  constructor(readonly root: string, readonly path = RUNC_PATH) {}
+  /** `args`: global options of a configured runtime (daemon.json runtimeArgs), before runc's own. */
+  constructor(readonly root: string, readonly path = RUNC_PATH, readonly args: readonly string[] = []) {}
 
   /** Runs runc with the global --root; rejects with runc's message. */
   run(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(this.path, [`--root=${this.root}`, ...args], { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      execFile(this.path, [...this.args, `--root=${this.root}`, ...args], { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const msg = runcMessage(stderr || err.message);
         const id = args[args.length - 1] ?? '';
@@ -122,7 +123,7 @@ export class Runc {
   /** `runc update -r -` with an OCI LinuxResources document on stdin. */
   async update(id: string, resources: object): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const child = execFile(this.path, [`--root=${this.root}`, 'update', '--resources', '-', id], (err, _out, stderr) => {
+      const child = execFile(this.path, [...this.args, `--root=${this.root}`, 'update', '--resources', '-', id], (err, _out, stderr) => {
         if (err) reject(new SystemError(`Cannot update container ${id}: ${runcMessage(stderr || err.message)}`, { cause: err }));
         else resolve();
       });

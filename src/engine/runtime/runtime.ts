@@ -4,14 +4,14 @@
  * container is addressed by its ID.
  */
 import { trace } from '../../core/trace.js';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { SystemError } from '../../core/errors.js';
 import { Runc, type RuncState } from './runc.js';
-import { ContainerStartError, conmonFailure, createWithConmon, spawnConmon } from './conmon.js';
+import { ContainerStartError, conmonFailure, createWithConmon, runtimeArgs, spawnConmon } from './conmon.js';
 import { ExitWatcher, readExitCode } from './exit-watcher.js';
 import { attachBundle, resizeTerminal, type Attachment } from './attach.js';
 import { CgroupPaths, readStats, removeCgroups, wasOomKilled, type ContainerStats } from './stats.js';
@@ -33,6 +33,8 @@ export interface CreateOptions {
   logPath: string;
   /** Defaults to the runtime's shared exit directory. */
   exitDir?: string;
+  /** A runc-compatible binary other than the engine's runc (a configured runtime), and its global options. */
+  binary?: RuntimeBinary;
   stdin: boolean;
   tty: boolean;
   leaveStdinOpen?: boolean;
@@ -64,6 +66,11 @@ export interface ExecSession {
   resize(rows: number, cols: number): Promise<void>;
 }
 
+export interface RuntimeBinary {
+  path: string;
+  args?: readonly string[];
+}
+
 export type ResourceUpdate = Pick<OciResources, 'memory' | 'cpu' | 'pids' | 'blockIO'>;
 
 /** Strips docker's 8-byte frame headers (the bridge's output) leaving raw bytes, for TTY sessions. */
@@ -89,7 +96,10 @@ export class Runtime {
   readonly exitDir: string;
   readonly socketDir: string;
   readonly execDir: string;
+  /** Which binary each container was created with, for containers not run by the engine's runc. */
+  readonly binaryDir: string;
   readonly cgroupParent: string;
+  private readonly runcs = new Map<string, Runc>();
   private readonly watcher: ExitWatcher;
   private readonly cgroups = new Map<string, string>();
   private prepared: Promise<void> | undefined;
@@ -99,14 +109,52 @@ export class Runtime {
     this.exitDir = join(opts.root, 'exits');
     this.socketDir = join(opts.root, 'sockets');
     this.execDir = join(opts.root, 'exec');
+    this.binaryDir = join(opts.root, 'binaries');
     this.cgroupParent = opts.cgroupParent ?? DEFAULT_CGROUP_PARENT;
     this.runc = new Runc(this.runcRoot, opts.runcPath);
     this.watcher = new ExitWatcher(this.exitDir);
   }
 
   private prepare(): Promise<void> {
-    this.prepared ??= Promise.all([this.runcRoot, this.exitDir, this.socketDir, this.execDir].map((d) => mkdir(d, { recursive: true }))).then(() => {});
+    this.prepared ??= Promise.all([this.runcRoot, this.exitDir, this.socketDir, this.execDir, this.binaryDir].map((d) => mkdir(d, { recursive: true }))).then(() => {});
     return this.prepared;
+  }
+
+  /**
+   * The runc a container is driven by: the binary it was created with, recorded beside the runtime's
+   * state so an engine adopting the container after a restart (or a configuration reload) uses it too.
+   */
+  runcOf(id: string): Runc {
+    let r = this.runcs.get(id);
+    if (!r) {
+      r = this.runc;
+      try {
+        const b = JSON.parse(readFileSync(join(this.binaryDir, id), 'utf8')) as RuntimeBinary;
+        r = new Runc(this.runcRoot, b.path, b.args);
+      } catch {
+        // none recorded: the engine's runc
+      }
+      this.runcs.set(id, r);
+    }
+    return r;
+  }
+
+  private async recordBinary(id: string, binary: RuntimeBinary | undefined): Promise<Runc> {
+    const path = join(this.binaryDir, id);
+    if (!binary || (binary.path === this.runc.path && !binary.args?.length)) {
+      await unlink(path).catch(() => {});
+      this.runcs.set(id, this.runc);
+      return this.runc;
+    }
+    await writeFile(path, JSON.stringify(binary));
+    const r = new Runc(this.runcRoot, binary.path, binary.args);
+    this.runcs.set(id, r);
+    return r;
+  }
+
+  private forget(id: string): void {
+    this.runcs.delete(id);
+    rmSync(join(this.binaryDir, id), { force: true });
   }
 
   cgroupPaths(id: string): CgroupPaths {
@@ -123,12 +171,13 @@ export class Runtime {
       unlink(join(exitDir, o.id)).catch(() => {}),
     ]);
     this.cgroups.set(o.id, o.spec.linux.cgroupsPath);
+    const runc = await this.recordBinary(o.id, o.binary);
     trace(o.id, 'runtime: config written');
     try {
       return await createWithConmon({
         id: o.id, bundleDir: o.bundleDir, logPath: o.logPath, exitDir, runcRoot: this.runcRoot,
         socketDir: this.socketDir, stdin: o.stdin, tty: o.tty, leaveStdinOpen: o.leaveStdinOpen,
-        runcPath: this.runc.path,
+        runcPath: runc.path, runcArgs: runc.args,
       });
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
@@ -137,7 +186,7 @@ export class Runtime {
   }
 
   private async cleanupFailed(id: string, bundleDir: string): Promise<void> {
-    await this.runc.delete(id, true).catch(() => {});
+    await this.runcOf(id).delete(id, true).catch(() => {});
     const conmon = Number((await readFile(join(bundleDir, 'conmon.pid'), 'utf8').catch(() => '')).trim());
     if (conmon > 0) {
       try {
@@ -148,10 +197,11 @@ export class Runtime {
     }
     await removeCgroups(this.cgroupPaths(id)).catch(() => {});
     this.cgroups.delete(id);
+    this.forget(id);
   }
 
   async start(id: string): Promise<void> {
-    await this.runc.start(id);
+    await this.runcOf(id).start(id);
   }
 
   /** create + start, with `beforeStart` (networking, attach clients connecting) in between. */
@@ -159,7 +209,7 @@ export class Runtime {
     const r = await this.create(o);
     try {
       if (beforeStart) await beforeStart(r.pid);
-      await this.runc.startFast(o.id);
+      await this.runcOf(o.id).startFast(o.id);
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
       throw err;
@@ -168,14 +218,15 @@ export class Runtime {
   }
 
   kill(id: string, signal = 'SIGTERM', all = false): Promise<void> {
-    return this.runc.kill(id, signal, all);
+    return this.runcOf(id).kill(id, signal, all);
   }
 
   /** runc delete, then any cgroup directories left. */
   async delete(id: string, force = false): Promise<void> {
     if (await this.deleteStopped(id)) return;
     try {
-      await this.runc.delete(id, force);
+      await this.runcOf(id).delete(id, force);
+      this.forget(id);
     } finally {
       await removeCgroups(this.cgroupPaths(id)).catch(() => {});
       this.cgroups.delete(id);
@@ -198,27 +249,28 @@ export class Runtime {
     trace(id, 'delete: cgroups removed');
     rmSync(join(this.runcRoot, id), { recursive: true, force: true }); // state.json, on tmpfs
     this.cgroups.delete(id);
+    this.forget(id);
     return true;
   }
 
   async state(id: string): Promise<RuncState> {
-    return this.runc.state(id);
+    return this.runcOf(id).state(id);
   }
 
   pause(id: string): Promise<void> {
-    return this.runc.pause(id);
+    return this.runcOf(id).pause(id);
   }
 
   resume(id: string): Promise<void> {
-    return this.runc.resume(id);
+    return this.runcOf(id).resume(id);
   }
 
   update(id: string, resources: ResourceUpdate): Promise<void> {
-    return this.runc.update(id, resources);
+    return this.runcOf(id).update(id, resources);
   }
 
   ps(id: string): Promise<number[]> {
-    return this.runc.ps(id);
+    return this.runcOf(id).ps(id);
   }
 
   list(): Promise<RuncState[]> {
@@ -268,9 +320,9 @@ export class Runtime {
     await mkdir(dir);
     await writeFile(join(dir, 'process.json'), JSON.stringify(proc));
     const args = [
-      '--api-version', '1', '-c', id, '-u', execId, '-r', this.runc.path, '-b', dir, '-p', join(dir, 'pidfile'),
+      '--api-version', '1', '-c', id, '-u', execId, '-r', this.runcOf(id).path, '-b', dir, '-p', join(dir, 'pidfile'),
       '-l', 'none', '--exit-dir', dir, '--socket-dir-path', this.socketDir, '--full-attach',
-      '--runtime-arg', `--root=${this.runcRoot}`, '--log-level', 'error',
+      ...runtimeArgs(this.runcOf(id).args), '--runtime-arg', `--root=${this.runcRoot}`, '--log-level', 'error',
       '--exec', '--exec-attach', '--exec-process-spec', join(dir, 'process.json'),
     ];
     if (o.tty) args.push('-t');
