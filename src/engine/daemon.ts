@@ -22,6 +22,9 @@ export interface DaemonOptions {
   bip: string;
   /** Pools subnets of new networks are taken from, `base=CIDR,size=N`. */
   defaultAddressPools: string[];
+  /** The log driver and options of containers that name none (dockerd's --log-driver, --log-opt). */
+  logDriver?: string;
+  logOpts?: Record<string, string>;
 }
 
 const USAGE = `Usage:  minke daemon [OPTIONS]
@@ -36,7 +39,9 @@ Options:
                            Default address pools for node specific local networks (default base=10.89.0.0/16,size=24)
       --exec-root string   Root directory for execution state files (default "/run/minke")
   -H, --host string        Daemon socket to listen on (default "unix:///run/minke/minke.sock")
+      --log-driver string  Default driver for container logs (default "json-file")
   -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+      --log-opt map        Default log driver options for containers (default map[])
   -p, --pidfile string     Path to use for daemon PID file
       --root string        Alias of --data-root
       --runtime string     Default OCI runtime (default "runc")
@@ -57,6 +62,8 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
       bridge: { type: 'string', short: 'b' },
       bip: { type: 'string' },
       'default-address-pool': { type: 'string', multiple: true },
+      'log-driver': { type: 'string' },
+      'log-opt': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,7 +76,15 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
   if (!['debug', 'info', 'warn', 'error', 'fatal'].includes(level)) {
     throw new Error(`unable to parse logging level: ${level}`);
   }
+  const logOpts: Record<string, string> = {};
+  for (const kv of values['log-opt'] ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid argument "${kv}" for "--log-opt" flag: invalid key value pair format in log-opt`);
+    logOpts[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   return {
+    logDriver: values['log-driver'],
+    logOpts,
     host: values.host ?? 'unix:///run/minke/minke.sock',
     dataRoot: values['data-root'] ?? values.root ?? '/var/lib/minke',
     execRoot: values['exec-root'] ?? '/run/minke',

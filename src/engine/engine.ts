@@ -39,6 +39,9 @@ export interface EngineOptions {
   bip: string;
   defaultAddressPools: string[];
   log: (level: string, msg: string) => void;
+  /** dockerd's --log-driver and --log-opt (daemon.json log-driver, log-opts): a container's default. */
+  logDriver?: string;
+  logOpts?: Record<string, string>;
 }
 
 /** A container's root filesystem: a writable overlay snapshot named by the container ID. */
@@ -144,7 +147,7 @@ export class Engine {
     const networks = new NetworkService({
       dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
     });
-    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
+    const containers = new ContainerService({ dataRoot, execRoot, logDriver: opts.logDriver, logOpts: opts.logOpts }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
     await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
     networks.on('event', (e) => {

@@ -11,7 +11,8 @@ import { resolveInRoot } from '../snapshots/apply.js';
 import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig } from './log-config.js';
 import type { EndpointConfig } from '../networks/model.js';
 import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
@@ -91,7 +92,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** Work to do between the runtime's create and start (attach clients connecting). */
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
-  readonly logOffsets = new Map<string, number>();
+  readonly logOffsets = new Map<string, LogPosition>();
   /** Restart policy state per container (back-off, canceled by stop/kill), as docker's restart manager. */
   private readonly restartManagers = new Map<string, RestartManager>();
   /** A policy restart waiting out its back-off or starting: settles once running or given up. */
@@ -106,7 +107,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly ready = new Promise<void>((resolve) => { this.booted = resolve; });
 
   constructor(
-    private readonly opts: { dataRoot: string; execRoot: string },
+    private readonly opts: { dataRoot: string; execRoot: string; logDriver?: string; logOpts?: Record<string, string> },
     private readonly images: ImagePort,
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
@@ -114,6 +115,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     private readonly volumes: VolumePort,
   ) {
     super();
+    // As dockerd (setupDefaultLogConfig): default options that no container could use stop the engine.
+    if (Object.keys(opts.logOpts ?? {}).length > 0) {
+      try {
+        validateLogConfig({ Type: opts.logDriver || DEFAULT_LOG_DRIVER, Config: opts.logOpts ?? {} });
+      } catch (err) {
+        throw new Error(`failed to set log opts: ${messageOf(err)}`);
+      }
+    }
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
   }
 
@@ -143,7 +152,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (!config.Image) {
       throw new InvalidArgument(config.Cmd?.length || config.Entrypoint?.length ? 'config cannot be empty in order to create a container' : 'no command specified');
     }
-    const hc = validateHostConfig(hostConfig ?? {});
+    const hc = validateHostConfig(hostConfig ?? {}, { Type: this.opts.logDriver || DEFAULT_LOG_DRIVER, Config: this.opts.logOpts ?? {} });
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
     // As dockerd: the default masked and read-only /proc paths are stored (inspect shows them).
@@ -469,6 +478,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
+      // As dockerd: the driver's options are read when it starts, before anything is made.
+      const logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
       trace(rec.Id, 'start: mounted');
@@ -493,7 +504,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
       await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
-      this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
+      this.logOffsets.set(rec.Id, await this.runtime.logPosition(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
       const shmSource = this.ipcShm(rec);
@@ -509,6 +520,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         extraEnv: this.linkVariables(rec),
         shmSource,
         containerId: (ref) => this.get(ref).Id,
+        logPolicy: logPolicyNow,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
           await sandbox?.joined;
@@ -533,6 +545,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         FinishedAt: rec.State.FinishedAt === '' ? ZERO_TIME : rec.State.FinishedAt,
       };
       rec.ConmonPid = conmonPid;
+      this.runtime.watchLog(rec.Id, rec.LogPath, bundleDir, logPolicyNow);
       this.watchExit(rec);
       this.startHealth(rec, true);
       // Saved before the start is acknowledged: an engine crash right after must find the
@@ -563,6 +576,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     }
   }
 
+  /** A container adopted at boot: its log is rotated again (its options were read when it started). */
+  private watchLogOf(rec: ContainerRecord): void {
+    try {
+      this.runtime.watchLog(rec.Id, rec.LogPath, this.bundleDir(rec.Id), logPolicy(rec.HostConfig.LogConfig));
+    } catch {
+      // options that no longer parse: the file stays bounded by conmon's cut
+    }
+  }
+
   private watchExit(rec: ContainerRecord): void {
     const code = this.runtime.waitExit(rec.Id);
     const handled = code.then(
@@ -576,6 +598,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
     this.stopHealth(rec.Id);
+    void this.runtime.unwatchLog(rec.Id);
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
@@ -953,6 +976,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           ...rec.State, Running: true, Restarting: false, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running',
         };
         this.watchExit(rec);
+        this.watchLogOf(rec);
         if (st.status === 'running') this.startHealth(rec, true);
         return;
       }
@@ -986,6 +1010,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** Engine shutdown: health checks stop; containers, and restarts still due, are left to the next engine. */
   close(): void {
     this.closing = true;
+    for (const id of this.exits.keys()) void this.runtime.unwatchLog(id);
     for (const id of [...this.healthMonitors.keys()]) this.stopHealth(id);
   }
 

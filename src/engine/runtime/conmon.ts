@@ -145,6 +145,8 @@ export interface ContainerConmonOptions {
   tty: boolean;
   leaveStdinOpen?: boolean;
   runcPath?: string;
+  /** conmon cuts the log file at this size (the bound that holds when the engine is not rotating it). */
+  logSizeMax?: number;
 }
 
 export function containerConmonArgs(o: ContainerConmonOptions): string[] {
@@ -157,6 +159,7 @@ export function containerConmonArgs(o: ContainerConmonOptions): string[] {
   if (o.stdin) args.push('-i');
   if (o.tty) args.push('-t');
   if (o.leaveStdinOpen) args.push('--leave-stdin-open');
+  if (o.logSizeMax !== undefined && o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
   return args;
 }
 

@@ -5,12 +5,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFound } from '../../core/errors.js';
-import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
+import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogPosition, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
+import type { LogPolicy } from '../containers/log-config.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
 import { buildSpec, type OciResources, type OciSpec } from './spec.js';
 import { resolveUser } from './user.js';
-import { readLogs, logSize } from './logs.js';
+import { readLogs, logPosition } from './logs.js';
+import { LogRotator, conmonLogSizeMax } from './log-rotate.js';
 import { RUNC_PATH } from './runc.js';
 
 export { Runtime, unframe } from './runtime.js';
@@ -19,7 +21,7 @@ export { buildSpec, effectiveCapabilities, containerEnv, DEFAULT_CAPABILITIES } 
 export type { ContainerSpecInput, OciSpec, MountInput } from './spec.js';
 export { resolveUser } from './user.js';
 export type { ResolvedUser } from './user.js';
-export { readLogs, logSize } from './logs.js';
+export { readLogs, logPosition } from './logs.js';
 export type { LogLine, ReadLogsOptions } from './logs.js';
 export { ContainerStartError, startFailureExitCode } from './conmon.js';
 export { readExitCode, ExitWatcher } from './exit-watcher.js';
@@ -68,7 +70,9 @@ function isTerminal(bundleDir: string): boolean {
 
 /** Adapts Runtime to the containers service's port. */
 export class RuntimeAdapter implements RuntimePort {
-  constructor(readonly rt: Runtime) {}
+  private readonly rotators = new Map<string, LogRotator>();
+
+  constructor(readonly rt: Runtime, private readonly log: (level: string, msg: string) => void = () => {}) {}
 
   /** Init pid of a container known to runc, by full ID or unique prefix (for `container:<id>` namespace modes). */
   private pidOf(ref: string): number {
@@ -94,7 +98,8 @@ export class RuntimeAdapter implements RuntimePort {
     const spec = buildSpec(input);
     const c = req.rec.Config;
     return this.rt.run(
-      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
+      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false),
+        logSizeMax: conmonLogSizeMax(req.logPolicy) },
       req.beforeStart,
     );
   }
@@ -176,8 +181,21 @@ export class RuntimeAdapter implements RuntimePort {
     for await (const l of readLogs(path, { ...q, exited }, signal)) yield { stream: l.stream, time: l.time, data: l.line };
   }
 
-  logSize(path: string): Promise<number> {
-    return logSize(path);
+  logPosition(path: string): Promise<LogPosition> {
+    return logPosition(path);
+  }
+
+  watchLog(id: string, path: string, bundleDir: string, policy: LogPolicy): void {
+    void this.rotators.get(id)?.stop();
+    const r = new LogRotator(path, bundleDir, policy, (msg) => this.log('warn', msg));
+    this.rotators.set(id, r);
+    r.start();
+  }
+
+  async unwatchLog(id: string): Promise<void> {
+    const r = this.rotators.get(id);
+    this.rotators.delete(id);
+    await r?.stop();
   }
 }
 
@@ -185,5 +203,5 @@ export class RuntimeAdapter implements RuntimePort {
 export async function createRuntime(o: CreateRuntimeOptions): Promise<RuntimeAdapter> {
   const runcPath = !o.runtimeName || o.runtimeName === 'runc' ? RUNC_PATH : o.runtimeName;
   await Promise.resolve();
-  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath, cgroupParent: o.cgroupParent }));
+  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath, cgroupParent: o.cgroupParent }), o.log);
 }

@@ -4,7 +4,10 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { isErrno } from '../../core/errors.js';
+import { rotatedFiles, withLogLock } from './log-rotate.js';
+import type { LogPosition } from '../containers/ports.js';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -24,8 +27,8 @@ export interface ReadLogsOptions {
   tail?: number;
   stdout?: boolean;
   stderr?: boolean;
-  /** Start at this byte offset. */
-  fromOffset?: number;
+  /** Start at this position (a file and an offset in it) rather than at the oldest line kept. */
+  from?: LogPosition;
   /** With follow: ends once this settles and the file is drained (the container exited). */
   exited?: Promise<unknown>;
 }
@@ -96,12 +99,50 @@ class CriParser {
 
 const NL = Buffer.from('\n');
 
-/** Yields the log's lines per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
+interface Source { fh: FileHandle; gz: boolean; ino: number; offset: number }
+
+async function openSource(path: string, gz: boolean): Promise<Source | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+  return { fh, gz, ino: (await fh.stat()).ino, offset: 0 };
+}
+
+/**
+ * The log's files, oldest first, opened together under the rotation lock (a rotation renames
+ * none of them mid-way); with `from`, only from that position on (a file compressed since is
+ * skipped: the current file is read from its start then).
+ */
+async function openSources(path: string, from?: LogPosition): Promise<Source[]> {
+  const all = await withLogLock(path, async () => {
+    const out: Source[] = [];
+    for (const f of await rotatedFiles(path)) {
+      const s = await openSource(f.path, f.gz);
+      if (s) out.push(s);
+    }
+    const cur = await openSource(path, false);
+    if (cur) out.push(cur);
+    return out;
+  });
+  if (!from) return all;
+  const i = all.findIndex((s) => !s.gz && s.ino === from.ino);
+  const keep = i >= 0 ? all.slice(i) : all.slice(-1);
+  if (i >= 0) keep[0]!.offset = from.offset;
+  for (const s of all) if (!keep.includes(s)) await s.fh.close();
+  return keep;
+}
+
+/** Yields the log's lines (across its rotated files) per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
 export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
   const wantOut = opts.stdout ?? true;
   const wantErr = opts.stderr ?? true;
   const sinceNs = opts.since !== undefined && opts.since > 0n ? opts.since : undefined;
   const untilNs = opts.until !== undefined && opts.until > 0n ? opts.until : undefined;
+  const tail = opts.tail !== undefined && opts.tail >= 0 ? opts.tail : undefined;
   let out: LogLine[] = [];
   let pastUntil = false;
   const parser = new CriParser((l, ns) => {
@@ -112,39 +153,64 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
       return;
     }
     out.push(l);
+    // Only the last lines matter to a tail: keep memory bounded over a long history.
+    if (tail !== undefined && out.length > 2 * tail + 1024) out = out.slice(out.length - tail);
   });
 
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    if (!opts.follow) return;
-  }
-  let offset = opts.fromOffset ?? 0;
-  let rest: Buffer = Buffer.alloc(0);
+  const sources = await openSources(path, opts.from);
+  // The newest file is followed: the current one, or the one conmon may still write until it reopens.
+  let cur: Source | undefined = sources.length > 0 && !sources[sources.length - 1]!.gz ? sources.pop() : undefined;
   const chunk = Buffer.alloc(256 * 1024);
-  const readAvailable = async (): Promise<void> => {
-    if (!fh) {
-      try {
-        fh = await open(path, 'r');
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) return;
-        throw err;
-      }
-    }
+  const drain = async (s: Source): Promise<void> => {
+    let rest: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, offset);
+      const { bytesRead } = await s.fh.read(chunk, 0, chunk.length, s.offset);
       if (bytesRead === 0) break;
-      offset += bytesRead;
+      s.offset += bytesRead;
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead)));
+    }
+    // conmon writes whole records: a partial one is being written now; read it again next time.
+    s.offset -= rest.length;
+  };
+  const readGz = async (s: Source): Promise<void> => {
+    let rest: Buffer = Buffer.alloc(0);
+    for await (const b of s.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip())) {
+      rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, b as Buffer]) : (b as Buffer));
+    }
+  };
+  /** Reads what the current file has; when conmon has moved to a new file, the old one to its end first. */
+  const readAvailable = async (): Promise<void> => {
+    for (;;) {
+      if (!cur) {
+        cur = await openSource(path, false);
+        if (!cur) return;
+      }
+      await drain(cur);
+      const ino = await stat(path).then((s) => s.ino, (err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return undefined;
+        throw err;
+      });
+      // Renamed away and not reopened yet: conmon still writes the old one.
+      if (ino === undefined || ino === cur.ino) return;
+      await drain(cur);
+      await cur.fh.close();
+      cur = undefined;
     }
   };
 
   try {
+    for (const s of sources) {
+      try {
+        if (s.gz) await readGz(s);
+        else await drain(s);
+      } finally {
+        await s.fh.close();
+      }
+    }
+    sources.length = 0;
     await readAvailable();
     if (!opts.follow) parser.flush();
-    if (opts.tail !== undefined && opts.tail >= 0 && out.length > opts.tail) out = out.slice(out.length - opts.tail);
+    if (tail !== undefined && out.length > tail) out = out.slice(out.length - tail);
     for (const l of out) yield l;
     out = [];
     if (!opts.follow || pastUntil || signal?.aborted) return;
@@ -183,16 +249,18 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
       watcher.close();
     }
   } finally {
-    await fh?.close();
+    for (const s of sources) await s.fh.close().catch(() => {});
+    await cur?.fh.close().catch(() => {});
   }
 }
 
-/** Size of the log now (where a new run's output will start). */
-export async function logSize(path: string): Promise<number> {
+/** Where the log ends now (where a new run's output will start). */
+export async function logPosition(path: string): Promise<LogPosition> {
   try {
-    return (await stat(path)).size;
+    const s = await stat(path);
+    return { ino: s.ino, offset: s.size };
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return 0;
+    if (isErrno(err, 'ENOENT')) return { ino: 0, offset: 0 };
     throw err;
   }
 }

@@ -36,6 +36,7 @@ export interface CreateOptions {
   stdin: boolean;
   tty: boolean;
   leaveStdinOpen?: boolean;
+  logSizeMax?: number;
 }
 
 export interface ExecOptions {
@@ -128,7 +129,7 @@ export class Runtime {
       return await createWithConmon({
         id: o.id, bundleDir: o.bundleDir, logPath: o.logPath, exitDir, runcRoot: this.runcRoot,
         socketDir: this.socketDir, stdin: o.stdin, tty: o.tty, leaveStdinOpen: o.leaveStdinOpen,
-        runcPath: this.runc.path,
+        runcPath: this.runc.path, logSizeMax: o.logSizeMax,
       });
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
