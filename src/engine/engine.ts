@@ -227,7 +227,7 @@ export class Engine {
     // records still being written must land, or the next engine would adopt a running container
     // as the state before (created, say).
     this.containers.close();
-    await Promise.all([this.containers.store.flush(), this.snapshotter.settled()]);
+    await Promise.all([this.containers.store.flush(), this.snapshotter.settled(), this.runtime.closeLogs()]);
   }
 }
 

@@ -184,10 +184,12 @@ export interface RuntimePort {
   logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry>;
   /** Where the log ends now. */
   logPosition(path: string): Promise<LogPosition>;
-  /** Rotates the running container's log per its policy (after a start, or adopted at boot). */
-  watchLog(id: string, path: string, bundleDir: string, policy: LogPolicy): void;
-  /** Stops rotating (the container exited, or the engine stops). */
-  unwatchLog(id: string): Promise<void>;
+  /** Keeps an adopted running container's log per its policy again (run keeps a started one's). */
+  watchLog(path: string, bundleDir: string, policy: LogPolicy): Promise<void>;
+  /** The container's conmon is gone: its log is left as its rotation has it. */
+  unwatchLog(path: string): Promise<void>;
+  /** The engine stops: rotations settle (conmon goes on writing, within its cut). */
+  closeLogs(): Promise<void>;
 }
 
 /** The container's networking: memberships at create, joining and leaving around each run. */

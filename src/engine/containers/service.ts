@@ -470,6 +470,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
     });
+    // As dockerd: the driver's options are read when it starts, before anything is made; a bad
+    // one fails the start with its own words (500) and the container stays as it was.
+    const logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
     const bundleDir = this.bundleDir(rec.Id);
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });
@@ -478,8 +481,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     let sandbox: { netns: string; joined: Promise<void> } | undefined;
     try {
       trace(rec.Id, 'start: begin');
-      // As dockerd: the driver's options are read when it starts, before anything is made.
-      const logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
       await this.rootfs.mount(rec.Id, rootfsDir);
       mounted = true;
       trace(rec.Id, 'start: mounted');
@@ -545,7 +546,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         FinishedAt: rec.State.FinishedAt === '' ? ZERO_TIME : rec.State.FinishedAt,
       };
       rec.ConmonPid = conmonPid;
-      this.runtime.watchLog(rec.Id, rec.LogPath, bundleDir, logPolicyNow);
       this.watchExit(rec);
       this.startHealth(rec, true);
       // Saved before the start is acknowledged: an engine crash right after must find the
@@ -578,11 +578,13 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** A container adopted at boot: its log is rotated again (its options were read when it started). */
   private watchLogOf(rec: ContainerRecord): void {
+    let policy;
     try {
-      this.runtime.watchLog(rec.Id, rec.LogPath, this.bundleDir(rec.Id), logPolicy(rec.HostConfig.LogConfig));
+      policy = logPolicy(rec.HostConfig.LogConfig);
     } catch {
-      // options that no longer parse: the file stays bounded by conmon's cut
+      return; // options that no longer parse: the file stays bounded by conmon's cut
     }
+    void this.runtime.watchLog(rec.LogPath, this.bundleDir(rec.Id), policy).catch(() => {});
   }
 
   private watchExit(rec: ContainerRecord): void {
@@ -598,7 +600,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
     this.stopHealth(rec.Id);
-    void this.runtime.unwatchLog(rec.Id);
+    void this.runtime.unwatchLog(rec.LogPath).catch(() => {});
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
@@ -1010,7 +1012,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** Engine shutdown: health checks stop; containers, and restarts still due, are left to the next engine. */
   close(): void {
     this.closing = true;
-    for (const id of this.exits.keys()) void this.runtime.unwatchLog(id);
     for (const id of [...this.healthMonitors.keys()]) this.stopHealth(id);
   }
 

@@ -12,7 +12,7 @@ import { Runtime, unframe } from './runtime.js';
 import { buildSpec, type OciResources, type OciSpec } from './spec.js';
 import { resolveUser } from './user.js';
 import { readLogs, logPosition } from './logs.js';
-import { LogRotator, conmonLogSizeMax } from './log-rotate.js';
+import { LogFiles } from './log-files.js';
 import { RUNC_PATH } from './runc.js';
 
 export { Runtime, unframe } from './runtime.js';
@@ -70,7 +70,8 @@ function isTerminal(bundleDir: string): boolean {
 
 /** Adapts Runtime to the containers service's port. */
 export class RuntimeAdapter implements RuntimePort {
-  private readonly rotators = new Map<string, LogRotator>();
+  /** The logs of running containers, by path: their rotation, and what their readers follow. */
+  private readonly logFiles = new Map<string, LogFiles>();
 
   constructor(readonly rt: Runtime, private readonly log: (level: string, msg: string) => void = () => {}) {}
 
@@ -97,11 +98,28 @@ export class RuntimeAdapter implements RuntimePort {
     if (!input.cgroupParent && this.rt.cgroupParent) input.cgroupParent = this.rt.cgroupParent;
     const spec = buildSpec(input);
     const c = req.rec.Config;
-    return this.rt.run(
-      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false),
-        logSizeMax: conmonLogSizeMax(req.logPolicy) },
-      req.beforeStart,
-    );
+    const files = await this.keepLog(req.logPath, req.logPolicy, false);
+    try {
+      const started = await this.rt.run(
+        { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false),
+          logSizeMax: req.logPolicy.maxSize },
+        req.beforeStart,
+      );
+      files.start(req.bundleDir);
+      return started;
+    } catch (err) {
+      await this.unwatchLog(req.logPath);
+      throw err;
+    }
+  }
+
+  /** A log kept per its policy from now on (the one kept before, a previous run's, let go first). */
+  private async keepLog(path: string, policy: LogPolicy, adopted: boolean): Promise<LogFiles> {
+    await this.logFiles.get(path)?.stop(true);
+    const files = new LogFiles(path, policy, (msg) => this.log('warn', msg));
+    this.logFiles.set(path, files);
+    await files.prepare(adopted);
+    return files;
   }
 
   waitExit(id: string): Promise<number> {
@@ -178,24 +196,26 @@ export class RuntimeAdapter implements RuntimePort {
   }
 
   async *logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry> {
-    for await (const l of readLogs(path, { ...q, exited }, signal)) yield { stream: l.stream, time: l.time, data: l.line };
+    for await (const l of readLogs(path, { ...q, exited, source: this.logFiles.get(path) }, signal)) yield { stream: l.stream, time: l.time, data: l.line };
   }
 
   logPosition(path: string): Promise<LogPosition> {
     return logPosition(path);
   }
 
-  watchLog(id: string, path: string, bundleDir: string, policy: LogPolicy): void {
-    void this.rotators.get(id)?.stop();
-    const r = new LogRotator(path, bundleDir, policy, (msg) => this.log('warn', msg));
-    this.rotators.set(id, r);
-    r.start();
+  async watchLog(path: string, bundleDir: string, policy: LogPolicy): Promise<void> {
+    const files = await this.keepLog(path, policy, true);
+    files.start(bundleDir);
   }
 
-  async unwatchLog(id: string): Promise<void> {
-    const r = this.rotators.get(id);
-    this.rotators.delete(id);
-    await r?.stop();
+  async unwatchLog(path: string): Promise<void> {
+    const files = this.logFiles.get(path);
+    await files?.stop(true);
+    if (this.logFiles.get(path) === files) this.logFiles.delete(path);
+  }
+
+  async closeLogs(): Promise<void> {
+    await Promise.all([...this.logFiles.values()].map((f) => f.stop(false)));
   }
 }
 

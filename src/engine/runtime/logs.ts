@@ -2,11 +2,11 @@
  * The CRI log format conmon writes (`TIME STREAM P|F MESSAGE`, one line each, P = partial): a
  * reader with docker's `logs` options. Partial records are joined into the line they belong to.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { isErrno } from '../../core/errors.js';
-import { rotatedFiles, withLogLock } from './log-rotate.js';
+import { LogFiles, type LogSource, type OpenLogFile } from './log-files.js';
 import type { LogPosition } from '../containers/ports.js';
 
 export interface LogLine {
@@ -31,6 +31,8 @@ export interface ReadLogsOptions {
   from?: LogPosition;
   /** With follow: ends once this settles and the file is drained (the container exited). */
   exited?: Promise<unknown>;
+  /** The log's files (the engine's rotation while the container runs); else read from disk as they are. */
+  source?: LogSource;
 }
 
 interface Pending { stream: 'stdout' | 'stderr'; time: string; ns: bigint; parts: Buffer[] }
@@ -99,43 +101,6 @@ class CriParser {
 
 const NL = Buffer.from('\n');
 
-interface Source { fh: FileHandle; gz: boolean; ino: number; offset: number }
-
-async function openSource(path: string, gz: boolean): Promise<Source | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  }
-  return { fh, gz, ino: (await fh.stat()).ino, offset: 0 };
-}
-
-/**
- * The log's files, oldest first, opened together under the rotation lock (a rotation renames
- * none of them mid-way); with `from`, only from that position on (a file compressed since is
- * skipped: the current file is read from its start then).
- */
-async function openSources(path: string, from?: LogPosition): Promise<Source[]> {
-  const all = await withLogLock(path, async () => {
-    const out: Source[] = [];
-    for (const f of await rotatedFiles(path)) {
-      const s = await openSource(f.path, f.gz);
-      if (s) out.push(s);
-    }
-    const cur = await openSource(path, false);
-    if (cur) out.push(cur);
-    return out;
-  });
-  if (!from) return all;
-  const i = all.findIndex((s) => !s.gz && s.ino === from.ino);
-  const keep = i >= 0 ? all.slice(i) : all.slice(-1);
-  if (i >= 0) keep[0]!.offset = from.offset;
-  for (const s of all) if (!keep.includes(s)) await s.fh.close();
-  return keep;
-}
-
 /** Yields the log's lines (across its rotated files) per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
 export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
   const wantOut = opts.stdout ?? true;
@@ -157,57 +122,98 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
     if (tail !== undefined && out.length > 2 * tail + 1024) out = out.slice(out.length - tail);
   });
 
-  const sources = await openSources(path, opts.from);
-  // The newest file is followed: the current one, or the one conmon may still write until it reopens.
-  let cur: Source | undefined = sources.length > 0 && !sources[sources.length - 1]!.gz ? sources.pop() : undefined;
+  const source = opts.source ?? new LogFiles(path);
+  const opened = await source.open(opts.from);
+  const older = opened.files;
+  const offsets = new Map<OpenLogFile, number>();
+  if (older[0]) offsets.set(older[0], opened.offset);
+  // The newest file is followed (the one conmon writes); the gen of the last file read, else.
+  let cur: OpenLogFile | undefined = older.length > 0 && !older[older.length - 1]!.gz ? older.pop() : undefined;
+  let lastGen = older.length > 0 ? older[older.length - 1]!.gen : -1;
+  let curOffset = cur ? (offsets.get(cur) ?? 0) : 0;
+  /** The file after cur, held from before its cut (see LogSource.successor). */
+  let succ: OpenLogFile | undefined;
   const chunk = Buffer.alloc(256 * 1024);
-  const drain = async (s: Source): Promise<void> => {
+  /** Reads f from offset to its end; returns the offset after its last whole record. */
+  const drain = async (f: OpenLogFile, offset: number): Promise<number> => {
     let rest: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await s.fh.read(chunk, 0, chunk.length, s.offset);
+      const { bytesRead } = await f.fh.read(chunk, 0, chunk.length, offset);
       if (bytesRead === 0) break;
-      s.offset += bytesRead;
+      offset += bytesRead;
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead)));
     }
     // conmon writes whole records: a partial one is being written now; read it again next time.
-    s.offset -= rest.length;
+    return offset - rest.length;
   };
-  const readGz = async (s: Source): Promise<void> => {
+  const readGz = async (f: OpenLogFile): Promise<void> => {
     let rest: Buffer = Buffer.alloc(0);
-    for await (const b of s.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip())) {
+    for await (const b of f.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip())) {
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, b as Buffer]) : (b as Buffer));
     }
   };
-  /** Reads what the current file has; when conmon has moved to a new file, the old one to its end first. */
+  /**
+   * Reads what the followed file has; once conmon has cut it (NAME is another file now), reads
+   * it to its end, then the files after it in order.
+   */
   const readAvailable = async (): Promise<void> => {
     for (;;) {
       if (!cur) {
-        cur = await openSource(path, false);
-        if (!cur) return;
+        const f = await source.next(lastGen);
+        if (!f) return;
+        if (f.gz) {
+          try {
+            await readGz(f);
+          } finally {
+            await f.fh.close();
+          }
+          lastGen = f.gen;
+          continue;
+        }
+        cur = f;
+        curOffset = 0;
       }
-      await drain(cur);
+      curOffset = await drain(cur, curOffset);
       const ino = await stat(path).then((s) => s.ino, (err: unknown) => {
         if (isErrno(err, 'ENOENT')) return undefined;
         throw err;
       });
-      // Renamed away and not reopened yet: conmon still writes the old one.
-      if (ino === undefined || ino === cur.ino) return;
-      await drain(cur);
+      if (ino === cur.ino) {
+        if (opts.follow && !succ) succ = await source.successor?.(cur);
+        return;
+      }
+      // conmon closed the file before it made the next one: what it has now is all it gets.
+      curOffset = await drain(cur, curOffset);
+      const f = succ ?? await source.next(cur.gen);
+      succ = undefined;
+      if (!f) return;
       await cur.fh.close();
+      lastGen = cur.gen;
       cur = undefined;
+      if (f.gz) {
+        try {
+          await readGz(f);
+        } finally {
+          await f.fh.close();
+        }
+        lastGen = f.gen;
+      } else {
+        cur = f;
+        curOffset = 0;
+      }
     }
   };
 
   try {
-    for (const s of sources) {
+    while (older.length > 0) {
+      const f = older.shift()!;
       try {
-        if (s.gz) await readGz(s);
-        else await drain(s);
+        if (f.gz) await readGz(f);
+        else await drain(f, offsets.get(f) ?? 0);
       } finally {
-        await s.fh.close();
+        await f.fh.close();
       }
     }
-    sources.length = 0;
     await readAvailable();
     if (!opts.follow) parser.flush();
     if (tail !== undefined && out.length > tail) out = out.slice(out.length - tail);
@@ -249,8 +255,9 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
       watcher.close();
     }
   } finally {
-    for (const s of sources) await s.fh.close().catch(() => {});
+    for (const f of older) await f.fh.close().catch(() => {});
     await cur?.fh.close().catch(() => {});
+    await succ?.fh.close().catch(() => {});
   }
 }
 
