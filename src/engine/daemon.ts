@@ -151,7 +151,14 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}"\n`);
     }
   };
-  const engine = await Engine.open({ ...opts, log });
+  let engine: Engine;
+  try {
+    engine = await Engine.open({ ...opts, log });
+  } catch (err) {
+    // As dockerd: a configuration the engine refuses (default log options...) stops it, in a line.
+    process.stderr.write(`failed to start daemon: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const router = engine.router;
 
   const server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 });

@@ -16,6 +16,7 @@ import { VolumeService, type VolumeView } from './volumes/service.js';
 import { volumeRoutes } from './api/volumes.js';
 import { Router } from './api/router.js';
 import { systemRoutes } from './api/system.js';
+import { DEFAULT_LOG_DRIVER } from './containers/log-config.js';
 import { containerRoutes } from './api/containers.js';
 import { containerProcessRoutes } from './api/container-processes.js';
 import { containerFileRoutes } from './api/container-files.js';
@@ -184,6 +185,7 @@ export class Engine {
       runtimeVersion: () => runtimeVersion,
       cgroupVersion: cgroupVersion(),
       eventListeners: () => events.listeners,
+      loggingDriver: opts.logDriver || DEFAULT_LOG_DRIVER,
       counts: () => {
         const all = svc.list();
         const running = all.filter((c) => c.State.Running && !c.State.Paused).length;

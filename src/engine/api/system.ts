@@ -11,6 +11,8 @@ export interface SystemInfoDeps {
   runtimeVersion: () => string;
   cgroupVersion: '1' | '2';
   eventListeners: () => number;
+  /** The log driver of containers that name none. */
+  loggingDriver: string;
 }
 
 function osName(): string {
@@ -82,7 +84,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       OomKillDisable: d.cgroupVersion === '1',
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: 'json-file',
+      LoggingDriver: d.loggingDriver,
       CgroupDriver: 'cgroupfs',
       CgroupVersion: d.cgroupVersion,
       NEventsListener: d.eventListeners(),

@@ -20,10 +20,10 @@ export const DEFAULT_LOG_DRIVER = 'json-file';
 
 /** Options dockerd's logger package handles itself for every driver (builtInLogOpts). */
 const BUILT_IN_OPTS: ReadonlySet<string> = new Set(['mode', 'max-buffer-size']);
-const ATTRIBUTE_OPTS = ['labels', 'labels-regex', 'env', 'env-regex', 'tag'];
+/** The drivers minke has, and the options each takes (dockerd's: local takes no attributes). */
 const DRIVER_OPTS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['json-file', new Set(['max-file', 'max-size', 'compress', ...ATTRIBUTE_OPTS])],
-  ['local', new Set(['max-file', 'max-size', 'compress', ...ATTRIBUTE_OPTS])],
+  ['json-file', new Set(['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'])],
+  ['local', new Set(['max-file', 'max-size', 'compress'])],
   ['none', new Set<string>()],
 ]);
 
@@ -77,7 +77,9 @@ export function validateLogConfig(lc: LogConfig): void {
     }
   }
   const known = DRIVER_OPTS.get(lc.Type);
-  if (!known) throw new InvalidArgument(`logger: no log driver named '${lc.Type}' is registered`);
+  // dockerd looks a driver it does not have up as a plugin; minke has no logging plugins (nor
+  // syslog, journald, gelf... which a missing feature refuses rather than fakes).
+  if (!known) throw new InvalidArgument(`error looking up logging plugin ${lc.Type}: plugin "${lc.Type}" not found`);
   for (const k of Object.keys(cfg)) {
     if (BUILT_IN_OPTS.has(k) || known.has(k)) continue;
     throw new InvalidArgument(lc.Type === 'json-file' ? `unknown log opt '${k}' for json-file log driver` : `unknown log opt '${k}' for log driver ${lc.Type}`);
@@ -118,15 +120,15 @@ export function logPolicy(lc: LogConfig | undefined): LogPolicy {
       try {
         p.compress = parseBool(cfg.compress);
       } catch (err) {
-        throw initError(`invalid boolean value for compress: ${(err as Error).message}`);
+        throw initError(`error reading compress log option: ${(err as Error).message}`);
       }
     }
-    if (p.maxSize < 0) throw initError('max-size must not be negative');
-    if (p.maxFile < 0) throw initError('max-file must not be negative');
-    if (p.compress && p.maxFile <= 1) throw initError('compression cannot be enabled when max file count is 1');
-    // As moby's LogFile: no size is no rotation, no count keeps the current file alone.
-    if (p.maxSize === 0) p.maxSize = -1;
+    if (p.maxFile < 0) throw initError('max file count cannot be less than 0');
+    // As dockerd's local: no count is one file; size 0 rotates before every entry (conmon's
+    // smallest cut, 1 byte, does that: each record gets its file).
     if (p.maxFile === 0) p.maxFile = 1;
+    if (p.compress && p.maxFile <= 1) throw initError('compression cannot be enabled when max file count is 1');
+    if (p.maxSize === 0) p.maxSize = 1;
     return p;
   }
   const p: LogPolicy = { driver: type, maxSize: -1, maxFile: 1, compress: false };

@@ -12,7 +12,7 @@ import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validat
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
-import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig } from './log-config.js';
+import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig, type LogPolicy } from './log-config.js';
 import type { EndpointConfig } from '../networks/model.js';
 import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
@@ -471,8 +471,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       throw new NotFound(`No such image: ${rec.Config.Image}`);
     });
     // As dockerd: the driver's options are read when it starts, before anything is made; a bad
-    // one fails the start with its own words (500) and the container stays as it was.
-    const logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
+    // one fails the start with its own words (500), the container keeps its state with the reason.
+    let logPolicyNow: LogPolicy;
+    try {
+      logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
+    } catch (err) {
+      rec.State = { ...rec.State, Error: messageOf(err), ExitCode: 128 };
+      await this.store.save(rec).catch(() => {});
+      throw err;
+    }
     const bundleDir = this.bundleDir(rec.Id);
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });

@@ -115,9 +115,11 @@ export class RuntimeAdapter implements RuntimePort {
 
   /** A log kept per its policy from now on (the one kept before, a previous run's, let go first). */
   private async keepLog(path: string, policy: LogPolicy, adopted: boolean): Promise<LogFiles> {
-    await this.logFiles.get(path)?.stop(true);
+    // Registered at once: an exit noticed meanwhile stops this one (its prepare then does nothing).
+    const previous = this.logFiles.get(path);
     const files = new LogFiles(path, policy, (msg) => this.log('warn', msg));
     this.logFiles.set(path, files);
+    await previous?.stop(true);
     await files.prepare(adopted);
     return files;
   }

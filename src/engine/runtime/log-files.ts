@@ -230,6 +230,7 @@ export class LogFiles implements LogSource {
    */
   async prepare(adopted = false): Promise<void> {
     await this.run(async () => {
+      if (this.stopped) return;
       const fh = await open(this.path, 'a', 0o600);
       const { size, ino } = await fh.stat();
       await fh.close();
@@ -247,7 +248,7 @@ export class LogFiles implements LogSource {
       if (this.rotating) this.hold();
       await this.syncNow();
     });
-    if (!this.policy || this.policy.maxSize <= 0) return;
+    if (!this.policy || this.policy.maxSize <= 0 || this.stopped) return;
     try {
       this.watcher = watch(this.dir, (event, f) => {
         if (f !== null && f !== this.base && f !== `${this.base}.tmp`) return;
