@@ -120,7 +120,7 @@ export class RuntimeAdapter implements RuntimePort {
     const files = new LogFiles(path, policy, (msg) => this.log('warn', msg));
     this.logFiles.set(path, files);
     await previous?.stop(true);
-    await files.prepare(adopted);
+    files.prepare(adopted);
     return files;
   }
 

@@ -59,19 +59,25 @@ function range(from: number, to: number): number[] {
 /** The engine had its look after the last cut: the next file waits at NAME.tmp. */
 const caughtUp = (path: string) => (): boolean => existsSync(`${path}.tmp`) && statSync(`${path}.tmp`).size === 0 && readdirSync(join(path, '..')).filter((f) => f.includes('.kept-')).length === 2;
 
+/** 100-byte lines through a fake conmon cutting at 1000, each cut waiting for the engine's look. */
+async function writeKeepingUp(path: string, lines: number): Promise<FakeConmon> {
+  const w = new FakeConmon(path, 1000);
+  for (let n = 0; n < lines; n++) {
+    const cuts = w.cuts;
+    w.line(n);
+    if (w.cuts > cuts) await waitFor(caughtUp(path), `the rotation after cut ${w.cuts}`);
+  }
+  return w;
+}
+
 test('rotation: conmon cuts at max-size, the engine keeps max-file files as NAME, NAME.1...; nothing else stays', async () => {
   const dir = tempDir();
   try {
     const path = join(dir, 'container.log');
     const files = new LogFiles(path, { maxSize: 1000, maxFile: 3, compress: false });
-    await files.prepare();
+    files.prepare();
     files.start(dir);
-    const w = new FakeConmon(path, 1000);
-    for (let n = 0; n < 100; n++) {
-      const cuts = w.cuts;
-      w.line(n);
-      if (w.cuts > cuts) await waitFor(caughtUp(path), `the rotation after cut ${w.cuts}`);
-    }
+    const w = await writeKeepingUp(path, 100);
     w.close();
     await files.stop(true);
     assert.deepEqual(readdirSync(dir).sort(), ['container.log', 'container.log.1', 'container.log.2']);
@@ -90,14 +96,9 @@ test('rotation with compress: the rotated files become NAME.k.gz, read back in o
   try {
     const path = join(dir, 'container.log');
     const files = new LogFiles(path, { maxSize: 1000, maxFile: 3, compress: true });
-    await files.prepare();
+    files.prepare();
     files.start(dir);
-    const w = new FakeConmon(path, 1000);
-    for (let n = 0; n < 100; n++) {
-      const cuts = w.cuts;
-      w.line(n);
-      if (w.cuts > cuts) await waitFor(caughtUp(path), `the rotation after cut ${w.cuts}`);
-    }
+    const w = await writeKeepingUp(path, 100);
     await waitFor(() => existsSync(`${path}.1.gz`) && existsSync(`${path}.2.gz`) && !existsSync(`${path}.1`), 'both rotated files compressed');
     const kept = await numbers(path, files);
     assert.equal(kept.at(-1), 99);
@@ -116,7 +117,7 @@ test('a follower gets every line once across cuts, even two cuts before the engi
   try {
     const path = join(dir, 'container.log');
     const files = new LogFiles(path, { maxSize: 1000, maxFile: 2, compress: false });
-    await files.prepare();
+    files.prepare();
     files.start(dir);
     const w = new FakeConmon(path, 1000);
     let exit!: () => void;
@@ -162,7 +163,7 @@ test('files a stopped engine left (cut, still linked) join the rotation in order
     writeFileSync(path, rec(3));
     assert.deepEqual(await numbers(path), [0, 1, 2, 3], 'read as they are');
     const files = new LogFiles(path, { maxSize: 1000, maxFile: 3, compress: false });
-    await files.prepare();
+    files.prepare();
     await files.stop(true);
     assert.deepEqual(readdirSync(dir).sort(), ['container.log', 'container.log.1', 'container.log.2']);
     assert.deepEqual(await numbers(path), [1, 2, 3], 'the oldest beyond max-file gone');

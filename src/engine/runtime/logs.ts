@@ -3,7 +3,8 @@
  * reader with docker's `logs` options. Partial records are joined into the line they belong to.
  */
 import { stat } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { close, createReadStream, read, watch } from 'node:fs';
+import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { isErrno } from '../../core/errors.js';
 import { LogFiles, type LogSource, type OpenLogFile } from './log-files.js';
@@ -21,7 +22,7 @@ export interface ReadLogsOptions {
   follow?: boolean;
   /** Nanoseconds since the epoch: only lines at or after (0: all). */
   since?: bigint;
-  /** Nanoseconds since the epoch: only lines before (0: all). */
+  /** Nanoseconds since the epoch: only lines at or before (0: all). */
   until?: bigint;
   /** Only the last N lines (of those matching the filters, before following). */
   tail?: number;
@@ -101,6 +102,13 @@ class CriParser {
 
 const NL = Buffer.from('\n');
 
+const readP = promisify(read);
+const closeFd = promisify(close);
+
+async function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return (await readP(fd, buf, 0, buf.length, position)).bytesRead;
+}
+
 /** Yields the log's lines (across its rotated files) per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
 export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
   const wantOut = opts.stdout ?? true;
@@ -113,7 +121,8 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
   const parser = new CriParser((l, ns) => {
     if (l.stream === 'stdout' ? !wantOut : !wantErr) return;
     if (sinceNs !== undefined && ns < sinceNs) return;
-    if (untilNs !== undefined && ns >= untilNs) {
+    // As dockerd: a line stamped at until itself is still shown.
+    if (untilNs !== undefined && ns > untilNs) {
       pastUntil = true;
       return;
     }
@@ -123,7 +132,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
   });
 
   const source = opts.source ?? new LogFiles(path);
-  const opened = await source.open(opts.from);
+  const opened = source.open(opts.from);
   const older = opened.files;
   const offsets = new Map<OpenLogFile, number>();
   if (older[0]) offsets.set(older[0], opened.offset);
@@ -138,7 +147,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
   const drain = async (f: OpenLogFile, offset: number): Promise<number> => {
     let rest: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await f.fh.read(chunk, 0, chunk.length, offset);
+      const bytesRead = await readAt(f.fd, chunk, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead)));
@@ -148,7 +157,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
   };
   const readGz = async (f: OpenLogFile): Promise<void> => {
     let rest: Buffer = Buffer.alloc(0);
-    for await (const b of f.fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip())) {
+    for await (const b of createReadStream('', { fd: f.fd, start: 0, autoClose: false }).pipe(createGunzip())) {
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, b as Buffer]) : (b as Buffer));
     }
   };
@@ -159,13 +168,13 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
   const readAvailable = async (): Promise<void> => {
     for (;;) {
       if (!cur) {
-        const f = await source.next(lastGen);
+        const f = source.next(lastGen);
         if (!f) return;
         if (f.gz) {
           try {
             await readGz(f);
           } finally {
-            await f.fh.close();
+            await closeFd(f.fd);
           }
           lastGen = f.gen;
           continue;
@@ -179,22 +188,22 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
         throw err;
       });
       if (ino === cur.ino) {
-        if (opts.follow && !succ) succ = await source.successor?.(cur);
+        if (opts.follow && !succ) succ = source.successor?.(cur);
         return;
       }
       // conmon closed the file before it made the next one: what it has now is all it gets.
       curOffset = await drain(cur, curOffset);
-      const f = succ ?? await source.next(cur.gen);
+      const f = succ ?? source.next(cur.gen);
       succ = undefined;
       if (!f) return;
-      await cur.fh.close();
+      await closeFd(cur.fd);
       lastGen = cur.gen;
       cur = undefined;
       if (f.gz) {
         try {
           await readGz(f);
         } finally {
-          await f.fh.close();
+          await closeFd(f.fd);
         }
         lastGen = f.gen;
       } else {
@@ -211,7 +220,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
         if (f.gz) await readGz(f);
         else await drain(f, offsets.get(f) ?? 0);
       } finally {
-        await f.fh.close();
+        await closeFd(f.fd);
       }
     }
     await readAvailable();
@@ -255,9 +264,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
       watcher.close();
     }
   } finally {
-    for (const f of older) await f.fh.close().catch(() => {});
-    await cur?.fh.close().catch(() => {});
-    await succ?.fh.close().catch(() => {});
+    for (const f of [...older, cur, succ]) if (f) await closeFd(f.fd).catch(() => {});
   }
 }
 
