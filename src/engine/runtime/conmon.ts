@@ -145,7 +145,7 @@ export interface ContainerConmonOptions {
   tty: boolean;
   leaveStdinOpen?: boolean;
   runcPath?: string;
-  /** conmon cuts the log file at this size (the bound that holds when the engine is not rotating it). */
+  /** conmon cuts the log file at this size, a new file in its place (the rotation keeps the old: see log-files.ts). */
   logSizeMax?: number;
 }
 
