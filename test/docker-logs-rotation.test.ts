@@ -114,6 +114,29 @@ describe('docker logs: rotation, drivers and their options', { concurrency: fals
     assert.equal(await e.ok(['logs', plain]), 'hello\n');
   });
 
+  it('a container started again cuts its earlier runs\' file at max-size too (conmon counts from 0 at each start)', async () => {
+    // Each run writes about 6 kB: appended to the last run's file, it would pass 10 kB uncut.
+    const id = await runToEnd(['--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', writer(50, 5000)]);
+    for (let run = 2; run <= 4; run++) await e.ok(['start', '-a', id], { timeout: 120_000 });
+    const files = logFiles(id);
+    assert.deepEqual(files.map((f) => f.name), ['container.log', 'container.log.1', 'container.log.2']);
+    for (const f of files) assert.ok(f.size <= 12_000, `${f.name} is ${f.size} bytes`);
+    const lines = numbers(await e.ok(['logs', id]));
+    assert.deepEqual(lines.slice(-50), range(0, 50), 'the last run whole');
+  });
+
+  it('an engine killed and started again keeps rotating the logs of the containers that ran on', async () => {
+    const id = (await e.ok(['run', '-d', '--network', 'none', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=4', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', writer(600, 5000)])).trim();
+    await waitFor(() => logFiles(id).some((f) => f.name.startsWith('container.log.1')), 'a first rotation', 30_000);
+    await e.stopEngine('SIGKILL');
+    await e.start();
+    assert.equal((await e.ok(['wait', id], { timeout: 120_000 })).trim(), '0');
+    await waitFor(() => logFiles(id).map((f) => f.name).join(' ') === 'container.log container.log.1.gz container.log.2.gz container.log.3.gz', 'four files, three compressed, nothing else', 30_000);
+    const lines = numbers(await e.ok(['logs', id]));
+    assert.equal(lines.at(-1), 599);
+    assert.deepEqual(lines, range(lines[0]!, 600));
+  });
+
   it('none: docker logs refuses as dockerd; the output still reaches an attached client', async () => {
     assert.equal(await e.ok(['run', '--rm', '--network', 'none', '--log-driver', 'none', 'busybox', 'echo', 'hi']), 'hi\n');
     const id = await runToEnd(['--log-driver', 'none', 'busybox', 'echo', 'hi']);
