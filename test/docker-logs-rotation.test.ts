@@ -100,6 +100,15 @@ describe('docker logs: rotation, drivers and their options', { concurrency: fals
     assert.deepEqual(numbers(await e.ok(['logs', '--tail', '2', id])), [498, 499]);
   });
 
+  it('rm -f of a container writing at full speed, its files compressed, leaves nothing', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = (await e.ok(['run', '-d', '--network', 'none', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', `while true; do echo "line ${'a'.repeat(60)}"; done`])).trim();
+      await waitFor(() => logFiles(id).some((f) => f.name.endsWith('.gz')), 'a compressed file', 30_000);
+      await e.ok(['rm', '-f', id]);
+      assert.ok(!existsSync(join(e.dataRoot, 'containers', id)), 'its directory gone');
+    }
+  });
+
   it('local: dockerd\'s defaults (20m, 5 files, compressed), kept with rotation and read by docker logs', async () => {
     const id = await runToEnd(['--log-driver', 'local', '--log-opt', 'max-size=10k', 'busybox', 'sh', '-c', writer(1000, 200)]);
     assert.deepEqual(JSON.parse(await e.ok(['inspect', '-f', '{{json .HostConfig.LogConfig}}', id])), { Type: 'local', Config: { 'max-size': '10k' } });

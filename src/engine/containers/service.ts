@@ -916,6 +916,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         await this.unmountVolumes(rec, false);
       }
       if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
+      // The log's rotation (a compression under way) is done with the directory first.
+      await this.runtime.unwatchLog(rec.LogPath).catch(() => {});
       await Promise.all([releasedAtExit ? undefined : this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
