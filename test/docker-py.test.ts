@@ -220,7 +220,8 @@ ct.remove(force=True)`);
     assert.equal(out, [
       "['eth0']",
       "{'Type': 'json-file', 'Config': {'max-file': '2'}}",
-      "400 logger: no log driver named 'asdf' is registered",
+      // dockerd 20.10's words: a driver it does not have is looked up as a plugin
+      '400 error looking up logging plugin asdf: plugin "asdf" not found',
       '400 Invalid isolation: "hyperv" - linux only supports \'default\'',
       'None',
       '501 configured logging driver does not support reading',

@@ -133,14 +133,21 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Warned at start as dockerd warns (the values are used once a registry client needs them).
   registryInfo(config.insecureRegistries, config.registryMirrors, (m) => log('warn', m));
-  const engine = await Engine.open({
-    dataRoot: config.dataRoot, execRoot: config.execRoot, runtime: config.defaultRuntime, runtimes: config.runtimes,
-    bridge: config.bridge, bip: config.bip, defaultAddressPools: config.defaultAddressPools,
-    labels: config.labels, debug: config.debug, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors,
-    logDriver: config.logDriver, logOpts: config.logOpts, defaultUlimits: config.defaultUlimits,
-    dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOptions,
-    log: (lvl, msg) => log(lvl, msg),
-  });
+  let engine: Engine;
+  try {
+    engine = await Engine.open({
+      dataRoot: config.dataRoot, execRoot: config.execRoot, runtime: config.defaultRuntime, runtimes: config.runtimes,
+      bridge: config.bridge, bip: config.bip, defaultAddressPools: config.defaultAddressPools,
+      labels: config.labels, debug: config.debug, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors,
+      logDriver: config.logDriver, logOpts: config.logOpts, defaultUlimits: config.defaultUlimits,
+      dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOptions,
+      log: (lvl, msg) => log(lvl, msg),
+    });
+  } catch (err) {
+    // As dockerd: a configuration the engine refuses (default log options...) stops it, in a line.
+    process.stderr.write(`failed to start daemon: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const router = engine.router;
 
   const common = (res: ServerResponse): void => {

@@ -17,6 +17,7 @@ import { VolumeService, type VolumeView } from './volumes/service.js';
 import { volumeRoutes } from './api/volumes.js';
 import { Router } from './api/router.js';
 import { systemRoutes } from './api/system.js';
+import { DEFAULT_LOG_DRIVER } from './containers/log-config.js';
 import { containerRoutes } from './api/containers.js';
 import { containerProcessRoutes } from './api/container-processes.js';
 import { containerFileRoutes } from './api/container-files.js';
@@ -187,7 +188,7 @@ export class Engine {
       dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
       dns: { dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [], dnsOptions: opts.dnsOptions ?? [] },
     });
-    const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
+    const containers = new ContainerService({ dataRoot, execRoot, logDriver: opts.logDriver, logOpts: opts.logOpts }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
     await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
     networks.on('event', (e) => {
@@ -225,7 +226,7 @@ export class Engine {
         const s = live.engine?.current ?? settings;
         return {
           labels: s.labels, debug: s.debug, runtimes: runtimes.all(), defaultRuntime: runtimes.default,
-          registry: registryInfo(s.insecureRegistries, s.registryMirrors), loggingDriver: opts.logDriver ?? 'json-file',
+          registry: registryInfo(s.insecureRegistries, s.registryMirrors), loggingDriver: opts.logDriver || DEFAULT_LOG_DRIVER,
         };
       },
       cgroupVersion: cgroupVersion(),
@@ -274,7 +275,7 @@ export class Engine {
     // records still being written must land, or the next engine would adopt a running container
     // as the state before (created, say).
     this.containers.close();
-    await Promise.all([this.containers.store.flush(), this.snapshotter.settled()]);
+    await Promise.all([this.containers.store.flush(), this.snapshotter.settled(), this.runtime.closeLogs()]);
   }
 }
 

@@ -90,7 +90,8 @@ export function inspectView(rec: ContainerRecord, extra: { execIds: string[]; gr
     ResolvConfPath: rec.ResolvConfPath,
     HostnamePath: rec.HostnamePath,
     HostsPath: rec.HostsPath,
-    LogPath: rec.LogPath,
+    // As dockerd: the file is named once the json-file driver has run (other drivers' files are theirs).
+    LogPath: rec.HostConfig.LogConfig?.Type === 'json-file' && rec.State.StartedAt !== ZERO_TIME ? rec.LogPath : '',
     Name: rec.Name,
     RestartCount: rec.RestartCount,
     Driver: 'overlay2',

@@ -341,15 +341,15 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
   }
   const started = rec.State.Running ? Promise.resolve(true) : waitForRun(svc, rec, abort.signal);
   const fromStart = !rec.State.Running;
-  const offsetNow = rec.State.Running ? await svc.runtime.logSize(rec.LogPath) : 0;
+  const positionNow = rec.State.Running ? await svc.runtime.logPosition(rec.LogPath) : undefined;
   if (!(await started)) {
     end();
     return;
   }
   const exited = svc.exitPromise(rec.Id) ?? Promise.resolve(0);
-  const fromOffset = fromStart ? (svc.logOffsets.get(rec.Id) ?? 0) : offsetNow;
+  const from = fromStart ? svc.logOffsets.get(rec.Id) : positionNow;
   try {
-    for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, fromOffset }, abort.signal, exited)) {
+    for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, from }, abort.signal, exited)) {
       if (!(await writeOut(conn, entryBytes(e, tty, false)))) break;
     }
   } catch {

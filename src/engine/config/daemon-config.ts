@@ -215,7 +215,14 @@ function fromFlags(f: GivenFlags): Settable {
   set('logLevel', str('log-level'));
   set('logDriver', str('log-driver'));
   const logOpts = f.list('log-opt');
-  if (logOpts) c.logOpts = Object.fromEntries(logOpts.map((kv) => (kv.includes('=') ? [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] : [kv, ''])));
+  if (logOpts) {
+    c.logOpts = Object.fromEntries(logOpts.map((kv) => {
+      const eq = kv.indexOf('=');
+      // pflag's map flag, as dockerd's --log-opt: KEY=VALUE only
+      if (eq <= 0) throw new Error(`invalid argument "${kv}" for "--log-opt" flag: invalid key value pair format in log-opt`);
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }));
+  }
   const ulimits = f.list('default-ulimit');
   if (ulimits) {
     c.defaultUlimits = {};

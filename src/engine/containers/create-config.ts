@@ -4,6 +4,7 @@ import { InvalidArgument } from '../../core/errors.js';
 import type { ImageRuntimeConfig } from '../images/types.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './model.js';
 import { isNoRestart } from './restart-policy.js';
+import { defaultLogConfig, type LogConfig } from './log-config.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -165,11 +166,7 @@ function onlineNodes(): string {
   }
 }
 
-const LOG_DRIVERS: ReadonlySet<string> = new Set(['json-file', 'local', 'none']);
-/** The options dockerd's json-file driver takes. */
-const JSON_FILE_LOG_OPTS: ReadonlySet<string> = new Set(['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag', 'mode', 'max-buffer-size']);
-
-export function validateHostConfig(h: HostConfig): HostConfig {
+export function validateHostConfig(h: HostConfig, logDefault?: LogConfig): HostConfig {
   const hc: HostConfig = { ...h };
   hc.NetworkMode ||= 'bridge';
   if (hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
@@ -231,13 +228,8 @@ export function validateHostConfig(h: HostConfig): HostConfig {
     if (!dest.startsWith('/')) throw new InvalidArgument(`invalid mount config for type "tmpfs": invalid mount path: '${dest}' mount path must be absolute`);
     if (/^\/+$/.test(dest)) throw new InvalidArgument(`invalid mount config for type "tmpfs": invalid specification: destination can't be '/'`);
   }
-  // As dockerd: an empty log driver is the default one; minke keeps logs one way, readable as json-file's.
-  const logType = hc.LogConfig?.Type || 'json-file';
-  if (!LOG_DRIVERS.has(logType)) throw new InvalidArgument(`logger: no log driver named '${logType}' is registered`);
-  for (const k of Object.keys(hc.LogConfig?.Config ?? {})) {
-    if (logType === 'none' || !JSON_FILE_LOG_OPTS.has(k)) throw new InvalidArgument(`unknown log opt '${k}' for ${logType} log driver`);
-  }
-  hc.LogConfig = { Type: logType, Config: { ...(hc.LogConfig?.Config ?? {}) } };
+  // As dockerd: an empty log driver is the engine's default one, with its default options.
+  hc.LogConfig = defaultLogConfig(hc.LogConfig, logDefault);
   if (hc.Isolation && hc.Isolation !== 'default') throw new InvalidArgument(`Invalid isolation: "${hc.Isolation}" - linux only supports 'default'`);
   for (const opt of hc.SecurityOpt ?? []) {
     const [k, v] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':', 2);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Image } from '../images/types.js';
 import type { ContainerRecord, HostConfig } from './model.js';
+import type { LogPolicy } from './log-config.js';
 import type { EndpointConfig, NetworkSettings } from '../networks/model.js';
 
 /**
@@ -87,9 +88,12 @@ export interface LogQuery {
   tail?: number;
   stdout: boolean;
   stderr: boolean;
-  /** Start reading at this byte offset (attach before start reads only this run's output). */
-  fromOffset?: number;
+  /** Start reading here (attach before start reads only this run's output). */
+  from?: LogPosition;
 }
+
+/** A place in a container's log: the file (by inode) and the byte offset in it. */
+export interface LogPosition { ino: number; offset: number }
 
 export interface RunRequest {
   rec: ContainerRecord;
@@ -107,6 +111,8 @@ export interface RunRequest {
   shmSource?: string;
   /** A container's full ID from a name or ID prefix (`container:<name>` namespace modes). */
   containerId?: (ref: string) => string;
+  /** How the log file is kept (its driver's rotation). */
+  logPolicy: LogPolicy;
 }
 
 export interface RuntimeState {
@@ -178,8 +184,14 @@ export interface RuntimePort {
   attach(bundleDir: string, stdin: boolean): Promise<AttachStreams>;
   resize(bundleDir: string, rows: number, cols: number): Promise<void>;
   logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry>;
-  /** Byte size of the log file now. */
-  logSize(path: string): Promise<number>;
+  /** Where the log ends now. */
+  logPosition(path: string): Promise<LogPosition>;
+  /** Keeps an adopted running container's log per its policy again (run keeps a started one's). */
+  watchLog(path: string, bundleDir: string, policy: LogPolicy): Promise<void>;
+  /** The container's conmon is gone: its log is left as its rotation has it. */
+  unwatchLog(path: string): Promise<void>;
+  /** The engine stops: rotations settle (conmon goes on writing, within its cut). */
+  closeLogs(): Promise<void>;
 }
 
 /** The container's networking: memberships at create, joining and leaving around each run. */

@@ -11,7 +11,8 @@ import { resolveInRoot } from '../snapshots/apply.js';
 import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
-import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
+import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig, type LogPolicy } from './log-config.js';
 import type { EndpointConfig } from '../networks/model.js';
 import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
@@ -91,7 +92,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** Work to do between the runtime's create and start (attach clients connecting). */
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
-  readonly logOffsets = new Map<string, number>();
+  readonly logOffsets = new Map<string, LogPosition>();
   /** Restart policy state per container (back-off, canceled by stop/kill), as docker's restart manager. */
   private readonly restartManagers = new Map<string, RestartManager>();
   /** A policy restart waiting out its back-off or starting: settles once running or given up. */
@@ -106,7 +107,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly ready = new Promise<void>((resolve) => { this.booted = resolve; });
 
   constructor(
-    private readonly opts: { dataRoot: string; execRoot: string },
+    private readonly opts: { dataRoot: string; execRoot: string; logDriver?: string; logOpts?: Record<string, string> },
     private readonly images: ImagePort,
     private readonly rootfs: RootfsPort,
     readonly runtime: RuntimePort,
@@ -114,6 +115,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     private readonly volumes: VolumePort,
   ) {
     super();
+    // As dockerd (setupDefaultLogConfig): default options that no container could use stop the engine.
+    if (Object.keys(opts.logOpts ?? {}).length > 0) {
+      try {
+        validateLogConfig({ Type: opts.logDriver || DEFAULT_LOG_DRIVER, Config: opts.logOpts ?? {} });
+      } catch (err) {
+        throw new Error(`failed to set log opts: ${messageOf(err)}`);
+      }
+    }
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
   }
 
@@ -143,7 +152,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (!config.Image) {
       throw new InvalidArgument(config.Cmd?.length || config.Entrypoint?.length ? 'config cannot be empty in order to create a container' : 'no command specified');
     }
-    const hc = validateHostConfig(hostConfig ?? {});
+    const hc = validateHostConfig(hostConfig ?? {}, { Type: this.opts.logDriver || DEFAULT_LOG_DRIVER, Config: this.opts.logOpts ?? {} });
     hc.Runtime = this.runtime.runtimeName(hc.Runtime);
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
@@ -462,6 +471,16 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const image = await this.images.get(rec.Image).catch(() => {
       throw new NotFound(`No such image: ${rec.Config.Image}`);
     });
+    // As dockerd: the driver's options are read when it starts, before anything is made; a bad
+    // one fails the start with its own words (500), the container keeps its state with the reason.
+    let logPolicyNow: LogPolicy;
+    try {
+      logPolicyNow = logPolicy(rec.HostConfig.LogConfig);
+    } catch (err) {
+      rec.State = { ...rec.State, Error: messageOf(err), ExitCode: 128 };
+      await this.store.save(rec).catch(() => {});
+      throw err;
+    }
     const bundleDir = this.bundleDir(rec.Id);
     const rootfsDir = join(bundleDir, 'rootfs');
     await mkdir(rootfsDir, { recursive: true });
@@ -494,7 +513,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
       await this.networks.writeEtcFiles(rec);
       trace(rec.Id, 'start: etc files');
-      this.logOffsets.set(rec.Id, await this.runtime.logSize(rec.LogPath));
+      this.logOffsets.set(rec.Id, await this.runtime.logPosition(rec.LogPath));
       const hooks = this.beforeStart.get(rec.Id) ?? [];
       this.beforeStart.delete(rec.Id);
       const shmSource = this.ipcShm(rec);
@@ -510,6 +529,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         extraEnv: this.linkVariables(rec),
         shmSource,
         containerId: (ref) => this.get(ref).Id,
+        logPolicy: logPolicyNow,
         beforeStart: async () => {
           trace(rec.Id, 'start: runtime created');
           await sandbox?.joined;
@@ -564,6 +584,17 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     }
   }
 
+  /** A container adopted at boot: its log is rotated again (its options were read when it started). */
+  private watchLogOf(rec: ContainerRecord): void {
+    let policy;
+    try {
+      policy = logPolicy(rec.HostConfig.LogConfig);
+    } catch {
+      return; // options that no longer parse: the file stays bounded by conmon's cut
+    }
+    void this.runtime.watchLog(rec.LogPath, this.bundleDir(rec.Id), policy).catch(() => {});
+  }
+
   private watchExit(rec: ContainerRecord): void {
     const code = this.runtime.waitExit(rec.Id);
     const handled = code.then(
@@ -577,6 +608,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
     this.stopHealth(rec.Id);
+    void this.runtime.unwatchLog(rec.LogPath).catch(() => {});
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
@@ -885,6 +917,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         await this.unmountVolumes(rec, false);
       }
       if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
+      // The log's rotation (a compression under way) is done with the directory first.
+      await this.runtime.unwatchLog(rec.LogPath).catch(() => {});
       await Promise.all([releasedAtExit ? undefined : this.rootfs.remove(rec.Id), this.store.delete(rec)]);
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
@@ -954,6 +988,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           ...rec.State, Running: true, Restarting: false, Pid: st.pid || rec.State.Pid, Paused: st.status === 'paused', Status: st.status === 'paused' ? 'paused' : 'running',
         };
         this.watchExit(rec);
+        this.watchLogOf(rec);
         if (st.status === 'running') this.startHealth(rec, true);
         return;
       }

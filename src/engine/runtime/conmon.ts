@@ -147,6 +147,8 @@ export interface ContainerConmonOptions {
   runcPath?: string;
   /** Global options of the runtime binary (daemon.json runtimeArgs). */
   runcArgs?: readonly string[];
+  /** conmon cuts the log file at this size, a new file in its place (the rotation keeps the old: see log-files.ts). */
+  logSizeMax?: number;
 }
 
 /** conmon passes each --runtime-arg to the runtime before its subcommand. */
@@ -164,6 +166,7 @@ export function containerConmonArgs(o: ContainerConmonOptions): string[] {
   if (o.stdin) args.push('-i');
   if (o.tty) args.push('-t');
   if (o.leaveStdinOpen) args.push('--leave-stdin-open');
+  if (o.logSizeMax !== undefined && o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
   return args;
 }
 

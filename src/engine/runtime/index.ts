@@ -5,12 +5,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFound } from '../../core/errors.js';
-import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
+import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogPosition, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
+import type { LogPolicy } from '../containers/log-config.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
 import { buildSpec, type OciResources, type OciSpec } from './spec.js';
 import { resolveUser } from './user.js';
-import { readLogs, logSize } from './logs.js';
+import { readLogs, logPosition } from './logs.js';
+import { LogFiles } from './log-files.js';
 import { RUNC_PATH } from './runc.js';
 import { RuntimeTable } from './runtimes.js';
 
@@ -20,7 +22,7 @@ export { buildSpec, effectiveCapabilities, containerEnv, DEFAULT_CAPABILITIES } 
 export type { ContainerSpecInput, OciSpec, MountInput } from './spec.js';
 export { resolveUser } from './user.js';
 export type { ResolvedUser } from './user.js';
-export { readLogs, logSize } from './logs.js';
+export { readLogs, logPosition } from './logs.js';
 export type { LogLine, ReadLogsOptions } from './logs.js';
 export { ContainerStartError, startFailureExitCode } from './conmon.js';
 export { readExitCode, ExitWatcher } from './exit-watcher.js';
@@ -73,10 +75,14 @@ function isTerminal(bundleDir: string): boolean {
 
 /** Adapts Runtime to the containers service's port. */
 export class RuntimeAdapter implements RuntimePort {
+  /** The logs of running containers, by path: their rotation, and what their readers follow. */
+  private readonly logFiles = new Map<string, LogFiles>();
+
   constructor(
     readonly rt: Runtime,
     readonly runtimes = new RuntimeTable(),
     private readonly defaultUlimits: () => Record<string, { Name: string; Soft: number; Hard: number }> = () => ({}),
+    private readonly log: (level: string, msg: string) => void = () => {},
   ) {}
 
   runtimeName(requested: string | undefined): string {
@@ -111,10 +117,30 @@ export class RuntimeAdapter implements RuntimePort {
     const binary = this.runtimes.binary(req.rec.HostConfig.Runtime);
     const spec = buildSpec(input);
     const c = req.rec.Config;
-    return this.rt.run(
-      { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, binary, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
-      req.beforeStart,
-    );
+    const files = await this.keepLog(req.logPath, req.logPolicy, false);
+    try {
+      const started = await this.rt.run(
+        { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, binary, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false),
+          logSizeMax: req.logPolicy.maxSize },
+        req.beforeStart,
+      );
+      files.start(req.bundleDir);
+      return started;
+    } catch (err) {
+      await this.unwatchLog(req.logPath);
+      throw err;
+    }
+  }
+
+  /** A log kept per its policy from now on (the one kept before, a previous run's, let go first). */
+  private async keepLog(path: string, policy: LogPolicy, adopted: boolean): Promise<LogFiles> {
+    // Registered at once: an exit noticed meanwhile stops this one (its prepare then does nothing).
+    const previous = this.logFiles.get(path);
+    const files = new LogFiles(path, policy, (msg) => this.log('warn', msg));
+    this.logFiles.set(path, files);
+    await previous?.stop(true);
+    files.prepare(adopted);
+    return files;
   }
 
   waitExit(id: string): Promise<number> {
@@ -191,16 +217,31 @@ export class RuntimeAdapter implements RuntimePort {
   }
 
   async *logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry> {
-    for await (const l of readLogs(path, { ...q, exited }, signal)) yield { stream: l.stream, time: l.time, data: l.line };
+    for await (const l of readLogs(path, { ...q, exited, source: this.logFiles.get(path) }, signal)) yield { stream: l.stream, time: l.time, data: l.line };
   }
 
-  logSize(path: string): Promise<number> {
-    return logSize(path);
+  logPosition(path: string): Promise<LogPosition> {
+    return logPosition(path);
+  }
+
+  async watchLog(path: string, bundleDir: string, policy: LogPolicy): Promise<void> {
+    const files = await this.keepLog(path, policy, true);
+    files.start(bundleDir);
+  }
+
+  async unwatchLog(path: string): Promise<void> {
+    const files = this.logFiles.get(path);
+    await files?.stop(true);
+    if (this.logFiles.get(path) === files) this.logFiles.delete(path);
+  }
+
+  async closeLogs(): Promise<void> {
+    await Promise.all([...this.logFiles.values()].map((f) => f.stop(false)));
   }
 }
 
 /** The engine's runtime: state under EXECROOT/runtime. */
 export async function createRuntime(o: CreateRuntimeOptions): Promise<RuntimeAdapter> {
   await Promise.resolve();
-  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath: RUNC_PATH, cgroupParent: o.cgroupParent }), o.runtimes, o.defaultUlimits);
+  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath: RUNC_PATH, cgroupParent: o.cgroupParent }), o.runtimes, o.defaultUlimits, o.log);
 }

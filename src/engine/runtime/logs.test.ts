@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLogs, parseCriTime, type ReadLogsOptions } from './logs.js';
 import { ExitWatcher, readExitCode } from './exit-watcher.js';
@@ -35,7 +35,7 @@ test('CRI parsing: partial lines joined, streams, ns timestamps, tail, since/unt
     assert.deepEqual(await read(p, { tail: 0 }), []);
     const t = (s: string): bigint => BigInt(Date.parse(s)) * 1_000_000n;
     assert.deepEqual(await read(p, { since: t('2026-11-23T08:58:50Z'), until: t('2026-11-23T08:58:51Z') }), ['e|50.200000000Z|err1\n', 'o|50.000000001Z|partial\n']);
-    assert.deepEqual(await read(p, { fromOffset: LOG.indexOf('2026-11-23T08:58:51.5') }), ['o|51.500000000Z|\n', 'o|52.000000000Z|tail-without-end']);
+    assert.deepEqual(await read(p, { from: { ino: statSync(p).ino, offset: LOG.indexOf('2026-11-23T08:58:51.5') } }), ['o|51.500000000Z|\n', 'o|52.000000000Z|tail-without-end']);
     assert.deepEqual(await read(join(dir, 'missing.log'), {}), []);
     assert.deepEqual(parseCriTime('2026-11-23T09:58:49.838806567+01:00'), { time: '2026-11-23T08:58:49.838806567Z', ns: 1795424329838806567n });
   } finally {

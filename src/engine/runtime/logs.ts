@@ -2,9 +2,13 @@
  * The CRI log format conmon writes (`TIME STREAM P|F MESSAGE`, one line each, P = partial): a
  * reader with docker's `logs` options. Partial records are joined into the line they belong to.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { watch } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { close, createReadStream, read, watch } from 'node:fs';
+import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
 import { isErrno } from '../../core/errors.js';
+import { LogFiles, type LogSource, type OpenLogFile } from './log-files.js';
+import type { LogPosition } from '../containers/ports.js';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -18,16 +22,18 @@ export interface ReadLogsOptions {
   follow?: boolean;
   /** Nanoseconds since the epoch: only lines at or after (0: all). */
   since?: bigint;
-  /** Nanoseconds since the epoch: only lines before (0: all). */
+  /** Nanoseconds since the epoch: only lines at or before (0: all). */
   until?: bigint;
   /** Only the last N lines (of those matching the filters, before following). */
   tail?: number;
   stdout?: boolean;
   stderr?: boolean;
-  /** Start at this byte offset. */
-  fromOffset?: number;
+  /** Start at this position (a file and an offset in it) rather than at the oldest line kept. */
+  from?: LogPosition;
   /** With follow: ends once this settles and the file is drained (the container exited). */
   exited?: Promise<unknown>;
+  /** The log's files (the engine's rotation while the container runs); else read from disk as they are. */
+  source?: LogSource;
 }
 
 interface Pending { stream: 'stdout' | 'stderr'; time: string; ns: bigint; parts: Buffer[] }
@@ -96,55 +102,130 @@ class CriParser {
 
 const NL = Buffer.from('\n');
 
-/** Yields the log's lines per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
+const readP = promisify(read);
+const closeFd = promisify(close);
+
+async function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return (await readP(fd, buf, 0, buf.length, position)).bytesRead;
+}
+
+/** Yields the log's lines (across its rotated files) per the options; with follow, waits for more until `signal` aborts or `exited` settles. */
 export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: AbortSignal): AsyncGenerator<LogLine> {
   const wantOut = opts.stdout ?? true;
   const wantErr = opts.stderr ?? true;
   const sinceNs = opts.since !== undefined && opts.since > 0n ? opts.since : undefined;
   const untilNs = opts.until !== undefined && opts.until > 0n ? opts.until : undefined;
+  const tail = opts.tail !== undefined && opts.tail >= 0 ? opts.tail : undefined;
   let out: LogLine[] = [];
   let pastUntil = false;
   const parser = new CriParser((l, ns) => {
     if (l.stream === 'stdout' ? !wantOut : !wantErr) return;
     if (sinceNs !== undefined && ns < sinceNs) return;
-    if (untilNs !== undefined && ns >= untilNs) {
+    // As dockerd: a line stamped at until itself is still shown.
+    if (untilNs !== undefined && ns > untilNs) {
       pastUntil = true;
       return;
     }
     out.push(l);
+    // Only the last lines matter to a tail: keep memory bounded over a long history.
+    if (tail !== undefined && out.length > 2 * tail + 1024) out = out.slice(out.length - tail);
   });
 
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    if (!opts.follow) return;
-  }
-  let offset = opts.fromOffset ?? 0;
-  let rest: Buffer = Buffer.alloc(0);
+  const source = opts.source ?? new LogFiles(path);
+  const opened = source.open(opts.from);
+  const older = opened.files;
+  const offsets = new Map<OpenLogFile, number>();
+  if (older[0]) offsets.set(older[0], opened.offset);
+  // The newest file is followed (the one conmon writes); the gen of the last file read, else.
+  let cur: OpenLogFile | undefined = older.length > 0 && !older[older.length - 1]!.gz ? older.pop() : undefined;
+  let lastGen = older.length > 0 ? older[older.length - 1]!.gen : -1;
+  let curOffset = cur ? (offsets.get(cur) ?? 0) : 0;
+  /** The file after cur, held from before its cut (see LogSource.successor). */
+  let succ: OpenLogFile | undefined;
   const chunk = Buffer.alloc(256 * 1024);
-  const readAvailable = async (): Promise<void> => {
-    if (!fh) {
-      try {
-        fh = await open(path, 'r');
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) return;
-        throw err;
-      }
-    }
+  /** Reads f from offset to its end; returns the offset after its last whole record. */
+  const drain = async (f: OpenLogFile, offset: number): Promise<number> => {
+    let rest: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, offset);
+      const bytesRead = await readAt(f.fd, chunk, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
       rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead)));
     }
+    // conmon writes whole records: a partial one is being written now; read it again next time.
+    return offset - rest.length;
+  };
+  const readGz = async (f: OpenLogFile): Promise<void> => {
+    let rest: Buffer = Buffer.alloc(0);
+    for await (const b of createReadStream('', { fd: f.fd, start: 0, autoClose: false }).pipe(createGunzip())) {
+      rest = parser.feed(rest.length > 0 ? Buffer.concat([rest, b as Buffer]) : (b as Buffer));
+    }
+  };
+  /**
+   * Reads what the followed file has; once conmon has cut it (NAME is another file now), reads
+   * it to its end, then the files after it in order.
+   */
+  const readAvailable = async (): Promise<void> => {
+    for (;;) {
+      if (!cur) {
+        const f = source.next(lastGen);
+        if (!f) return;
+        if (f.gz) {
+          try {
+            await readGz(f);
+          } finally {
+            await closeFd(f.fd);
+          }
+          lastGen = f.gen;
+          continue;
+        }
+        cur = f;
+        curOffset = 0;
+      }
+      curOffset = await drain(cur, curOffset);
+      const ino = await stat(path).then((s) => s.ino, (err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return undefined;
+        throw err;
+      });
+      if (ino === cur.ino) {
+        if (opts.follow && !succ) succ = source.successor?.(cur);
+        return;
+      }
+      // conmon closed the file before it made the next one: what it has now is all it gets.
+      curOffset = await drain(cur, curOffset);
+      const f = succ ?? source.next(cur.gen);
+      succ = undefined;
+      if (!f) return;
+      await closeFd(cur.fd);
+      lastGen = cur.gen;
+      cur = undefined;
+      if (f.gz) {
+        try {
+          await readGz(f);
+        } finally {
+          await closeFd(f.fd);
+        }
+        lastGen = f.gen;
+      } else {
+        cur = f;
+        curOffset = 0;
+      }
+    }
   };
 
   try {
+    while (older.length > 0) {
+      const f = older.shift()!;
+      try {
+        if (f.gz) await readGz(f);
+        else await drain(f, offsets.get(f) ?? 0);
+      } finally {
+        await closeFd(f.fd);
+      }
+    }
     await readAvailable();
     if (!opts.follow) parser.flush();
-    if (opts.tail !== undefined && opts.tail >= 0 && out.length > opts.tail) out = out.slice(out.length - opts.tail);
+    if (tail !== undefined && out.length > tail) out = out.slice(out.length - tail);
     for (const l of out) yield l;
     out = [];
     if (!opts.follow || pastUntil || signal?.aborted) return;
@@ -183,16 +264,17 @@ export async function* readLogs(path: string, opts: ReadLogsOptions, signal?: Ab
       watcher.close();
     }
   } finally {
-    await fh?.close();
+    for (const f of [...older, cur, succ]) if (f) await closeFd(f.fd).catch(() => {});
   }
 }
 
-/** Size of the log now (where a new run's output will start). */
-export async function logSize(path: string): Promise<number> {
+/** Where the log ends now (where a new run's output will start). */
+export async function logPosition(path: string): Promise<LogPosition> {
   try {
-    return (await stat(path)).size;
+    const s = await stat(path);
+    return { ino: s.ino, offset: s.size };
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return 0;
+    if (isErrno(err, 'ENOENT')) return { ino: 0, offset: 0 };
     throw err;
   }
 }

@@ -38,6 +38,7 @@ export interface CreateOptions {
   stdin: boolean;
   tty: boolean;
   leaveStdinOpen?: boolean;
+  logSizeMax?: number;
 }
 
 export interface ExecOptions {
@@ -177,7 +178,7 @@ export class Runtime {
       return await createWithConmon({
         id: o.id, bundleDir: o.bundleDir, logPath: o.logPath, exitDir, runcRoot: this.runcRoot,
         socketDir: this.socketDir, stdin: o.stdin, tty: o.tty, leaveStdinOpen: o.leaveStdinOpen,
-        runcPath: runc.path, runcArgs: runc.args,
+        runcPath: runc.path, runcArgs: runc.args, logSizeMax: o.logSizeMax,
       });
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
