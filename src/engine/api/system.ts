@@ -2,6 +2,7 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { API_VERSION, MIN_API_VERSION, type Router } from './router.js';
 import { ENGINE_VERSION } from '../version.js';
+import { infoForVersion } from './versions.js';
 
 export interface SystemInfoDeps {
   id: string;
@@ -56,7 +57,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
 
   r.on('GET', '/info', (ctx) => {
     const c = d.counts();
-    ctx.send(200, {
+    ctx.send(200, infoForVersion(ctx.version, {
       ID: d.id,
       Containers: c.containers,
       ContainersRunning: c.running,
@@ -92,7 +93,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       OSType: 'linux',
       Architecture: 'x86_64',
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: null },
+      RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: null },
       NCPU: cpus().length,
       MemTotal: totalmem(),
       GenericResources: null,
@@ -110,14 +111,12 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'tini-static',
-      // Before API 1.49 each commit also says which one was expected (the same, as dockerd sets it).
       ContainerdCommit: { ID: '' },
-      RuncCommit: { ID: d.runtimeVersion(), Expected: d.runtimeVersion() },
+      RuncCommit: { ID: d.runtimeVersion() },
       InitCommit: { ID: '' },
-      ...(ctx.versionAtLeast('1.25') ? {} : { ExecutionDriver: '<not supported>' }),
       SecurityOptions: ['name=seccomp,profile=builtin', ...(d.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       CDISpecDirs: [],
       Warnings: null,
-    });
+    }));
   });
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { MNT_DETACH, sys } from '../../core/native.js';
 import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { parseLink } from '../containers/links.js';
+import { legacyLinks, parseLink } from '../containers/links.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
 import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
@@ -487,7 +487,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       return `${h.slice(0, i)}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
     });
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
-    for (const entry of rec.HostConfig.Links ?? []) {
+    for (const entry of legacyLinks(rec) ?? []) {
       const { target, alias } = parseLink(entry);
       const other = this.findContainer(target);
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
@@ -585,7 +585,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       // As dockerd: containers linking to this one learn its new address.
       for (const other of this.containers.all()) {
         if (other.Id === rec.Id || !isLive(other)) continue;
-        const links = other.HostConfig.Links ?? [];
+        const links = legacyLinks(other) ?? [];
         if (links.some((l) => [rec.Name, rec.Id].includes(parseLink(l).target))) await this.writeHosts(other).catch(() => {});
       }
     } catch (err) {
