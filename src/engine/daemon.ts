@@ -22,6 +22,8 @@ export interface DaemonOptions {
   bip: string;
   /** Pools subnets of new networks are taken from, `base=CIDR,size=N`. */
   defaultAddressPools: string[];
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
 }
 
 const USAGE = `Usage:  minke daemon [OPTIONS]
@@ -31,6 +33,8 @@ A container engine serving the Docker Engine API
 Options:
   -b, --bridge string      Attach containers to a network bridge (default "minke0")
       --bip string         Specify default-bridge IP (default "10.88.0.1/16")
+      --cpu-rt-period int  Limit the CPU real-time period in microseconds for the parent cgroup for all containers (not supported with cgroups v2)
+      --cpu-rt-runtime int Limit the CPU real-time runtime in microseconds for the parent cgroup for all containers (not supported with cgroups v2)
       --data-root string   Root directory of persistent state (default "/var/lib/minke")
       --default-address-pool pool-options
                            Default address pools for node specific local networks (default base=10.89.0.0/16,size=24)
@@ -57,6 +61,8 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
       bridge: { type: 'string', short: 'b' },
       bip: { type: 'string' },
       'default-address-pool': { type: 'string', multiple: true },
+      'cpu-rt-period': { type: 'string' },
+      'cpu-rt-runtime': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -79,7 +85,16 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions & { pidfile?: str
     bridge: values.bridge ?? 'minke0',
     bip: values.bip ?? '10.88.0.1/16',
     defaultAddressPools: values['default-address-pool'] ?? ['base=10.89.0.0/16,size=24'],
+    cpuRtPeriod: intFlag('cpu-rt-period', values['cpu-rt-period']),
+    cpuRtRuntime: intFlag('cpu-rt-runtime', values['cpu-rt-runtime']),
   };
+}
+
+/** An integer flag as Go's flag package reads it. */
+function intFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new Error(`invalid argument "${v}" for "--${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+  return Number(v);
 }
 
 function socketPath(host: string): string {

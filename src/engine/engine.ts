@@ -39,6 +39,9 @@ export interface EngineOptions {
   bridge: string;
   bip: string;
   defaultAddressPools: string[];
+  /** dockerd's --cpu-rt-period / --cpu-rt-runtime: the real-time budget of the containers' parent cgroups. */
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
   log: (level: string, msg: string) => void;
 }
 
@@ -150,7 +153,7 @@ export class Engine {
         return c ? { id: c.Id, running: c.State.Running } : undefined;
       },
     });
-    const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log });
+    const runtime = await createRuntime({ execRoot, runtimeName: opts.runtime, log: opts.log, cpuRealtime: { period: opts.cpuRtPeriod, runtime: opts.cpuRtRuntime } });
     const events = new EventBus();
     const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
     const networks = new NetworkService({

@@ -178,8 +178,9 @@ export function imageInspectForVersion(version: string, view: Record<string, unk
   if (below(version, '1.44')) {
     view.VirtualSize = view.Size;
     if (!view.Created) view.Created = ZERO_TIME;
-  } else if (!view.Created) {
-    delete view.Created;
+  } else {
+    delete view.VirtualSize;
+    if (!view.Created) delete view.Created;
   }
   if (!below(version, '1.45')) {
     delete view.Container;

@@ -433,7 +433,6 @@ export class ImageStore {
         Created: Math.floor(createdMs(img) / 1000),
         Size: img.size,
         SharedSize: -1,
-        VirtualSize: img.size,
         Labels: img.config.config?.Labels ?? {},
         Containers: -1,
       });
@@ -513,7 +512,6 @@ export class ImageStore {
       ...(c.variant ? { Variant: c.variant } : {}),
       Os: c.os,
       Size: img.size,
-      VirtualSize: img.size,
       GraphDriver: { Name: 'overlay2', Data: await this.graphDriverData(img) },
       RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
       Metadata: { LastTagTime: img.lastTagTime ? new Date(img.lastTagTime).toISOString() : '0001-01-01T00:00:00Z' },

@@ -683,8 +683,14 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (mode !== 'host' && n.Driver === 'host') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     if (mode.startsWith('container:')) throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
     rec.NetworkSettings ??= { Networks: {}, Ports: {}, SandboxKey: '' };
-    if (Object.values(rec.NetworkSettings.Networks).some((e) => e.NetworkID === n.Id)) {
-      throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
+    const current = Object.keys(rec.NetworkSettings.Networks).find((k) => rec.NetworkSettings!.Networks[k]!.NetworkID === n.Id);
+    if (current !== undefined) {
+      if (isLive(rec)) throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
+      // As dockerd: a container that is not running gets the new endpoint settings in place of the old.
+      delete rec.NetworkSettings.Networks[current];
+      rec.NetworkSettings.Networks[n.Name] = emptyEndpoint(n.Id, cfg);
+      await this.containers.save(rec);
+      return;
     }
     for (const e of Object.values(rec.NetworkSettings.Networks)) {
       const other = this.store.find(e.NetworkID);

@@ -8,7 +8,8 @@ import { NotFound } from '../../core/errors.js';
 import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
-import { buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { DEFAULT_CGROUP_PARENT, buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { initCpuRealtimeParents, type CpuRealtimeBudget } from './rt-cgroup.js';
 import { resolveUser } from './user.js';
 import { readLogs, logSize } from './logs.js';
 import { RUNC_PATH } from './runc.js';
@@ -32,6 +33,8 @@ export interface CreateRuntimeOptions {
   runtimeName?: string;
   log?: (level: string, msg: string) => void;
   cgroupParent?: string;
+  /** The daemon's --cpu-rt-period / --cpu-rt-runtime for the containers' parent cgroups. */
+  cpuRealtime?: CpuRealtimeBudget;
 }
 
 function toOciResources(r: ResourceUpdate): OciResources {
@@ -68,7 +71,7 @@ function isTerminal(bundleDir: string): boolean {
 
 /** Adapts Runtime to the containers service's port. */
 export class RuntimeAdapter implements RuntimePort {
-  constructor(readonly rt: Runtime) {}
+  constructor(readonly rt: Runtime, private readonly cpuRealtime: CpuRealtimeBudget = {}) {}
 
   /** Init pid of a container known to runc, by full ID or unique prefix (for `container:<id>` namespace modes). */
   private pidOf(ref: string): number {
@@ -92,6 +95,8 @@ export class RuntimeAdapter implements RuntimePort {
     if (req.extraEnv?.length) input.env = [...req.extraEnv, ...(input.env ?? [])];
     if (!input.cgroupParent && this.rt.cgroupParent) input.cgroupParent = this.rt.cgroupParent;
     const spec = buildSpec(input);
+    const cpu = spec.linux.resources.cpu;
+    if (cpu?.realtimeRuntime || cpu?.realtimePeriod) initCpuRealtimeParents(input.cgroupParent ?? DEFAULT_CGROUP_PARENT, this.cpuRealtime);
     const c = req.rec.Config;
     return this.rt.run(
       { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
@@ -185,5 +190,5 @@ export class RuntimeAdapter implements RuntimePort {
 export async function createRuntime(o: CreateRuntimeOptions): Promise<RuntimeAdapter> {
   const runcPath = !o.runtimeName || o.runtimeName === 'runc' ? RUNC_PATH : o.runtimeName;
   await Promise.resolve();
-  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath, cgroupParent: o.cgroupParent }));
+  return new RuntimeAdapter(new Runtime({ root: join(o.execRoot, 'runtime'), runcPath, cgroupParent: o.cgroupParent }), o.cpuRealtime);
 }
