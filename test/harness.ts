@@ -40,7 +40,8 @@ export class TestEngine {
   readonly pool: string;
   logs = '';
 
-  constructor() {
+  /** `daemonArgs`: more `minke daemon` flags for this engine. */
+  constructor(private readonly daemonArgs: readonly string[] = []) {
     this.dir = mkdtempSync('/tmp/minke-test-');
     this.socket = join(this.dir, 'minke.sock');
     this.dataRoot = join(this.dir, 'data');
@@ -60,7 +61,7 @@ export class TestEngine {
   }
 
   async start(): Promise<void> {
-    const args = ['daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', this.pool];
+    const args = ['daemon', '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', this.pool, ...this.daemonArgs];
     const child = spawn(process.execPath, [minkeBin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

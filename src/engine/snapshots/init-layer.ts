@@ -5,7 +5,7 @@
  * the engine's, not the container's changes: `docker diff` and `docker commit` read only the
  * writable layer above, while `docker export` (the whole root filesystem) carries them empty.
  */
-import { lstat, lchown, lutimes, mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, symlink, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isErrno } from '../../core/errors.js';
 import { isOpaque, isWhiteout } from './diff.js';
@@ -66,8 +66,8 @@ export async function mergedLstat(layers: readonly string[], rel: string): Promi
 
 /**
  * Writes the init layer into dir (a new layer above `lowers`): each entry the image lacks, with
- * its parent directories; a parent the image has is copied with its owner, mode and times, as
- * overlay's copy-up would, so the container still sees the image's own.
+ * its parent directories; a parent the image has is copied with its owner and mode, as overlay's
+ * copy-up would, so the container still sees the image's own.
  */
 export async function writeInitLayer(dir: string, lowers: readonly string[]): Promise<void> {
   const made = new Set<string>();
@@ -82,7 +82,6 @@ export async function writeInitLayer(dir: string, lowers: readonly string[]): Pr
       if (below && below !== 'blocked' && below.isDirectory()) {
         await chmod(abs, below.mode & 0o7777);
         await lchown(abs, below.uid, below.gid);
-        await lutimes(abs, below.atime, below.mtime);
       } else {
         await chmod(abs, 0o755);
       }
