@@ -20,6 +20,8 @@ Options:
       --add-runtime runtime                   Register an additional OCI compatible runtime (name=path)
   -b, --bridge string                         Attach containers to a network bridge (default "minke0")
       --bip string                            Specify default-bridge IP (default "10.88.0.1/16")
+      --cpu-rt-period int                     Limit the CPU real-time period in microseconds for the parent cgroup for all containers (not supported with cgroups v2)
+      --cpu-rt-runtime int                    Limit the CPU real-time runtime in microseconds for the parent cgroup for all containers (not supported with cgroups v2)
       --config-file string                    Daemon configuration file (default "${DEFAULT_CONFIG_FILE}")
       --data-root string                      Root directory of persistent state (default "/var/lib/minke")
   -D, --debug                                 Enable debug mode
@@ -140,6 +142,7 @@ export async function main(argv: string[]): Promise<void> {
       bridge: config.bridge, bip: config.bip, defaultAddressPools: config.defaultAddressPools,
       labels: config.labels, debug: config.debug, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors,
       logDriver: config.logDriver, logOpts: config.logOpts, defaultUlimits: config.defaultUlimits,
+      cpuRtPeriod: config.cpuRtPeriod, cpuRtRuntime: config.cpuRtRuntime,
       dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOptions,
       log: (lvl, msg) => log(lvl, msg),
     });

@@ -12,6 +12,7 @@ import { OverlaySnapshotter } from './snapshots/overlay.js';
 import { mountAll, unmountAll } from './snapshots/mount.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
+import { writeInitLayer } from './snapshots/init-layer.js';
 import type { RootfsPort, RuntimePort, VolumeInfo, VolumePort } from './containers/ports.js';
 import { VolumeService, type VolumeView } from './volumes/service.js';
 import { volumeRoutes } from './api/volumes.js';
@@ -58,6 +59,9 @@ export interface EngineOptions {
   bridge: string;
   bip: string;
   defaultAddressPools: string[];
+  /** dockerd's --cpu-rt-period / --cpu-rt-runtime: the real-time budget of the containers' parent cgroups. */
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
   log: (level: string, msg: string) => void;
 }
 
@@ -65,8 +69,16 @@ export interface EngineOptions {
 class SnapshotRootfs implements RootfsPort {
   constructor(private readonly sn: OverlaySnapshotter) {}
 
+  /** The container's layer goes on an init layer of the engine's mount points (see init-layer.ts). */
   async prepare(key: string, parent: string | null): Promise<void> {
-    await this.sn.prepare(key, parent);
+    const init = `${key}-init`;
+    await this.sn.createCommitted(init, parent, writeInitLayer);
+    try {
+      await this.sn.prepare(key, init);
+    } catch (err) {
+      await this.sn.remove(init).catch(() => {});
+      throw err;
+    }
   }
 
   async mount(key: string, target: string): Promise<void> {
@@ -78,9 +90,12 @@ class SnapshotRootfs implements RootfsPort {
   }
 
   async remove(key: string): Promise<void> {
-    await this.sn.remove(key).catch((err: unknown) => {
-      if (!(err instanceof Error && err.name === 'NotFound')) throw err;
-    });
+    // A container made before init layers has none.
+    for (const k of [key, `${key}-init`]) {
+      await this.sn.remove(k).catch((err: unknown) => {
+        if (!(err instanceof Error && err.name === 'NotFound')) throw err;
+      });
+    }
   }
 
   async usage(key: string): Promise<number> {
@@ -175,7 +190,7 @@ export class Engine {
     });
     const runtimes = new RuntimeTable(opts.runtimes ?? {}, opts.runtime);
     const defaultUlimits = opts.defaultUlimits ?? {};
-    const runtime = await createRuntime({ execRoot, runtimes, defaultUlimits: () => defaultUlimits, log: opts.log });
+    const runtime = await createRuntime({ execRoot, runtimes, defaultUlimits: () => defaultUlimits, log: opts.log, cpuRealtime: { period: opts.cpuRtPeriod, runtime: opts.cpuRtRuntime } });
     const settings: EngineSettings = {
       labels: opts.labels ?? [], debug: opts.debug ?? false, insecureRegistries: opts.insecureRegistries ?? [],
       registryMirrors: opts.registryMirrors ?? [], runtimes: opts.runtimes ?? {}, defaultRuntime: opts.runtime,

@@ -7,6 +7,7 @@ import { validateHostConfig, validateRestartPolicy } from '../containers/create-
 import { isNoRestart } from '../containers/restart-policy.js';
 import { readInterfaceStats } from '../networks/interface-stats.js';
 import type { Router } from './router.js';
+import { adaptUpdateRequest, statsOneShot } from './versions.js';
 
 const run = promisify(execFile);
 
@@ -53,7 +54,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
   r.on('GET', '/containers/:id/stats', async (ctx) => {
     const rec = svc.get(ctx.param('id'));
     const stream = ctx.query.get('stream') === null ? true : ctx.flag('stream');
-    const oneShot = ctx.flag('one-shot');
+    const oneShot = statsOneShot(ctx.version, ctx.flag('one-shot'));
     const sample = async (): Promise<Record<string, unknown>> => {
       const base = rec.State.Running ? await svc.runtime.stats(rec.Id).catch(() => emptyStats()) : emptyStats();
       // The counters of the container's own interfaces (none for host, none or container: modes).
@@ -90,6 +91,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
 
   r.on('POST', '/containers/:id/update', async (ctx) => {
     const body = await ctx.json<HostConfig>(); // the body first, as dockerd: a bad one is a 400 whatever the container
+    adaptUpdateRequest(ctx.version, body);
     const rec = svc.get(ctx.param('id'));
     const next: HostConfig = { ...rec.HostConfig };
     // dockerd's UpdateContainer: NanoCpus and CpuPeriod/CpuQuota exclude each other across updates.

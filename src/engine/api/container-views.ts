@@ -3,6 +3,7 @@ import { InvalidArgument } from '../../core/errors.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { Endpoint } from '../networks/model.js';
 import { ZERO_TIME } from '../containers/model.js';
+import { legacyLinks } from '../containers/links.js';
 
 /** The Status column of `docker ps`, as docker's container/state.go words it. */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -24,7 +25,7 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
 function endpointView(ep: Endpoint): Record<string, unknown> {
   return {
     IPAMConfig: ep.IPAMConfig, Links: ep.Links, Aliases: ep.Aliases, MacAddress: ep.actualMac ?? ep.MacAddress, DriverOpts: ep.DriverOpts,
-    GwPriority: 0, NetworkID: ep.NetworkID, EndpointID: ep.EndpointID, Gateway: ep.Gateway, IPAddress: ep.IPAddress, IPPrefixLen: ep.IPPrefixLen,
+    NetworkID: ep.NetworkID, EndpointID: ep.EndpointID, Gateway: ep.Gateway, IPAddress: ep.IPAddress, IPPrefixLen: ep.IPPrefixLen,
     IPv6Gateway: ep.IPv6Gateway, GlobalIPv6Address: ep.GlobalIPv6Address, GlobalIPv6PrefixLen: ep.GlobalIPv6PrefixLen, DNSNames: ep.DNSNames,
   };
 }
@@ -148,7 +149,7 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     // the file itself is conmon's CRI format, which `logs` reads back exactly as json-file would.
     LogConfig: h.LogConfig?.Type ? h.LogConfig : { Type: 'json-file', Config: {} },
     NetworkMode: h.NetworkMode ?? 'bridge',
-    PortBindings: h.PortBindings ?? {},
+    PortBindings: h.PortBindings ?? null,
     RestartPolicy: h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: h.AutoRemove ?? false,
     VolumeDriver: h.VolumeDriver ?? '',
@@ -157,14 +158,15 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     CapAdd: h.CapAdd ?? null,
     CapDrop: h.CapDrop ?? null,
     CgroupnsMode: h.CgroupnsMode ?? 'host',
-    Dns: h.Dns ?? [],
-    DnsOptions: h.DnsOptions ?? [],
-    DnsSearch: h.DnsSearch ?? [],
+    // As Go's nil slices: null when the client sent none.
+    Dns: h.Dns ?? null,
+    DnsOptions: h.DnsOptions ?? null,
+    DnsSearch: h.DnsSearch ?? null,
     ExtraHosts: h.ExtraHosts ?? null,
     GroupAdd: h.GroupAdd ?? null,
     IpcMode: h.IpcMode || 'private',
     Cgroup: h.Cgroup ?? '',
-    Links: h.Links ?? null,
+    Links: legacyLinks(rec),
     OomScoreAdj: h.OomScoreAdj ?? 0,
     PidMode: h.PidMode ?? '',
     Privileged: h.Privileged ?? false,
@@ -188,11 +190,11 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     BlkioDeviceWriteIOps: [],
     CpuPeriod: h.CpuPeriod ?? 0,
     CpuQuota: h.CpuQuota ?? 0,
-    CpuRealtimePeriod: 0,
-    CpuRealtimeRuntime: 0,
+    CpuRealtimePeriod: h.CpuRealtimePeriod ?? 0,
+    CpuRealtimeRuntime: h.CpuRealtimeRuntime ?? 0,
     CpusetCpus: h.CpusetCpus ?? '',
     CpusetMems: h.CpusetMems ?? '',
-    Devices: h.Devices ?? [],
+    Devices: h.Devices ?? null,
     DeviceCgroupRules: h.DeviceCgroupRules ?? null,
     DeviceRequests: null,
     MemoryReservation: h.MemoryReservation ?? 0,
@@ -200,11 +202,11 @@ function hostConfigView(rec: ContainerRecord): Record<string, unknown> {
     MemorySwappiness: h.MemorySwappiness ?? null,
     OomKillDisable: h.OomKillDisable ?? null,
     PidsLimit: h.PidsLimit ?? null,
-    Ulimits: h.Ulimits ?? [],
-    CpuCount: 0,
-    CpuPercent: 0,
-    IOMaximumIOps: 0,
-    IOMaximumBandwidth: 0,
+    Ulimits: h.Ulimits ?? null,
+    CpuCount: h.CpuCount ?? 0,
+    CpuPercent: h.CpuPercent ?? 0,
+    IOMaximumIOps: h.IOMaximumIOps ?? 0,
+    IOMaximumBandwidth: h.IOMaximumBandwidth ?? 0,
     ...(h.Init !== undefined && h.Init !== null ? { Init: h.Init } : {}),
     ...(h.Tmpfs ? { Tmpfs: h.Tmpfs } : {}),
     ...(h.Sysctls ? { Sysctls: h.Sysctls } : {}),

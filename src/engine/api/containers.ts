@@ -6,6 +6,7 @@ import type { ContainerService, CreateRequest, WaitCondition } from '../containe
 import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
+import { adaptCreateRequest, containerInspectForVersion, createPlatform, stopSignal, waitCondition } from './versions.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
 
 export interface ContainerRoutesDeps {
@@ -75,7 +76,10 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   r.on('POST', '/containers/create', async (ctx) => {
     const body = await ctx.json<CreateRequest>();
     const name = ctx.query.get('name') ?? undefined;
-    ctx.send(201, await svc.create(body, name || undefined));
+    const platform = createPlatform(ctx.version, ctx.query);
+    const warnings = adaptCreateRequest(ctx.version, body);
+    const created = await svc.create(body, name || undefined, { platform });
+    ctx.send(201, { ...created, Warnings: [...created.Warnings, ...warnings] });
   });
 
   r.on('GET', '/containers/json', async (ctx) => {
@@ -104,6 +108,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const size = ctx.flag('size') ? await d.sizeOf(rec.Id) : undefined;
     const view = inspectView(rec, { execIds: d.execIdsOf(rec.Id), graphDriver: d.graphDriverOf(rec.Id), sizeRw: size?.rw });
     if (size) view.SizeRootFs = size.rootFs;
+    containerInspectForVersion(ctx.version, view, rec);
     ctx.send(200, view);
   });
 
@@ -113,7 +118,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   });
 
   const stopOpts = (ctx: ApiContext): { signal?: string; timeout?: number } => ({
-    signal: ctx.query.get('signal') ?? undefined,
+    signal: stopSignal(ctx.version, ctx.query),
     timeout: ctx.int('t'),
   });
   r.on('POST', '/containers/:id/stop', async (ctx) => {
@@ -154,7 +159,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   });
 
   r.on('POST', '/containers/:id/wait', async (ctx) => {
-    const cond = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+    const cond = waitCondition(ctx.version, ctx.query) as WaitCondition;
     if (!['not-running', 'next-exit', 'removed'].includes(cond)) {
       throw new InvalidArgument(`invalid condition: "${cond}"`);
     }

@@ -10,6 +10,7 @@ import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
 import { writeOut } from './streams.js';
 import type { EventBus } from '../events.js';
+import { imageInspectForVersion, imageListForVersion, importPlatform } from './versions.js';
 
 export interface ImageRoutesDeps {
   images: ImageStore;
@@ -37,15 +38,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
 
   r.on('GET', '/images/json', (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
-    const out = images.summary({ filters, all: ctx.flag('all') });
-    // Clients before 1.44 expect "<none>:<none>" for untagged images.
-    if (!ctx.versionAtLeast('1.44')) {
-      for (const s of out) {
-        if (s.RepoTags.length === 0) s.RepoTags = ['<none>:<none>'];
-        if (s.RepoDigests.length === 0) s.RepoDigests = ['<none>@<none>'];
-      }
-    }
-    ctx.send(200, out);
+    ctx.send(200, imageListForVersion(ctx.version, images.summary({ filters, all: ctx.flag('all') })));
   });
 
   r.on('POST', '/images/create', async (ctx) => {
@@ -54,14 +47,13 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     if (fromSrc !== null) {
       if (fromSrc !== '-') throw new InvalidArgument(`importing from a URL is not supported here: ${fromSrc} (pass the tar on stdin)`);
       const ref = refOf(ctx.query.get('repo'), ctx.query.get('tag'));
-      const platform = ctx.query.get('platform');
-      const [os, architecture] = platform ? platform.split('/') : [];
+      const platform = importPlatform(ctx.version, ctx.query);
       const img = await importImage(d, ctx.bodyStream() as AsyncIterable<Buffer>, {
         ref,
         message: ctx.query.get('message') ?? undefined,
         changes: ctx.query.getAll('changes'),
         origin: '-',
-        platform: platform ? { os, architecture } : undefined,
+        platform,
       });
       d.events.publish('image', 'import', img.id, { name: img.repoTags[0] ?? img.id });
       const p = progress(ctx);
@@ -149,7 +141,9 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
     const action = rest.slice(slash + 1);
     if (slash < 0 || !name) throw new NotFound('page not found');
     if (method === 'GET' && action === 'json') {
-      ctx.send(200, await images.inspect(name));
+      const view = await images.inspect(name);
+      imageInspectForVersion(ctx.version, view);
+      ctx.send(200, view);
     } else if (method === 'GET' && action === 'history') {
       ctx.send(200, await images.history(name));
     } else if (method === 'GET' && action === 'get') {

@@ -4,6 +4,7 @@ import type { NetworkCreateRequest, NetworkService } from '../networks/service.j
 import { labelMatch, normaliseFilters, type Filters } from './container-views.js';
 import { parseTime } from './containers.js';
 import type { Router } from './router.js';
+import { networkListWithContainers } from './versions.js';
 
 const LIST_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
 
@@ -69,7 +70,7 @@ export function networkRoutes(r: Router, svc: NetworkService): void {
   r.on('GET', '/networks', (ctx) => {
     const referenced = svc.referenced();
     const match = networkFilter(normaliseFilters(ctx.jsonQuery('filters')), (n) => referenced.has(n.Id));
-    ctx.send(200, svc.list().filter(match).map((n) => networkView(svc, n, false)));
+    ctx.send(200, svc.list().filter(match).map((n) => networkView(svc, n, networkListWithContainers(ctx.version))));
   });
 
   r.on('GET', '/networks/:id', (ctx) => {

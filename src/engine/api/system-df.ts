@@ -5,18 +5,19 @@ import type { VolumeService } from '../volumes/service.js';
 import { summaryView } from './container-views.js';
 import type { Router } from './router.js';
 import { InvalidArgument } from '../../core/errors.js';
+import { diskUsageTypes, imageListForVersion } from './versions.js';
 
 /** GET /system/df: images, containers (with their writable layer sizes), volumes, build cache. */
 export function systemDfRoute(r: Router, d: { containers: ContainerService; images: ImageStore; snapshotter: Snapshotter; volumes: VolumeService }): void {
   r.on('GET', '/system/df', async (ctx) => {
     // ?type=container|image|volume|build-cache (repeated): only those sections, as dockerd.
-    const types = new Set(ctx.query.getAll('type'));
+    const types = new Set(diskUsageTypes(ctx.version, ctx.query));
     for (const t of types) if (!['container', 'image', 'volume', 'build-cache'].includes(t)) throw new InvalidArgument(`unknown object type: ${t}`);
     const want = (t: string): boolean => types.size === 0 || types.has(t);
     const recs = d.containers.list();
     const usedBy = new Map<string, number>();
     for (const c of recs) usedBy.set(c.Image, (usedBy.get(c.Image) ?? 0) + 1);
-    const images = want('image') ? d.images.summary({ all: true }).map((s) => ({ ...s, Containers: usedBy.get(s.Id) ?? 0 })) : null;
+    const images = want('image') ? imageListForVersion(ctx.version, d.images.summary({ all: true }).map((s) => ({ ...s, Containers: usedBy.get(s.Id) ?? 0 }))) : null;
     const layersSize = want('image') ? (await d.images.list()).reduce((a, i) => a + i.size, 0) : 0;
     const containers = want('container') ? await Promise.all(recs.map(async (c) => {
       const rw = (await d.snapshotter.usage(c.Id).catch(() => ({ size: 0 }))).size;

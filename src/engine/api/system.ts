@@ -2,6 +2,7 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { API_VERSION, MIN_API_VERSION, type Router } from './router.js';
 import { ENGINE_VERSION } from '../version.js';
+import { infoForVersion } from './versions.js';
 
 export interface SystemInfoDeps {
   id: string;
@@ -65,7 +66,7 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
   r.on('GET', '/info', (ctx) => {
     const c = d.counts();
     const cfg = d.daemon();
-    ctx.send(200, {
+    ctx.send(200, infoForVersion(ctx.version, {
       ID: d.id,
       Containers: c.containers,
       ContainersRunning: c.running,
@@ -119,14 +120,12 @@ export function systemRoutes(r: Router, d: SystemInfoDeps): void {
       LiveRestoreEnabled: true,
       Isolation: '',
       InitBinary: 'tini-static',
-      // Before API 1.49 each commit also says which one was expected (the same, as dockerd sets it).
       ContainerdCommit: { ID: '' },
-      RuncCommit: { ID: d.runtimeVersion(), Expected: d.runtimeVersion() },
+      RuncCommit: { ID: d.runtimeVersion() },
       InitCommit: { ID: '' },
-      ...(ctx.versionAtLeast('1.25') ? {} : { ExecutionDriver: '<not supported>' }),
       SecurityOptions: ['name=seccomp,profile=builtin', ...(d.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
       CDISpecDirs: [],
       Warnings: null,
-    });
+    }));
   });
 }

@@ -38,6 +38,9 @@ export interface DaemonConfig {
   logLevel: string;
   logDriver: string;
   logOpts: Record<string, string>;
+  /** The containers' parent cgroups' real-time budget (--cpu-rt-period, --cpu-rt-runtime), in µs. */
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
   defaultUlimits: Record<string, UlimitConfig>;
   dns: string[];
   dnsSearch: string[];
@@ -142,6 +145,8 @@ const FILE_KEYS: Record<string, (v: unknown, into: Settable) => void> = {
   'log-level': (v, c) => { c.logLevel = goString(v, 'Config.log-level'); },
   'log-driver': (v, c) => { c.logDriver = goString(v, 'Config.log-driver'); },
   'log-opts': (v, c) => { c.logOpts = goStringMap(v, 'Config.log-opts'); },
+  'cpu-rt-period': (v, c) => { c.cpuRtPeriod = goInt(v, 'Config.cpu-rt-period'); },
+  'cpu-rt-runtime': (v, c) => { c.cpuRtRuntime = goInt(v, 'Config.cpu-rt-runtime'); },
   'default-ulimits': (v, c) => {
     const o = goObject(v, 'Config.default-ulimits', 'map[string]*units.Ulimit');
     c.defaultUlimits = Object.fromEntries(Object.entries(o).filter(([, u]) => u !== null).map(([k, u]) => {
@@ -223,6 +228,15 @@ function fromFlags(f: GivenFlags): Settable {
       return [kv.slice(0, eq), kv.slice(eq + 1)];
     }));
   }
+  const int = (name: string): number | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    // pflag's int64 flag (strconv.ParseInt)
+    if (!/^[-+]?\d+$/.test(v)) throw new Error(`invalid argument "${v}" for "--${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+    return Number(v);
+  };
+  set('cpuRtPeriod', int('cpu-rt-period'));
+  set('cpuRtRuntime', int('cpu-rt-runtime'));
   const ulimits = f.list('default-ulimit');
   if (ulimits) {
     c.defaultUlimits = {};

@@ -29,6 +29,8 @@ export const DAEMON_FLAGS: readonly FlagSpec[] = [
   { name: 'log-driver', kind: 'string', key: 'log-driver' },
   { name: 'log-opt', kind: 'list', key: 'log-opts' },
   { name: 'default-ulimit', kind: 'list', key: 'default-ulimits' },
+  { name: 'cpu-rt-period', kind: 'string', key: 'cpu-rt-period' },
+  { name: 'cpu-rt-runtime', kind: 'string', key: 'cpu-rt-runtime' },
   { name: 'dns', kind: 'list', key: 'dns' },
   { name: 'dns-search', kind: 'list', key: 'dns-search' },
   { name: 'dns-opt', kind: 'list', key: 'dns-opts' },

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { InvalidArgument } from '../../core/errors.js';
 import type { ImageRuntimeConfig } from '../images/types.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './model.js';
 import { isNoRestart } from './restart-policy.js';
 import { defaultLogConfig, type LogConfig } from './log-config.js';
+import { hostInfo } from '../runtime/host.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -33,6 +34,13 @@ export function mergeEnv(image: readonly string[], user: readonly string[]): str
   return out;
 }
 
+/** dockerd's merge of the image's env under the user's: the user's first, then the image's other keys. */
+function userThenImageEnv(user: readonly string[], image: readonly string[]): string[] {
+  if (user.length === 0) return [...image];
+  const keys = new Set(user.map(envKey));
+  return [...user, ...image.filter((e) => !keys.has(envKey(e)))];
+}
+
 /**
  * Fills the container config from the image's, with docker's rules (daemon/commit.go merge):
  * the entrypoint and cmd come from the image only when the user gave no entrypoint; env and
@@ -43,7 +51,9 @@ export function mergeImageConfig(user: ContainerConfig, image: ImageRuntimeConfi
   const img = image ?? {};
   if (!c.User) c.User = img.User ?? '';
   if (img.ExposedPorts) c.ExposedPorts = { ...img.ExposedPorts, ...(c.ExposedPorts ?? {}) };
-  c.Env = mergeEnv(img.Env ?? [], c.Env ?? []);
+  // As Go's nil slices and maps: nothing from either side stays null.
+  const env = userThenImageEnv(c.Env ?? [], img.Env ?? []);
+  c.Env = env.length ? env : null;
   if (img.Labels) c.Labels = { ...img.Labels, ...(c.Labels ?? {}) };
   const noEntrypoint = !c.Entrypoint || c.Entrypoint.length === 0;
   if (noEntrypoint) {
@@ -57,7 +67,8 @@ export function mergeImageConfig(user: ContainerConfig, image: ImageRuntimeConfi
     c.Entrypoint = null;
   }
   if (!c.WorkingDir) c.WorkingDir = img.WorkingDir ?? '';
-  if (img.Volumes) c.Volumes = { ...img.Volumes, ...(c.Volumes ?? {}) };
+  if (img.Volumes) c.Volumes = { ...(c.Volumes ?? {}), ...img.Volumes };
+  else if (c.Volumes && Object.keys(c.Volumes).length === 0) c.Volumes = null;
   if (!c.StopSignal && img.StopSignal) c.StopSignal = img.StopSignal;
   if (img.Healthcheck) {
     if (!c.Healthcheck) c.Healthcheck = img.Healthcheck;
@@ -143,7 +154,6 @@ export function validateRestartPolicy(rp: RestartPolicy): void {
 }
 const MIN_MEMORY = 6 * 1024 * 1024;
 
-/** Rejects host configs docker rejects, naming the option; fills docker's defaults. */
 /** A cpuset list ("0-2,4"), as Go's parsers.ParseUintList; undefined when malformed. */
 export function parseUintList(v: string): Set<number> | undefined {
   const out = new Set<number>();
@@ -166,7 +176,20 @@ function onlineNodes(): string {
   }
 }
 
-export function validateHostConfig(h: HostConfig, logDefault?: LogConfig): HostConfig {
+/**
+ * Whether the kernel schedules real-time tasks per cgroup (CONFIG_RT_GROUP_SCHED): cgroup v1's
+ * cpu controller has cpu.rt_period_us then; cgroup v2 has no such budget at all (as dockerd's sysinfo).
+ */
+export function cpuRealtimeSupported(): boolean {
+  return ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct'].some((d) => existsSync(`${d}/cpu.rt_period_us`));
+}
+
+/**
+ * Rejects host configs docker rejects, naming the option; fills docker's defaults (the engine's
+ * log configuration for a container that names none). What dockerd discards with a warning is
+ * dropped and the warning added to `warnings`.
+ */
+export function validateHostConfig(h: HostConfig, logDefault?: LogConfig, warnings: string[] = []): HostConfig {
   const hc: HostConfig = { ...h };
   hc.NetworkMode ||= 'bridge';
   if (hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
@@ -207,7 +230,27 @@ export function validateHostConfig(h: HostConfig, logDefault?: LogConfig): HostC
       throw new InvalidArgument(`Requested ${what === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${v}, available: ${available}`);
     }
   }
-  if (hc.CpuShares !== undefined && hc.CpuShares < 0) throw new InvalidArgument('invalid CPU shares: must be positive');
+  if (hc.CpuShares !== undefined && hc.CpuShares < 0) throw new InvalidArgument(`invalid CPU shares (${hc.CpuShares}): value must be a positive integer`);
+  if ((hc.CpuRealtimePeriod || hc.CpuRealtimeRuntime) && !cpuRealtimeSupported()) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
+  if (hc.CpuRealtimePeriod && hc.CpuRealtimeRuntime && hc.CpuRealtimeRuntime > hc.CpuRealtimePeriod) {
+    throw new InvalidArgument('cpu real-time runtime cannot be higher than cpu real-time period');
+  }
+  // CpuCount is for Windows containers: dockerd keeps and shows it on Linux, where it means nothing.
+  if (hc.CpuPercent && hc.CpuPercent > 0) {
+    warnings.push('linux does not support CPU percent. Percent discarded.');
+    hc.CpuPercent = 0;
+  }
+  if (hc.IOMaximumBandwidth) throw new InvalidArgument('invalid option: QoS maximum bandwidth configuration is not supported on linux');
+  if (hc.IOMaximumIOps) throw new InvalidArgument('invalid option: QoS maximum IOPs configuration is not supported on linux');
+  // The docker CLI sends -1 for an unset swappiness and 0 for an unset pids limit: both mean none.
+  if (hc.MemorySwappiness === -1) hc.MemorySwappiness = null;
+  if (hc.MemorySwappiness !== undefined && hc.MemorySwappiness !== null && (hc.MemorySwappiness < 0 || hc.MemorySwappiness > 100)) {
+    throw new InvalidArgument(`Invalid value: ${hc.MemorySwappiness}, valid memory swappiness range is 0-100`);
+  }
+  if (hc.PidsLimit !== undefined && hc.PidsLimit !== null && hc.PidsLimit <= 0) hc.PidsLimit = null;
+  hc.OomKillDisable ??= false;
+  // The daemon's default cgroup namespace mode: the host's on cgroup v1, a private one on v2.
+  if (!hc.CgroupnsMode) hc.CgroupnsMode = hostInfo().cgroupV2 ? 'private' : 'host';
   if (hc.CpuQuota && hc.CpuQuota > 0 && hc.CpuQuota < 1000) throw new InvalidArgument('CPU cfs quota can not be less than 1ms (i.e. 1000)');
   if (hc.CpuPeriod && (hc.CpuPeriod < 1000 || hc.CpuPeriod > 1000000)) throw new InvalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   if (hc.OomScoreAdj !== undefined && (hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000)) {

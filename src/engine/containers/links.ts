@@ -52,3 +52,15 @@ export function linkEnv(t: LinkTarget): string[] {
   }
   return out;
 }
+
+/**
+ * The container's legacy links: HostConfig.Links of a container on the default bridge (stored as
+ * /target:/linking/alias). On other networks links are the endpoints' (names in the network's
+ * DNS), never legacy ones: dockerd registers none, so they are in no Names, hosts file or
+ * variables, and inspect shows HostConfig.Links null.
+ */
+export function legacyLinks(rec: { HostConfig: { NetworkMode?: string; Links?: string[] | null } }): string[] | null {
+  const mode = rec.HostConfig.NetworkMode || 'bridge';
+  if (mode !== 'bridge' && mode !== 'default') return null;
+  return rec.HostConfig.Links?.length ? rec.HostConfig.Links : null;
+}

@@ -125,6 +125,11 @@ export interface HostConfig {
   CpuQuota?: number;
   CpuRealtimePeriod?: number;
   CpuRealtimeRuntime?: number;
+  /** Windows only in dockerd: kept and shown, no effect on Linux. */
+  CpuCount?: number;
+  CpuPercent?: number;
+  IOMaximumIOps?: number;
+  IOMaximumBandwidth?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
   Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
-import { linkEnv, parseLink } from './links.js';
+import { legacyLinks, linkEnv, parseLink } from './links.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
@@ -20,6 +20,7 @@ import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import { familiarString, isIdLike, parseReference } from '../images/references.js';
+import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../images/platforms.js';
 import { FIRST_DELAY_MS, RestartManager, isNoRestart } from './restart-policy.js';
 import { HealthMonitor, healthSettings, initialHealth } from './health.js';
 import { runProbe } from './health-probe.js';
@@ -73,6 +74,23 @@ function imageNameForError(ref: string): string {
   } catch {
     return ref;
   }
+}
+
+/**
+ * An image of another platform than the one asked for is not there for that platform (404, as
+ * dockerd); with none asked for, it is used with a warning when it is not the host's.
+ */
+function checkPlatform(ref: string, img: { os: string; architecture: string; variant?: string }, wanted: Platform | undefined): string[] {
+  const have: Platform = { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) };
+  if (wanted) {
+    if (!platformMatches(wanted, have)) {
+      throw new NotFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(have)}`);
+    }
+    return [];
+  }
+  const host = hostPlatform();
+  if (platformMatches(host, have)) return [];
+  return [`The requested image's platform (${formatPlatform(have)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`];
 }
 
 export function signalNumber(name: string): number {
@@ -146,13 +164,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     return this.store.all();
   }
 
-  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+  /** `platform`: the image must be of it (dockerd's create ?platform=). */
+  async create(req: CreateRequest, name?: string, opts: { platform?: Platform } = {}): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     normalizeStringLists(config, hostConfig);
     if (!config.Image) {
       throw new InvalidArgument(config.Cmd?.length || config.Entrypoint?.length ? 'config cannot be empty in order to create a container' : 'no command specified');
     }
-    const hc = validateHostConfig(hostConfig ?? {}, { Type: this.opts.logDriver || DEFAULT_LOG_DRIVER, Config: this.opts.logOpts ?? {} });
+    const warnings: string[] = [];
+    const hc = validateHostConfig(hostConfig ?? {}, { Type: this.opts.logDriver || DEFAULT_LOG_DRIVER, Config: this.opts.logOpts ?? {} }, warnings);
     hc.Runtime = this.runtime.runtimeName(hc.Runtime);
     // As dockerd: the container a container: mode names is looked up at start, not now.
     validateNetworkMode(config, hc);
@@ -188,6 +208,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       throw err;
     }
     trace(config.Image, 'create: image resolved');
+    warnings.push(...checkPlatform(config.Image, image.config, opts.platform));
     const merged = mergeImageConfig(config, image.config.config);
     const { path, args } = commandOf(merged);
     const id = newId();
@@ -244,7 +265,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       throw err;
     }
     this.emitEvent('create', rec);
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   /**
@@ -432,7 +453,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** The variables of the container's legacy links to running containers (its process and its execs get them). */
   linkVariables(rec: ContainerRecord): string[] {
-    return (rec.HostConfig.Links ?? []).flatMap((entry) => {
+    return (legacyLinks(rec) ?? []).flatMap((entry) => {
       const { target, name, alias } = parseLink(entry);
       const other = this.store.find(target);
       const ip = other?.State.Running ? Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress : undefined;
@@ -462,7 +483,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   private async startRecord(rec: ContainerRecord): Promise<void> {
     // As dockerd: every legacy link's target must be running.
-    for (const entry of rec.HostConfig.Links ?? []) {
+    for (const entry of legacyLinks(rec) ?? []) {
       const { target, name } = parseLink(entry);
       const other = this.store.find(target);
       if (!other) throw new NotFound(`Could not get container for ${target.replace(/^\//, '')}`);
@@ -849,7 +870,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   linkNamesOf(rec: ContainerRecord): string[] {
     const out: string[] = [];
     for (const other of this.store.all()) {
-      for (const entry of other.HostConfig.Links ?? []) {
+      for (const entry of legacyLinks(other) ?? []) {
         const { target, name } = parseLink(entry);
         if (name && this.store.find(target)?.Id === rec.Id) out.push(name);
       }
@@ -862,7 +883,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const full = ref.startsWith('/') ? ref : `/${ref}`;
     const parentName = full.slice(0, full.lastIndexOf('/'));
     const parent = parentName ? this.store.find(parentName) : undefined;
-    const entry = parent?.HostConfig.Links?.find((l) => parseLink(l).name === full);
+    const entry = parent ? legacyLinks(parent)?.find((l) => parseLink(l).name === full) : undefined;
     const target = entry ? this.store.find(parseLink(entry).target) : undefined;
     if (!parent || !entry || !target) throw new NotFound(`No such container: ${ref}`);
     return { parent, entry, target };

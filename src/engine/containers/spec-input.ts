@@ -123,6 +123,8 @@ export async function specInputFor(rec: ContainerRecord, rootfs: string, t: Name
       cpuShares: hc.CpuShares || undefined,
       cpusetCpus: hc.CpusetCpus || undefined,
       cpusetMems: hc.CpusetMems || undefined,
+      realtimeRuntime: hc.CpuRealtimeRuntime || undefined,
+      realtimePeriod: hc.CpuRealtimePeriod || undefined,
       pidsLimit: hc.PidsLimit && hc.PidsLimit > 0 ? hc.PidsLimit : undefined,
       blkioWeight: hc.BlkioWeight || undefined,
     },

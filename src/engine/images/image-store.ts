@@ -16,7 +16,7 @@ import type { Snapshotter, DirSnapshotter } from '../snapshots/snapshotter.js';
 import { createdMs, imageFilter, type FilterArgs } from './filters.js';
 import { Mutex } from './mutex.js';
 import { familiar, familiarName, familiarString, fullName, parseNormalizedNamed, parseReference, parseTagReference, referenceString, type Reference } from './references.js';
-import { MediaTypes, type Descriptor, type Image, type ImageConfigBlob, type ImageManifest } from './types.js';
+import { MediaTypes, type Descriptor, type Image, type ImageConfigBlob, type ImageManifest, type LegacyContainerConfig } from './types.js';
 
 /** A container using an image: its ID, and whether it runs (running ones block even forced removal). */
 export type InUse = string | { id: string; running: boolean } | undefined;
@@ -433,7 +433,6 @@ export class ImageStore {
         Created: Math.floor(createdMs(img) / 1000),
         Size: img.size,
         SharedSize: -1,
-        VirtualSize: img.size,
         Labels: img.config.config?.Labels ?? {},
         Containers: -1,
       });
@@ -504,23 +503,15 @@ export class ImageStore {
       Created: c.created ?? '',
       DockerVersion: c.docker_version ?? '',
       Author: c.author ?? '',
-      Config: {
-        Hostname: '', Domainname: '', User: rc.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
-        ...(rc.ExposedPorts ? { ExposedPorts: rc.ExposedPorts } : {}),
-        Tty: false, OpenStdin: false, StdinOnce: false,
-        Env: rc.Env ?? null, Cmd: rc.Cmd ?? null,
-        ...(rc.Healthcheck ? { Healthcheck: rc.Healthcheck } : {}),
-        ...(rc.ArgsEscaped ? { ArgsEscaped: true } : {}),
-        Image: '', Volumes: rc.Volumes ?? null, WorkingDir: rc.WorkingDir ?? '', Entrypoint: rc.Entrypoint ?? null,
-        OnBuild: rc.OnBuild ?? null, Labels: rc.Labels ?? null,
-        ...(rc.StopSignal ? { StopSignal: rc.StopSignal } : {}),
-        ...(rc.Shell ? { Shell: rc.Shell } : {}),
-      },
+      // The container the image was committed from, and its config then (empty for an import);
+      // older API versions show them (see api/versions.ts).
+      Container: c.container ?? '',
+      ContainerConfig: containerConfigView(c.container_config ?? {}),
+      Config: containerConfigView(rc),
       Architecture: c.architecture,
       ...(c.variant ? { Variant: c.variant } : {}),
       Os: c.os,
       Size: img.size,
-      VirtualSize: img.size,
       GraphDriver: { Name: 'overlay2', Data: await this.graphDriverData(img) },
       RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
       Metadata: { LastTagTime: img.lastTagTime ? new Date(img.lastTagTime).toISOString() : '0001-01-01T00:00:00Z' },
@@ -551,4 +542,21 @@ export class ImageStore {
   static familiarRepo(ref: string): string {
     return familiarName(parseNormalizedNamed(ref));
   }
+}
+
+/** An image's config in the shape of a container's (Go's container.Config, as dockerd shows it). */
+function containerConfigView(rc: LegacyContainerConfig): Record<string, unknown> {
+  return {
+    Hostname: rc.Hostname ?? '', Domainname: rc.Domainname ?? '', User: rc.User ?? '',
+    AttachStdin: rc.AttachStdin ?? false, AttachStdout: rc.AttachStdout ?? false, AttachStderr: rc.AttachStderr ?? false,
+    ...(rc.ExposedPorts ? { ExposedPorts: rc.ExposedPorts } : {}),
+    Tty: rc.Tty ?? false, OpenStdin: rc.OpenStdin ?? false, StdinOnce: rc.StdinOnce ?? false,
+    Env: rc.Env ?? null, Cmd: rc.Cmd ?? null,
+    ...(rc.Healthcheck ? { Healthcheck: rc.Healthcheck } : {}),
+    ...(rc.ArgsEscaped ? { ArgsEscaped: true } : {}),
+    Image: rc.Image ?? '', Volumes: rc.Volumes ?? null, WorkingDir: rc.WorkingDir ?? '', Entrypoint: rc.Entrypoint ?? null,
+    OnBuild: rc.OnBuild ?? null, Labels: rc.Labels ?? null,
+    ...(rc.StopSignal ? { StopSignal: rc.StopSignal } : {}),
+    ...(rc.Shell ? { Shell: rc.Shell } : {}),
+  };
 }

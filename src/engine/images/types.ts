@@ -35,6 +35,19 @@ export interface ImageRuntimeConfig {
   ArgsEscaped?: boolean;
 }
 
+/** The container config docker kept in images it committed: the runtime config and the container's own fields. */
+export interface LegacyContainerConfig extends ImageRuntimeConfig {
+  Hostname?: string;
+  Domainname?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Image?: string;
+}
+
 export interface HistoryEntry {
   created?: string;
   created_by?: string;
@@ -55,6 +68,8 @@ export interface ImageConfigBlob {
   history?: HistoryEntry[];
   comment?: string;
   container?: string;
+  /** The committed container's config (docker's legacy builder and commit wrote it). */
+  container_config?: LegacyContainerConfig;
   docker_version?: string;
 }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { MNT_DETACH, sys } from '../../core/native.js';
 import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { parseLink } from '../containers/links.js';
+import { legacyLinks, parseLink } from '../containers/links.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
 import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
@@ -489,7 +489,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       return `${h.slice(0, i)}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
     });
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
-    for (const entry of rec.HostConfig.Links ?? []) {
+    for (const entry of legacyLinks(rec) ?? []) {
       const { target, alias } = parseLink(entry);
       const other = this.findContainer(target);
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
@@ -595,7 +595,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       // As dockerd: containers linking to this one learn its new address.
       for (const other of this.containers.all()) {
         if (other.Id === rec.Id || !isLive(other)) continue;
-        const links = other.HostConfig.Links ?? [];
+        const links = legacyLinks(other) ?? [];
         if (links.some((l) => [rec.Name, rec.Id].includes(parseLink(l).target))) await this.writeHosts(other).catch(() => {});
       }
     } catch (err) {
@@ -693,8 +693,14 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (mode !== 'host' && n.Driver === 'host') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     if (mode.startsWith('container:')) throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
     rec.NetworkSettings ??= { Networks: {}, Ports: {}, SandboxKey: '' };
-    if (Object.values(rec.NetworkSettings.Networks).some((e) => e.NetworkID === n.Id)) {
-      throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
+    const current = Object.keys(rec.NetworkSettings.Networks).find((k) => rec.NetworkSettings!.Networks[k]!.NetworkID === n.Id);
+    if (current !== undefined) {
+      if (isLive(rec)) throw new Forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${n.Name}`);
+      // As dockerd: a container that is not running gets the new endpoint settings in place of the old.
+      delete rec.NetworkSettings.Networks[current];
+      rec.NetworkSettings.Networks[n.Name] = emptyEndpoint(n.Id, cfg);
+      await this.containers.save(rec);
+      return;
     }
     for (const e of Object.values(rec.NetworkSettings.Networks)) {
       const other = this.store.find(e.NetworkID);

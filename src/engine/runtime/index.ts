@@ -9,7 +9,8 @@ import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogPosition, Lo
 import type { LogPolicy } from '../containers/log-config.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
-import { buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { DEFAULT_CGROUP_PARENT, buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { initCpuRealtimeParents, type CpuRealtimeBudget } from './rt-cgroup.js';
 import { resolveUser } from './user.js';
 import { readLogs, logPosition } from './logs.js';
 import { LogFiles } from './log-files.js';
@@ -39,6 +40,8 @@ export interface CreateRuntimeOptions {
   defaultUlimits?: () => Record<string, { Name: string; Soft: number; Hard: number }>;
   log?: (level: string, msg: string) => void;
   cgroupParent?: string;
+  /** The daemon's --cpu-rt-period / --cpu-rt-runtime for the containers' parent cgroups. */
+  cpuRealtime?: CpuRealtimeBudget;
 }
 
 function toOciResources(r: ResourceUpdate): OciResources {
@@ -83,6 +86,7 @@ export class RuntimeAdapter implements RuntimePort {
     readonly runtimes = new RuntimeTable(),
     private readonly defaultUlimits: () => Record<string, { Name: string; Soft: number; Hard: number }> = () => ({}),
     private readonly log: (level: string, msg: string) => void = () => {},
+    private readonly cpuRealtime: CpuRealtimeBudget = {},
   ) {}
 
   runtimeName(requested: string | undefined): string {
@@ -116,6 +120,8 @@ export class RuntimeAdapter implements RuntimePort {
     if (defaults.length) input.ulimits = [...(input.ulimits ?? []), ...defaults];
     const binary = this.runtimes.binary(req.rec.HostConfig.Runtime);
     const spec = buildSpec(input);
+    const cpu = spec.linux.resources.cpu;
+    if (cpu?.realtimeRuntime || cpu?.realtimePeriod) initCpuRealtimeParents(input.cgroupParent ?? DEFAULT_CGROUP_PARENT, this.cpuRealtime);
     const c = req.rec.Config;
     const files = await this.keepLog(req.logPath, req.logPolicy, false);
     try {

@@ -21,7 +21,7 @@ export interface OciRlimit { type: string; hard: number; soft: number }
 export interface OciResources {
   devices?: OciDeviceRule[];
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
   blockIO?: { weight?: number };
 }
@@ -80,6 +80,9 @@ export interface ResourcesInput {
   cpuShares?: number;
   cpusetCpus?: string;
   cpusetMems?: string;
+  /** Real-time scheduling budget in microseconds (cgroup v1 cpu.rt_runtime_us / cpu.rt_period_us). */
+  realtimeRuntime?: number;
+  realtimePeriod?: number;
   /** > 0 limit; ≤ 0 unlimited (-1 in the spec). */
   pidsLimit?: number;
   blkioWeight?: number;
@@ -440,6 +443,8 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
   if (r.cpuShares && r.cpuShares > 0) cpu.shares = r.cpuShares;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
   if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (r.realtimeRuntime) cpu.realtimeRuntime = r.realtimeRuntime;
+  if (r.realtimePeriod) cpu.realtimePeriod = r.realtimePeriod;
   if (Object.keys(cpu).length > 0) res.cpu = cpu;
   if (r.pidsLimit !== undefined) res.pids = { limit: r.pidsLimit > 0 ? r.pidsLimit : -1 };
   if (r.blkioWeight && r.blkioWeight > 0) res.blockIO = { weight: r.blkioWeight };

@@ -180,6 +180,39 @@ export class OverlaySnapshotter implements DirSnapshotter {
     });
   }
 
+  /**
+   * A committed snapshot made in one step (one metadata write): fill() writes its files into its
+   * own dir, seeing the parent's dirs (nearest first), before it is registered. For small layers
+   * the engine makes itself, such as a container's init layer.
+   */
+  createCommitted(name: string, parent: string | null, fill: (dir: string, lowers: string[]) => Promise<void>, labels: Record<string, string> = {}): Promise<void> {
+    return this.lock.run(async () => {
+      if (!name) throw new InvalidArgument('snapshot key must not be empty');
+      if (this.meta.snapshots[name]) throw new Conflict(`snapshot ${name}: already exists`);
+      const p = parent === null ? undefined : this.meta.snapshots[parent];
+      if (parent !== null && !p) throw new NotFound(`parent snapshot ${parent}: not found`);
+      if (p && p.kind !== 'committed') throw new InvalidArgument(`parent snapshot ${parent} is not committed`);
+      const id = this.meta.nextId++;
+      const dir = join(this.root, 'snapshots', String(id));
+      const tmp = `${dir}.tmp`;
+      try {
+        await mkdir(join(tmp, 'fs'), { recursive: true, mode: 0o755 });
+        await fill(join(tmp, 'fs'), p ? [join(this.dirOf(p), 'fs'), ...this.lowerDirs(p)] : []);
+        await rename(tmp, dir);
+        const now = Date.now();
+        const r: Record_ = { id, kind: 'committed', labels: { ...labels }, created: now, updated: now };
+        if (parent !== null) r.parent = parent;
+        this.meta.snapshots[name] = r;
+        await this.save();
+      } catch (err) {
+        delete this.meta.snapshots[name];
+        await rm(tmp, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    });
+  }
+
   commit(name: string, key: string, opts?: { labels?: Record<string, string> }): Promise<void> {
     return this.lock.run(async () => {
       const r = this.get(key);
