@@ -17,7 +17,7 @@ export function networkView(svc: NetworkService, n: NetworkRecord, withContainer
         EndpointID: ep.EndpointID,
         MacAddress: ep.actualMac ?? ep.MacAddress,
         IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '',
-        IPv6Address: '',
+        IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '',
       };
     }
   }
@@ -33,7 +33,7 @@ export function networkView(svc: NetworkService, n: NetworkRecord, withContainer
     Internal: n.Internal,
     Attachable: n.Attachable,
     Ingress: n.Ingress,
-    ConfigFrom: { Network: '' },
+    ConfigFrom: { Network: n.ConfigFrom?.Network ?? '' },
     ConfigOnly: n.ConfigOnly,
     Containers: containers,
     Options: n.Options,

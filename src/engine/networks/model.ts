@@ -26,6 +26,8 @@ export interface NetworkRecord {
   Attachable: boolean;
   Ingress: boolean;
   ConfigOnly: boolean;
+  /** The configuration-only network whose IPAM, options and labels this one took (--config-from). */
+  ConfigFrom?: { Network: string };
   Options: Record<string, string>;
   Labels: Record<string, string>;
   /** The Linux bridge behind a bridge network. */

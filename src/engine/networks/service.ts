@@ -12,12 +12,12 @@ import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
 import type { EmbeddedDns, NameResolver } from './dns.js';
 import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
-import { Firewall } from './firewall.js';
-import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
+import { Firewall, type FirewallNetwork } from './firewall.js';
+import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
-import {
-  contains, formatCidr, hostRoutes, ipToNumber, isIPv4, numberToIp, overlaps, parseCidr, pickSubnet, size, type AddressPool, type Cidr,
-} from './subnets.js';
+import { cniRange, planIpam, pool4, pool6 } from './ipam-config.js';
+import { contains, formatCidr, hostRoutes, ipToNumber, isIPv4, parseCidr, type AddressPool } from './subnets.js';
+import { assertIPv6Available, contains6, ip6ToBigint, isIp6, parseCidr6, type AddressPool6 } from './subnets6.js';
 import { NetworkStore } from './store.js';
 
 export interface NetworkServiceOptions {
@@ -28,6 +28,8 @@ export interface NetworkServiceOptions {
   defaultBip: string;
   /** Where subnets of new networks come from (dockerd's --default-address-pool). */
   pools: AddressPool[];
+  /** Where IPv6 subnets of new networks come from (newer dockerd's default: /64s of fd00::/8). */
+  pools6?: AddressPool6[];
   log: (level: string, msg: string) => void;
 }
 
@@ -63,6 +65,8 @@ export interface NetworkCreateRequest {
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
 const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
+/** The source address of the network's outgoing IPv4 traffic (dockerd's bridge driver: SNAT instead of MASQUERADE). */
+const HOST_IPV4_OPT = 'com.docker.network.host_ipv4';
 const MTU_OPT = 'com.docker.network.driver.mtu';
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
@@ -76,12 +80,20 @@ function netnsOf(rec: ContainerRecord): string {
   return rec.NetworkSettings?.SandboxKey || (rec.State.Pid > 0 ? `/proc/${rec.State.Pid}/ns/net` : '');
 }
 
-function cniIp(result: CniResult): { ip: string; bits: number; gateway: string; mac: string } {
-  const first = result.ips?.[0];
-  if (!first) throw new InvalidArgument('network plugin returned no address');
-  const [ip, bits] = first.address.split('/');
-  const iface = first.interface !== undefined ? result.interfaces?.[first.interface] : undefined;
-  return { ip: ip!, bits: Number(bits), gateway: first.gateway ?? '', mac: iface?.mac ?? '' };
+interface CniAddress { ip: string; bits: number; gateway: string }
+
+/** The endpoint's IPv4 and (on an IPv6 network) IPv6 address from a CNI result. */
+function cniIps(result: CniResult): { v4: CniAddress; v6?: CniAddress; mac: string } {
+  const of = (e: NonNullable<CniResult['ips']>[number] | undefined): CniAddress | undefined => {
+    if (!e) return undefined;
+    const [ip, bits] = e.address.split('/');
+    return { ip: ip!, bits: Number(bits), gateway: e.gateway ?? '' };
+  };
+  const first = result.ips?.find((e) => !e.address.includes(':'));
+  const v4 = of(first);
+  if (!v4) throw new InvalidArgument('network plugin returned no address');
+  const iface = first!.interface !== undefined ? result.interfaces?.[first!.interface] : undefined;
+  return { v4, v6: of(result.ips?.find((e) => e.address.includes(':'))), mac: iface?.mac ?? '' };
 }
 
 /**
@@ -186,11 +198,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     let p = this.ready.get(n.Id);
     if (!p) {
       p = (async () => {
-        const pool = n.IPAM.Config[0]!;
+        const pool = pool4(n)!;
+        const p6 = pool6(n);
+        if (p6) assertIPv6Available();
         const bits = parseCidr(pool.Subnet).bits;
-        await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`);
+        await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`, p6 ? `${p6.Gateway}/${parseCidr6(p6.Subnet).bits}` : undefined);
         await this.reserveAuxiliary(n);
-        await this.firewall.add({ bridge: n.bridge!, subnet: pool.Subnet, internal: n.Internal });
+        await this.firewall.add(this.firewallOf(n));
         if (!n.isDefault) {
           await this.dnsServer().then((dns) => dns.listen(pool.Gateway)).catch((err: unknown) => {
             this.opts.log('warn', `network ${n.Name}: no name resolution, cannot listen on ${pool.Gateway}:53: ${messageOf(err)}`);
@@ -227,7 +241,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
    * address in use) gets one for each, held by no container, so it skips them.
    */
   private async reserveAuxiliary(n: NetworkRecord): Promise<void> {
-    const aux = Object.values(n.IPAM.Config[0]?.AuxiliaryAddresses ?? {});
+    const aux = n.IPAM.Config.flatMap((c) => Object.values(c.AuxiliaryAddresses ?? {}));
     if (!aux.length) return;
     const dir = join(this.ipamDir, n.Id);
     await mkdir(dir, { recursive: true });
@@ -242,43 +256,22 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
     const driver = req.Driver || 'bridge';
     if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
-    if (req.EnableIPv6) throw new InvalidArgument('IPv6 networks are not supported');
     const ipamDriver = req.IPAM?.Driver || 'default';
     if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
-    const configs = req.IPAM?.Config ?? [];
-    if (configs.length > 1) throw new InvalidArgument('only one IPv4 subnet per network is supported');
-    const cfg = configs[0] ?? {};
-    const taken = this.store.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
-    let subnet: Cidr;
-    if (cfg.Subnet) {
-      if (cfg.Subnet.includes(':')) throw new InvalidArgument('IPv6 networks are not supported');
-      subnet = parseCidr(cfg.Subnet);
-      if (subnet.bits > 30) throw new InvalidArgument(`invalid subnet ${cfg.Subnet}: it leaves no address for containers`);
-      if (taken.some((t) => overlaps(t, subnet))) throw new Forbidden('invalid pool request: Pool overlaps with other one on this address space');
-    } else {
-      if (cfg.IPRange || cfg.Gateway) throw new InvalidArgument('ip-range and gateway need a subnet (--subnet)');
-      subnet = pickSubnet(this.opts.pools, taken, hostRoutes());
-    }
-    let gateway = cfg.Gateway ?? '';
-    if (gateway) {
-      if (!isIPv4(gateway) || !contains(subnet, ipToNumber(gateway))) throw new InvalidArgument(`no matching subnet for gateway ${gateway}`);
-    } else gateway = numberToIp(subnet.base + 1);
-    if (cfg.IPRange) {
-      const r = parseCidr(cfg.IPRange);
-      if (!overlaps(r, subnet) || r.bits < subnet.bits) throw new InvalidArgument(`no matching subnet for range ${cfg.IPRange}`);
-    }
-    const aux = cfg.AuxiliaryAddresses ?? {};
-    for (const [host, ip] of Object.entries(aux)) {
-      if (!isIPv4(ip) || !contains(subnet, ipToNumber(ip))) {
-        throw new InvalidArgument(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr(subnet)}`);
-      }
-    }
+    if (req.ConfigOnly) return this.createConfigOnly(name, req);
+    const from = req.ConfigFrom?.Network ? this.configNetwork(req) : undefined;
+    const eff: NetworkCreateRequest = from
+      ? { ...req, EnableIPv6: from.EnableIPv6, IPAM: { Driver: 'default', Config: from.IPAM.Config, Options: from.IPAM.Options }, Options: from.Options, Labels: from.Labels }
+      : req;
+    const taken = this.store.all().filter((n) => !n.ConfigOnly).flatMap((n) => n.IPAM.Config.map((c) => c.Subnet));
+    const plan = planIpam(eff.IPAM?.Config ?? [], eff.EnableIPv6 ?? false, {
+      taken4: taken.filter((c) => !c.includes(':')).map((c) => parseCidr(c)),
+      taken6: taken.filter((c) => c.includes(':')).map((c) => parseCidr6(c)),
+      pools: this.opts.pools, pools6: this.opts.pools6 ?? [], routes4: () => hostRoutes(),
+    });
     const id = newId();
-    const options = { ...(req.Options ?? {}) };
-    if (options[MTU_OPT] !== undefined) {
-      const mtu = Number(options[MTU_OPT]);
-      if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
-    }
+    const options = { ...(eff.Options ?? {}) };
+    this.validateOptions(options);
     const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
     if (bridge.length > 15) throw new InvalidArgument(`bridge name ${bridge} is longer than 15 characters`);
     if (this.store.all().some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is used by another network`);
@@ -286,20 +279,14 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const rec: NetworkRecord = {
       ...this.newRecord(name, 'bridge'),
       Id: id,
-      IPAM: {
-        Driver: 'default',
-        Options: req.IPAM?.Options ?? null,
-        Config: [{
-          Subnet: formatCidr(subnet), Gateway: gateway,
-          ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}),
-          ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}),
-        }],
-      },
+      EnableIPv6: eff.EnableIPv6 ?? false,
+      IPAM: { Driver: 'default', Options: eff.IPAM?.Options ?? null, Config: plan.config },
       Internal: req.Internal ?? false,
       Attachable: req.Attachable ?? false,
-      ...(cfg.Subnet ? {} : { subnetPicked: true }),
+      ...(plan.subnetPicked ? { subnetPicked: true } : {}),
+      ...(from ? { ConfigFrom: { Network: from.Name } } : {}),
       Options: options,
-      Labels: req.Labels ?? {},
+      Labels: { ...(eff.Labels ?? {}) },
       bridge,
     };
     try {
@@ -310,14 +297,75 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     await this.store.put(rec);
     this.emit('event', { action: 'create', network: rec });
-    return { Id: id, Warning: '' };
+    return { Id: id, Warning: plan.warning };
+  }
+
+  private validateOptions(options: Record<string, string>): void {
+    if (options[MTU_OPT] !== undefined) {
+      const mtu = Number(options[MTU_OPT]);
+      if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
+    }
+    const hostIp = options[HOST_IPV4_OPT];
+    if (hostIp !== undefined && !isIPv4(hostIp)) throw new InvalidArgument(`failed to parse ${HOST_IPV4_OPT} value "${hostIp}"`);
+  }
+
+  /**
+   * A configuration-only network (--config-only), as dockerd: its IPAM, options and labels are
+   * kept for networks made --config-from it; it has no bridge, takes no endpoint, and shows the
+   * null driver.
+   */
+  private async createConfigOnly(name: string, req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+    if (req.Ingress || req.Internal || req.Attachable || req.Scope) {
+      throw new Forbidden('configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.');
+    }
+    if (req.ConfigFrom?.Network) throw new Forbidden('a configuration network cannot depend on another configuration network');
+    const configs = (req.IPAM?.Config ?? []).map((c) => {
+      const six = (c.Subnet ?? '').includes(':');
+      if (c.Subnet) {
+        if (six) parseCidr6(c.Subnet);
+        else parseCidr(c.Subnet);
+      }
+      return {
+        Subnet: c.Subnet ?? '', ...(c.IPRange ? { IPRange: c.IPRange } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
+        ...(c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length ? { AuxiliaryAddresses: { ...c.AuxiliaryAddresses } } : {}),
+      } as IpamPool;
+    });
+    const options = { ...(req.Options ?? {}) };
+    this.validateOptions(options);
+    const rec: NetworkRecord = {
+      ...this.newRecord(name, 'null'),
+      EnableIPv6: req.EnableIPv6 ?? false,
+      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs },
+      ConfigOnly: true,
+      Options: options,
+      Labels: { ...(req.Labels ?? {}) },
+    };
+    await this.store.put(rec);
+    this.emit('event', { action: 'create', network: rec });
+    return { Id: rec.Id, Warning: '' };
+  }
+
+  /** The configuration-only network a --config-from request names; the request itself must configure nothing. */
+  private configNetwork(req: NetworkCreateRequest): NetworkRecord {
+    const ref = req.ConfigFrom!.Network!;
+    const n = this.store.all().find((x) => x.Name === ref || x.Id === ref);
+    if (!n || !n.ConfigOnly) throw new NotFound(`configuration network "${ref}" does not exist`);
+    if (req.EnableIPv6 || req.EnableIPv4 === false || Object.keys(req.Labels ?? {}).length || Object.keys(req.IPAM?.Options ?? {}).length || (req.IPAM?.Config ?? []).length) {
+      throw new Forbidden('user specified configurations are not supported if the network depends on a configuration network');
+    }
+    if (Object.keys(req.Options ?? {}).length) throw new Forbidden('network driver options are not supported if the network depends on a configuration network');
+    return n;
+  }
+
+  private firewallOf(n: NetworkRecord): FirewallNetwork {
+    return { bridge: n.bridge!, subnet: pool4(n)!.Subnet, subnet6: pool6(n)?.Subnet, internal: n.Internal, hostIpv4: n.Options[HOST_IPV4_OPT] || undefined };
   }
 
   private async teardown(n: NetworkRecord): Promise<void> {
     this.ready.delete(n.Id);
-    const pool = n.IPAM.Config[0];
+    const pool = pool4(n);
     if (pool) this.dns?.close(pool.Gateway);
-    if (n.bridge && pool) await this.firewall.remove({ bridge: n.bridge, subnet: pool.Subnet, internal: n.Internal });
+    if (n.bridge && pool) await this.firewall.remove(this.firewallOf(n));
     if (n.bridge) await deleteBridge(n.bridge);
     await rm(join(this.ipamDir, n.Id), { recursive: true, force: true });
   }
@@ -325,6 +373,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async remove(ref: string): Promise<void> {
     const n = this.store.get(ref);
     if (PREDEFINED_NETWORKS.has(n.Name)) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
+    if (n.ConfigOnly && this.store.all().some((x) => x.ConfigFrom?.Network === n.Name)) {
+      throw new Forbidden(`error while removing network: configuration network "${n.Name}" is in use`);
+    }
     const active = this.endpointsOf(n);
     if (active.length) {
       const list = active.map(({ rec }) => `name:"${rec.Name.slice(1)}" id:"${rec.Id.slice(0, 12)}"`).join(', ');
@@ -398,14 +449,23 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
       if (n.subnetPicked) throw new InvalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       if (!isIPv4(ip)) throw new InvalidArgument(`invalid IPv4 address: ${ip}`);
-      const pool = n.IPAM.Config[0]!;
+      const pool = pool4(n)!;
       const range = parseCidr(pool.IPRange ?? pool.Subnet);
       if (!contains(parseCidr(pool.Subnet), ipToNumber(ip)) || !contains(range, ipToNumber(ip))) {
         throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
       }
     }
     const v6 = cfg.IPAMConfig?.IPv6Address;
-    if (v6) throw new InvalidArgument(`invalid IPv6 address ${v6}: network ${n.Name} has no IPv6 subnet (minke networks are IPv4 only)`);
+    if (v6) {
+      if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+      if (!isIp6(v6)) throw new InvalidArgument(`invalid IPv6 address: ${v6}`);
+      const p6 = pool6(n);
+      if (!p6) throw new InvalidArgument(`no configured subnet contains the IPv6 address ${v6}: IPv6 is not enabled on network ${n.Name}`);
+      const range = parseCidr6(p6.IPRange ?? p6.Subnet);
+      if (!contains6(parseCidr6(p6.Subnet), ip6ToBigint(v6)) || !contains6(range, ip6ToBigint(v6))) {
+        throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${v6}`);
+      }
+    }
     for (const ll of cfg.IPAMConfig?.LinkLocalIPs ?? []) {
       if (!isIPv4(ll) && !/^[0-9a-fA-F:]+$/.test(ll)) throw new InvalidArgument(`invalid link-local IP address: ${ll}`);
     }
@@ -415,20 +475,16 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean): CniConfList {
-    const pool = n.IPAM.Config[0]!;
-    const range: Record<string, string> = { subnet: pool.Subnet, gateway: pool.Gateway };
-    if (pool.IPRange) {
-      const r = parseCidr(pool.IPRange);
-      range.rangeStart = numberToIp(r.base + (r.bits >= 31 ? 0 : 1));
-      range.rangeEnd = numberToIp(r.base + size(r) - (r.bits >= 31 ? 1 : 2));
-    }
+    const p6 = pool6(n);
+    const ranges = [[cniRange(pool4(n)!)], ...(p6 ? [[cniRange(p6)]] : [])];
+    const routes = defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }, ...(p6 ? [{ dst: '::/0' }] : [])] : [];
     // -o com.docker.network.driver.mtu: the containers' interfaces (and their host ends) take it.
     const mtu = Number(n.Options[MTU_OPT] ?? '');
     const plugins: CniConfList['plugins'] = [{
       type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
       ...(Number.isInteger(mtu) && mtu > 0 ? { mtu } : {}),
       capabilities: { ips: true, mac: true },
-      ipam: { type: 'host-local', dataDir: this.ipamDir, ranges: [[range]], routes: defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }] : [] },
+      ipam: { type: 'host-local', dataDir: this.ipamDir, ranges, routes },
     }];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: n.Id, plugins };
@@ -503,7 +559,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       hosts = hostsFile({
         hostname: rec.Config.Hostname ?? '',
         domainname: rec.Config.Domainname || undefined,
-        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).map((e) => e.IPAddress).filter(Boolean),
+        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).flatMap((e) => [e.IPAddress, e.GlobalIPv6Address]).filter(Boolean),
         extraHosts,
       });
     }
@@ -524,7 +580,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       .find((n) => n && n.Driver === 'bridge' && !n.isDefault);
     return resolvConf({
       host: this.hostResolv, dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
-      embedded: embedded?.IPAM.Config[0]?.Gateway,
+      embedded: embedded ? pool4(embedded)?.Gateway : undefined,
     });
   }
 
@@ -543,6 +599,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!settings) return undefined;
     const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
     for (const b of bridges) if (!b.n) throw new NotFound(`could not find a network matching network mode ${b.name}: network ${b.name} not found`);
+    if (bridges.some((b) => b.n!.ConfigOnly)) throw new Forbidden('cannot create endpoint on configuration-only network');
     if (!bridges.some((b) => b.n!.Driver === 'bridge')) return undefined;
     const netns = this.sandboxPath(rec);
     await mkdir(dirname(netns), { recursive: true });
@@ -596,10 +653,14 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   private async join(rec: ContainerRecord, n: NetworkRecord, ep: Endpoint, ifname: string, netns: string, defaultRoute: boolean, bound: PortMapping[]): Promise<void> {
-    const pool = n.IPAM.Config[0]!;
+    const pool = pool4(n)!;
+    const p6 = pool6(n);
     const bits = parseCidr(pool.Subnet).bits;
     const capabilities: Record<string, unknown> = {};
-    if (ep.IPAMConfig?.IPv4Address) capabilities.ips = [`${ep.IPAMConfig.IPv4Address}/${bits}`];
+    const ips: string[] = [];
+    if (ep.IPAMConfig?.IPv4Address) ips.push(`${ep.IPAMConfig.IPv4Address}/${bits}`);
+    if (ep.IPAMConfig?.IPv6Address && p6) ips.push(`${ep.IPAMConfig.IPv6Address}/${parseCidr6(p6.Subnet).bits}`);
+    if (ips.length) capabilities.ips = ips;
     if (ep.MacAddress) capabilities.mac = ep.MacAddress;
     if (bound.length) capabilities.portMappings = this.portCaps(bound);
     let result: CniResult;
@@ -610,11 +671,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
       throw err;
     }
-    const got = cniIp(result);
+    const got = cniIps(result);
+    const gw = (a: { gateway: string } | undefined, fallback: string): string => (defaultRoute || n.Internal ? a?.gateway || fallback : fallback);
     // Link-local addresses asked for (EndpointConfig.IPAMConfig.LinkLocalIPs) are added beside the network's.
     for (const ll of ep.IPAMConfig?.LinkLocalIPs ?? []) await addAddressIn(netns, ifname, ll.includes(':') ? `${ll}/64` : `${ll}/16`);
     Object.assign(ep, {
-      EndpointID: newId(), Gateway: defaultRoute || n.Internal ? got.gateway || pool.Gateway : pool.Gateway, IPAddress: got.ip, IPPrefixLen: got.bits,
+      EndpointID: newId(), Gateway: gw(got.v4, pool.Gateway), IPAddress: got.v4.ip, IPPrefixLen: got.v4.bits,
+      IPv6Gateway: got.v6 && p6 ? gw(got.v6, p6.Gateway) : '', GlobalIPv6Address: got.v6?.ip ?? '', GlobalIPv6PrefixLen: got.v6?.bits ?? 0,
       ifname, cniResult: result, actualMac: got.mac, withPorts: bound.length > 0,
       DNSNames: n.isDefault ? null : [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12)],
     });
@@ -636,7 +699,10 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
       this.emit('event', { action: 'disconnect', network: n, container: rec.Id });
     }
-    Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined });
+    Object.assign(ep, {
+      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+      ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined,
+    });
   }
 
   /**
@@ -677,6 +743,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
     const n = this.store.get(netRef);
     const rec = this.containers.get(containerRef);
+    if (n.ConfigOnly) throw new Forbidden('cannot create endpoint on configuration-only network');
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
     // dockerd's order: the endpoint's settings, then the modes of the networks on both sides.
     this.validateEndpoint(n, cfg);
@@ -766,11 +833,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     return undefined;
   }
 
-  lookup(from: string, name: string): string[] | undefined {
+  lookup(from: string, name: string): { v4: string[]; v6: string[] } | undefined {
     const who = this.networksOfAddress(from);
     if (!who) return undefined;
     const lower = name.toLowerCase();
-    const ips: string[] = [];
+    const ips: Endpoint[] = [];
     // Links of the asking container's endpoints (`--link target:alias` on a user network): the
     // alias names the target on that network, for the asking container only.
     for (const ep of Object.values(who.rec.NetworkSettings!.Networks)) {
@@ -780,7 +847,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         if (alias.toLowerCase() !== lower) continue;
         const other = this.findContainer(target);
         const theirs = other && Object.values(other.NetworkSettings!.Networks).find((e) => e.NetworkID === ep.NetworkID && e.IPAddress);
-        if (theirs) ips.push(theirs.IPAddress);
+        if (theirs) ips.push(theirs);
       }
     }
     for (const rec of this.running()) {
@@ -788,10 +855,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
         const names = [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname ?? ''].map((x) => x.toLowerCase());
         const qualified = names.map((x) => `${x}.${netName.toLowerCase()}`);
-        if (names.includes(lower) || qualified.includes(lower)) ips.push(ep.IPAddress);
+        if (names.includes(lower) || qualified.includes(lower)) ips.push(ep);
       }
     }
-    return ips.length ? [...new Set(ips)] : undefined;
+    if (!ips.length) return undefined;
+    return { v4: [...new Set(ips.map((e) => e.IPAddress))], v6: [...new Set(ips.map((e) => e.GlobalIPv6Address).filter(Boolean))] };
   }
 
   reverse(from: string, ip: string): string | undefined {
