@@ -28,7 +28,7 @@ import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
 import { NetworkService } from './networks/service.js';
 import { parseAddressPool } from './networks/subnets.js';
-import { parseAddressPool6 } from './networks/subnets6.js';
+import { parseAddressPool6, ulaPool } from './networks/subnets6.js';
 import { networkRoutes } from './api/networks.js';
 
 export interface EngineOptions {
@@ -144,9 +144,11 @@ export class Engine {
     const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
     const networks = new NetworkService({
       dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, log: opts.log,
-      // IPv6 pools come through the same flag, as dockerd's --default-address-pool.
+      // IPv6 pools come through the same flag, as dockerd's --default-address-pool; without one, the engine's ULA prefix.
       pools: opts.defaultAddressPools.filter((p) => !p.includes(':')).map(parseAddressPool),
-      pools6: opts.defaultAddressPools.filter((p) => p.includes(':')).map(parseAddressPool6),
+      pools6: opts.defaultAddressPools.some((p) => p.includes(':'))
+        ? opts.defaultAddressPools.filter((p) => p.includes(':')).map(parseAddressPool6)
+        : [ulaPool(id)],
     });
     const containers = new ContainerService({ dataRoot, execRoot }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;

@@ -20,10 +20,10 @@ describe('embedded DNS', () => {
     lookup: (from, name) => {
       if (from !== '127.77.0.2') return undefined;
       if (name === 'web') return { v4: ['10.1.0.2', '10.1.0.3'], v6: [] };
-      if (name === 'web6') return { v4: ['10.1.0.4'], v6: ['fd35:1::4'] };
+      if (name === 'web6') return { v4: ['10.1.0.4'], v6: ['fd00:6e6:1::4'] };
       return undefined;
     },
-    reverse: (_from, ip) => (ip === '10.1.0.2' ? 'web.app' : undefined),
+    reverse: (_from, ip) => ({ '10.1.0.2': 'web.app', 'fd00:6e6:1::4': 'web6.app' } as Record<string, string>)[ip],
     upstream: () => [],
   });
   after(() => dns.closeAll());
@@ -42,9 +42,12 @@ describe('embedded DNS', () => {
     assert.equal(aaaa.rcode, 'NOERROR');
     assert.equal(aaaa.answers!.length, 0);
     const six = await query('127.77.0.1', 'web6', 'AAAA', '127.77.0.2');
-    assert.deepEqual(six.answers!.map((a) => [a.type, (a as { data: string }).data]), [['AAAA', 'fd35:1::4']]);
+    assert.deepEqual(six.answers!.map((a) => [a.type, (a as { data: string }).data]), [['AAAA', 'fd00:6e6:1::4']]);
     const ptr = await query('127.77.0.1', '2.0.1.10.in-addr.arpa', 'PTR', '127.77.0.2');
     assert.equal((ptr.answers![0] as { data: string }).data, 'web.app');
+    const nibbles = '4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.6.e.6.0.0.0.d.f.ip6.arpa';
+    const ptr6 = await query('127.77.0.1', nibbles, 'PTR', '127.77.0.2');
+    assert.equal((ptr6.answers![0] as { data: string }).data, 'web6.app');
   });
 
   it('says NXDOMAIN to strangers and for names it does not know without upstream', async () => {

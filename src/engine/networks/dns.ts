@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import * as packet from 'dns-packet';
+import { bigintToIp6 } from './subnets6.js';
 
 /**
  * The embedded DNS server of user-defined networks: listens on each network's gateway address,
@@ -29,9 +30,14 @@ function shuffle<T>(xs: T[]): T[] {
   return a;
 }
 
+/** The address a reverse name stands for: `4.3.2.1.in-addr.arpa`, or 32 nibbles `….ip6.arpa` (in the canonical IPv6 form). */
 function ptrToIp(name: string): string | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/i.exec(name);
-  return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
+  if (m) return `${m[4]}.${m[3]}.${m[2]}.${m[1]}`;
+  const six = /^((?:[0-9a-f]\.){32})ip6\.arpa$/i.exec(name);
+  if (!six) return undefined;
+  const hex = six[1]!.split('.').filter(Boolean).reverse().join('');
+  return bigintToIp6(BigInt(`0x${hex}`));
 }
 
 export class EmbeddedDns {

@@ -12,7 +12,12 @@ import { SystemError } from '../../core/errors.js';
  *                                  → MINKE-BRIDGES     (per network accept or drop)
  *   nat POSTROUTING → MINKE-POSTROUTING (-s subnet ! -o br MASQUERADE, or SNAT to the network's host_ipv4)
  *
- * A network with IPv6 gets the same rules from ip6tables, for its IPv6 subnet.
+ * A network with IPv6 gets the same rules from ip6tables, for its IPv6 subnet. And, as dockerd
+ * with its userland proxy, connections to [::1] are not DNAT'd (the portmap plugin's rules would
+ * send them to a container with a loopback source, which the kernel drops): the engine's listener
+ * on [::] takes them.
+ *
+ *   nat CNI-HOSTPORT-DNAT (portmap's) → first: -d ::1 RETURN
  */
 
 export interface FirewallNetwork {
@@ -39,6 +44,8 @@ const SKELETON: Array<{ table: 'filter' | 'nat'; chain: string; from: string; in
   { table: 'nat', chain: 'MINKE-POSTROUTING', from: 'POSTROUTING', insert: false },
 ];
 const SUBCHAINS = ['MINKE-PUBLISHED', 'MINKE-ISOLATION-1', 'MINKE-BRIDGES'];
+/** The portmap plugin's DNAT chain (it makes it too, and keeps rules appended after ours). */
+const PORTMAP_DNAT = 'CNI-HOSTPORT-DNAT';
 
 function rulesOf(n: FirewallNetwork): Rule[] {
   const rules = familyRules(n, 4, n.subnet);
@@ -100,6 +107,10 @@ export class Firewall {
     }
     for (const c of [...SUBCHAINS, 'MINKE-ISOLATION-2']) await this.ensureChain(family, 'filter', c);
     for (const c of SUBCHAINS) await this.ensureRule(family, 'filter', 'MINKE-FORWARD', ['-j', c]);
+    if (family === 6) {
+      await this.ensureChain(6, 'nat', PORTMAP_DNAT);
+      await this.ensureRule(6, 'nat', PORTMAP_DNAT, ['-d', '::1/128', '-j', 'RETURN'], true);
+    }
     this.skeletonReady.add(family);
   }
 

@@ -36,6 +36,8 @@ export interface NetworkRecord {
   isDefault?: boolean;
   /** The engine picked the subnet (none was asked for): no --ip then, as dockerd. */
   subnetPicked?: boolean;
+  /** The same for the IPv6 subnet: no --ip6 then. */
+  subnet6Picked?: boolean;
 }
 
 /** NetworkingConfig.EndpointsConfig[name] of a create or connect request. */

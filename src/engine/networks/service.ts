@@ -15,9 +15,10 @@ import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedRes
 import { Firewall, type FirewallNetwork } from './firewall.js';
 import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
-import { cniRange, planIpam, pool4, pool6 } from './ipam-config.js';
+import { cniRange, hostLocalServes, planIpam, pool4, pool6, requested } from './ipam-config.js';
 import { contains, formatCidr, hostRoutes, ipToNumber, isIPv4, parseCidr, type AddressPool } from './subnets.js';
 import { assertIPv6Available, contains6, ip6ToBigint, isIp6, parseCidr6, type AddressPool6 } from './subnets6.js';
+import { leaseAddresses, releaseLeases } from './small-subnets.js';
 import { NetworkStore } from './store.js';
 
 export interface NetworkServiceOptions {
@@ -28,8 +29,8 @@ export interface NetworkServiceOptions {
   defaultBip: string;
   /** Where subnets of new networks come from (dockerd's --default-address-pool). */
   pools: AddressPool[];
-  /** Where IPv6 subnets of new networks come from (newer dockerd's default: /64s of fd00::/8). */
-  pools6?: AddressPool6[];
+  /** Where IPv6 subnets of new networks come from (the daemon's IPv6 pools, else its ULA prefix). */
+  pools6: AddressPool6[];
   log: (level: string, msg: string) => void;
 }
 
@@ -267,7 +268,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const plan = planIpam(eff.IPAM?.Config ?? [], eff.EnableIPv6 ?? false, {
       taken4: taken.filter((c) => !c.includes(':')).map((c) => parseCidr(c)),
       taken6: taken.filter((c) => c.includes(':')).map((c) => parseCidr6(c)),
-      pools: this.opts.pools, pools6: this.opts.pools6 ?? [], routes4: () => hostRoutes(),
+      pools: this.opts.pools, pools6: this.opts.pools6, routes4: () => hostRoutes(),
     });
     const id = newId();
     const options = { ...(eff.Options ?? {}) };
@@ -284,6 +285,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       Internal: req.Internal ?? false,
       Attachable: req.Attachable ?? false,
       ...(plan.subnetPicked ? { subnetPicked: true } : {}),
+      ...(plan.subnet6Picked ? { subnet6Picked: true } : {}),
       ...(from ? { ConfigFrom: { Network: from.Name } } : {}),
       Options: options,
       Labels: { ...(eff.Labels ?? {}) },
@@ -297,7 +299,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     await this.store.put(rec);
     this.emit('event', { action: 'create', network: rec });
-    return { Id: id, Warning: plan.warning };
+    return { Id: id, Warning: '' };
   }
 
   private validateOptions(options: Record<string, string>): void {
@@ -319,16 +321,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       throw new Forbidden('configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.');
     }
     if (req.ConfigFrom?.Network) throw new Forbidden('a configuration network cannot depend on another configuration network');
+    // Kept as asked: the network made --config-from it checks and allocates them.
     const configs = (req.IPAM?.Config ?? []).map((c) => {
-      const six = (c.Subnet ?? '').includes(':');
       if (c.Subnet) {
-        if (six) parseCidr6(c.Subnet);
+        if (c.Subnet.includes(':')) parseCidr6(c.Subnet);
         else parseCidr(c.Subnet);
       }
-      return {
-        Subnet: c.Subnet ?? '', ...(c.IPRange ? { IPRange: c.IPRange } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
-        ...(c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length ? { AuxiliaryAddresses: { ...c.AuxiliaryAddresses } } : {}),
-      } as IpamPool;
+      return requested(c) as IpamPool;
     });
     const options = { ...(req.Options ?? {}) };
     this.validateOptions(options);
@@ -461,6 +460,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (!isIp6(v6)) throw new InvalidArgument(`invalid IPv6 address: ${v6}`);
       const p6 = pool6(n);
       if (!p6) throw new InvalidArgument(`no configured subnet contains the IPv6 address ${v6}: IPv6 is not enabled on network ${n.Name}`);
+      if (n.subnet6Picked) throw new InvalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       const range = parseCidr6(p6.IPRange ?? p6.Subnet);
       if (!contains6(parseCidr6(p6.Subnet), ip6ToBigint(v6)) || !contains6(range, ip6ToBigint(v6))) {
         throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${v6}`);
@@ -474,17 +474,34 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (n.Driver !== 'bridge' && (cfg.MacAddress || cfg.Links?.length)) throw new InvalidArgument(`conflicting options: mac-address and the network mode`);
   }
 
-  private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean): CniConfList {
+  /** The network's pools in use: IPv4, and IPv6 when enabled. */
+  private pools(n: NetworkRecord): IpamPool[] {
     const p6 = pool6(n);
-    const ranges = [[cniRange(pool4(n)!)], ...(p6 ? [[cniRange(p6)]] : [])];
-    const routes = defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }, ...(p6 ? [{ dst: '::/0' }] : [])] : [];
+    return [pool4(n)!, ...(p6 ? [p6] : [])];
+  }
+
+  /** A network with a pool host-local refuses (/31, /32, /127, /128): the engine leases its addresses. */
+  private engineLeased(n: NetworkRecord): boolean {
+    return !this.pools(n).every(hostLocalServes);
+  }
+
+  /** `leased`: the addresses the engine leased (CIDR form), for the static IPAM plugin. */
+  private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean, leased: string[] = []): CniConfList {
+    const pools = this.pools(n);
+    const routes = defaultRoute && !n.Internal ? pools.map((p) => ({ dst: p.Subnet.includes(':') ? '::/0' : '0.0.0.0/0' })) : [];
+    const ipam = this.engineLeased(n)
+      ? {
+        type: 'static', routes,
+        addresses: leased.map((a) => ({ address: a, gateway: pools.find((p) => p.Subnet.includes(':') === a.includes(':'))!.Gateway })),
+      }
+      : { type: 'host-local', dataDir: this.ipamDir, ranges: pools.map((p) => [cniRange(p)]), routes };
     // -o com.docker.network.driver.mtu: the containers' interfaces (and their host ends) take it.
     const mtu = Number(n.Options[MTU_OPT] ?? '');
     const plugins: CniConfList['plugins'] = [{
       type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
       ...(Number.isInteger(mtu) && mtu > 0 ? { mtu } : {}),
       capabilities: { ips: true, mac: true },
-      ipam: { type: 'host-local', dataDir: this.ipamDir, ranges, routes },
+      ipam,
     }];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: n.Id, plugins };
@@ -509,9 +526,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** Holds the host ports; their traffic goes to the container's address on the network that carries them. */
   private reservePorts(rec: ContainerRecord, mappings: PortMapping[]): Promise<PortMapping[]> {
-    return this.ports.reserve(rec.Id, mappings, (m) => {
+    // As newest dockerd's proxy: a client over IPv6 reaches the container's IPv6 address when it has one.
+    return this.ports.reserve(rec.Id, mappings, (m, ipv6) => {
       const eps = Object.values(rec.NetworkSettings?.Networks ?? {});
-      const ip = (eps.find((e) => e.withPorts && e.IPAddress) ?? eps.find((e) => e.IPAddress))?.IPAddress;
+      const ep = eps.find((e) => e.withPorts && e.IPAddress) ?? eps.find((e) => e.IPAddress);
+      const ip = ipv6 && ep?.GlobalIPv6Address ? ep.GlobalIPv6Address : ep?.IPAddress;
       return ip ? { host: ip, port: m.containerPort } : undefined;
     });
   }
@@ -657,16 +676,26 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const p6 = pool6(n);
     const bits = parseCidr(pool.Subnet).bits;
     const capabilities: Record<string, unknown> = {};
-    const ips: string[] = [];
-    if (ep.IPAMConfig?.IPv4Address) ips.push(`${ep.IPAMConfig.IPv4Address}/${bits}`);
-    if (ep.IPAMConfig?.IPv6Address && p6) ips.push(`${ep.IPAMConfig.IPv6Address}/${parseCidr6(p6.Subnet).bits}`);
-    if (ips.length) capabilities.ips = ips;
+    const leasedHere = this.engineLeased(n);
+    let leased: string[] = [];
+    if (leasedHere) {
+      leased = await leaseAddresses(join(this.ipamDir, n.Id), rec.Id, ifname, [
+        { pool, requested: ep.IPAMConfig?.IPv4Address },
+        ...(p6 ? [{ pool: p6, requested: ep.IPAMConfig?.IPv6Address }] : []),
+      ], n);
+    } else {
+      const ips: string[] = [];
+      if (ep.IPAMConfig?.IPv4Address) ips.push(`${ep.IPAMConfig.IPv4Address}/${bits}`);
+      if (ep.IPAMConfig?.IPv6Address && p6) ips.push(`${ep.IPAMConfig.IPv6Address}/${parseCidr6(p6.Subnet).bits}`);
+      if (ips.length) capabilities.ips = ips;
+    }
     if (ep.MacAddress) capabilities.mac = ep.MacAddress;
     if (bound.length) capabilities.portMappings = this.portCaps(bound);
     let result: CniResult;
     try {
-      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0), { containerId: rec.Id, netns, ifname, capabilities });
+      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0, leased), { containerId: rec.Id, netns, ifname, capabilities });
     } catch (err) {
+      if (leasedHere) await releaseLeases(join(this.ipamDir, n.Id), rec.Id);
       const msg = messageOf(err);
       if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
       throw err;
@@ -697,6 +726,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       await cniDel(this.confList(n, true, withPorts), {
         containerId: rec.Id, netns, ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
       }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
+      if (this.engineLeased(n)) await releaseLeases(join(this.ipamDir, n.Id), rec.Id);
       this.emit('event', { action: 'disconnect', network: n, container: rec.Id });
     }
     Object.assign(ep, {
@@ -743,7 +773,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
     const n = this.store.get(netRef);
     const rec = this.containers.get(containerRef);
-    if (n.ConfigOnly) throw new Forbidden('cannot create endpoint on configuration-only network');
+    // As dockerd: a stopped container only records it, and its start fails.
+    if (n.ConfigOnly && isLive(rec)) throw new Forbidden('cannot create endpoint on configuration-only network');
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
     // dockerd's order: the endpoint's settings, then the modes of the networks on both sides.
     this.validateEndpoint(n, cfg);
@@ -756,9 +787,12 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const e of Object.values(rec.NetworkSettings.Networks)) {
       const other = this.store.find(e.NetworkID);
       if (other?.Driver === 'host' || n.Driver === 'host') throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
-      if (other?.Driver === 'null' || n.Driver === 'null') throw new InvalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      // A configuration-only network shows the null driver but is no `none`.
+      if ((other?.Driver === 'null' && !other.ConfigOnly) || (n.Driver === 'null' && !n.ConfigOnly)) {
+        throw new InvalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      }
     }
-    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    if (n.Driver !== 'bridge' && !n.ConfigOnly) throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const ep = emptyEndpoint(n.Id, cfg);
     if (isLive(rec)) {
       const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
@@ -797,7 +831,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     const entry = Object.entries(rec.NetworkSettings?.Networks ?? {}).find(([, e]) => e.NetworkID === n.Id);
     if (!entry) throw new Forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
-    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    if (n.Driver !== 'bridge' && !n.ConfigOnly) throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const [name, ep] = entry;
     if (isLive(rec)) await this.leave(rec, n, ep, netnsOf(rec));
     delete rec.NetworkSettings!.Networks[name];
@@ -867,7 +901,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!who) return undefined;
     for (const rec of this.running()) {
       for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
-        if (ep.IPAddress === ip && who.nets.has(ep.NetworkID)) return `${rec.Name.slice(1)}.${netName}`;
+        if ((ep.IPAddress === ip || ep.GlobalIPv6Address === ip) && who.nets.has(ep.NetworkID)) return `${rec.Name.slice(1)}.${netName}`;
       }
     }
     return undefined;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { InvalidArgument } from '../../core/errors.js';
 
@@ -60,15 +61,13 @@ export function isIp6(s: string): boolean {
   return isIPv6(s) && !s.includes('%');
 }
 
-/** Parses `fd35:1::/64`; the address is reduced to the network address unless strict. */
-export function parseCidr6(s: string, strict = false): Cidr6 {
+/** Parses `fd00:1::/64`; the address is reduced to the network address. */
+export function parseCidr6(s: string): Cidr6 {
   const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(s);
   if (!m || Number(m[2]) > 128 || !isIp6(m[1]!)) throw new InvalidArgument(`invalid CIDR address: ${s}`);
   const bits = Number(m[2]);
   const addr = ip6ToBigint(m[1]!);
-  const base = addr & mask6(bits);
-  if (strict && base !== addr) throw new InvalidArgument(`invalid subnet ${s}: it should be ${formatCidr6({ base, bits })}`);
-  return { base, bits };
+  return { base: addr & mask6(bits), bits };
 }
 
 export function formatCidr6(c: Cidr6): string {
@@ -115,10 +114,14 @@ export interface AddressPool6 {
 }
 
 /**
- * Newer dockerd's default for IPv6 networks without a subnet: /64s of fd00::/8. Only the first
- * /48 of it is walked here (65536 networks), which is plenty and keeps the search short.
+ * The engine's own IPv6 pool when none is configured, as newer dockerd makes it: a ULA /48
+ * (RFC 4193) whose 40-bit global ID comes from the engine ID, split into /64s. Stable across
+ * restarts, and unlikely to be another host's.
  */
-export const DEFAULT_POOL6: AddressPool6 = { base: parseCidr6('fd00::/48'), size: 64 };
+export function ulaPool(engineId: string): AddressPool6 {
+  const gid = createHash('sha256').update(engineId).digest().readBigUInt64BE(0) & ((1n << 40n) - 1n);
+  return { base: { base: ip6ToBigint('fd00::') | (gid << 80n), bits: 48 }, size: 64 };
+}
 
 export function pickSubnet6(pools: readonly AddressPool6[], taken: readonly Cidr6[], routes: readonly Cidr6[] = hostRoutes6()): Cidr6 {
   const avoid = [...taken, ...routes];
