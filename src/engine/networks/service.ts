@@ -697,7 +697,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     } catch (err) {
       if (leasedHere) await releaseLeases(join(this.ipamDir, n.Id), rec.Id);
       const msg = messageOf(err);
-      if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
+      if (/not available|already (been )?allocated|in use|is subnet's gateway/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
       throw err;
     }
     const got = cniIps(result);
