@@ -308,7 +308,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
     }
     const hostIp = options[HOST_IPV4_OPT];
-    if (hostIp !== undefined && !isIPv4(hostIp)) throw new InvalidArgument(`failed to parse ${HOST_IPV4_OPT} value "${hostIp}"`);
+    // dockerd's wording (the bridge driver's label parser): value, then why.
+    if (hostIp !== undefined && !isIPv4(hostIp)) throw new InvalidArgument(`failed to parse ${HOST_IPV4_OPT} value: ${hostIp} (${isIp6(hostIp) ? 'not an IPv4 address' : 'nil ip'})`);
   }
 
   /**
