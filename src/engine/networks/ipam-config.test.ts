@@ -12,7 +12,7 @@ const v6 = ipv6Unavailable();
 describe('IPAM configuration of a new network', () => {
   it('plans IPv4, and IPv6 with EnableIPv6, picking what was not given', { skip: v6 ? `the host has no IPv6: ${v6}` : false }, () => {
     const p = planIpam([{ Subnet: 'fd00:6e6:5::/64' }], true, ctx());
-    assert.deepEqual(p.config, [{ Subnet: '10.240.0.0/24', Gateway: '10.240.0.1' }, { Subnet: 'fd00:6e6:5::/64', Gateway: 'fd00:6e6:5::1' }]);
+    assert.deepEqual(p.config, [{ Subnet: '10.240.0.0/24', Gateway: '10.240.0.1' }, { Subnet: 'fd00:6e6:5::/64', Gateway: 'fd00:6e6:5::1', gatewayImplied: true }]);
     assert.equal(p.subnetPicked, true);
     assert.equal(p.subnet6Picked, false);
     const q = planIpam([], true, ctx({ taken6: [parseCidr6('fd00:6e6::/64')] }));
@@ -34,15 +34,15 @@ describe('IPAM configuration of a new network', () => {
 
   it('keeps an IPv6 subnet of a network without IPv6 unchecked and unused, as dockerd', () => {
     const p = planIpam([{ Subnet: '10.97.0.0/24' }, { Subnet: 'fd00:6e6:8::/64', Gateway: 'fd00:6e6:99::1' }], false, ctx());
-    assert.deepEqual(p.config, [{ Subnet: '10.97.0.0/24', Gateway: '10.97.0.1' }, { Subnet: 'fd00:6e6:8::/64', Gateway: 'fd00:6e6:99::1' }]);
+    assert.deepEqual(p.config, [{ Subnet: '10.97.0.0/24', Gateway: '10.97.0.1', gatewayImplied: true }, { Subnet: 'fd00:6e6:8::/64', Gateway: 'fd00:6e6:99::1' }]);
     assert.equal(p.subnet6Picked, false);
     assert.throws(() => planIpam([{ Subnet: '10.97.0.0/24' }, { Subnet: '10.97.1.0/24' }], false, ctx()), /bridge driver doesn't support multiple subnets/);
   });
 
   it('gives /31 and /32 networks their first address as gateway (RFC 3021: no network or broadcast address)', () => {
-    assert.deepEqual(planIpam([{ Subnet: '10.97.2.0/31' }], false, ctx()).config, [{ Subnet: '10.97.2.0/31', Gateway: '10.97.2.0' }]);
+    assert.deepEqual(planIpam([{ Subnet: '10.97.2.0/31' }], false, ctx()).config, [{ Subnet: '10.97.2.0/31', Gateway: '10.97.2.0', gatewayImplied: true }]);
     assert.deepEqual(planIpam([{ Subnet: '10.97.2.0/31', Gateway: '10.97.2.1' }], false, ctx()).config, [{ Subnet: '10.97.2.0/31', Gateway: '10.97.2.1' }]);
-    assert.deepEqual(planIpam([{ Subnet: '10.97.3.7/32' }], false, ctx()).config, [{ Subnet: '10.97.3.7/32', Gateway: '10.97.3.7' }]);
+    assert.deepEqual(planIpam([{ Subnet: '10.97.3.7/32' }], false, ctx()).config, [{ Subnet: '10.97.3.7/32', Gateway: '10.97.3.7', gatewayImplied: true }]);
     assert.throws(() => planIpam([{ Subnet: '10.97.6.0/24', Gateway: '10.97.6.0' }], false, ctx()), /failed to allocate gateway \(10\.97\.6\.0\): Address already in use/);
     assert.throws(() => planIpam([{ Subnet: '10.97.6.0/24' }], false, ctx({ taken4: [parseCidr('10.97.6.128/25')] })), /Pool overlaps/);
   });

@@ -108,7 +108,12 @@ function plan4(cfg: IpamRequestConfig, ctx: IpamContext): IpamPool {
       throw new InvalidArgument(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr(subnet)}`);
     }
   }
-  return { Subnet: formatCidr(subnet), Gateway: gateway, ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}), ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}) };
+  return {
+    Subnet: formatCidr(subnet), Gateway: gateway,
+    ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}),
+    ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}),
+    ...(cfg.Subnet && !cfg.Gateway ? { gatewayImplied: true } : {}),
+  };
 }
 
 /** Newest moby's checks of an IPv6 pool (api/types/network ValidateIPAM), each problem a line. */
@@ -165,6 +170,7 @@ function plan6(cfg: IpamRequestConfig, ctx: IpamContext): IpamPool {
     Subnet: formatCidr6(subnet), Gateway: gateway,
     ...(cfg.IPRange ? { IPRange: formatCidr6(parseCidr6(cfg.IPRange)) } : {}),
     ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}),
+    ...(cfg.Subnet && !cfg.Gateway ? { gatewayImplied: true } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ export interface IpamPool {
   IPRange?: string;
   /** Addresses of the subnet kept from containers (name → address). */
   AuxiliaryAddresses?: Record<string, string>;
+  /** A subnet given without a gateway: the engine took its first address, and inspect shows none, as dockerd. */
+  gatewayImplied?: boolean;
 }
 
 /** What the engine persists per network (and GET /networks/{id} shows). */
