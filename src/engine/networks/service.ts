@@ -8,18 +8,21 @@ import { newId } from '../../core/ids.js';
 import { parseLink } from '../containers/links.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
-import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
+import { addAddressIn, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
 import type { EmbeddedDns, NameResolver } from './dns.js';
 import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
 import { Firewall, type FirewallNetwork } from './firewall.js';
 import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
-import { cniRange, hostLocalServes, planIpam, pool4, pool6, requested } from './ipam-config.js';
-import { contains, formatCidr, hostRoutes, ipToNumber, isIPv4, parseCidr, type AddressPool } from './subnets.js';
+import { cniRange, hostLocalServes, pool4, pool6 } from './ipam-config.js';
+import { contains, formatCidr, ipToNumber, isIPv4, parseCidr, type AddressPool } from './subnets.js';
 import { assertIPv6Available, contains6, ip6ToBigint, isIp6, parseCidr6, type AddressPool6 } from './subnets6.js';
 import { leaseAddresses, releaseLeases } from './small-subnets.js';
 import { NetworkStore } from './store.js';
+import { BRIDGE_NAME_OPT, HOST_IPV4_OPT, MTU_OPT, newNetworkRecord, planNetwork, type NetworkCreateRequest } from './network-create.js';
+
+export type { NetworkCreateRequest } from './network-create.js';
 
 export interface NetworkServiceOptions {
   dataRoot: string;
@@ -47,28 +50,7 @@ export interface NetworkEvent {
   container?: string;
 }
 
-export interface NetworkCreateRequest {
-  Name?: string;
-  Driver?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  Ingress?: boolean;
-  EnableIPv6?: boolean;
-  EnableIPv4?: boolean;
-  ConfigOnly?: boolean;
-  ConfigFrom?: { Network?: string } | null;
-  Scope?: string;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }> | null; Options?: Record<string, string> | null } | null;
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
-
-const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
-
 const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
-/** The source address of the network's outgoing IPv4 traffic (dockerd's bridge driver: SNAT instead of MASQUERADE). */
-const HOST_IPV4_OPT = 'com.docker.network.host_ipv4';
-const MTU_OPT = 'com.docker.network.driver.mtu';
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
 function isLive(rec: ContainerRecord): boolean {
@@ -147,7 +129,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     };
     const existing = this.store.find('bridge');
     const bridge: NetworkRecord = {
-      ...this.newRecord('bridge', 'bridge'),
+      ...newNetworkRecord('bridge', 'bridge'),
       ...(existing ?? {}),
       IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(gw), Gateway: gwIp! }] },
       Options: bridgeOpts,
@@ -156,7 +138,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     };
     if (JSON.stringify(existing) !== JSON.stringify(bridge)) await this.store.put(bridge);
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
-      if (!this.store.find(name)) await this.store.put({ ...this.newRecord(name, driver), IPAM: { Driver: 'default', Options: null, Config: [] } });
+      if (!this.store.find(name)) await this.store.put({ ...newNetworkRecord(name, driver), IPAM: { Driver: 'default', Options: null, Config: [] } });
     }
   }
 
@@ -179,14 +161,6 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const c of containers.all()) {
       if (c.State.Running && c.NetworkSettings) await this.reservePorts(c, this.boundMappings(c)).catch(() => {});
     }
-  }
-
-  private newRecord(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
-    return {
-      Name: name, Id: newId(), Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv4: true, EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigOnly: false,
-      Options: {}, Labels: {},
-    };
   }
 
   private async refreshHostResolv(): Promise<void> {
@@ -250,111 +224,19 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
-    const name = req.Name ?? '';
-    // As dockerd: any non-empty name (spaces included); only containers and volumes have a pattern.
-    if (!name.trim()) throw new InvalidArgument('invalid name: name is empty');
-    if (PREDEFINED_NETWORKS.has(name) || name === 'default') throw new Forbidden(`operation is not permitted on predefined ${name} network `);
-    if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
-    const driver = req.Driver || 'bridge';
-    if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
-    const ipamDriver = req.IPAM?.Driver || 'default';
-    if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
-    if (req.ConfigOnly) return this.createConfigOnly(name, req);
-    const from = req.ConfigFrom?.Network ? this.configNetwork(req) : undefined;
-    const eff: NetworkCreateRequest = from
-      ? { ...req, EnableIPv6: from.EnableIPv6, IPAM: { Driver: 'default', Config: from.IPAM.Config, Options: from.IPAM.Options }, Options: from.Options, Labels: from.Labels }
-      : req;
-    const taken = this.store.all().filter((n) => !n.ConfigOnly).flatMap((n) => n.IPAM.Config.map((c) => c.Subnet));
-    const plan = planIpam(eff.IPAM?.Config ?? [], eff.EnableIPv6 ?? false, {
-      taken4: taken.filter((c) => !c.includes(':')).map((c) => parseCidr(c)),
-      taken6: taken.filter((c) => c.includes(':')).map((c) => parseCidr6(c)),
-      pools: this.opts.pools, pools6: this.opts.pools6, routes4: () => hostRoutes(),
-    });
-    const id = newId();
-    const options = { ...(eff.Options ?? {}) };
-    this.validateOptions(options);
-    const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
-    if (bridge.length > 15) throw new InvalidArgument(`bridge name ${bridge} is longer than 15 characters`);
-    if (this.store.all().some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is used by another network`);
-    if (bridgeExists(bridge) && !options[BRIDGE_NAME_OPT]) throw new Conflict(`a bridge named ${bridge} exists already`);
-    const rec: NetworkRecord = {
-      ...this.newRecord(name, 'bridge'),
-      Id: id,
-      EnableIPv6: eff.EnableIPv6 ?? false,
-      IPAM: { Driver: 'default', Options: eff.IPAM?.Options ?? null, Config: plan.config },
-      Internal: req.Internal ?? false,
-      Attachable: req.Attachable ?? false,
-      ...(plan.subnetPicked ? { subnetPicked: true } : {}),
-      ...(plan.subnet6Picked ? { subnet6Picked: true } : {}),
-      ...(from ? { ConfigFrom: { Network: from.Name } } : {}),
-      Options: options,
-      Labels: { ...(eff.Labels ?? {}) },
-      bridge,
-    };
-    try {
-      await this.ensureReady(rec);
-    } catch (err) {
-      await this.teardown(rec).catch(() => {});
-      throw err;
-    }
-    await this.store.put(rec);
-    this.emit('event', { action: 'create', network: rec });
-    return { Id: id, Warning: '' };
-  }
-
-  private validateOptions(options: Record<string, string>): void {
-    if (options[MTU_OPT] !== undefined) {
-      const mtu = Number(options[MTU_OPT]);
-      if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
-    }
-    const hostIp = options[HOST_IPV4_OPT];
-    // dockerd's wording (the bridge driver's label parser): value, then why.
-    if (hostIp !== undefined && !isIPv4(hostIp)) throw new InvalidArgument(`failed to parse ${HOST_IPV4_OPT} value: ${hostIp} (${isIp6(hostIp) ? 'not an IPv4 address' : 'nil ip'})`);
-  }
-
-  /**
-   * A configuration-only network (--config-only), as dockerd: its IPAM, options and labels are
-   * kept for networks made --config-from it; it has no bridge, takes no endpoint, and shows the
-   * null driver.
-   */
-  private async createConfigOnly(name: string, req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
-    if (req.Ingress || req.Internal || req.Attachable || req.Scope) {
-      throw new Forbidden('configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.');
-    }
-    if (req.ConfigFrom?.Network) throw new Forbidden('a configuration network cannot depend on another configuration network');
-    // Kept as asked: the network made --config-from it checks and allocates them.
-    const configs = (req.IPAM?.Config ?? []).map((c) => {
-      if (c.Subnet) {
-        if (c.Subnet.includes(':')) parseCidr6(c.Subnet);
-        else parseCidr(c.Subnet);
+    const rec = planNetwork(req, { networks: this.store.all(), pools: this.opts.pools, pools6: this.opts.pools6 });
+    // A configuration-only network has nothing to set up: no bridge, rules or DNS.
+    if (!rec.ConfigOnly) {
+      try {
+        await this.ensureReady(rec);
+      } catch (err) {
+        await this.teardown(rec).catch(() => {});
+        throw err;
       }
-      return requested(c) as IpamPool;
-    });
-    const options = { ...(req.Options ?? {}) };
-    this.validateOptions(options);
-    const rec: NetworkRecord = {
-      ...this.newRecord(name, 'null'),
-      EnableIPv6: req.EnableIPv6 ?? false,
-      IPAM: { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs },
-      ConfigOnly: true,
-      Options: options,
-      Labels: { ...(req.Labels ?? {}) },
-    };
+    }
     await this.store.put(rec);
     this.emit('event', { action: 'create', network: rec });
     return { Id: rec.Id, Warning: '' };
-  }
-
-  /** The configuration-only network a --config-from request names; the request itself must configure nothing. */
-  private configNetwork(req: NetworkCreateRequest): NetworkRecord {
-    const ref = req.ConfigFrom!.Network!;
-    const n = this.store.all().find((x) => x.Name === ref || x.Id === ref);
-    if (!n || !n.ConfigOnly) throw new NotFound(`configuration network "${ref}" does not exist`);
-    if (req.EnableIPv6 || req.EnableIPv4 === false || Object.keys(req.Labels ?? {}).length || Object.keys(req.IPAM?.Options ?? {}).length || (req.IPAM?.Config ?? []).length) {
-      throw new Forbidden('user specified configurations are not supported if the network depends on a configuration network');
-    }
-    if (Object.keys(req.Options ?? {}).length) throw new Forbidden('network driver options are not supported if the network depends on a configuration network');
-    return n;
   }
 
   private firewallOf(n: NetworkRecord): FirewallNetwork {
