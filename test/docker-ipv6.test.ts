@@ -128,6 +128,8 @@ describe('docker CLI: IPv6 networks', { concurrency: false, skip: noIPv6 ? `the 
     assert.equal(global6.trim(), '0', 'no IPv6 address on a network without IPv6');
     const two = await e.docker(['network', 'create', '--ipv6', '--subnet', `${sub(7)}/64`, '--subnet', `${sub(8)}/64`, 'two']);
     assert.match(two.stderr, /bridge driver doesn't support multiple subnets/);
+    const only6 = await e.docker(['network', 'create', '--ipv4=false', '--ipv6', 'only6']);
+    assert.match(only6.stderr, /IPv6-only networks \(EnableIPv4: false, --ipv4=false\) are not supported/);
   });
 
   it('gives API clients newest dockerd\'s IPAM errors (docker-py)', { skip: !existsSync(PY) && 'no /usr/bin/python3' }, async () => {
@@ -154,6 +156,17 @@ c.remove_network('ok')`]);
       `{'Subnet': '${sub(10)}/64', 'IPRange': '${sub(10)}/80', 'AuxiliaryAddresses': {'a': '${sub(10)}5'}}`,
       '',
     ].join('\n'));
+  });
+
+  it('keeps a running container\'s IPv6 address and ports across an engine restart', async () => {
+    await e.ok(['network', 'create', '--ipv6', '--subnet', `${sub(13)}/64`, 'kept']);
+    const web = (await e.ok(['run', '-d', '--network', 'kept', '-p', '80', ...httpd])).trim();
+    const port = await inspect('{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}', web);
+    await e.restart();
+    assert.equal(await inspect('{{(index .NetworkSettings.Networks "kept").GlobalIPv6Address}}', web), `${sub(13)}2`);
+    await waitFor(async () => (await httpGet(`http://[::1]:${port}/`).catch(() => ({ body: '' }))).body === `${web.slice(0, 12)}\n`, 'the port on [::1] again');
+    const out = await e.ok(['run', '--rm', '--network', 'kept', 'busybox', 'wget', '-q', '-O-', `http://[${sub(13)}2]/`]);
+    assert.equal(out, `${web.slice(0, 12)}\n`);
   });
 
   it('leaves no bridge, ip6tables rule or lease behind once the networks are removed', async () => {

@@ -143,6 +143,7 @@ describe('docker CLI: point-to-point, host_ipv4 and configuration-only networks'
 
     assert.match((await e.docker(['network', 'rm', 'conf'])).stderr, /error while removing network: configuration network "conf" is in use/);
     await e.ok(['network', 'rm', 'real']);
+    assert.doesNotMatch(await e.ok(['network', 'prune', '-f']), /conf/, 'prune keeps configuration-only networks');
     await e.ok(['network', 'rm', 'conf']);
   });
 });

@@ -1,4 +1,4 @@
-import { Conflict, Forbidden, InvalidArgument, NotFound } from '../../core/errors.js';
+import { Conflict, Forbidden, InvalidArgument, NotFound, NotImplemented } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { bridgeExists } from './bridge-link.js';
 import { planIpam, requested } from './ipam-config.js';
@@ -59,6 +59,8 @@ export function planNetwork(req: NetworkCreateRequest, ctx: CreateContext): Netw
   if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
   const ipamDriver = req.IPAM?.Driver || 'default';
   if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
+  // Newer dockerd (API 1.47) makes IPv6-only networks; here every network has IPv4: say so.
+  if (req.EnableIPv4 === false && !req.ConfigFrom?.Network) throw new NotImplemented('IPv6-only networks (EnableIPv4: false, --ipv4=false) are not supported: every network has IPv4');
   if (req.ConfigOnly) return configOnly(name, req);
   const from = req.ConfigFrom?.Network ? configNetwork(req, ctx.networks) : undefined;
   const eff: NetworkCreateRequest = from

@@ -280,7 +280,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const used = this.referenced();
     const out: string[] = [];
     for (const n of this.store.all()) {
-      if (PREDEFINED_NETWORKS.has(n.Name) || used.has(n.Id) || !filter(n)) continue;
+      // As dockerd: configuration-only networks are not pruned (no container can use them anyway).
+      if (PREDEFINED_NETWORKS.has(n.Name) || n.ConfigOnly || used.has(n.Id) || !filter(n)) continue;
       await this.remove(n.Id);
       out.push(n.Name);
     }
