@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bigintToIp6, formatCidr6, hostRoutes6, ip6ToBigint, overlaps6, parseAddressPool6, parseCidr6, pickSubnet6, ulaPool } from './subnets6.js';
+import { bigintToIp6, formatCidr6, hostRoutes6, ip6ToBigint, ipv6Problem, overlaps6, parseAddressPool6, parseCidr6, pickSubnet6, ulaPool } from './subnets6.js';
 
 describe('IPv6 subnets', () => {
   it('parses and prints addresses in Go\'s canonical form', () => {
@@ -41,5 +41,15 @@ describe('IPv6 subnets', () => {
       'fd000000000000000000000000000002 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000001 00000000 80200001     eth0',
     ].join('\n');
     assert.deepEqual(hostRoutes6(text).map(formatCidr6), ['fd00::/64']);
+  });
+
+  it('says why a host cannot run IPv6 networks', () => {
+    const files = (f: Record<string, string>) => ({ read: (p: string) => f[p], ip6tables: () => {} });
+    const all = { '/proc/net/if_inet6': '', '/proc/sys/net/ipv6/conf/all/disable_ipv6': '0\n' };
+    assert.equal(ipv6Problem(files(all)), undefined);
+    assert.equal(ipv6Problem(files({})), 'the kernel has no IPv6 (/proc/net/if_inet6 is missing)');
+    assert.equal(ipv6Problem(files({ ...all, '/proc/sys/net/ipv6/conf/all/disable_ipv6': '1\n' })), 'IPv6 is disabled (net.ipv6.conf.all.disable_ipv6=1)');
+    const broken = { read: (p: string) => (all as Record<string, string>)[p], ip6tables: () => { throw Object.assign(new Error('Command failed'), { stderr: 'ip6tables: can\'t initialize ip6tables table `nat\'\n' }); } };
+    assert.equal(ipv6Problem(broken), 'ip6tables does not work: ip6tables: can\'t initialize ip6tables table `nat\'');
   });
 });

@@ -136,19 +136,37 @@ export function pickSubnet6(pools: readonly AddressPool6[], taken: readonly Cidr
   throw new InvalidArgument('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
 }
 
-/** Why this host cannot run IPv6 networks, or undefined when it can (checked once per engine). */
-let unavailable: string | undefined | null = null;
-export function ipv6Unavailable(): string | undefined {
-  if (unavailable !== null) return unavailable;
-  unavailable = undefined;
+/** What the IPv6 check looks at (the host's, or a test's stand-in). */
+export interface Ipv6Probe {
+  /** A file's text, or undefined when it is missing. */
+  read(path: string): string | undefined;
+  /** Throws when ip6tables cannot list its nat table. */
+  ip6tables(): void;
+}
+
+const hostProbe: Ipv6Probe = {
+  read: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
+  ip6tables: () => execFileSync('ip6tables', ['-w', '5', '-t', 'nat', '-L', 'POSTROUTING', '-n'], { stdio: 'pipe', timeout: 30_000 }),
+};
+
+/** Why a host cannot run IPv6 networks, or undefined when it can. */
+export function ipv6Problem(probe: Ipv6Probe): string | undefined {
+  if (probe.read('/proc/net/if_inet6') === undefined) return 'the kernel has no IPv6 (/proc/net/if_inet6 is missing)';
+  if (probe.read('/proc/sys/net/ipv6/conf/all/disable_ipv6')?.trim() === '1') return 'IPv6 is disabled (net.ipv6.conf.all.disable_ipv6=1)';
   try {
-    if (!existsSync('/proc/net/if_inet6')) unavailable = 'the kernel has no IPv6 (/proc/net/if_inet6 is missing)';
-    else if (readFileSync('/proc/sys/net/ipv6/conf/all/disable_ipv6', 'utf8').trim() === '1') unavailable = 'IPv6 is disabled (net.ipv6.conf.all.disable_ipv6=1)';
-    else execFileSync('ip6tables', ['-w', '5', '-t', 'nat', '-L', 'POSTROUTING', '-n'], { stdio: 'ignore', timeout: 30_000 });
+    probe.ip6tables();
   } catch (err) {
-    unavailable ??= `ip6tables does not work: ${(err as Error).message.split('\n')[0]}`;
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0];
+    return `ip6tables does not work: ${stderr || (err as Error).message.split('\n')[0]}`;
   }
-  return unavailable;
+  return undefined;
+}
+
+/** Why this host cannot run IPv6 networks, or undefined when it can (checked once per engine). */
+let unavailable: { why: string | undefined } | undefined;
+export function ipv6Unavailable(): string | undefined {
+  unavailable ??= { why: ipv6Problem(hostProbe) };
+  return unavailable.why;
 }
 
 /** The error for an IPv6 request on a host without IPv6. */
