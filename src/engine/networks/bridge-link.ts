@@ -38,6 +38,9 @@ export async function ensureBridge(name: string, gatewayCidr: string, gateway6Ci
   const a = await ip(['addr', 'add', gatewayCidr, 'dev', name]);
   if (!a.ok && !/exists|already assigned/i.test(a.stderr)) throw new SystemError(`cannot set address ${gatewayCidr} on ${name}: ${a.stderr}`);
   if (gateway6Cidr) {
+    // As dockerd: IPv6 on for the bridge even where new interfaces start without it (default.disable_ipv6=1).
+    const off = `/proc/sys/net/ipv6/conf/${name}/disable_ipv6`;
+    if (existsSync(off) && readFileSync(off, 'utf8').trim() !== '0') writeFileSync(off, '0');
     // nodad: the gateway is usable at once (the embedded DNS and containers' routes need it now).
     const a6 = await ip(['-6', 'addr', 'add', gateway6Cidr, 'dev', name, 'nodad']);
     if (!a6.ok && !/exists|already assigned/i.test(a6.stderr)) throw new SystemError(`cannot set address ${gateway6Cidr} on ${name}: ${a6.stderr}`);
