@@ -10,8 +10,9 @@ import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
 import { addAddressIn, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
-import type { EmbeddedDns, NameResolver } from './dns.js';
-import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
+import type { EmbeddedDns } from './dns.js';
+import { ContainerNames } from './container-names.js';
+import { hostsFile, parseResolvConf, resolvConf, type ParsedResolvConf } from './etc-files.js';
 import { Firewall, type FirewallNetwork } from './firewall.js';
 import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
@@ -84,7 +85,7 @@ function cniIps(result: CniResult): { v4: CniAddress; v6?: CniAddress; mac: stri
  * DNS server, with containers joined through CNI plugins (bridge + host-local, portmap for
  * published ports). Also answers the container service's NetworkPort.
  */
-export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> implements NetworkPort, NameResolver {
+export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> implements NetworkPort {
   readonly store: NetworkStore;
   private readonly firewall = new Firewall();
   private readonly ports = new PortReservations();
@@ -94,16 +95,19 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   private readonly ready = new Map<string, Promise<void>>();
   private containers!: ContainerDirectory;
   private hostResolv: ParsedResolvConf = { nameservers: [], search: [], options: [] };
+  /** What the embedded DNS server answers. */
+  private readonly names: ContainerNames;
 
   constructor(private readonly opts: NetworkServiceOptions) {
     super();
     this.store = new NetworkStore(join(opts.dataRoot, 'networks'));
+    this.names = new ContainerNames(() => this.containers, this.store, () => this.hostResolv);
   }
 
   private async dnsServer(): Promise<EmbeddedDns> {
     if (!this.dns) {
       const { EmbeddedDns } = await import('./dns.js');
-      this.dns ??= new EmbeddedDns(this, (m) => this.opts.log('warn', m));
+      this.dns ??= new EmbeddedDns(this.names, (m) => this.opts.log('warn', m));
     }
     return this.dns;
   }
@@ -448,7 +452,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
     for (const entry of rec.HostConfig.Links ?? []) {
       const { target, alias } = parseLink(entry);
-      const other = this.findContainer(target);
+      const other = this.names.find(target);
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
       if (!other || !ip) continue;
       // dockerd's line: the alias, the linked container's hostname, then its name if not the alias.
@@ -695,7 +699,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const n = this.store.find(netRef);
     if (!n) {
       // As dockerd with force: a network that is gone leaves a stale endpoint, which goes now.
-      const rec = force ? this.findContainer(containerRef) : undefined;
+      const rec = force ? this.names.find(containerRef) : undefined;
       const networks = rec?.NetworkSettings?.Networks ?? {};
       const stale = Object.keys(networks).find((k) => k === netRef || networks[k]!.NetworkID.startsWith(netRef));
       if (!rec || stale === undefined || isLive(rec)) {
@@ -722,81 +726,4 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (isLive(rec)) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
   }
-
-  // --- NameResolver (the embedded DNS server asks) ---
-
-  /** A container by name or ID (prefix), or undefined. */
-  private findContainer(ref: string): ContainerRecord | undefined {
-    try {
-      return this.containers.get(ref);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Containers joined to their networks now (from the join, before State says running). */
-  private running(): ContainerRecord[] {
-    return this.containers.all().filter((c) => c.NetworkSettings && Object.values(c.NetworkSettings.Networks).some((e) => e.IPAddress));
-  }
-
-  /** User-defined networks the container at `ip` is on. */
-  private networksOfAddress(ip: string): { rec: ContainerRecord; nets: Set<string> } | undefined {
-    for (const rec of this.running()) {
-      const eps = Object.values(rec.NetworkSettings!.Networks);
-      if (eps.some((e) => e.IPAddress === ip)) {
-        const nets = new Set(eps.filter((e) => e.IPAddress && !this.store.find(e.NetworkID)?.isDefault).map((e) => e.NetworkID));
-        return { rec, nets };
-      }
-    }
-    return undefined;
-  }
-
-  lookup(from: string, name: string): { v4: string[]; v6: string[] } | undefined {
-    const who = this.networksOfAddress(from);
-    if (!who) return undefined;
-    const lower = name.toLowerCase();
-    const ips: Endpoint[] = [];
-    // Links of the asking container's endpoints (`--link target:alias` on a user network): the
-    // alias names the target on that network, for the asking container only.
-    for (const ep of Object.values(who.rec.NetworkSettings!.Networks)) {
-      if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
-      for (const link of ep.Links ?? []) {
-        const [target = '', alias = target] = link.split(':'); // as given: target[:alias]
-        if (alias.toLowerCase() !== lower) continue;
-        const other = this.findContainer(target);
-        const theirs = other && Object.values(other.NetworkSettings!.Networks).find((e) => e.NetworkID === ep.NetworkID && e.IPAddress);
-        if (theirs) ips.push(theirs);
-      }
-    }
-    for (const rec of this.running()) {
-      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
-        if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
-        const names = [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname ?? ''].map((x) => x.toLowerCase());
-        const qualified = names.map((x) => `${x}.${netName.toLowerCase()}`);
-        if (names.includes(lower) || qualified.includes(lower)) ips.push(ep);
-      }
-    }
-    if (!ips.length) return undefined;
-    return { v4: [...new Set(ips.map((e) => e.IPAddress))], v6: [...new Set(ips.map((e) => e.GlobalIPv6Address).filter(Boolean))] };
-  }
-
-  reverse(from: string, ip: string): string | undefined {
-    const who = this.networksOfAddress(from);
-    if (!who) return undefined;
-    for (const rec of this.running()) {
-      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
-        if ((ep.IPAddress === ip || ep.GlobalIPv6Address === ip) && who.nets.has(ep.NetworkID)) return `${rec.Name.slice(1)}.${netName}`;
-      }
-    }
-    return undefined;
-  }
-
-  upstream(from: string): string[] {
-    const who = this.networksOfAddress(from);
-    if (!who) return [];
-    const external = [...who.nets].some((id) => !this.store.find(id)?.Internal);
-    if (!external) return [];
-    return upstreamServers({ host: this.hostResolv, dns: who.rec.HostConfig.Dns ?? [] });
-  }
-
 }
