@@ -35,7 +35,10 @@ describe('docker logs: rotation, drivers and their options', { concurrency: fals
 
   const logFiles = (id: string): Array<{ name: string; size: number }> => {
     const dir = join(e.dataRoot, 'containers', id);
-    return readdirSync(dir).filter((f) => f.startsWith('container.log')).sort().map((name) => ({ name, size: statSync(join(dir, name)).size }));
+    // A running container's rotation may remove a file between the listing and its stat.
+    return readdirSync(dir).filter((f) => f.startsWith('container.log')).sort()
+      .map((name) => ({ name, size: statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? -1 }))
+      .filter((f) => f.size >= 0);
   };
   const runToEnd = async (args: string[]): Promise<string> => {
     const id = (await e.ok(['run', '-d', '--network', 'none', ...args])).trim();

@@ -270,10 +270,10 @@ export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<
 }
 
 /** iptables rules (iptables-save lines) that mention one of the interfaces. */
-export function rulesMentioning(ifaces: readonly string[]): Array<{ table: string; rule: string }> {
+export function rulesMentioning(ifaces: readonly string[], family: 4 | 6 = 4): Array<{ table: string; rule: string }> {
   const out: Array<{ table: string; rule: string }> = [];
   let table = '';
-  for (const line of spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n')) {
+  for (const line of (spawnSync(family === 6 ? 'ip6tables-save' : 'iptables-save', [], { encoding: 'utf8' }).stdout ?? '').split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
     else if (line.startsWith('-A ') && ifaces.some((i) => new RegExp(`[-][io] ${i}( |$)`).test(line))) out.push({ table, rule: line });
   }
@@ -282,8 +282,10 @@ export function rulesMentioning(ifaces: readonly string[]): Array<{ table: strin
 
 /** Deletes bridges and the engine's iptables rules for them (what an engine's networks leave when a test ends). */
 export function removeNetworking(bridges: readonly string[]): void {
-  for (const { table, rule } of rulesMentioning(bridges)) {
-    spawnSync('iptables', ['-w', '5', '-t', table, '-D', ...rule.slice(3).split(' ')]);
+  for (const family of [4, 6] as const) {
+    for (const { table, rule } of rulesMentioning(bridges, family)) {
+      spawnSync(family === 6 ? 'ip6tables' : 'iptables', ['-w', '5', '-t', table, '-D', ...rule.slice(3).split(' ')]);
+    }
   }
   for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) spawnSync('ip', ['link', 'del', b]);
 }

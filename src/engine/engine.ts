@@ -32,6 +32,7 @@ import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
 import { NetworkService } from './networks/service.js';
 import { parseAddressPool } from './networks/subnets.js';
+import { parseAddressPool6, ulaPool } from './networks/subnets6.js';
 import { networkRoutes } from './api/networks.js';
 
 export interface EngineOptions {
@@ -200,7 +201,12 @@ export class Engine {
     const events = new EventBus();
     const volumes = await VolumeService.open(join(dataRoot, 'volumes'), (action, name, attributes) => events.publish('volume', action, name, attributes));
     const networks = new NetworkService({
-      dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, pools: opts.defaultAddressPools.map(parseAddressPool), log: opts.log,
+      dataRoot, execRoot, defaultBridge: opts.bridge, defaultBip: opts.bip, log: opts.log,
+      // IPv6 pools come through the same flag, as dockerd's --default-address-pool; without one, the engine's ULA prefix.
+      pools: opts.defaultAddressPools.filter((p) => !p.includes(':')).map(parseAddressPool),
+      pools6: opts.defaultAddressPools.some((p) => p.includes(':'))
+        ? opts.defaultAddressPools.filter((p) => p.includes(':')).map(parseAddressPool6)
+        : [ulaPool(id)],
       dns: { dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [], dnsOptions: opts.dnsOptions ?? [] },
     });
     const containers = new ContainerService({ dataRoot, execRoot, logDriver: opts.logDriver, logOpts: opts.logOpts }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));

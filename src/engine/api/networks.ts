@@ -1,5 +1,5 @@
 import { InvalidArgument } from '../../core/errors.js';
-import { PREDEFINED_NETWORKS, type EndpointConfig, type NetworkRecord } from '../networks/model.js';
+import { PREDEFINED_NETWORKS, type EndpointConfig, type IpamPool, type NetworkRecord } from '../networks/model.js';
 import type { NetworkCreateRequest, NetworkService } from '../networks/service.js';
 import { labelMatch, normaliseFilters, type Filters } from './container-views.js';
 import { parseTime } from './containers.js';
@@ -18,7 +18,7 @@ export function networkView(svc: NetworkService, n: NetworkRecord, withContainer
         EndpointID: ep.EndpointID,
         MacAddress: ep.actualMac ?? ep.MacAddress,
         IPv4Address: ep.IPAddress ? `${ep.IPAddress}/${ep.IPPrefixLen}` : '',
-        IPv6Address: '',
+        IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '',
       };
     }
   }
@@ -30,16 +30,23 @@ export function networkView(svc: NetworkService, n: NetworkRecord, withContainer
     Driver: n.Driver,
     EnableIPv4: n.EnableIPv4,
     EnableIPv6: n.EnableIPv6,
-    IPAM: { Driver: n.IPAM.Driver, Options: n.IPAM.Options, Config: n.IPAM.Config.map((c) => ({ ...c })) },
+    IPAM: { Driver: n.IPAM.Driver, Options: n.IPAM.Options, Config: n.IPAM.Config.map(ipamPoolView) },
     Internal: n.Internal,
     Attachable: n.Attachable,
     Ingress: n.Ingress,
-    ConfigFrom: { Network: '' },
+    ConfigFrom: { Network: n.ConfigFrom?.Network ?? '' },
     ConfigOnly: n.ConfigOnly,
     Containers: containers,
     Options: n.Options,
     Labels: n.Labels,
   };
+}
+
+/** A pool as dockerd shows it: what was configured; a gateway the engine took on a given subnet is not shown. */
+function ipamPoolView({ gatewayImplied, ...pool }: IpamPool): Partial<IpamPool> {
+  if (!gatewayImplied) return pool;
+  const { Gateway: _taken, ...shown } = pool;
+  return shown;
 }
 
 /** docker network ls --filter; `dangling` needs to know which networks containers use. */

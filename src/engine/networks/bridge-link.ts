@@ -29,7 +29,7 @@ export function linkExists(name: string): boolean {
 }
 
 /** Creates the bridge with the gateway address (CIDR form) and brings it up; an existing bridge is completed. */
-export async function ensureBridge(name: string, gatewayCidr: string): Promise<void> {
+export async function ensureBridge(name: string, gatewayCidr: string, gateway6Cidr?: string): Promise<void> {
   if (!bridgeExists(name)) {
     if (linkExists(name)) throw new SystemError(`cannot create bridge ${name}: a link of that name exists and is not a bridge`);
     const r = await ip(['link', 'add', 'name', name, 'type', 'bridge']);
@@ -37,6 +37,14 @@ export async function ensureBridge(name: string, gatewayCidr: string): Promise<v
   }
   const a = await ip(['addr', 'add', gatewayCidr, 'dev', name]);
   if (!a.ok && !/exists|already assigned/i.test(a.stderr)) throw new SystemError(`cannot set address ${gatewayCidr} on ${name}: ${a.stderr}`);
+  if (gateway6Cidr) {
+    // As dockerd: IPv6 on for the bridge even where new interfaces start without it (default.disable_ipv6=1).
+    const off = `/proc/sys/net/ipv6/conf/${name}/disable_ipv6`;
+    if (existsSync(off) && readFileSync(off, 'utf8').trim() !== '0') writeFileSync(off, '0');
+    // nodad: the gateway is usable at once (the embedded DNS and containers' routes need it now).
+    const a6 = await ip(['-6', 'addr', 'add', gateway6Cidr, 'dev', name, 'nodad']);
+    if (!a6.ok && !/exists|already assigned/i.test(a6.stderr)) throw new SystemError(`cannot set address ${gateway6Cidr} on ${name}: ${a6.stderr}`);
+  }
   // A bridge whose address the kernel picked takes the lowest address of its ports, so it changes
   // as containers come and go, and containers' ARP entries for the gateway go stale (packets to the
   // gateway, the embedded DNS included, vanish for a while). An address set once stays.
@@ -46,7 +54,8 @@ export async function ensureBridge(name: string, gatewayCidr: string): Promise<v
   }
   const u = await ip(['link', 'set', name, 'up']);
   if (!u.ok) throw new SystemError(`cannot bring ${name} up: ${u.stderr}`);
-  enableForwarding();
+  enableForwarding('/proc/sys/net/ipv4/ip_forward');
+  if (gateway6Cidr) enableForwarding('/proc/sys/net/ipv6/conf/all/forwarding');
 }
 
 /** A random locally administered unicast MAC address. */
@@ -62,9 +71,8 @@ export async function deleteBridge(name: string): Promise<void> {
   if (!r.ok && linkExists(name)) throw new SystemError(`cannot delete bridge ${name}: ${r.stderr}`);
 }
 
-/** Routing between the bridge and the host's other interfaces (dockerd turns it on as well). */
-function enableForwarding(): void {
-  const path = '/proc/sys/net/ipv4/ip_forward';
+/** Routing between the bridge and the host's other interfaces (dockerd turns it on as well, for IPv6 too). */
+function enableForwarding(path: string): void {
   try {
     if (readFileSync(path, 'utf8').trim() !== '1') writeFileSync(path, '1');
   } catch {

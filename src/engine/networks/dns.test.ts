@@ -17,8 +17,13 @@ function query(server: string, name: string, type: 'A' | 'AAAA' | 'PTR', from: s
 
 describe('embedded DNS', () => {
   const dns = new EmbeddedDns({
-    lookup: (from, name) => (from === '127.77.0.2' && name === 'web' ? ['10.1.0.2', '10.1.0.3'] : undefined),
-    reverse: (_from, ip) => (ip === '10.1.0.2' ? 'web.app' : undefined),
+    lookup: (from, name) => {
+      if (from !== '127.77.0.2') return undefined;
+      if (name === 'web') return { v4: ['10.1.0.2', '10.1.0.3'], v6: [] };
+      if (name === 'web6') return { v4: ['10.1.0.4'], v6: ['fd00:6e6:1::4'] };
+      return undefined;
+    },
+    reverse: (_from, ip) => ({ '10.1.0.2': 'web.app', 'fd00:6e6:1::4': 'web6.app' } as Record<string, string>)[ip],
     upstream: () => [],
   });
   after(() => dns.closeAll());
@@ -36,8 +41,13 @@ describe('embedded DNS', () => {
     const aaaa = await query('127.77.0.1', 'web', 'AAAA', '127.77.0.2');
     assert.equal(aaaa.rcode, 'NOERROR');
     assert.equal(aaaa.answers!.length, 0);
+    const six = await query('127.77.0.1', 'web6', 'AAAA', '127.77.0.2');
+    assert.deepEqual(six.answers!.map((a) => [a.type, (a as { data: string }).data]), [['AAAA', 'fd00:6e6:1::4']]);
     const ptr = await query('127.77.0.1', '2.0.1.10.in-addr.arpa', 'PTR', '127.77.0.2');
     assert.equal((ptr.answers![0] as { data: string }).data, 'web.app');
+    const nibbles = '4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.6.e.6.0.0.0.d.f.ip6.arpa';
+    const ptr6 = await query('127.77.0.1', nibbles, 'PTR', '127.77.0.2');
+    assert.equal((ptr6.answers![0] as { data: string }).data, 'web6.app');
   });
 
   it('says NXDOMAIN to strangers and for names it does not know without upstream', async () => {

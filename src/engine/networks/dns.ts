@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import * as packet from 'dns-packet';
+import { bigintToIp6 } from './subnets6.js';
 
 /**
  * The embedded DNS server of user-defined networks: listens on each network's gateway address,
@@ -8,8 +9,8 @@ import * as packet from 'dns-packet';
  */
 
 export interface NameResolver {
-  /** Addresses for `name` asked from `from`; undefined when the name is not a container's. */
-  lookup(from: string, name: string): string[] | undefined;
+  /** IPv4 and IPv6 addresses for `name` asked from `from`; undefined when the name is not a container's. */
+  lookup(from: string, name: string): { v4: string[]; v6: string[] } | undefined;
   /** The container name for a container address (PTR), when `from` shares a network with it. */
   reverse(from: string, ip: string): string | undefined;
   /** Where to forward other names; empty for no forwarding (internal networks). */
@@ -29,9 +30,14 @@ function shuffle<T>(xs: T[]): T[] {
   return a;
 }
 
+/** The address a reverse name stands for: `4.3.2.1.in-addr.arpa`, or 32 nibbles `….ip6.arpa` (in the canonical IPv6 form). */
 function ptrToIp(name: string): string | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/i.exec(name);
-  return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
+  if (m) return `${m[4]}.${m[3]}.${m[2]}.${m[1]}`;
+  const six = /^((?:[0-9a-f]\.){32})ip6\.arpa$/i.exec(name);
+  if (!six) return undefined;
+  const hex = six[1]!.split('.').filter(Boolean).reverse().join('');
+  return bigintToIp6(BigInt(`0x${hex}`));
 }
 
 export class EmbeddedDns {
@@ -92,10 +98,13 @@ export class EmbeddedDns {
     };
     const name = question.name.replace(/\.$/, '');
     if (question.type === 'A' || question.type === 'AAAA') {
-      const ips = this.resolver.lookup(rinfo.address, name);
-      if (ips) {
-        // A container name has no IPv6 address here: an empty answer, not NXDOMAIN.
-        reply(question.type === 'A' ? shuffle(ips).map((ip) => ({ name: question.name, type: 'A', class: 'IN', ttl: TTL, data: ip })) : []);
+      const found = this.resolver.lookup(rinfo.address, name);
+      if (found) {
+        // A container without an address of the family asked (no IPv6 on its network): an empty answer, not NXDOMAIN.
+        const answers: packet.Answer[] = question.type === 'A'
+          ? shuffle(found.v4).map((ip) => ({ name: question.name, type: 'A', class: 'IN', ttl: TTL, data: ip }))
+          : shuffle(found.v6).map((ip) => ({ name: question.name, type: 'AAAA', class: 'IN', ttl: TTL, data: ip }));
+        reply(answers);
         return;
       }
     } else if (question.type === 'PTR') {

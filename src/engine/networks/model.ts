@@ -9,6 +9,8 @@ export interface IpamPool {
   IPRange?: string;
   /** Addresses of the subnet kept from containers (name → address). */
   AuxiliaryAddresses?: Record<string, string>;
+  /** A subnet given without a gateway: the engine took its first address, and inspect shows none, as dockerd. */
+  gatewayImplied?: boolean;
 }
 
 /** What the engine persists per network (and GET /networks/{id} shows). */
@@ -26,6 +28,8 @@ export interface NetworkRecord {
   Attachable: boolean;
   Ingress: boolean;
   ConfigOnly: boolean;
+  /** The configuration-only network whose IPAM, options and labels this one took (--config-from). */
+  ConfigFrom?: { Network: string };
   Options: Record<string, string>;
   Labels: Record<string, string>;
   /** The Linux bridge behind a bridge network. */
@@ -34,6 +38,8 @@ export interface NetworkRecord {
   isDefault?: boolean;
   /** The engine picked the subnet (none was asked for): no --ip then, as dockerd. */
   subnetPicked?: boolean;
+  /** The same for the IPv6 subnet: no --ip6 then. */
+  subnet6Picked?: boolean;
 }
 
 /** NetworkingConfig.EndpointsConfig[name] of a create or connect request. */

@@ -102,10 +102,13 @@ function listenAddress(hostIp: string): string {
   return hostHasIPv6() ? '::' : '0.0.0.0';
 }
 
-function bindTcp(ip: string, port: number, target: () => { host: string; port: number } | undefined): Promise<net.Server> {
+/** Where a proxied connection goes; `ipv6`: the client came over IPv6 (not an IPv4-mapped address). */
+export type ProxyTarget = (m: PortMapping, ipv6: boolean) => { host: string; port: number } | undefined;
+
+function bindTcp(ip: string, port: number, target: (ipv6: boolean) => { host: string; port: number } | undefined): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer((client) => {
-      const t = target();
+      const t = target(net.isIPv6(client.remoteAddress ?? '') && !/^::ffff:\d/i.test(client.remoteAddress ?? ''));
       if (!t) {
         client.destroy();
         return;
@@ -169,7 +172,7 @@ export class PortReservations {
    * Binds every mapping's host port (picking free ones for port 0 and ranges), all or nothing.
    * `target` says where proxied TCP connections go (the container's address, once known).
    */
-  async reserve(owner: string, mappings: readonly PortMapping[], target: (m: PortMapping) => { host: string; port: number } | undefined): Promise<PortMapping[]> {
+  async reserve(owner: string, mappings: readonly PortMapping[], target: ProxyTarget): Promise<PortMapping[]> {
     const bound: PortMapping[] = [];
     const holders: Holder[] = [];
     try {
@@ -186,7 +189,7 @@ export class PortReservations {
           try {
             const r = { ...m, hostPort: port, hostPortEnd: undefined };
             const at = listenAddress(m.hostIp);
-            const h = m.protocol === 'udp' ? await bindUdp(at, port) : await bindTcp(at, port, () => target(r));
+            const h = m.protocol === 'udp' ? await bindUdp(at, port) : await bindTcp(at, port, (ipv6) => target(r, ipv6));
             holders.push(h);
             bound.push(r);
             this.owners.set(this.key(m, port), owner);

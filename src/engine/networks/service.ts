@@ -8,17 +8,22 @@ import { newId } from '../../core/ids.js';
 import { legacyLinks, parseLink } from '../containers/links.js';
 import type { ContainerRecord, HostConfig } from '../containers/model.js';
 import type { NetworkPort } from '../containers/ports.js';
-import { addAddressIn, bridgeExists, deleteBridge, ensureBridge } from './bridge-link.js';
+import { addAddressIn, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
-import type { EmbeddedDns, NameResolver } from './dns.js';
-import { hostsFile, parseResolvConf, resolvConf, upstreamServers, type ParsedResolvConf } from './etc-files.js';
-import { Firewall } from './firewall.js';
-import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type NetworkRecord, type NetworkSettings } from './model.js';
+import type { EmbeddedDns } from './dns.js';
+import { ContainerNames } from './container-names.js';
+import { hostsFile, parseResolvConf, resolvConf, type ParsedResolvConf } from './etc-files.js';
+import { Firewall, type FirewallNetwork } from './firewall.js';
+import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
-import {
-  contains, formatCidr, hostRoutes, ipToNumber, isIPv4, numberToIp, overlaps, parseCidr, pickSubnet, size, type AddressPool, type Cidr,
-} from './subnets.js';
+import { cniRange, hostLocalServes, pool4, pool6 } from './ipam-config.js';
+import { contains, formatCidr, ipToNumber, isIPv4, parseCidr, type AddressPool } from './subnets.js';
+import { assertIPv6Available, contains6, ip6ToBigint, isIp6, parseCidr6, type AddressPool6 } from './subnets6.js';
+import { leaseAddresses, releaseLeases } from './small-subnets.js';
 import { NetworkStore } from './store.js';
+import { BRIDGE_NAME_OPT, HOST_IPV4_OPT, MTU_OPT, newNetworkRecord, planNetwork, type NetworkCreateRequest } from './network-create.js';
+
+export type { NetworkCreateRequest } from './network-create.js';
 
 export interface NetworkServiceOptions {
   dataRoot: string;
@@ -28,6 +33,8 @@ export interface NetworkServiceOptions {
   defaultBip: string;
   /** Where subnets of new networks come from (dockerd's --default-address-pool). */
   pools: AddressPool[];
+  /** Where IPv6 subnets of new networks come from (the daemon's IPv6 pools, else its ULA prefix). */
+  pools6: AddressPool6[];
   log: (level: string, msg: string) => void;
   /** The engine's resolv.conf settings for containers that give none (dockerd's --dns, --dns-search, --dns-opt). */
   dns?: { dns: string[]; dnsSearch: string[]; dnsOptions: string[] };
@@ -46,26 +53,7 @@ export interface NetworkEvent {
   container?: string;
 }
 
-export interface NetworkCreateRequest {
-  Name?: string;
-  Driver?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  Ingress?: boolean;
-  EnableIPv6?: boolean;
-  EnableIPv4?: boolean;
-  ConfigOnly?: boolean;
-  ConfigFrom?: { Network?: string } | null;
-  Scope?: string;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }> | null; Options?: Record<string, string> | null } | null;
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
-
-const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
-
 const HOST_BINDING_OPT = 'com.docker.network.bridge.host_binding_ipv4';
-const MTU_OPT = 'com.docker.network.driver.mtu';
 
 /** A container whose process runs now (not one waiting in its restart back-off). */
 function isLive(rec: ContainerRecord): boolean {
@@ -78,12 +66,20 @@ function netnsOf(rec: ContainerRecord): string {
   return rec.NetworkSettings?.SandboxKey || (rec.State.Pid > 0 ? `/proc/${rec.State.Pid}/ns/net` : '');
 }
 
-function cniIp(result: CniResult): { ip: string; bits: number; gateway: string; mac: string } {
-  const first = result.ips?.[0];
-  if (!first) throw new InvalidArgument('network plugin returned no address');
-  const [ip, bits] = first.address.split('/');
-  const iface = first.interface !== undefined ? result.interfaces?.[first.interface] : undefined;
-  return { ip: ip!, bits: Number(bits), gateway: first.gateway ?? '', mac: iface?.mac ?? '' };
+interface CniAddress { ip: string; bits: number; gateway: string }
+
+/** The endpoint's IPv4 and (on an IPv6 network) IPv6 address from a CNI result. */
+function cniIps(result: CniResult): { v4: CniAddress; v6?: CniAddress; mac: string } {
+  const of = (e: NonNullable<CniResult['ips']>[number] | undefined): CniAddress | undefined => {
+    if (!e) return undefined;
+    const [ip, bits] = e.address.split('/');
+    return { ip: ip!, bits: Number(bits), gateway: e.gateway ?? '' };
+  };
+  const first = result.ips?.find((e) => !e.address.includes(':'));
+  const v4 = of(first);
+  if (!v4) throw new InvalidArgument('network plugin returned no address');
+  const iface = first!.interface !== undefined ? result.interfaces?.[first!.interface] : undefined;
+  return { v4, v6: of(result.ips?.find((e) => e.address.includes(':'))), mac: iface?.mac ?? '' };
 }
 
 /**
@@ -91,7 +87,7 @@ function cniIp(result: CniResult): { ip: string; bits: number; gateway: string; 
  * DNS server, with containers joined through CNI plugins (bridge + host-local, portmap for
  * published ports). Also answers the container service's NetworkPort.
  */
-export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> implements NetworkPort, NameResolver {
+export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> implements NetworkPort {
   readonly store: NetworkStore;
   private readonly firewall = new Firewall();
   private readonly ports = new PortReservations();
@@ -101,16 +97,19 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   private readonly ready = new Map<string, Promise<void>>();
   private containers!: ContainerDirectory;
   private hostResolv: ParsedResolvConf = { nameservers: [], search: [], options: [] };
+  /** What the embedded DNS server answers. */
+  private readonly names: ContainerNames;
 
   constructor(private readonly opts: NetworkServiceOptions) {
     super();
     this.store = new NetworkStore(join(opts.dataRoot, 'networks'));
+    this.names = new ContainerNames(() => this.containers, this.store, () => this.hostResolv, (rec) => this.dnsOf(rec).Dns);
   }
 
   private async dnsServer(): Promise<EmbeddedDns> {
     if (!this.dns) {
       const { EmbeddedDns } = await import('./dns.js');
-      this.dns ??= new EmbeddedDns(this, (m) => this.opts.log('warn', m));
+      this.dns ??= new EmbeddedDns(this.names, (m) => this.opts.log('warn', m));
     }
     return this.dns;
   }
@@ -136,7 +135,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     };
     const existing = this.store.find('bridge');
     const bridge: NetworkRecord = {
-      ...this.newRecord('bridge', 'bridge'),
+      ...newNetworkRecord('bridge', 'bridge'),
       ...(existing ?? {}),
       IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(gw), Gateway: gwIp! }] },
       Options: bridgeOpts,
@@ -145,7 +144,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     };
     if (JSON.stringify(existing) !== JSON.stringify(bridge)) await this.store.put(bridge);
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
-      if (!this.store.find(name)) await this.store.put({ ...this.newRecord(name, driver), IPAM: { Driver: 'default', Options: null, Config: [] } });
+      if (!this.store.find(name)) await this.store.put({ ...newNetworkRecord(name, driver), IPAM: { Driver: 'default', Options: null, Config: [] } });
     }
   }
 
@@ -170,14 +169,6 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
   }
 
-  private newRecord(name: string, driver: NetworkRecord['Driver']): NetworkRecord {
-    return {
-      Name: name, Id: newId(), Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv4: true, EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: {}, Config: [] }, Internal: false, Attachable: false, Ingress: false, ConfigOnly: false,
-      Options: {}, Labels: {},
-    };
-  }
-
   private async refreshHostResolv(): Promise<void> {
     this.hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   }
@@ -188,11 +179,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     let p = this.ready.get(n.Id);
     if (!p) {
       p = (async () => {
-        const pool = n.IPAM.Config[0]!;
+        const pool = pool4(n)!;
+        const p6 = pool6(n);
+        if (p6) assertIPv6Available();
         const bits = parseCidr(pool.Subnet).bits;
-        await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`);
+        await ensureBridge(n.bridge!, `${pool.Gateway}/${bits}`, p6 ? `${p6.Gateway}/${parseCidr6(p6.Subnet).bits}` : undefined);
         await this.reserveAuxiliary(n);
-        await this.firewall.add({ bridge: n.bridge!, subnet: pool.Subnet, internal: n.Internal });
+        await this.firewall.add(this.firewallOf(n));
         if (!n.isDefault) {
           await this.dnsServer().then((dns) => dns.listen(pool.Gateway)).catch((err: unknown) => {
             this.opts.log('warn', `network ${n.Name}: no name resolution, cannot listen on ${pool.Gateway}:53: ${messageOf(err)}`);
@@ -229,7 +222,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
    * address in use) gets one for each, held by no container, so it skips them.
    */
   private async reserveAuxiliary(n: NetworkRecord): Promise<void> {
-    const aux = Object.values(n.IPAM.Config[0]?.AuxiliaryAddresses ?? {});
+    const aux = n.IPAM.Config.flatMap((c) => Object.values(c.AuxiliaryAddresses ?? {}));
     if (!aux.length) return;
     const dir = join(this.ipamDir, n.Id);
     await mkdir(dir, { recursive: true });
@@ -237,89 +230,30 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   async create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
-    const name = req.Name ?? '';
-    // As dockerd: any non-empty name (spaces included); only containers and volumes have a pattern.
-    if (!name.trim()) throw new InvalidArgument('invalid name: name is empty');
-    if (PREDEFINED_NETWORKS.has(name) || name === 'default') throw new Forbidden(`operation is not permitted on predefined ${name} network `);
-    if (this.store.all().some((n) => n.Name === name)) throw new Conflict(`network with name ${name} already exists`);
-    const driver = req.Driver || 'bridge';
-    if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
-    if (req.EnableIPv6) throw new InvalidArgument('IPv6 networks are not supported');
-    const ipamDriver = req.IPAM?.Driver || 'default';
-    if (ipamDriver !== 'default') throw new NotFound(`plugin "${ipamDriver}" not found`);
-    const configs = req.IPAM?.Config ?? [];
-    if (configs.length > 1) throw new InvalidArgument('only one IPv4 subnet per network is supported');
-    const cfg = configs[0] ?? {};
-    const taken = this.store.all().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)));
-    let subnet: Cidr;
-    if (cfg.Subnet) {
-      if (cfg.Subnet.includes(':')) throw new InvalidArgument('IPv6 networks are not supported');
-      subnet = parseCidr(cfg.Subnet);
-      if (subnet.bits > 30) throw new InvalidArgument(`invalid subnet ${cfg.Subnet}: it leaves no address for containers`);
-      if (taken.some((t) => overlaps(t, subnet))) throw new Forbidden('invalid pool request: Pool overlaps with other one on this address space');
-    } else {
-      if (cfg.IPRange || cfg.Gateway) throw new InvalidArgument('ip-range and gateway need a subnet (--subnet)');
-      subnet = pickSubnet(this.opts.pools, taken, hostRoutes());
-    }
-    let gateway = cfg.Gateway ?? '';
-    if (gateway) {
-      if (!isIPv4(gateway) || !contains(subnet, ipToNumber(gateway))) throw new InvalidArgument(`no matching subnet for gateway ${gateway}`);
-    } else gateway = numberToIp(subnet.base + 1);
-    if (cfg.IPRange) {
-      const r = parseCidr(cfg.IPRange);
-      if (!overlaps(r, subnet) || r.bits < subnet.bits) throw new InvalidArgument(`no matching subnet for range ${cfg.IPRange}`);
-    }
-    const aux = cfg.AuxiliaryAddresses ?? {};
-    for (const [host, ip] of Object.entries(aux)) {
-      if (!isIPv4(ip) || !contains(subnet, ipToNumber(ip))) {
-        throw new InvalidArgument(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr(subnet)}`);
+    const rec = planNetwork(req, { networks: this.store.all(), pools: this.opts.pools, pools6: this.opts.pools6 });
+    // A configuration-only network has nothing to set up: no bridge, rules or DNS.
+    if (!rec.ConfigOnly) {
+      try {
+        await this.ensureReady(rec);
+      } catch (err) {
+        await this.teardown(rec).catch(() => {});
+        throw err;
       }
-    }
-    const id = newId();
-    const options = { ...(req.Options ?? {}) };
-    if (options[MTU_OPT] !== undefined) {
-      const mtu = Number(options[MTU_OPT]);
-      if (!/^\d+$/.test(options[MTU_OPT]) || mtu < 68 || mtu > 65535) throw new InvalidArgument(`invalid MTU number: ${options[MTU_OPT]}`);
-    }
-    const bridge = options[BRIDGE_NAME_OPT] || `br-${id.slice(0, 12)}`;
-    if (bridge.length > 15) throw new InvalidArgument(`bridge name ${bridge} is longer than 15 characters`);
-    if (this.store.all().some((n) => n.bridge === bridge)) throw new Conflict(`bridge name ${bridge} is used by another network`);
-    if (bridgeExists(bridge) && !options[BRIDGE_NAME_OPT]) throw new Conflict(`a bridge named ${bridge} exists already`);
-    const rec: NetworkRecord = {
-      ...this.newRecord(name, 'bridge'),
-      Id: id,
-      IPAM: {
-        Driver: 'default',
-        Options: req.IPAM?.Options ?? null,
-        Config: [{
-          Subnet: formatCidr(subnet), Gateway: gateway,
-          ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}),
-          ...(Object.keys(aux).length ? { AuxiliaryAddresses: { ...aux } } : {}),
-        }],
-      },
-      Internal: req.Internal ?? false,
-      Attachable: req.Attachable ?? false,
-      ...(cfg.Subnet ? {} : { subnetPicked: true }),
-      Options: options,
-      Labels: req.Labels ?? {},
-      bridge,
-    };
-    try {
-      await this.ensureReady(rec);
-    } catch (err) {
-      await this.teardown(rec).catch(() => {});
-      throw err;
     }
     await this.store.put(rec);
     this.emit('event', { action: 'create', network: rec });
-    return { Id: id, Warning: '' };
+    return { Id: rec.Id, Warning: '' };
+  }
+
+  private firewallOf(n: NetworkRecord): FirewallNetwork {
+    return { bridge: n.bridge!, subnet: pool4(n)!.Subnet, subnet6: pool6(n)?.Subnet, internal: n.Internal, hostIpv4: n.Options[HOST_IPV4_OPT] || undefined };
   }
 
   private async teardown(n: NetworkRecord): Promise<void> {
     this.ready.delete(n.Id);
-    const pool = n.IPAM.Config[0];
+    const pool = pool4(n);
     if (pool) this.dns?.close(pool.Gateway);
-    if (n.bridge && pool) await this.firewall.remove({ bridge: n.bridge, subnet: pool.Subnet, internal: n.Internal });
+    if (n.bridge && pool) await this.firewall.remove(this.firewallOf(n));
     if (n.bridge) await deleteBridge(n.bridge);
     await rm(join(this.ipamDir, n.Id), { recursive: true, force: true });
   }
@@ -327,6 +261,9 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async remove(ref: string): Promise<void> {
     const n = this.store.get(ref);
     if (PREDEFINED_NETWORKS.has(n.Name)) throw new Forbidden(`${n.Name} is a pre-defined network and cannot be removed`);
+    if (n.ConfigOnly && this.store.all().some((x) => x.ConfigFrom?.Network === n.Name)) {
+      throw new Forbidden(`error while removing network: configuration network "${n.Name}" is in use`);
+    }
     const active = this.endpointsOf(n);
     if (active.length) {
       const list = active.map(({ rec }) => `name:"${rec.Name.slice(1)}" id:"${rec.Id.slice(0, 12)}"`).join(', ');
@@ -349,7 +286,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const used = this.referenced();
     const out: string[] = [];
     for (const n of this.store.all()) {
-      if (PREDEFINED_NETWORKS.has(n.Name) || used.has(n.Id) || !filter(n)) continue;
+      // As dockerd: configuration-only networks are not pruned (no container can use them anyway).
+      if (PREDEFINED_NETWORKS.has(n.Name) || n.ConfigOnly || used.has(n.Id) || !filter(n)) continue;
       await this.remove(n.Id);
       out.push(n.Name);
     }
@@ -400,14 +338,24 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
       if (n.subnetPicked) throw new InvalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       if (!isIPv4(ip)) throw new InvalidArgument(`invalid IPv4 address: ${ip}`);
-      const pool = n.IPAM.Config[0]!;
+      const pool = pool4(n)!;
       const range = parseCidr(pool.IPRange ?? pool.Subnet);
       if (!contains(parseCidr(pool.Subnet), ipToNumber(ip)) || !contains(range, ipToNumber(ip))) {
         throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
       }
     }
     const v6 = cfg.IPAMConfig?.IPv6Address;
-    if (v6) throw new InvalidArgument(`invalid IPv6 address ${v6}: network ${n.Name} has no IPv6 subnet (minke networks are IPv4 only)`);
+    if (v6) {
+      if (!userDefined) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
+      if (!isIp6(v6)) throw new InvalidArgument(`invalid IPv6 address: ${v6}`);
+      const p6 = pool6(n);
+      if (!p6) throw new InvalidArgument(`no configured subnet contains the IPv6 address ${v6}: IPv6 is not enabled on network ${n.Name}`);
+      if (n.subnet6Picked) throw new InvalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
+      const range = parseCidr6(p6.IPRange ?? p6.Subnet);
+      if (!contains6(parseCidr6(p6.Subnet), ip6ToBigint(v6)) || !contains6(range, ip6ToBigint(v6))) {
+        throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${v6}`);
+      }
+    }
     for (const ll of cfg.IPAMConfig?.LinkLocalIPs ?? []) {
       if (!isIPv4(ll) && !/^[0-9a-fA-F:]+$/.test(ll)) throw new InvalidArgument(`invalid link-local IP address: ${ll}`);
     }
@@ -416,21 +364,34 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (n.Driver !== 'bridge' && (cfg.MacAddress || cfg.Links?.length)) throw new InvalidArgument(`conflicting options: mac-address and the network mode`);
   }
 
-  private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean): CniConfList {
-    const pool = n.IPAM.Config[0]!;
-    const range: Record<string, string> = { subnet: pool.Subnet, gateway: pool.Gateway };
-    if (pool.IPRange) {
-      const r = parseCidr(pool.IPRange);
-      range.rangeStart = numberToIp(r.base + (r.bits >= 31 ? 0 : 1));
-      range.rangeEnd = numberToIp(r.base + size(r) - (r.bits >= 31 ? 1 : 2));
-    }
+  /** The network's pools in use: IPv4, and IPv6 when enabled. */
+  private pools(n: NetworkRecord): IpamPool[] {
+    const p6 = pool6(n);
+    return [pool4(n)!, ...(p6 ? [p6] : [])];
+  }
+
+  /** A network with a pool host-local refuses (/31, /32, /127, /128): the engine leases its addresses. */
+  private engineLeased(n: NetworkRecord): boolean {
+    return !this.pools(n).every(hostLocalServes);
+  }
+
+  /** `leased`: the addresses the engine leased (CIDR form), for the static IPAM plugin. */
+  private confList(n: NetworkRecord, defaultRoute: boolean, withPorts: boolean, leased: string[] = []): CniConfList {
+    const pools = this.pools(n);
+    const routes = defaultRoute && !n.Internal ? pools.map((p) => ({ dst: p.Subnet.includes(':') ? '::/0' : '0.0.0.0/0' })) : [];
+    const ipam = this.engineLeased(n)
+      ? {
+        type: 'static', routes,
+        addresses: leased.map((a) => ({ address: a, gateway: pools.find((p) => p.Subnet.includes(':') === a.includes(':'))!.Gateway })),
+      }
+      : { type: 'host-local', dataDir: this.ipamDir, ranges: pools.map((p) => [cniRange(p)]), routes };
     // -o com.docker.network.driver.mtu: the containers' interfaces (and their host ends) take it.
     const mtu = Number(n.Options[MTU_OPT] ?? '');
     const plugins: CniConfList['plugins'] = [{
       type: 'bridge', bridge: n.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
       ...(Number.isInteger(mtu) && mtu > 0 ? { mtu } : {}),
       capabilities: { ips: true, mac: true },
-      ipam: { type: 'host-local', dataDir: this.ipamDir, ranges: [[range]], routes: defaultRoute && !n.Internal ? [{ dst: '0.0.0.0/0' }] : [] },
+      ipam,
     }];
     if (withPorts) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
     return { name: n.Id, plugins };
@@ -455,9 +416,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   /** Holds the host ports; their traffic goes to the container's address on the network that carries them. */
   private reservePorts(rec: ContainerRecord, mappings: PortMapping[]): Promise<PortMapping[]> {
-    return this.ports.reserve(rec.Id, mappings, (m) => {
+    // As newest dockerd's proxy: a client over IPv6 reaches the container's IPv6 address when it has one.
+    return this.ports.reserve(rec.Id, mappings, (m, ipv6) => {
       const eps = Object.values(rec.NetworkSettings?.Networks ?? {});
-      const ip = (eps.find((e) => e.withPorts && e.IPAddress) ?? eps.find((e) => e.IPAddress))?.IPAddress;
+      const ep = eps.find((e) => e.withPorts && e.IPAddress) ?? eps.find((e) => e.IPAddress);
+      const ip = ipv6 && ep?.GlobalIPv6Address ? ep.GlobalIPv6Address : ep?.IPAddress;
       return ip ? { host: ip, port: m.containerPort } : undefined;
     });
   }
@@ -491,7 +454,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
     for (const entry of legacyLinks(rec) ?? []) {
       const { target, alias } = parseLink(entry);
-      const other = this.findContainer(target);
+      const other = this.names.find(target);
       const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
       if (!other || !ip) continue;
       // dockerd's line: the alias, the linked container's hostname, then its name if not the alias.
@@ -505,7 +468,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       hosts = hostsFile({
         hostname: rec.Config.Hostname ?? '',
         domainname: rec.Config.Domainname || undefined,
-        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).map((e) => e.IPAddress).filter(Boolean),
+        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).flatMap((e) => [e.IPAddress, e.GlobalIPv6Address]).filter(Boolean),
         extraHosts,
       });
     }
@@ -534,7 +497,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       .find((n) => n && n.Driver === 'bridge' && !n.isDefault);
     return resolvConf({
       host: this.hostResolv, dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions,
-      embedded: embedded?.IPAM.Config[0]?.Gateway,
+      embedded: embedded ? pool4(embedded)?.Gateway : undefined,
     });
   }
 
@@ -553,6 +516,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     if (!settings) return undefined;
     const bridges = Object.entries(settings.Networks).map(([name, ep]) => ({ name, ep, n: ep.NetworkID ? this.store.find(ep.NetworkID) : undefined }));
     for (const b of bridges) if (!b.n) throw new NotFound(`could not find a network matching network mode ${b.name}: network ${b.name} not found`);
+    if (bridges.some((b) => b.n!.ConfigOnly)) throw new Forbidden('cannot create endpoint on configuration-only network');
     if (!bridges.some((b) => b.n!.Driver === 'bridge')) return undefined;
     const netns = this.sandboxPath(rec);
     await mkdir(dirname(netns), { recursive: true });
@@ -606,25 +570,41 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   private async join(rec: ContainerRecord, n: NetworkRecord, ep: Endpoint, ifname: string, netns: string, defaultRoute: boolean, bound: PortMapping[]): Promise<void> {
-    const pool = n.IPAM.Config[0]!;
+    const pool = pool4(n)!;
+    const p6 = pool6(n);
     const bits = parseCidr(pool.Subnet).bits;
     const capabilities: Record<string, unknown> = {};
-    if (ep.IPAMConfig?.IPv4Address) capabilities.ips = [`${ep.IPAMConfig.IPv4Address}/${bits}`];
+    const leasedHere = this.engineLeased(n);
+    let leased: string[] = [];
+    if (leasedHere) {
+      leased = await leaseAddresses(join(this.ipamDir, n.Id), rec.Id, ifname, [
+        { pool, requested: ep.IPAMConfig?.IPv4Address },
+        ...(p6 ? [{ pool: p6, requested: ep.IPAMConfig?.IPv6Address }] : []),
+      ], n);
+    } else {
+      const ips: string[] = [];
+      if (ep.IPAMConfig?.IPv4Address) ips.push(`${ep.IPAMConfig.IPv4Address}/${bits}`);
+      if (ep.IPAMConfig?.IPv6Address && p6) ips.push(`${ep.IPAMConfig.IPv6Address}/${parseCidr6(p6.Subnet).bits}`);
+      if (ips.length) capabilities.ips = ips;
+    }
     if (ep.MacAddress) capabilities.mac = ep.MacAddress;
     if (bound.length) capabilities.portMappings = this.portCaps(bound);
     let result: CniResult;
     try {
-      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0), { containerId: rec.Id, netns, ifname, capabilities });
+      result = await cniAdd(this.confList(n, defaultRoute, bound.length > 0, leased), { containerId: rec.Id, netns, ifname, capabilities });
     } catch (err) {
+      if (leasedHere) await releaseLeases(join(this.ipamDir, n.Id), rec.Id);
       const msg = messageOf(err);
-      if (/not available|already (been )?allocated|in use/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
+      if (/not available|already (been )?allocated|in use|is subnet's gateway/i.test(msg)) throw new Conflict(`failed to set up container networking: Address already in use`, { cause: err });
       throw err;
     }
-    const got = cniIp(result);
+    const got = cniIps(result);
+    const gw = (a: { gateway: string } | undefined, fallback: string): string => (defaultRoute || n.Internal ? a?.gateway || fallback : fallback);
     // Link-local addresses asked for (EndpointConfig.IPAMConfig.LinkLocalIPs) are added beside the network's.
     for (const ll of ep.IPAMConfig?.LinkLocalIPs ?? []) await addAddressIn(netns, ifname, ll.includes(':') ? `${ll}/64` : `${ll}/16`);
     Object.assign(ep, {
-      EndpointID: newId(), Gateway: defaultRoute || n.Internal ? got.gateway || pool.Gateway : pool.Gateway, IPAddress: got.ip, IPPrefixLen: got.bits,
+      EndpointID: newId(), Gateway: gw(got.v4, pool.Gateway), IPAddress: got.v4.ip, IPPrefixLen: got.v4.bits,
+      IPv6Gateway: got.v6 && p6 ? gw(got.v6, p6.Gateway) : '', GlobalIPv6Address: got.v6?.ip ?? '', GlobalIPv6PrefixLen: got.v6?.bits ?? 0,
       ifname, cniResult: result, actualMac: got.mac, withPorts: bound.length > 0,
       DNSNames: n.isDefault ? null : [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12)],
     });
@@ -644,9 +624,13 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
       await cniDel(this.confList(n, true, withPorts), {
         containerId: rec.Id, netns, ifname: ep.ifname, capabilities: bound.length ? { portMappings: this.portCaps(bound) } : {},
       }, ep.cniResult as CniResult | undefined).catch((err: unknown) => this.opts.log('warn', `network ${n.Name}: leaving ${rec.Id.slice(0, 12)}: ${messageOf(err)}`));
+      if (this.engineLeased(n)) await releaseLeases(join(this.ipamDir, n.Id), rec.Id);
       this.emit('event', { action: 'disconnect', network: n, container: rec.Id });
     }
-    Object.assign(ep, { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, DNSNames: null, ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined });
+    Object.assign(ep, {
+      EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+      ifname: undefined, cniResult: undefined, actualMac: undefined, withPorts: undefined,
+    });
   }
 
   /**
@@ -687,6 +671,8 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   async connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
     const n = this.store.get(netRef);
     const rec = this.containers.get(containerRef);
+    // As dockerd: a stopped container only records it, and its start fails.
+    if (n.ConfigOnly && isLive(rec)) throw new Forbidden('cannot create endpoint on configuration-only network');
     const mode = rec.HostConfig.NetworkMode ?? 'bridge';
     // dockerd's order: the endpoint's settings, then the modes of the networks on both sides.
     this.validateEndpoint(n, cfg);
@@ -705,9 +691,12 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     for (const e of Object.values(rec.NetworkSettings.Networks)) {
       const other = this.store.find(e.NetworkID);
       if (other?.Driver === 'host' || n.Driver === 'host') throw new InvalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
-      if (other?.Driver === 'null' || n.Driver === 'null') throw new InvalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      // A configuration-only network shows the null driver but is no `none`.
+      if ((other?.Driver === 'null' && !other.ConfigOnly) || (n.Driver === 'null' && !n.ConfigOnly)) {
+        throw new InvalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      }
     }
-    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    if (n.Driver !== 'bridge' && !n.ConfigOnly) throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const ep = emptyEndpoint(n.Id, cfg);
     if (isLive(rec)) {
       const used = new Set(Object.values(rec.NetworkSettings.Networks).map((e) => e.ifname));
@@ -726,7 +715,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const n = this.store.find(netRef);
     if (!n) {
       // As dockerd with force: a network that is gone leaves a stale endpoint, which goes now.
-      const rec = force ? this.findContainer(containerRef) : undefined;
+      const rec = force ? this.names.find(containerRef) : undefined;
       const networks = rec?.NetworkSettings?.Networks ?? {};
       const stale = Object.keys(networks).find((k) => k === netRef || networks[k]!.NetworkID.startsWith(netRef));
       if (!rec || stale === undefined || isLive(rec)) {
@@ -746,87 +735,11 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     }
     const entry = Object.entries(rec.NetworkSettings?.Networks ?? {}).find(([, e]) => e.NetworkID === n.Id);
     if (!entry) throw new Forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
-    if (n.Driver !== 'bridge') throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    if (n.Driver !== 'bridge' && !n.ConfigOnly) throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
     const [name, ep] = entry;
     if (isLive(rec)) await this.leave(rec, n, ep, netnsOf(rec));
     delete rec.NetworkSettings!.Networks[name];
     if (isLive(rec)) await this.writeEtcFiles(rec).catch(() => {});
     await this.containers.save(rec);
   }
-
-  // --- NameResolver (the embedded DNS server asks) ---
-
-  /** A container by name or ID (prefix), or undefined. */
-  private findContainer(ref: string): ContainerRecord | undefined {
-    try {
-      return this.containers.get(ref);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Containers joined to their networks now (from the join, before State says running). */
-  private running(): ContainerRecord[] {
-    return this.containers.all().filter((c) => c.NetworkSettings && Object.values(c.NetworkSettings.Networks).some((e) => e.IPAddress));
-  }
-
-  /** User-defined networks the container at `ip` is on. */
-  private networksOfAddress(ip: string): { rec: ContainerRecord; nets: Set<string> } | undefined {
-    for (const rec of this.running()) {
-      const eps = Object.values(rec.NetworkSettings!.Networks);
-      if (eps.some((e) => e.IPAddress === ip)) {
-        const nets = new Set(eps.filter((e) => e.IPAddress && !this.store.find(e.NetworkID)?.isDefault).map((e) => e.NetworkID));
-        return { rec, nets };
-      }
-    }
-    return undefined;
-  }
-
-  lookup(from: string, name: string): string[] | undefined {
-    const who = this.networksOfAddress(from);
-    if (!who) return undefined;
-    const lower = name.toLowerCase();
-    const ips: string[] = [];
-    // Links of the asking container's endpoints (`--link target:alias` on a user network): the
-    // alias names the target on that network, for the asking container only.
-    for (const ep of Object.values(who.rec.NetworkSettings!.Networks)) {
-      if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
-      for (const link of ep.Links ?? []) {
-        const [target = '', alias = target] = link.split(':'); // as given: target[:alias]
-        if (alias.toLowerCase() !== lower) continue;
-        const other = this.findContainer(target);
-        const theirs = other && Object.values(other.NetworkSettings!.Networks).find((e) => e.NetworkID === ep.NetworkID && e.IPAddress);
-        if (theirs) ips.push(theirs.IPAddress);
-      }
-    }
-    for (const rec of this.running()) {
-      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
-        if (!ep.IPAddress || !who.nets.has(ep.NetworkID)) continue;
-        const names = [rec.Name.slice(1), ...(ep.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname ?? ''].map((x) => x.toLowerCase());
-        const qualified = names.map((x) => `${x}.${netName.toLowerCase()}`);
-        if (names.includes(lower) || qualified.includes(lower)) ips.push(ep.IPAddress);
-      }
-    }
-    return ips.length ? [...new Set(ips)] : undefined;
-  }
-
-  reverse(from: string, ip: string): string | undefined {
-    const who = this.networksOfAddress(from);
-    if (!who) return undefined;
-    for (const rec of this.running()) {
-      for (const [netName, ep] of Object.entries(rec.NetworkSettings!.Networks)) {
-        if (ep.IPAddress === ip && who.nets.has(ep.NetworkID)) return `${rec.Name.slice(1)}.${netName}`;
-      }
-    }
-    return undefined;
-  }
-
-  upstream(from: string): string[] {
-    const who = this.networksOfAddress(from);
-    if (!who) return [];
-    const external = [...who.nets].some((id) => !this.store.find(id)?.Internal);
-    if (!external) return [];
-    return upstreamServers({ host: this.hostResolv, dns: this.dnsOf(who.rec).Dns });
-  }
-
 }
