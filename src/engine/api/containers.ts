@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { InvalidArgument, NotImplemented } from '../../core/errors.js';
+import { Conflict, InvalidArgument, NotImplemented } from '../../core/errors.js';
 import { parseTimestamp, parseTimestampNs } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
@@ -7,6 +7,7 @@ import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
+import { acceptWebSocket } from './websocket.js';
 
 export interface ContainerRoutesDeps {
   containers: ContainerService;
@@ -227,7 +228,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   });
 
   r.on('POST', '/containers/:id/attach', async (ctx) => {
-    const rec = svc.get(ctx.param('id'));
+    const rec = attachable(svc, ctx.param('id'));
     const want = {
       stdin: ctx.flag('stdin'),
       stdout: ctx.flag('stdout'),
@@ -238,8 +239,35 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
     const conn = ctx.hijack(streamType(rec, ctx));
     svc.emit('event', { action: 'attach', rec });
-    await attach(svc, rec, conn, { ...want, detachKeys });
+    await attach(svc, rec, conn, { ...want, detachKeys, muxed: true });
   });
+
+  // As moby's: stdout and stderr unframed in one stream of messages (binary from API 1.28, text
+  // before); the stdin/stdout/stderr choice from 1.42, every stream before.
+  r.on('GET', '/containers/:id/attach/ws', async (ctx) => {
+    const rec = attachable(svc, ctx.param('id'));
+    const every = !ctx.versionAtLeast('1.42');
+    const want = {
+      stdin: every || ctx.flag('stdin'),
+      stdout: every || ctx.flag('stdout'),
+      stderr: every || ctx.flag('stderr'),
+      stream: ctx.flag('stream'),
+      logs: ctx.flag('logs'),
+    };
+    const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
+    const conn = await acceptWebSocket(ctx, ctx.versionAtLeast('1.28'));
+    if (!conn) return;
+    svc.emit('event', { action: 'attach', rec });
+    await attach(svc, rec, conn, { ...want, detachKeys, muxed: false });
+  });
+}
+
+/** The container to attach to, refused as dockerd refuses it while paused or restarting. */
+function attachable(svc: ContainerService, name: string): ContainerRecord {
+  const rec = svc.get(name);
+  if (rec.State.Paused) throw new Conflict(`container ${name} is paused, unpause the container before attach`);
+  if (rec.State.Restarting) throw new Conflict(`container ${name} is restarting, wait until the container is running`);
+  return rec;
 }
 
 interface AttachOptions {
@@ -249,6 +277,8 @@ interface AttachOptions {
   stream: boolean;
   logs: boolean;
   detachKeys: Buffer;
+  /** Docker's multiplexed frames without a terminal; false: the bare bytes of both streams (WebSocket). */
+  muxed: boolean;
 }
 
 /**
@@ -258,6 +288,7 @@ interface AttachOptions {
  */
 async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex, o: AttachOptions): Promise<void> {
   const tty = rec.Config.Tty ?? false;
+  const unframed = tty || !o.muxed;
   const closed = new Promise<void>((resolve) => {
     conn.once('close', () => resolve());
     conn.once('error', () => resolve());
@@ -270,7 +301,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
 
   if (o.logs) {
     for await (const e of svc.runtime.logs(rec.LogPath, { follow: false, stdout: o.stdout, stderr: o.stderr }, abort.signal, Promise.resolve())) {
-      conn.write(entryBytes(e, tty, false));
+      conn.write(entryBytes(e, unframed, false));
     }
   }
   if (!o.stream) {
@@ -283,7 +314,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
     const connect = async (): Promise<void> => {
       const s = await svc.attachRuntime(rec, true);
       let output = s.output;
-      if (!tty && (!o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
+      if (!tty && (!o.muxed || !o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr, unwrap: !o.muxed }));
       // A terminal's output is stdout: attached for stderr alone, the client gets none of it.
       if (tty && !o.stdout) output.resume();
       else output.pipe(conn, { end: false });
@@ -346,7 +377,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
   const fromOffset = fromStart ? (svc.logOffsets.get(rec.Id) ?? 0) : offsetNow;
   try {
     for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, fromOffset }, abort.signal, exited)) {
-      if (!(await writeOut(conn, entryBytes(e, tty, false)))) break;
+      if (!(await writeOut(conn, entryBytes(e, unframed, false)))) break;
     }
   } catch {
     // client went away
