@@ -88,6 +88,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly waiters = new Map<string, Waiter[]>();
   /** Each running container's current process: its exit code, and the end of its exit handling. */
   private readonly exits = new Map<string, { code: Promise<number>; handled: Promise<void> }>();
+  /** Live OOM watches of running containers, and whether this run reported one. */
+  private readonly ooms = new Map<string, { stop(): void; reported: boolean }>();
   /** Work to do between the runtime's create and start (attach clients connecting). */
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
@@ -564,6 +566,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private watchExit(rec: ContainerRecord): void {
+    this.watchOom(rec);
     const code = this.runtime.waitExit(rec.Id);
     const handled = code.then(
       (c) => this.handleExit(rec, c),
@@ -572,16 +575,37 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.exits.set(rec.Id, { code, handled });
   }
 
+  /**
+   * As dockerd at containerd's TaskOOM: an `oom` event as it happens (a process killed, or the
+   * cgroup stalled under --oom-kill-disable), and State.OOMKilled from then on for this run.
+   */
+  private watchOom(rec: ContainerRecord): void {
+    this.ooms.get(rec.Id)?.stop();
+    const entry = { reported: false, stop: (): void => {} };
+    this.ooms.set(rec.Id, entry);
+    entry.stop = this.runtime.watchOom(this.bundleDir(rec.Id), () => {
+      entry.reported = true;
+      rec.State.OOMKilled = true;
+      void this.store.save(rec).catch(() => {});
+      this.emitEvent('oom', rec);
+    }).stop;
+  }
+
   /** The container's process ended: record why, release runtime resources, wake waiters. */
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
     this.stopHealth(rec.Id);
+    // Its last notice (before the bundle goes); the cgroup's own count covers one conmon missed.
+    const live = this.ooms.get(rec.Id);
+    live?.stop();
+    this.ooms.delete(rec.Id);
+    const reported = live?.reported ?? false;
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
     let released = true;
     // The runtime's cleanup (OOM read before its cgroup goes) and the filesystem's run side by side.
-    const [oom] = await Promise.all([
+    const [killed] = await Promise.all([
       this.runtime.oomKilled(rec.Id).catch(() => false).then(async (oom) => {
         trace(rec.Id, 'exit: oom read');
         await this.runtime.delete(rec.Id).catch(() => {});
@@ -600,6 +624,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
     trace(rec.Id, 'exit: cleaned up');
     this.exits.delete(rec.Id);
+    const oom = killed || reported;
+    const oomEvent = killed && !reported;
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
     const attributes = { exitCode: String(code), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) };
     const delay = rec.HostConfig.AutoRemove ? undefined : this.restartManager(rec).shouldRestart({
@@ -612,7 +638,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // As docker: die, then (after the back-off) start; no separate restart event.
       rec.RestartCount++;
       this.setRestarting(rec, code, error, oom);
-      if (oom) this.emitEvent('oom', rec);
+      if (oomEvent) this.emitEvent('oom', rec);
       this.emitEvent('die', rec, attributes);
       await this.store.save(rec).catch(() => {});
       this.wake(rec, code, 'exit');
@@ -620,7 +646,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       return;
     }
     this.setProcessGone(rec, code, error, oom, false);
-    if (oom) this.emitEvent('oom', rec);
+    if (oomEvent) this.emitEvent('oom', rec);
     this.emitEvent('die', rec, attributes);
     if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
       this.wake(rec, code, 'exit');

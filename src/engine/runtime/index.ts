@@ -12,6 +12,7 @@ import { buildSpec, type OciResources, type OciSpec } from './spec.js';
 import { resolveUser } from './user.js';
 import { readLogs, logSize } from './logs.js';
 import { RUNC_PATH } from './runc.js';
+import { watchOom, type OomWatch } from './oom.js';
 
 export { Runtime, unframe } from './runtime.js';
 export type { CreateOptions, ExecOptions, ExecSession, RuntimeOptions } from './runtime.js';
@@ -139,6 +140,10 @@ export class RuntimeAdapter implements RuntimePort {
 
   oomKilled(id: string): Promise<boolean> {
     return this.rt.oomKilled(id);
+  }
+
+  watchOom(bundleDir: string, onOom: () => void): OomWatch {
+    return watchOom(bundleDir, onOom);
   }
 
   pids(id: string): Promise<number[]> {
