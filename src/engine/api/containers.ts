@@ -75,8 +75,10 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
 
   r.on('POST', '/containers/create', async (ctx) => {
     const body = await ctx.json<CreateRequest>();
+    const before144 = !ctx.versionAtLeast('1.44');
+    if (before144) readOnlyBindsBefore144(body);
     const name = ctx.query.get('name') ?? undefined;
-    ctx.send(201, await svc.create(body, name || undefined));
+    ctx.send(201, await svc.create(body, name || undefined, { readOnlyNonRecursive: before144 }));
   });
 
   r.on('GET', '/containers/json', async (ctx) => {
@@ -260,6 +262,18 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     svc.emit('event', { action: 'attach', rec });
     await attach(svc, rec, conn, { ...want, detachKeys, muxed: false });
   });
+}
+
+/**
+ * BindOptions' read-only modes came with API 1.44 (moby's create route): an older client cannot
+ * ask for a recursive one, its ReadOnlyNonRecursive is ignored, and its read-only binds stay
+ * non-recursive as they were (the create's readOnlyNonRecursive).
+ */
+function readOnlyBindsBefore144(body: CreateRequest): void {
+  for (const m of body.HostConfig?.Mounts ?? []) {
+    if (m.BindOptions?.ReadOnlyForceRecursive) throw new InvalidArgument('BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer');
+    if (m.BindOptions) delete m.BindOptions.ReadOnlyNonRecursive;
+  }
 }
 
 /** The container to attach to, refused as dockerd refuses it while paused or restarting. */

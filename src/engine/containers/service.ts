@@ -13,7 +13,7 @@ import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
 import type { EndpointConfig } from '../networks/model.js';
-import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
+import { mountIdOf, populateVolumes, readOnlyNonRecursive, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
@@ -139,7 +139,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     return this.store.all();
   }
 
-  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+  /** `readOnlyNonRecursive`: read-only binds as before API 1.44 (no `rro`). */
+  async create(req: CreateRequest, name?: string, opts: { readOnlyNonRecursive?: boolean } = {}): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     normalizeStringLists(config, hostConfig);
     if (!config.Image) {
@@ -225,6 +226,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // As dockerd: the working directory asked for exists from the create on (cp and commit see it).
       if (config.WorkingDir && config.WorkingDir !== '/') await this.makeWorkingDir(rec);
       await this.createMounts(rec);
+      if (opts.readOnlyNonRecursive) readOnlyNonRecursive(rec.MountPoints);
       await this.store.add(rec);
       trace(config.Image, 'create: record saved');
       traceEnd(config.Image);

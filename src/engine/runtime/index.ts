@@ -4,11 +4,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFound } from '../../core/errors.js';
+import { NotFound, SystemError } from '../../core/errors.js';
 import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
-import { buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { buildSpec, type MountInput, type OciResources, type OciSpec } from './spec.js';
+import { recursiveReadOnlyUnsupported } from './rro.js';
 import { resolveUser } from './user.js';
 import { readLogs, logSize } from './logs.js';
 import { RUNC_PATH } from './runc.js';
@@ -92,12 +93,25 @@ export class RuntimeAdapter implements RuntimePort {
     if (req.shmSource) input.shmSource = req.shmSource;
     if (req.extraEnv?.length) input.env = [...req.extraEnv, ...(input.env ?? [])];
     if (!input.cgroupParent && this.rt.cgroupParent) input.cgroupParent = this.rt.cgroupParent;
+    await this.resolveReadOnlyModes(input.mounts ?? []);
     const spec = buildSpec(input);
     const c = req.rec.Config;
     return this.rt.run(
       { id: req.rec.Id, bundleDir: req.bundleDir, spec, logPath: req.logPath, stdin: c.OpenStdin ?? false, tty: c.Tty ?? false, leaveStdinOpen: (c.OpenStdin ?? false) && !(c.StdinOnce ?? false) },
       req.beforeStart,
     );
+  }
+
+  /** Read-only binds made recursive where the kernel and runc allow it; refused where asked and they do not. */
+  private async resolveReadOnlyModes(mounts: MountInput[]): Promise<void> {
+    const ro = mounts.filter((m) => m.type === 'bind' && m.readonly && m.readOnlyMode && m.readOnlyMode !== 'non-recursive');
+    if (ro.length === 0) return;
+    const why = await recursiveReadOnlyUnsupported(this.rt.runc.path);
+    for (const m of ro) {
+      if (m.type !== 'bind') continue;
+      if (why && m.readOnlyMode === 'force-recursive') throw new SystemError(why);
+      m.recursiveReadOnly = !why;
+    }
   }
 
   waitExit(id: string): Promise<number> {
