@@ -20,6 +20,10 @@ have cc || need+=(gcc)
 [ -x /usr/bin/tini-static ] || need+=(tini)
 have script || need+=(bsdutils)
 have ps || need+=(procps)
+# decoders of xz, bzip2 and zstd compressed tars (docker cp uploads, import, load): Node has none
+have xz || need+=(xz-utils)
+have bzip2 || need+=(bzip2)
+have zstd || need+=(zstd)
 # peers for the interop tests and the benchmark: a real Docker engine (started on its own socket)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then

@@ -123,10 +123,13 @@ async function fromContainer(ctx: Ctx, container: string, srcPath: string, dest:
   return extractTo(res, path.dirname(path.resolve(dest)), { from: srcBase, to: path.basename(dest) });
 }
 
-async function toContainer(ctx: Ctx, src: string, container: string, destPath: string, followLink: boolean): Promise<number> {
+async function toContainer(ctx: Ctx, src: string, container: string, destPath: string, o: { followLink: boolean; copyUIDGID: boolean }): Promise<number> {
   const client = ctx.client();
+  const { followLink } = o;
+  // As the docker CLI: copyUIDGID only with -a.
+  const extra = o.copyUIDGID ? { copyUIDGID: true } : {};
   if (src === '-') {
-    await client.call('PUT', `/containers/${enc(container)}/archive`, { query: { path: destPath, noOverwriteDirNonDir: true }, body: ctx.in });
+    await client.call('PUT', `/containers/${enc(container)}/archive`, { query: { path: destPath, noOverwriteDirNonDir: true, ...extra }, body: ctx.in });
     return 0;
   }
   const local = await (followLink ? stat(src) : lstat(src)).catch(() => undefined);
@@ -155,7 +158,7 @@ async function toContainer(ctx: Ctx, src: string, container: string, destPath: s
     name = path.posix.basename(destPath);
   }
   const { pack, size } = await packLocal(path.resolve(src), contentOnly ? '.' : name, followLink);
-  await client.call('PUT', `/containers/${enc(container)}/archive`, { query: { path: contentOnly && exists ? destPath : dir, noOverwriteDirNonDir: true }, body: pack });
+  await client.call('PUT', `/containers/${enc(container)}/archive`, { query: { path: contentOnly && exists ? destPath : dir, noOverwriteDirNonDir: true, ...extra }, body: pack });
   return size;
 }
 
@@ -184,7 +187,7 @@ export const command: Command = {
       const n = await fromContainer(ctx, src.container, src.path, dst.path);
       if (!quiet && dst.path !== '-') println(ctx.err, `Successfully copied ${humanSize(n)} to ${dst.path}`);
     } else if (dst.container) {
-      const n = await toContainer(ctx, src.path, dst.container, dst.path || '/', followLink);
+      const n = await toContainer(ctx, src.path, dst.container, dst.path || '/', { followLink, copyUIDGID: p.bool('archive') });
       if (!quiet && src.path !== '-') println(ctx.err, `Successfully copied ${humanSize(n)} to ${dst.container}:${dst.path}`);
     }
     return 0;

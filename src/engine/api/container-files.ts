@@ -9,6 +9,7 @@ import type { ImageStore } from '../images/image-store.js';
 import type { ContainerRecord, MountPoint } from '../containers/model.js';
 import { resolveSubpath } from '../containers/mounts.js';
 import type { ContainerService } from '../containers/service.js';
+import { resolveUser } from '../runtime/user.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { changes } from '../snapshots/diff.js';
 import { mountAll, unmountAll } from '../snapshots/mount.js';
@@ -203,7 +204,11 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
         throw err;
       }
       if (!st.isDirectory()) throw new InvalidArgument(`extraction point is not a directory`);
-      await extractTar(dir, ctx.bodyStream() as AsyncIterable<Buffer>);
+      // copyUIDGID (docker cp -a): everything owned by the container's user, else the tar's owners.
+      // dockerd looks that user up on the host (moby#34142, still open); it is the container's
+      // user, so it is resolved as its processes are, in the container's /etc/passwd and /etc/group.
+      const user = ctx.flag('copyUIDGID') && rec.Config.User ? await resolveUser(root, rec.Config.User) : undefined;
+      await extractTar(dir, ctx.bodyStream() as AsyncIterable<Buffer>, user ? { owner: { uid: user.uid, gid: user.gid } } : {});
     });
     svc.emit('event', { action: 'extract-to-dir', rec });
     ctx.send(200);

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { InvalidArgument, NotImplemented } from '../../core/errors.js';
+import { Conflict, InvalidArgument, NotImplemented } from '../../core/errors.js';
 import { parseTimestamp, parseTimestampNs } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
@@ -8,6 +8,7 @@ import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
 import { adaptCreateRequest, containerInspectForVersion, createPlatform, stopSignal, waitCondition } from './versions.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
+import { acceptWebSocket } from './websocket.js';
 
 export interface ContainerRoutesDeps {
   containers: ContainerService;
@@ -75,10 +76,12 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
 
   r.on('POST', '/containers/create', async (ctx) => {
     const body = await ctx.json<CreateRequest>();
+    const before144 = !ctx.versionAtLeast('1.44');
+    if (before144) readOnlyBindsBefore144(body);
     const name = ctx.query.get('name') ?? undefined;
     const platform = createPlatform(ctx.version, ctx.query);
     const warnings = adaptCreateRequest(ctx.version, body);
-    const created = await svc.create(body, name || undefined, { platform });
+    const created = await svc.create(body, name || undefined, { platform, readOnlyNonRecursive: before144 });
     ctx.send(201, { ...created, Warnings: [...created.Warnings, ...warnings] });
   });
 
@@ -232,7 +235,7 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   });
 
   r.on('POST', '/containers/:id/attach', async (ctx) => {
-    const rec = svc.get(ctx.param('id'));
+    const rec = attachable(svc, ctx.param('id'));
     const want = {
       stdin: ctx.flag('stdin'),
       stdout: ctx.flag('stdout'),
@@ -243,8 +246,47 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
     const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
     const conn = ctx.hijack(streamType(rec, ctx));
     svc.emit('event', { action: 'attach', rec });
-    await attach(svc, rec, conn, { ...want, detachKeys });
+    await attach(svc, rec, conn, { ...want, detachKeys, muxed: true });
   });
+
+  // As moby's: stdout and stderr unframed in one stream of messages (binary from API 1.28, text
+  // before); the stdin/stdout/stderr choice from 1.42, every stream before.
+  r.on('GET', '/containers/:id/attach/ws', async (ctx) => {
+    const rec = attachable(svc, ctx.param('id'));
+    const every = !ctx.versionAtLeast('1.42');
+    const want = {
+      stdin: every || ctx.flag('stdin'),
+      stdout: every || ctx.flag('stdout'),
+      stderr: every || ctx.flag('stderr'),
+      stream: ctx.flag('stream'),
+      logs: ctx.flag('logs'),
+    };
+    const detachKeys = parseDetachKeys(ctx.query.get('detachKeys') || 'ctrl-p,ctrl-q');
+    const conn = await acceptWebSocket(ctx, ctx.versionAtLeast('1.28'));
+    if (!conn) return;
+    svc.emit('event', { action: 'attach', rec });
+    await attach(svc, rec, conn, { ...want, detachKeys, muxed: false });
+  });
+}
+
+/**
+ * BindOptions' read-only modes came with API 1.44 (moby's create route): an older client cannot
+ * ask for a recursive one, its ReadOnlyNonRecursive is ignored, and its read-only binds stay
+ * non-recursive as they were (the create's readOnlyNonRecursive).
+ */
+function readOnlyBindsBefore144(body: CreateRequest): void {
+  for (const m of body.HostConfig?.Mounts ?? []) {
+    if (m.BindOptions?.ReadOnlyForceRecursive) throw new InvalidArgument('BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer');
+    if (m.BindOptions) delete m.BindOptions.ReadOnlyNonRecursive;
+  }
+}
+
+/** The container to attach to, refused as dockerd refuses it while paused or restarting. */
+function attachable(svc: ContainerService, name: string): ContainerRecord {
+  const rec = svc.get(name);
+  if (rec.State.Paused) throw new Conflict(`container ${name} is paused, unpause the container before attach`);
+  if (rec.State.Restarting) throw new Conflict(`container ${name} is restarting, wait until the container is running`);
+  return rec;
 }
 
 interface AttachOptions {
@@ -254,6 +296,8 @@ interface AttachOptions {
   stream: boolean;
   logs: boolean;
   detachKeys: Buffer;
+  /** Docker's multiplexed frames without a terminal; false: the bare bytes of both streams (WebSocket). */
+  muxed: boolean;
 }
 
 /**
@@ -263,6 +307,7 @@ interface AttachOptions {
  */
 async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex, o: AttachOptions): Promise<void> {
   const tty = rec.Config.Tty ?? false;
+  const unframed = tty || !o.muxed;
   const closed = new Promise<void>((resolve) => {
     conn.once('close', () => resolve());
     conn.once('error', () => resolve());
@@ -275,7 +320,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
 
   if (o.logs) {
     for await (const e of svc.runtime.logs(rec.LogPath, { follow: false, stdout: o.stdout, stderr: o.stderr }, abort.signal, Promise.resolve())) {
-      conn.write(entryBytes(e, tty, false));
+      conn.write(entryBytes(e, unframed, false));
     }
   }
   if (!o.stream) {
@@ -288,7 +333,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
     const connect = async (): Promise<void> => {
       const s = await svc.attachRuntime(rec, true);
       let output = s.output;
-      if (!tty && (!o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr }));
+      if (!tty && (!o.muxed || !o.stdout || !o.stderr)) output = output.pipe(new FrameFilter({ stdout: o.stdout, stderr: o.stderr, unwrap: !o.muxed }));
       // A terminal's output is stdout: attached for stderr alone, the client gets none of it.
       if (tty && !o.stdout) output.resume();
       else output.pipe(conn, { end: false });
@@ -355,7 +400,7 @@ async function attach(svc: ContainerService, rec: ContainerRecord, conn: Duplex,
   const from = fromStart ? svc.logOffsets.get(rec.Id) : positionNow;
   try {
     for await (const e of svc.runtime.logs(rec.LogPath, { follow: true, stdout: o.stdout, stderr: o.stderr, from }, abort.signal, exited)) {
-      if (!(await writeOut(conn, entryBytes(e, tty, false)))) break;
+      if (!(await writeOut(conn, entryBytes(e, unframed, false)))) break;
     }
   } catch {
     // client went away

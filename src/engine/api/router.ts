@@ -147,6 +147,12 @@ export class ApiContext {
     return socket;
   }
 
+  /** The upgraded connection itself, for a handler that speaks its own protocol on it (WebSocket). */
+  takeUpgrade(): { socket: Duplex; head: Buffer } | undefined {
+    if (this.upgrade) this.hijacked = this.upgrade.socket;
+    return this.upgrade;
+  }
+
   get wasHijacked(): boolean {
     return this.hijacked !== undefined;
   }

@@ -1,5 +1,5 @@
 /**
- * `docker import`: a rootfs tar (or tar.gz) stream becomes a one-layer image. The input is read
+ * `docker import`: a rootfs tar (plain or compressed) stream becomes a one-layer image. The input is read
  * once: each chunk goes to the content store (the layer blob, as given) and to the layer apply
  * (which decompresses and computes the diff ID) at the same time.
  */
@@ -11,6 +11,7 @@ import { MediaTypes, type Image, type ImageConfigBlob } from '../images/types.js
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import { unpackLayer } from '../snapshots/unpack.js';
 import { applyChanges } from './changes.js';
+import { decompressed, peekCompression } from './compression.js';
 
 export interface ImportOptions {
   /** Repository[:tag] to tag the image with. */
@@ -39,18 +40,16 @@ export async function importImage(deps: ImportDeps, source: AsyncIterable<Buffer
   const platform = opts.platform ?? {};
   if (platform.os && platform.os !== 'linux') throw new InvalidArgument(`operating system is not supported: ${platform.os}`);
 
+  const { compression, raw } = await peekCompression(source);
+  // The blob is the data as given where a layer media type names its compression (none, gzip);
+  // bzip2 and xz have none (and zstd layers are not read everywhere): the plain tar then, as dockerd keeps.
+  const gzip = compression === 'gzip';
+  const blobData = gzip || compression === 'none' ? raw : decompressed(compression, raw);
   const writer = await deps.images.content.writer({ signal: opts.signal });
-  let compressed = false;
-  let first = true;
   async function* teed(): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-      if (first && b.length >= 2) {
-        compressed = b[0] === 0x1f && b[1] === 0x8b;
-        first = false;
-      }
-      await writer.write(b);
-      yield b;
+    for await (const chunk of blobData) {
+      await writer.write(chunk);
+      yield chunk;
     }
   }
   let blob: { digest: Digest; size: number };
@@ -76,7 +75,7 @@ export async function importImage(deps: ImportDeps, source: AsyncIterable<Buffer
   };
   return deps.images.create({
     config,
-    layers: [{ mediaType: compressed ? MediaTypes.ociLayerGzip : MediaTypes.ociLayer, digest: blob.digest, size: blob.size }],
+    layers: [{ mediaType: gzip ? MediaTypes.ociLayerGzip : MediaTypes.ociLayer, digest: blob.digest, size: blob.size }],
     layerSizes: [unpacked.size],
     tags: opts.ref ? [opts.ref] : [],
   });

@@ -57,7 +57,7 @@ export async function archivePath(path: string, name?: string): Promise<AsyncGen
   return writeTar(entries());
 }
 
-/** Extracts a tar (or tar.gz) into dir; no entry can land outside dir. Whiteout names are plain files. */
-export function extractTar(dir: string, source: AsyncIterable<Buffer | Uint8Array>, opts: { noLchown?: boolean; signal?: AbortSignal } = {}): Promise<ApplyResult> {
+/** Extracts a tar (plain or compressed) into dir; no entry can land outside dir. Whiteout names are plain files. */
+export function extractTar(dir: string, source: AsyncIterable<Buffer | Uint8Array>, opts: { noLchown?: boolean; owner?: { uid: number; gid: number }; signal?: AbortSignal } = {}): Promise<ApplyResult> {
   return applyLayer(dir, source, { ...opts, whiteouts: 'none' });
 }

@@ -112,6 +112,13 @@ export function tmpfsOptions(o: MountSpec['TmpfsOptions'], readOnly: boolean): s
   return out.join(',');
 }
 
+/** Read-only binds made read-only on their own mount only, as before API 1.44 (moby's DefaultReadOnlyNonRecursive). */
+export function readOnlyNonRecursive(points: Record<string, MountPoint> | undefined): void {
+  for (const mp of Object.values(points ?? {})) {
+    if (mp.Type === 'bind' && !mp.RW) mp.Spec = { ...mp.Spec, BindOptions: { ...mp.Spec.BindOptions, ReadOnlyNonRecursive: true } };
+  }
+}
+
 /** Validates one --mount (API Mounts entry) and turns it into a mount point (volumes unresolved). */
 export function parseMountSpec(m: MountSpec, checkBindSource = true): MountPoint {
   checkTarget(m);
@@ -131,6 +138,11 @@ export function parseMountSpec(m: MountSpec, checkBindSource = true): MountPoint
       const prop = m.BindOptions?.Propagation;
       if (prop && !PROPAGATION_MODES.has(prop)) throw mountConfigError(m.Type, `invalid propagation mode: ${prop}`);
       if (m.VolumeOptions) throw mountConfigError(m.Type, 'field VolumeOptions must not be specified');
+      // moby's words (its start refuses these; here the create does, before anything is made)
+      const bo = m.BindOptions;
+      if (!m.ReadOnly && bo?.ReadOnlyNonRecursive) throw new InvalidArgument('mount options conflict: !ReadOnly && BindOptions.ReadOnlyNonRecursive');
+      if (!m.ReadOnly && bo?.ReadOnlyForceRecursive) throw new InvalidArgument('mount options conflict: !ReadOnly && BindOptions.ReadOnlyForceRecursive');
+      if (bo?.ReadOnlyNonRecursive && bo.ReadOnlyForceRecursive) throw new InvalidArgument('mount options conflict: ReadOnlyNonRecursive && BindOptions.ReadOnlyForceRecursive');
       if (!m.Source.startsWith('/')) throw mountConfigError(m.Type, `invalid mount path: '${m.Source}' mount path must be absolute`);
       if (checkBindSource && !existsSync(m.Source) && !m.BindOptions?.CreateMountpoint) {
         throw mountConfigError(m.Type, `bind source path does not exist: ${m.Source}`);

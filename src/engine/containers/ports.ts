@@ -181,6 +181,8 @@ export interface RuntimePort {
   /** Removes the runtime's container (and cgroup); best effort when already gone. */
   delete(id: string): Promise<void>;
   oomKilled(id: string): Promise<boolean>;
+  /** Calls onOom at each OOM of the running container, as it happens, until stop(). */
+  watchOom(bundleDir: string, onOom: () => void): { stop(): void };
   attach(bundleDir: string, stdin: boolean): Promise<AttachStreams>;
   resize(bundleDir: string, rows: number, cols: number): Promise<void>;
   logs(path: string, q: LogQuery, signal: AbortSignal, exited: Promise<unknown>): AsyncIterable<LogEntry>;

@@ -14,7 +14,7 @@ import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
 import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig, type LogPolicy } from './log-config.js';
 import type { EndpointConfig } from '../networks/model.js';
-import { mountIdOf, populateVolumes, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
+import { mountIdOf, populateVolumes, readOnlyNonRecursive, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
@@ -107,6 +107,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly waiters = new Map<string, Waiter[]>();
   /** Each running container's current process: its exit code, and the end of its exit handling. */
   private readonly exits = new Map<string, { code: Promise<number>; handled: Promise<void> }>();
+  /** Live OOM watches of running containers, and whether this run reported one. */
+  private readonly ooms = new Map<string, { stop(): void; reported: boolean }>();
   /** Work to do between the runtime's create and start (attach clients connecting). */
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
@@ -164,8 +166,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     return this.store.all();
   }
 
-  /** `platform`: the image must be of it (dockerd's create ?platform=). */
-  async create(req: CreateRequest, name?: string, opts: { platform?: Platform } = {}): Promise<{ Id: string; Warnings: string[] }> {
+  /**
+   * `platform`: the image must be of it (dockerd's create ?platform=); `readOnlyNonRecursive`:
+   * read-only binds as before API 1.44 (no `rro`).
+   */
+  async create(req: CreateRequest, name?: string, opts: { platform?: Platform; readOnlyNonRecursive?: boolean } = {}): Promise<{ Id: string; Warnings: string[] }> {
     const { HostConfig: hostConfig, NetworkingConfig: netConfig, ...config } = req;
     normalizeStringLists(config, hostConfig);
     if (!config.Image) {
@@ -254,6 +259,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // As dockerd: the working directory asked for exists from the create on (cp and commit see it).
       if (config.WorkingDir && config.WorkingDir !== '/') await this.makeWorkingDir(rec);
       await this.createMounts(rec);
+      if (opts.readOnlyNonRecursive) readOnlyNonRecursive(rec.MountPoints);
       await this.store.add(rec);
       trace(config.Image, 'create: record saved');
       traceEnd(config.Image);
@@ -617,6 +623,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private watchExit(rec: ContainerRecord): void {
+    this.watchOom(rec);
     const code = this.runtime.waitExit(rec.Id);
     const handled = code.then(
       (c) => this.handleExit(rec, c),
@@ -625,17 +632,38 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.exits.set(rec.Id, { code, handled });
   }
 
+  /**
+   * As dockerd at containerd's TaskOOM: an `oom` event as it happens (a process killed, or the
+   * cgroup stalled under --oom-kill-disable), and State.OOMKilled from then on for this run.
+   */
+  private watchOom(rec: ContainerRecord): void {
+    this.ooms.get(rec.Id)?.stop();
+    const entry = { reported: false, stop: (): void => {} };
+    this.ooms.set(rec.Id, entry);
+    entry.stop = this.runtime.watchOom(this.bundleDir(rec.Id), () => {
+      entry.reported = true;
+      rec.State.OOMKilled = true;
+      void this.store.save(rec).catch(() => {});
+      this.emitEvent('oom', rec);
+    }).stop;
+  }
+
   /** The container's process ended: record why, release runtime resources, wake waiters. */
   private async handleExit(rec: ContainerRecord, code: number, error = ''): Promise<void> {
     trace(rec.Id, 'exit: noticed');
     this.stopHealth(rec.Id);
     void this.runtime.unwatchLog(rec.LogPath).catch(() => {});
+    // Its last notice (before the bundle goes); the cgroup's own count covers one conmon missed.
+    const live = this.ooms.get(rec.Id);
+    live?.stop();
+    this.ooms.delete(rec.Id);
+    const reported = live?.reported ?? false;
     const bundleDir = this.bundleDir(rec.Id);
     // A --rm container's writable layer goes now, beside the rest, rather than after it.
     const removing = rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id);
     let released = true;
     // The runtime's cleanup (OOM read before its cgroup goes) and the filesystem's run side by side.
-    const [oom] = await Promise.all([
+    const [killed] = await Promise.all([
       this.runtime.oomKilled(rec.Id).catch(() => false).then(async (oom) => {
         trace(rec.Id, 'exit: oom read');
         await this.runtime.delete(rec.Id).catch(() => {});
@@ -654,6 +682,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
     trace(rec.Id, 'exit: cleaned up');
     this.exits.delete(rec.Id);
+    const oom = killed || reported;
+    const oomEvent = killed && !reported;
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
     const attributes = { exitCode: String(code), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) };
     const delay = rec.HostConfig.AutoRemove ? undefined : this.restartManager(rec).shouldRestart({
@@ -666,7 +696,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // As docker: die, then (after the back-off) start; no separate restart event.
       rec.RestartCount++;
       this.setRestarting(rec, code, error, oom);
-      if (oom) this.emitEvent('oom', rec);
+      if (oomEvent) this.emitEvent('oom', rec);
       this.emitEvent('die', rec, attributes);
       await this.store.save(rec).catch(() => {});
       this.wake(rec, code, 'exit');
@@ -674,7 +704,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       return;
     }
     this.setProcessGone(rec, code, error, oom, false);
-    if (oom) this.emitEvent('oom', rec);
+    if (oomEvent) this.emitEvent('oom', rec);
     this.emitEvent('die', rec, attributes);
     if (rec.HostConfig.AutoRemove && !this.manualRestarts.has(rec.Id)) {
       this.wake(rec, code, 'exit');

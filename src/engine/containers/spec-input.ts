@@ -65,7 +65,9 @@ async function mountsOf(rec: ContainerRecord): Promise<MountInput[]> {
       });
     }
     const propagation = (m.Propagation || undefined) as Propagation | undefined;
-    out.push({ type: 'bind', source: await volumeSourceOf(m), destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: m.Spec.BindOptions?.NonRecursive });
+    const bo = m.Spec.BindOptions;
+    const readOnlyMode = !m.RW ? (bo?.ReadOnlyForceRecursive ? 'force-recursive' : bo?.ReadOnlyNonRecursive ? 'non-recursive' : 'recursive-if-possible') : undefined;
+    out.push({ type: 'bind', source: await volumeSourceOf(m), destination: m.Destination, readonly: !m.RW, propagation, nonRecursive: bo?.NonRecursive, readOnlyMode });
   }
   for (const [dest, opts] of Object.entries(hc.Tmpfs ?? {})) out.push({ type: 'tmpfs', destination: dest, options: opts });
   return out;

@@ -4,18 +4,20 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFound } from '../../core/errors.js';
+import { NotFound, SystemError } from '../../core/errors.js';
 import type { AttachStreams, ExecProcess, ExecRequest, LogEntry, LogPosition, LogQuery, ResourceUpdate, RunRequest, RuntimePort, RuntimeState } from '../containers/ports.js';
 import type { LogPolicy } from '../containers/log-config.js';
 import { specInputFor } from '../containers/spec-input.js';
 import { Runtime, unframe } from './runtime.js';
-import { DEFAULT_CGROUP_PARENT, buildSpec, type OciResources, type OciSpec } from './spec.js';
+import { DEFAULT_CGROUP_PARENT, buildSpec, type MountInput, type OciResources, type OciSpec } from './spec.js';
 import { initCpuRealtimeParents, type CpuRealtimeBudget } from './rt-cgroup.js';
+import { recursiveReadOnlyUnsupported } from './rro.js';
 import { resolveUser } from './user.js';
 import { readLogs, logPosition } from './logs.js';
 import { LogFiles } from './log-files.js';
 import { RUNC_PATH } from './runc.js';
 import { RuntimeTable } from './runtimes.js';
+import { watchOom, type OomWatch } from './oom.js';
 
 export { Runtime, unframe } from './runtime.js';
 export type { CreateOptions, ExecOptions, ExecSession, RuntimeOptions } from './runtime.js';
@@ -119,6 +121,7 @@ export class RuntimeAdapter implements RuntimePort {
     const defaults = Object.entries(this.defaultUlimits()).filter(([name]) => !own.has(name)).map(([, u]) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
     if (defaults.length) input.ulimits = [...(input.ulimits ?? []), ...defaults];
     const binary = this.runtimes.binary(req.rec.HostConfig.Runtime);
+    await this.resolveReadOnlyModes(input.mounts ?? []);
     const spec = buildSpec(input);
     const cpu = spec.linux.resources.cpu;
     if (cpu?.realtimeRuntime || cpu?.realtimePeriod) initCpuRealtimeParents(input.cgroupParent ?? DEFAULT_CGROUP_PARENT, this.cpuRealtime);
@@ -147,6 +150,18 @@ export class RuntimeAdapter implements RuntimePort {
     await previous?.stop(true);
     files.prepare(adopted);
     return files;
+  }
+
+  /** Read-only binds made recursive where the kernel and runc allow it; refused where asked and they do not. */
+  private async resolveReadOnlyModes(mounts: MountInput[]): Promise<void> {
+    const ro = mounts.filter((m) => m.type === 'bind' && m.readonly && m.readOnlyMode && m.readOnlyMode !== 'non-recursive');
+    if (ro.length === 0) return;
+    const why = await recursiveReadOnlyUnsupported(this.rt.runc.path);
+    for (const m of ro) {
+      if (m.type !== 'bind') continue;
+      if (why && m.readOnlyMode === 'force-recursive') throw new SystemError(why);
+      m.recursiveReadOnly = !why;
+    }
   }
 
   waitExit(id: string): Promise<number> {
@@ -189,6 +204,10 @@ export class RuntimeAdapter implements RuntimePort {
 
   oomKilled(id: string): Promise<boolean> {
     return this.rt.oomKilled(id);
+  }
+
+  watchOom(bundleDir: string, onOom: () => void): OomWatch {
+    return watchOom(bundleDir, onOom);
   }
 
   pids(id: string): Promise<number[]> {

@@ -11,6 +11,7 @@ import { InvalidArgument } from '../../core/errors.js';
 import { hostInfo } from './host.js';
 import { defaultSeccomp, convertProfile, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import type { ResolvedUser } from './user.js';
+import type { ReadOnlyMode } from './rro.js';
 
 // ---- OCI types (the subset minke writes) ----
 export interface OciMount { destination: string; type?: string; source?: string; options?: string[] }
@@ -59,7 +60,11 @@ export interface OciSpec {
 
 // ---- input ----
 export type MountInput =
-  | { type: 'bind'; source: string; destination: string; readonly?: boolean; propagation?: Propagation; nonRecursive?: boolean }
+  | {
+    type: 'bind'; source: string; destination: string; readonly?: boolean; propagation?: Propagation; nonRecursive?: boolean;
+    /** How readonly applies to the mounts below this one (see rro.ts); recursiveReadOnly: it does (`rro`). */
+    readOnlyMode?: ReadOnlyMode; recursiveReadOnly?: boolean;
+  }
   | { type: 'tmpfs'; destination: string; options?: string };
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
 export interface DeviceMapping { pathOnHost: string; pathInContainer?: string; permissions?: string }
@@ -511,7 +516,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
       continue;
     }
     const opts = [m.nonRecursive ? 'bind' : 'rbind'];
-    if (m.readonly) opts.push('ro');
+    if (m.readonly) opts.push(m.recursiveReadOnly ? 'rro' : 'ro');
     if (m.propagation) {
       opts.push(m.propagation);
       if (m.propagation.endsWith('shared')) spec.linux.rootfsPropagation = 'shared';

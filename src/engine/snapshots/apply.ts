@@ -27,6 +27,8 @@ export interface ApplyOptions {
   whiteouts?: 'overlay' | 'delete' | 'none';
   /** Do not chown (e.g. rootless); default false. */
   noLchown?: boolean;
+  /** Every entry owned by these ids rather than the tar's (docker cp -a: the container's user). */
+  owner?: { uid: number; gid: number };
   signal?: AbortSignal;
 }
 
@@ -230,7 +232,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
 }
 
 async function setMeta(path: string, h: TarHeader, opts: ApplyOptions, dirTimes: Array<[string, number]>): Promise<void> {
-  if (!opts.noLchown) await lchown(path, h.uid, h.gid);
+  if (!opts.noLchown) await lchown(path, opts.owner?.uid ?? h.uid, opts.owner?.gid ?? h.gid);
   if (h.type !== 'symlink') await chmod(path, h.mode & 0o7777);
   if (h.xattrs) {
     for (const [k, v] of h.xattrs) {

@@ -1,0 +1,65 @@
+// Live `oom` events through the docker CLI: a container whose memory limit is hit gets its event
+// as it happens (as dockerd gives containerd's TaskOOM), State.OOMKilled from then on, also when
+// only a child was killed or (cgroup v1) the cgroup stalls under --oom-kill-disable.
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { TestEngine, waitFor } from './harness.js';
+
+// The memory controller: v1 (hybrid hosts like this one) has memory.oom_control, v2 memory.events.
+const v1 = existsSync('/sys/fs/cgroup/memory/memory.oom_control');
+const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') && !v1;
+const noMemoryCgroup = !v1 && !v2 ? 'no memory cgroup controller on this host' : false;
+// Touches 64 MiB at once (dd's buffer): past a 32 MiB limit without swap.
+const HOG = 'dd if=/dev/zero of=/dev/null bs=64M count=1';
+const LIMIT = ['-m', '32m', '--memory-swap', '32m'];
+
+describe('oom events', { concurrency: false, skip: noMemoryCgroup }, () => {
+  const e = new TestEngine();
+  before(async () => {
+    await e.start();
+    await e.importBusybox();
+  });
+  after(() => e.destroy());
+  afterEach(() => e.reset());
+
+  const since = (): string => String(Math.floor(Date.now() / 1000) - 1);
+  const actions = async (name: string, from: string): Promise<string[]> => {
+    const out = await e.ok(['events', '--since', from, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `container=${name}`, '--format', '{{.Action}}']);
+    return out.split('\n').filter((a) => a === 'oom' || a === 'die');
+  };
+  const state = async (name: string): Promise<string> => (await e.ok(['inspect', '-f', '{{.State.Status}} {{.State.OOMKilled}}', name])).trim();
+
+  it('reports a child killed by the OOM killer while the container runs on', async () => {
+    const from = since();
+    await e.ok(['run', '-d', '--name', 'child-oom', ...LIMIT, 'busybox', 'sh', '-c', `${HOG}; echo survived; sleep 1000`]);
+    await waitFor(async () => (await actions('child-oom', from)).includes('oom'), 'the oom event', 30_000);
+    assert.deepEqual(await actions('child-oom', from), ['oom']);
+    await waitFor(async () => (await e.ok(['logs', 'child-oom'])).includes('survived'), 'the shell going on');
+    assert.equal(await state('child-oom'), 'running true');
+    // Stopped normally afterwards: the run still had an OOM kill, and no second event comes.
+    await e.ok(['stop', '-t', '0', 'child-oom']);
+    assert.equal(await state('child-oom'), 'exited true');
+    assert.deepEqual(await actions('child-oom', from), ['oom', 'die']);
+    // A new run starts clean.
+    await e.ok(['start', 'child-oom']);
+    assert.equal(await state('child-oom'), 'running false');
+  });
+
+  it('reports the main process killed once, before its die', async () => {
+    const from = since();
+    const r = await e.docker(['run', '--name', 'main-oom', ...LIMIT, 'busybox', 'sh', '-c', `exec ${HOG}`]);
+    assert.equal(r.code, 137, r.stderr);
+    assert.equal(await state('main-oom'), 'exited true');
+    assert.deepEqual(await actions('main-oom', from), ['oom', 'die']);
+  });
+
+  it('reports a cgroup stalled under --oom-kill-disable (cgroup v1), the container still running', { skip: v1 ? false : 'cgroup v2 has no oom_kill_disable (dockerd ignores the flag there)' }, async () => {
+    const from = since();
+    await e.ok(['run', '-d', '--name', 'stalled', ...LIMIT, '--oom-kill-disable', 'busybox', 'sh', '-c', `${HOG}; echo done; sleep 1000`]);
+    await waitFor(async () => (await actions('stalled', from)).includes('oom'), 'the oom event', 30_000);
+    assert.equal(await state('stalled'), 'running true');
+    assert.doesNotMatch(await e.ok(['logs', 'stalled']), /done/);
+    await e.ok(['rm', '-f', 'stalled']);
+  });
+});
