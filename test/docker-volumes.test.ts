@@ -259,6 +259,24 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
     await e.ok(['volume', 'rm', 'iv']);
   });
 
+  it('binds of the data root, or of a directory holding it, propagate its unmounts (rslave), as dockerd', async () => {
+    // A parent of the data root: the engine's mounts under it are seen by the container, which
+    // must not keep them when the engine unmounts them.
+    const parent = join(e.dataRoot, '..');
+    const id = (await e.ok(['create', '-v', `${parent}:/p`, '--mount', `type=bind,src=${e.dataRoot},dst=/d`, 'busybox', 'true'])).trim();
+    const mounts = JSON.parse(await e.ok(['inspect', '-f', '{{json .Mounts}}', id])) as MountView[];
+    assert.deepEqual(mounts.map((m) => [m.Destination, m.Propagation]).sort(), [['/d', 'rslave'], ['/p', 'rslave']]);
+    const ok = (await e.ok(['create', '-v', `${e.dataRoot}:/d:rshared`, 'busybox', 'true'])).trim();
+    assert.equal(JSON.parse(await e.ok(['inspect', '-f', '{{json .Mounts}}', ok]))[0].Propagation, 'rshared');
+    const before = (await e.ok(['ps', '-aq'])).split('\n').filter(Boolean).length;
+    for (const args of [['-v', `${e.dataRoot}/volumes:/v:rprivate`], ['--mount', `type=bind,src=${parent},dst=/p,bind-propagation=private`]]) {
+      const r = await e.docker(['create', ...args, 'busybox', 'true']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ".*", bind mount source: ".*", propagation: "r?private"/);
+    }
+    assert.equal((await e.ok(['ps', '-aq'])).split('\n').filter(Boolean).length, before, 'no container left by the refusals');
+  });
+
   it('publishes volume events with docker\'s attributes', async () => {
     const since = String(Date.now() / 1000);
     await e.ok(['volume', 'create', 'ev']);

@@ -244,6 +244,26 @@ export interface MountRequest {
   container(ref: string): ContainerRecord;
   /** The container's root filesystem, mounted on first call (for Config.Volumes over files). */
   rootfs(): Promise<string>;
+  /** The engine's data root: binds of it, or within it, must not hold its mounts privately. */
+  daemonRoot?: string;
+}
+
+/**
+ * As moby's validateBindDaemonRoot: a bind whose source is within the daemon root (or holds it)
+ * would keep private copies of the engine's own mounts (layers, volumes), which the engine could
+ * then never remove; such a bind must propagate unmounts (rslave or rshared). True when the bind
+ * set no propagation and gets rslave; moby compares the paths as strings, and so does this.
+ */
+export function needsSlavePropagation(spec: MountSpec, daemonRoot: string): boolean {
+  if (spec.Type !== 'bind' || spec.Source === undefined) return false;
+  const source = spec.Source;
+  if (!source.startsWith(daemonRoot) && !daemonRoot.startsWith(source)) return false;
+  const prop = spec.BindOptions?.Propagation ?? '';
+  if (prop === '') return true;
+  if (prop === 'rslave' || prop === 'rshared') return false;
+  throw new InvalidArgument(
+    `invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ${JSON.stringify(daemonRoot)}, bind mount source: ${JSON.stringify(source)}, propagation: ${JSON.stringify(prop)}`,
+  );
 }
 
 /** The mount ID a container's mount of one destination holds on a volume. */
@@ -277,6 +297,7 @@ export async function registerMountPoints(req: MountRequest, volumes: VolumePort
   const binds = new Set<string>();
   for (const raw of hc.Binds ?? []) {
     const mp = parseMountRaw(raw, hc.VolumeDriver ?? '');
+    if (req.daemonRoot && needsSlavePropagation(mp.Spec, req.daemonRoot)) mp.Propagation = 'rslave';
     if (binds.has(mp.Destination) || (hc.Tmpfs && mp.Destination in hc.Tmpfs)) {
       throw new InvalidArgument(`Duplicate mount point: ${mp.Destination}`);
     }
@@ -286,6 +307,7 @@ export async function registerMountPoints(req: MountRequest, volumes: VolumePort
   // 3. --mount
   for (const spec of hc.Mounts ?? []) {
     const mp = parseMountSpec(spec);
+    if (req.daemonRoot && needsSlavePropagation(mp.Spec, req.daemonRoot)) mp.Propagation = 'rslave';
     if (binds.has(mp.Destination)) throw new InvalidArgument(`Duplicate mount point: ${spec.Target}`);
     binds.add(mp.Destination);
     points.set(mp.Destination, mp);

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
@@ -296,6 +296,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         volumes: rec.Config.Volumes,
         container: (ref) => this.get(ref),
         rootfs,
+        daemonRoot: resolve(this.opts.dataRoot),
       }, this.volumes);
       await populateVolumes(rec.MountPoints, rootfs, this.volumes);
     } finally {
@@ -523,6 +524,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         // Records made before volumes existed: resolve their mounts once.
         rec.MountPoints ??= await registerMountPoints({
           containerId: rec.Id, hostConfig: rec.HostConfig, volumes: rec.Config.Volumes, container: (ref) => this.get(ref), rootfs: async () => rootfsDir,
+          daemonRoot: resolve(this.opts.dataRoot),
         }, this.volumes);
         await this.mountVolumes(rec);
       } catch (err) {
