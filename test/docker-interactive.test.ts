@@ -38,8 +38,14 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     assert.equal(piped.stdout, 'through exec\n');
     const t = await underPty(e.env, 'docker exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit\n']]);
     assert.match(t.out, /tty=\/dev\/pts\/\d/);
+    // Newest moby's codes: 127 for a command not found (20.10's defer wrote 126 over it), 126 for
+    // one that cannot be invoked.
     const missing = await e.docker(['exec', 'ex', 'nosuchcmd']);
     assert.equal(missing.code, 127);
+    // dockerd writes the start's error into the hijacked stream, on stdout.
+    assert.match(missing.stdout, /executable file not found/);
+    const notExecutable = await e.docker(['exec', 'ex', '/etc']);
+    assert.equal(notExecutable.code, 126);
     await e.ok(['rm', '-f', 'ex']);
   });
 

@@ -94,7 +94,8 @@ export class ExecService {
       });
     } catch (err) {
       s.running = false;
-      // As docker: 127 for a command not found, 126 for one that cannot be invoked.
+      // As newest moby: 127 for a command not found, else 126 (EACCES, or any failure to start);
+      // dockerd 20.10 wrote 126 over the 127 its translateContainerdStartErr had set.
       s.exitCode = startFailureExitCode(messageOf(err)) === 127 ? 127 : 126;
       if (startFailureExitCode(messageOf(err)) !== 128) throw new InvalidArgument(messageOf(err), { cause: err });
       throw err;
