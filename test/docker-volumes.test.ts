@@ -5,6 +5,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { TestEngine, waitFor } from './harness.js';
 
 interface MountView {
@@ -275,6 +276,30 @@ describe('docker CLI: volumes', { concurrency: false }, () => {
       assert.match(r.stderr, /invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ".*", bind mount source: ".*", propagation: "r?private"/);
     }
     assert.equal((await e.ok(['ps', '-aq'])).split('\n').filter(Boolean).length, before, 'no container left by the refusals');
+  });
+
+  it('read-only binds are read-only all the way down from API 1.44 where the kernel can (rro), as asked before', async (t) => {
+    const kernel = /^(\d+)\.(\d+)/.exec(readFileSync('/proc/sys/kernel/osrelease', 'utf8'))!;
+    if (Number(kernel[1]) * 1000 + Number(kernel[2]) < 5012) return t.skip('kernel older than 5.12 (no mount_setattr): no recursive read-only mounts');
+    const dir = join(e.dir, 'rro');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(dir, 'sub')]);
+    try {
+      const touch = (args: string[], env: string[] = []): Promise<{ code: number; stderr: string }> =>
+        e.run('env', [...env, 'docker', 'run', '--rm', '--network', 'none', ...args, 'busybox', 'touch', '/x/sub/f']);
+      const ro = await touch(['-v', `${dir}:/x:ro`]);
+      assert.notEqual(ro.code, 0);
+      assert.match(ro.stderr, /Read-only file system/);
+      assert.equal((await touch(['--mount', `type=bind,src=${dir},dst=/x,readonly,bind-recursive=writable`])).code, 0);
+      assert.equal((await touch(['-v', `${dir}:/x:ro-non-recursive`])).code, 0);
+      assert.notEqual((await touch(['-v', `${dir}:/x:rro`])).code, 0);
+      // Older clients keep the read-only binds they had: the mount itself only.
+      assert.equal((await touch(['-v', `${dir}:/x:ro`], ['DOCKER_API_VERSION=1.43'])).code, 0);
+      const vol = await e.docker(['create', '-v', 'somevol:/x:rro', 'busybox']);
+      assert.match(vol.stderr, /mount mode "rro" requires a bind mount: invalid volume specification: 'somevol:\/x:rro'/);
+    } finally {
+      execFileSync('umount', [join(dir, 'sub')]);
+    }
   });
 
   it('publishes volume events with docker\'s attributes', async () => {

@@ -14,7 +14,8 @@ import { resolveInRoot } from '../snapshots/apply.js';
 import type { ContainerRecord, HostConfig, MountPoint, MountSpec } from './model.js';
 import type { VolumePort } from './ports.js';
 
-const RW_MODES = new Set(['rw', 'ro']);
+// ro-non-recursive, ro-force-recursive and rro: read-only modes of binds (moby 25's BindOptions in -v).
+const RW_MODES = new Set(['rw', 'ro', 'ro-non-recursive', 'ro-force-recursive', 'rro']);
 const LABEL_MODES = new Set(['z', 'Z']);
 const PROPAGATION_MODES = new Set(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared']);
 const COPY_MODES = new Set(['nocopy']);
@@ -35,7 +36,7 @@ function validMode(mode: string): boolean {
 }
 
 function readWrite(mode: string): boolean {
-  return validMode(mode) && !mode.split(',').includes('ro');
+  return validMode(mode) && !mode.split(',').some((o) => o === 'ro' || o.startsWith('ro-') || o === 'rro');
 }
 
 function propagationOf(mode: string): string | undefined {
@@ -207,6 +208,13 @@ export function parseMountRaw(raw: string, volumeDriver = ''): MountPoint {
   if (mode.split(',').includes('nocopy')) spec.VolumeOptions = { ...(spec.VolumeOptions ?? {}), NoCopy: true };
   const prop = propagationOf(mode);
   if (prop) spec.BindOptions = { Propagation: prop };
+  for (const o of mode.split(',')) {
+    if (!o.startsWith('ro-') && o !== 'rro') continue;
+    if (spec.Type !== 'bind') throw new InvalidArgument(`mount mode "${mode}" requires a bind mount: ${invalid}`);
+    spec.BindOptions ??= {};
+    if (o === 'ro-non-recursive') spec.BindOptions.ReadOnlyNonRecursive = true;
+    else spec.BindOptions.ReadOnlyForceRecursive = true;
+  }
   let mp: MountPoint;
   try {
     // -v creates a missing host directory at start, so its existence is not checked here
