@@ -138,10 +138,18 @@ describe('docker logs: rotation, drivers and their options', { concurrency: fals
   });
 
   it('an engine killed and started again keeps rotating the logs of the containers that ran on', async () => {
-    const id = (await e.ok(['run', '-d', '--network', 'none', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=4', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', writer(600, 5000)])).trim();
+    // The writer's second half waits for the engine to be back: while it is down, conmon's cuts
+    // beyond the two files the engine linked last drop theirs, however long the restart takes.
+    const flag = join(e.dir, 'rotation-flag');
+    mkdirSync(flag, { recursive: true });
+    const halves = `i=0; while [ $i -lt 600 ]; do echo "line $i ${'a'.repeat(60)}"; i=$((i+1)); usleep 5000;`
+      + ' if [ $i -eq 300 ]; then touch /flag/half; while [ ! -e /flag/go ]; do usleep 20000; done; fi; done';
+    const id = (await e.ok(['run', '-d', '--network', 'none', '-v', `${flag}:/flag`, '--log-opt', 'max-size=10k', '--log-opt', 'max-file=4', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', halves])).trim();
+    await waitFor(() => existsSync(join(flag, 'half')), 'the first half written', 60_000);
     await waitFor(() => logFiles(id).some((f) => f.name.startsWith('container.log.1')), 'a first rotation', 30_000);
     await e.stopEngine('SIGKILL');
     await e.start();
+    writeFileSync(join(flag, 'go'), '');
     assert.equal((await e.ok(['wait', id], { timeout: 120_000 })).trim(), '0');
     await waitFor(() => logFiles(id).map((f) => f.name).join(' ') === 'container.log container.log.1.gz container.log.2.gz container.log.3.gz', 'four files, three compressed, nothing else', 30_000);
     const lines = numbers(await e.ok(['logs', id]));
