@@ -10,4 +10,4 @@ npx tsc -p tsconfig.json --noEmit
 [ -f build/busybox-rootfs.tar ] || bash scripts/make-busybox-rootfs.sh build/busybox-rootfs.tar
 echo "== tests"
 mapfile -t files < <(find dist/src dist/test -name '*.test.js' 2>/dev/null | sort)
-node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec "${files[@]}"
+node --test --test-concurrency=2 --test-timeout=900000 --test-reporter=spec "${files[@]}"

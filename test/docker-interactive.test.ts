@@ -15,7 +15,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
   afterEach(() => e.reset());
 
   it('runs -it under a real terminal', async () => {
-    const r = await underPty(e.env, 'docker run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);
+    const r = await underPty(e.env, 'docker run -it --rm busybox sh', [[300, 'echo $((6*7)); tty\n', '/ # '], [300, 'exit 5\n', '/ # ']]);
     assert.match(r.out, /42/);
     assert.match(r.out, /\/dev\/pts\/0/);
     assert.equal(r.code, 5);
@@ -36,7 +36,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     assert.equal(env, 'y /tmp 65534\n');
     const piped = await e.docker(['exec', '-i', 'ex', 'cat'], { input: 'through exec\n' });
     assert.equal(piped.stdout, 'through exec\n');
-    const t = await underPty(e.env, 'docker exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit\n']]);
+    const t = await underPty(e.env, 'docker exec -it ex sh', [[300, 'echo tty=$(tty)\n', '/ # '], [300, 'exit\n', '/ # ']]);
     assert.match(t.out, /tty=\/dev\/pts\/\d/);
     // Newest moby's codes: 127 for a command not found (20.10's defer wrote 126 over it), 126 for
     // one that cannot be invoked.
@@ -72,7 +72,7 @@ describe('docker CLI: terminals, exec, attach, logs, stats, cp, commit', { concu
     await e.ok(['rm', 'lg']);
 
     await e.ok(['run', '-d', '-it', '--name', 'at', 'busybox', 'sh']);
-    const a = await underPty(e.env, 'docker attach at', [[800, 'echo attached-$((1+1))\n'], [400, '\x10\x11']]);
+    const a = await underPty(e.env, 'docker attach at', [[800, 'echo attached-$((1+1))\n'], [300, '\x10\x11', '/ # ']]);
     assert.match(a.out, /attached-2/);
     assert.equal((await e.ok(['inspect', '-f', '{{.State.Running}}', 'at'])).trim(), 'true', 'detach keys leave it running');
     await e.ok(['rm', '-f', 'at']);

@@ -247,7 +247,12 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, what = 'co
 }
 
 /** Runs a command under script(1) so it has a real pseudo-terminal; feeds input with pauses. */
-export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<[delayMs: number, data: string]>, timeoutMs = 20000): Promise<{ code: number; out: string }> {
+/**
+ * Runs `command` under a pseudo-terminal (script(1)), typing each input in turn: `delayMs` after
+ * the previous one, and, with `waitFor`, only once the output since the previous input holds it
+ * (a shell's prompt: under load a fixed delay may type before the prompt, and the echo moves).
+ */
+export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<[delayMs: number, data: string, waitFor?: string]>, timeoutMs = 20000 * SLOWDOWN): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -257,11 +262,31 @@ export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<
       p.kill('SIGKILL');
       reject(new Error(`timed out under pty: ${command}\n${out}`));
     }, timeoutMs);
-    let t = 0;
-    for (const [delay, data] of inputs) {
-      t += delay;
-      setTimeout(() => p.stdin.write(data), t);
-    }
+    const queue = [...inputs];
+    let sentAt = 0;
+    const next = (): void => {
+      const item = queue.shift();
+      if (!item) return;
+      const [delay, data, waitFor] = item;
+      const send = (): void => {
+        setTimeout(() => {
+          sentAt = out.length;
+          if (p.stdin.writable) p.stdin.write(data);
+          next();
+        }, delay);
+      };
+      if (waitFor === undefined) return send();
+      const check = (): void => {
+        if (!out.slice(sentAt).includes(waitFor)) return;
+        p.stdout.off('data', check);
+        p.stderr.off('data', check);
+        send();
+      };
+      p.stdout.on('data', check);
+      p.stderr.on('data', check);
+      check();
+    };
+    next();
     p.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, out });

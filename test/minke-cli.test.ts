@@ -79,7 +79,7 @@ async function same(args: Args, opts: CompareOptions = {}): Promise<{ d: RunResu
 const programs: Record<Who, string> = { docker: 'docker', minke: minkeCmd };
 
 /** The same terminal session with both programs: output byte for byte and the exit code. */
-async function samePty(args: (who: Who) => string, inputs: Array<[number, string]>): Promise<{ d: { code: number; out: string }; m: { code: number; out: string } }> {
+async function samePty(args: (who: Who) => string, inputs: Array<[number, string, string?]>): Promise<{ d: { code: number; out: string }; m: { code: number; out: string } }> {
   const d = await underPty(e.env, `${programs.docker} ${args('docker')}`, inputs);
   const m = await underPty(e.env, `${programs.minke} ${args('minke')}`, inputs);
   assert.equal(normalise(m.out), normalise(d.out), `pty: minke ${args('minke')}`);
@@ -195,8 +195,8 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
   });
 
   it('runs -it under a real terminal, and detaches from run -it', async () => {
-    await samePty(() => 'run -it --rm busybox sh', [[800, 'echo $((6*7)); tty\n'], [500, 'exit 5\n']]);
-    await samePty((who) => `run -it --name ${who}-rd busybox sh`, [[800, 'echo x\n'], [500, '\x10\x11']]);
+    await samePty(() => 'run -it --rm busybox sh', [[300, 'echo $((6*7)); tty\n', '/ # '], [300, 'exit 5\n', '/ # ']]);
+    await samePty((who) => `run -it --name ${who}-rd busybox sh`, [[300, 'echo x\n', '/ # '], [300, '\x10\x11', '/ # ']]);
     await same((who) => ['inspect', '-f', '{{.State.Running}}', `${who}-rd`]);
     await removeContainers(...both('rd'));
   });
@@ -271,8 +271,8 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
       ];
       for (const c of cases) await same(c);
       await same(['exec', '-i', 'ex', 'sh', '-c', 'cat; echo eof'], { input: 'through exec\n' });
-      await samePty(() => 'exec -it ex sh', [[800, 'echo tty=$(tty)\n'], [400, 'exit 3\n']]);
-      await samePty(() => 'exec -it ex sh', [[800, 'echo y\n'], [400, '\x10\x11']]);
+      await samePty(() => 'exec -it ex sh', [[300, 'echo tty=$(tty)\n', '/ # '], [300, 'exit 3\n', '/ # ']]);
+      await samePty(() => 'exec -it ex sh', [[300, 'echo y\n', '/ # '], [300, '\x10\x11', '/ # ']]);
     } finally {
       await removeContainers('ex', 'ex-stopped');
     }
@@ -281,8 +281,8 @@ describe('minke CLI matches the docker CLI against a minke engine', { concurrenc
   it('attaches and detaches with the default and custom detach keys', async () => {
     for (const n of both('at')) await ok(['run', '-d', '-it', '--name', n, 'busybox', 'sh']);
     try {
-      await samePty((who) => `attach ${who}-at`, [[800, 'echo attached-$((1+1))\n'], [400, '\x10\x11']]);
-      await samePty((who) => `attach --detach-keys ctrl-x,x ${who}-at`, [[800, 'echo b\n'], [400, '\x18x']]);
+      await samePty((who) => `attach ${who}-at`, [[800, 'echo attached-$((1+1))\n'], [300, '\x10\x11', '/ # ']]);
+      await samePty((who) => `attach --detach-keys ctrl-x,x ${who}-at`, [[800, 'echo b\n'], [300, '\x18x', '/ # ']]);
       await same((who) => ['inspect', '-f', '{{.State.Running}}', `${who}-at`]);
       await samePty((who) => `attach ${who}-at`, [[800, 'exit 4\n']]);
       await same((who) => ['attach', `${who}-at`]);
