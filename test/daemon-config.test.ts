@@ -180,6 +180,28 @@ describe('daemon.json', () => {
   });
 });
 
+describe('SIGHUP: the log level and default ulimits', () => {
+  const e = new TestEngine();
+  const file = join(e.dir, 'daemon.json');
+  before(async () => {
+    writeFileSync(file, JSON.stringify({ 'default-ulimits': { nofile: { Name: 'nofile', Hard: 2048, Soft: 1024 } } }));
+    await e.start();
+    await e.importBusybox();
+  });
+  after(() => e.destroy());
+
+  test('a reload sets the engine\'s log level and the ulimits of containers started from then on', async () => {
+    assert.equal(await e.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ulimit -n']), '1024\n');
+    assert.doesNotMatch(e.logs, /level=debug/);
+    writeFileSync(file, JSON.stringify({ 'log-level': 'debug', 'default-ulimits': { nofile: { Name: 'nofile', Hard: 4096, Soft: 3000 } } }));
+    e.signal('SIGHUP');
+    await waitFor(() => e.logs.includes('Reloaded configuration'), 'the reload');
+    await e.ok(['info', '--format', '{{.ID}}']);
+    await waitFor(() => /level=debug msg="Calling GET \/v[\d.]+\/info"/.test(e.logs), 'debug logging');
+    assert.equal(await e.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '3000\n4096\n');
+  });
+});
+
 describe('refusals at start', () => {
   const engines: TestEngine[] = [];
   after(async () => {

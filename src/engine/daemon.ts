@@ -204,6 +204,8 @@ export async function main(argv: string[]): Promise<void> {
     engine.reload(settings);
     // As dockerd's debug.Enable/Disable: debug on is the debug level, debug turned off is info.
     if (next.fileKeys.has('debug')) level = settings.debug ? 'debug' : level === 'debug' ? 'info' : level;
+    // The file's log-level, unless debug is on (debug is the debug level).
+    if (next.fileKeys.has('log-level') && !settings.debug) level = next.logLevel;
     log('info', `Reloaded configuration: ${configJson(next, settings)}`);
   });
 

@@ -190,11 +190,13 @@ export class Engine {
       },
     });
     const runtimes = new RuntimeTable(opts.runtimes ?? {}, opts.runtime);
-    const defaultUlimits = opts.defaultUlimits ?? {};
-    const runtime = await createRuntime({ execRoot, runtimes, defaultUlimits: () => defaultUlimits, log: opts.log, cpuRealtime: { period: opts.cpuRtPeriod, runtime: opts.cpuRtRuntime } });
+    // Read at each start: a reload may replace them.
+    const defaultUlimits = (): NonNullable<EngineOptions['defaultUlimits']> => (live.engine?.current ?? settings).defaultUlimits;
+    const runtime = await createRuntime({ execRoot, runtimes, defaultUlimits, log: opts.log, cpuRealtime: { period: opts.cpuRtPeriod, runtime: opts.cpuRtRuntime } });
     const settings: EngineSettings = {
       labels: opts.labels ?? [], debug: opts.debug ?? false, insecureRegistries: opts.insecureRegistries ?? [],
       registryMirrors: opts.registryMirrors ?? [], runtimes: opts.runtimes ?? {}, defaultRuntime: opts.runtime,
+      defaultUlimits: opts.defaultUlimits ?? {},
     };
     // Filled in once the engine exists: info reads the settings a reload may have replaced.
     const live: { engine?: Engine } = {};

@@ -1,8 +1,8 @@
 /**
  * The settings a running engine can change on SIGHUP, as dockerd's Reload (daemon/reload.go):
- * labels, debug, insecure registries, registry mirrors, runtimes and the default runtime. Only
- * the keys the file sets replace the current values (dockerd's IsValueSet); dockerd 20.10 keeps
- * log-level and default-ulimits as they were, and so does minke.
+ * labels, debug, insecure registries, registry mirrors, runtimes and the default runtime, and
+ * the default ulimits of containers started from then on (the log level is the daemon's own:
+ * see daemon.ts). Only the keys the file sets replace the current values (dockerd's IsValueSet).
  */
 import type { RuntimeConfig } from '../runtime/runtimes.js';
 import { validateMirror, type DaemonConfig } from './daemon-config.js';
@@ -14,10 +14,11 @@ export interface EngineSettings {
   registryMirrors: string[];
   runtimes: Record<string, RuntimeConfig>;
   defaultRuntime: string;
+  defaultUlimits: DaemonConfig['defaultUlimits'];
 }
 
 export function settingsOf(c: DaemonConfig): EngineSettings {
-  return { labels: c.labels, debug: c.debug, insecureRegistries: c.insecureRegistries, registryMirrors: c.registryMirrors, runtimes: c.runtimes, defaultRuntime: c.defaultRuntime };
+  return { labels: c.labels, debug: c.debug, insecureRegistries: c.insecureRegistries, registryMirrors: c.registryMirrors, runtimes: c.runtimes, defaultRuntime: c.defaultRuntime, defaultUlimits: c.defaultUlimits };
 }
 
 /** The settings after a reload from `next` (the configuration read again). */
@@ -31,6 +32,7 @@ export function reloadedSettings(current: EngineSettings, next: DaemonConfig): E
     runtimes: set('runtimes') ? next.runtimes : current.runtimes,
     // As dockerd: the merged value (the flag's, the file's, else the default) always.
     defaultRuntime: next.defaultRuntime,
+    defaultUlimits: set('default-ulimits') ? next.defaultUlimits : current.defaultUlimits,
   };
 }
 
