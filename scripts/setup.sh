@@ -26,6 +26,8 @@ have bzip2 || need+=(bzip2)
 have zstd || need+=(zstd)
 # peers for the interop tests and the benchmark: a real Docker engine (started on its own socket)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+# docker-compose 1.29 (Debian's): an outside client of the engine through docker-py
+[ -x /usr/bin/docker-compose ] || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -65,7 +65,7 @@ test('"default" network mode and endpoint are the bridge', () => {
   assert.deepEqual(Object.keys(r.NetworkingConfig!.EndpointsConfig!), ['bridge']);
 });
 
-test('image views: Container and ContainerConfig below 1.45, VirtualSize below 1.44, <none> below 1.43', () => {
+test('image views: Container and ContainerConfig at every version, VirtualSize below 1.44, <none> below 1.43', () => {
   const view = (): Record<string, unknown> => ({ Size: 10, Created: '', Container: 'abc', ContainerConfig: { Cmd: null } });
   const v38 = view();
   imageInspectForVersion('1.38', v38);
@@ -75,7 +75,7 @@ test('image views: Container and ContainerConfig below 1.45, VirtualSize below 1
   assert.deepEqual(v44, { Size: 10, Container: 'abc', ContainerConfig: { Cmd: null } });
   const v45 = view();
   imageInspectForVersion('1.45', v45);
-  assert.deepEqual(v45, { Size: 10 });
+  assert.deepEqual(v45, { Size: 10, Container: 'abc', ContainerConfig: { Cmd: null } });
   const rows = (): Array<{ RepoTags: string[]; RepoDigests: string[]; Size: number; VirtualSize?: number }> => [
     { RepoTags: [], RepoDigests: [], Size: 1 }, { RepoTags: [], RepoDigests: ['a@sha256:1'], Size: 2 },
   ];

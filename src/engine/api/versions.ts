@@ -171,8 +171,11 @@ export function containerInspectForVersion(version: string, view: Record<string,
 // Image views
 
 /**
- * GET /images/{name}/json: VirtualSize (the Size) and a zero Created below 1.44; the image's
- * Container and ContainerConfig below 1.45 (docker-compose 1.x reads them on every recreate).
+ * GET /images/{name}/json: VirtualSize (the Size) and a zero Created below 1.44. The image's
+ * Container and ContainerConfig, which dockerd drops from 1.45 on, stay at every version: the
+ * docker-compose 1.x that Debian ships negotiates the newest version and reads them on every
+ * recreate (it fails with KeyError: 'ContainerConfig' on dockerd 26 and later); clients of 1.45
+ * and later ignore two fields they do not know.
  */
 export function imageInspectForVersion(version: string, view: Record<string, unknown>): void {
   if (below(version, '1.44')) {
@@ -181,10 +184,6 @@ export function imageInspectForVersion(version: string, view: Record<string, unk
   } else {
     delete view.VirtualSize;
     if (!view.Created) delete view.Created;
-  }
-  if (!below(version, '1.45')) {
-    delete view.Container;
-    delete view.ContainerConfig;
   }
 }
 
