@@ -22,7 +22,8 @@ function ip6Rules(...needles: string[]): string[] {
 describe('docker CLI: IPv6 networks', { concurrency: false, skip: noIPv6 ? `the host has no IPv6: ${noIPv6}` : false }, () => {
   const e = new TestEngine();
   // Subnets of this run only (fd00:6e6:XXXX::/64), so that two runs on one host never meet.
-  const tag = randomBytes(2).toString('hex');
+  // In canonical form (no leading zeros), as the engine prints addresses back.
+  const tag = randomBytes(2).readUInt16BE(0).toString(16);
   const sub = (n: number): string => `fd00:6e6:${tag}:${n}::`;
   const httpd = ['busybox', 'sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 80 -h /w'];
   const inspect = async (fmt: string, ...refs: string[]): Promise<string> => (await e.ok(['inspect', '-f', fmt, ...refs])).trim();

@@ -152,15 +152,18 @@ describe('docker CLI: restart policies and health checks', { concurrency: false,
     assert.match(ex.stderr, /is restarting, wait until the container is running/);
 
     const t1 = now();
-    const count = await inspect('loop', '{{.RestartCount}}');
     const began = Date.now();
     await e.ok(['stop', 'loop']);
     assert.ok(Date.now() - began < 9000, 'stop of a restarting container does not wait for its 10 s timeout');
     assert.equal(await inspect('loop', '{{.State.Status}} {{.State.Restarting}} {{.State.Running}}'), 'exited false false');
+    const count = await inspect('loop', '{{.RestartCount}}');
+    // Nothing may come after the stop: no restart within a back-off's time.
     await sleep(2000);
     assert.equal(await inspect('loop', '{{.State.Status}} {{.RestartCount}}'), `exited ${count}`, 'no restart after stop');
+    // Under load the back-off may have run out since the look above: a start and die before the stop.
     const after = (await events(t1, ['--filter', 'container=loop'])).map((x) => x.Action);
-    assert.deepEqual(after, ['stop']);
+    assert.equal(after.at(-1), 'stop', after.join(' '));
+    assert.ok(after.slice(0, -1).join(' ').replace(/start die ?/g, '') === '', after.join(' '));
     await e.ok(['rm', 'loop']);
   });
 
