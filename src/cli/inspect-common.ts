@@ -59,6 +59,11 @@ const zeroFields: Record<string, (o: Record<string, unknown>) => void> = {
     n.Peers ??= [];
     n.Services ??= {};
   },
+  container(c) {
+    // docker 28's EndpointSettings has GwPriority, which engines below API 1.48 do not send.
+    const nets = (c.NetworkSettings as { Networks?: Record<string, Record<string, unknown> | null> } | undefined)?.Networks;
+    for (const ep of Object.values(nets ?? {})) if (ep) ep.GwPriority ??= 0;
+  },
 };
 
 /** An object as the engine sent it: parsed for templates, raw for docker's indented output. */

@@ -70,6 +70,12 @@ function asDockerInfo(info: Info): Record<string, unknown> {
       out[k] = reg;
       continue;
     }
+    // docker 28's Commit: Expected (deprecated) is omitted when empty.
+    if ((k === 'ContainerdCommit' || k === 'RuncCommit' || k === 'InitCommit') && v && typeof v === 'object') {
+      const { Expected, ...rest } = v as { ID?: string; Expected?: string };
+      out[k] = Expected ? { ...rest, Expected } : rest;
+      continue;
+    }
     out[k] = v;
   }
   return out;
