@@ -7,6 +7,7 @@ import { validateHostConfig, validateRestartPolicy } from '../containers/create-
 import { isNoRestart } from '../containers/restart-policy.js';
 import { readInterfaceStats } from '../networks/interface-stats.js';
 import type { Router } from './router.js';
+import { CONTAINER_UPDATE } from './body-types.js';
 
 const run = promisify(execFile);
 
@@ -89,7 +90,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
   });
 
   r.on('POST', '/containers/:id/update', async (ctx) => {
-    const body = await ctx.json<HostConfig>(); // the body first, as dockerd: a bad one is a 400 whatever the container
+    const body: HostConfig = await ctx.bodyOf<HostConfig>(CONTAINER_UPDATE); // the body first, as dockerd: a bad one is a 400 whatever the container
     const rec = svc.get(ctx.param('id'));
     const next: HostConfig = { ...rec.HostConfig };
     // dockerd's UpdateContainer: NanoCpus and CpuPeriod/CpuQuota exclude each other across updates.

@@ -6,6 +6,7 @@ import type { ContainerService, CreateRequest, WaitCondition } from '../containe
 import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
+import { CONTAINER_CREATE } from './body-types.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
 
 export interface ContainerRoutesDeps {
@@ -73,9 +74,11 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   const svc = d.containers;
 
   r.on('POST', '/containers/create', async (ctx) => {
-    const body = await ctx.json<CreateRequest>();
+    const body = await ctx.decode<CreateRequest>(CONTAINER_CREATE, { required: true });
+    // As dockerd: a body that names no field of the container's Config has none.
+    if (!body!.embedded.has('Config')) throw new InvalidArgument('config cannot be empty in order to create a container');
     const name = ctx.query.get('name') ?? undefined;
-    ctx.send(201, await svc.create(body, name || undefined));
+    ctx.send(201, await svc.create(body!.value, name || undefined));
   });
 
   r.on('GET', '/containers/json', async (ctx) => {

@@ -80,3 +80,203 @@ export function goOpenError(path: string, err: unknown): string {
   const words: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', EISDIR: 'is a directory' };
   return `open ${path}: ${(e.code && words[e.code]) ?? e.message}`;
 }
+
+/** A JSON value as Go's decoder sees it: numbers keep their literal (Go's errors quote it), objects their key order and repeats. */
+export type GoJsonNode =
+  | { k: 'null' }
+  | { k: 'bool'; v: boolean }
+  | { k: 'number'; raw: string }
+  | { k: 'string'; v: string }
+  | { k: 'array'; items: GoJsonNode[] }
+  | { k: 'object'; entries: Array<[string, GoJsonNode]> };
+
+/** What Go's json.Decoder.Decode returned instead of a value: io.EOF, io.ErrUnexpectedEOF or a *SyntaxError. */
+export class GoSyntaxError extends Error {
+  constructor(message: string, readonly eof = false) {
+    super(message);
+  }
+}
+
+/** Go's quoteChar: a byte as the scanner's errors print it (a byte past ASCII as the rune of that value). */
+function quoteChar(c: number): string {
+  if (c === 0x27) return `'\\''`;
+  if (c === 0x22) return `'"'`;
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 0x5c: '\\\\' };
+  if (named[c]) return `'${named[c]}'`;
+  if (c < 0x20 || c === 0x7f) return `'\\x${c.toString(16).padStart(2, '0')}'`;
+  if ((c >= 0x80 && c < 0xa1) || c === 0xad) return `'\\u${c.toString(16).padStart(4, '0')}'`;
+  return `'${String.fromCharCode(c)}'`;
+}
+
+const MAX_DEPTH = 10000; // Go's maxNestingDepth
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+
+/**
+ * Reads the first JSON value of `buf` as Go's json.Decoder does, with its errors' words ("invalid
+ * character 'x' looking for beginning of value", "unexpected EOF", EOF for nothing but space), and
+ * says whether more than space follows (Decoder.More: anything but a closing ']' or '}').
+ * Iterative, so a deeply nested body meets Go's depth limit rather than the JavaScript stack's.
+ */
+export function parseGoJson(buf: Buffer): { value: GoJsonNode; more: boolean } {
+  let i = 0;
+  const n = buf.length;
+  const fail = (context: string): never => {
+    if (i >= n) throw new GoSyntaxError('unexpected EOF', true);
+    throw new GoSyntaxError(`invalid character ${quoteChar(buf[i]!)} ${context}`);
+  };
+  const skip = (): void => {
+    while (i < n && isSpace(buf[i]!)) i++;
+  };
+  const decoder = new TextDecoder('utf-8');
+  const readString = (): string => {
+    i++; // the opening quote
+    const parts: string[] = [];
+    let start = i;
+    for (;;) {
+      if (i >= n) fail('in string literal');
+      const c = buf[i]!;
+      if (c === 0x22) break;
+      if (c < 0x20) fail('in string literal');
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      parts.push(decoder.decode(buf.subarray(start, i)));
+      i++;
+      if (i >= n) fail('in string escape code');
+      const e = buf[i]!;
+      const simple: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+      if (simple[e] !== undefined) {
+        parts.push(simple[e]);
+        i++;
+      } else if (e === 0x75) {
+        i++;
+        for (let j = 0; j < 4; j++, i++) if (i >= n || !isHex(buf[i]!)) fail('in \\u hexadecimal character escape');
+        parts.push(String.fromCharCode(parseInt(buf.toString('latin1', i - 4, i), 16)));
+      } else {
+        fail('in string escape code');
+      }
+      start = i;
+    }
+    parts.push(decoder.decode(buf.subarray(start, i)));
+    i++;
+    // As Go: a lone surrogate half becomes U+FFFD.
+    return parts.join('').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  };
+  const readNumber = (): GoJsonNode => {
+    const start = i;
+    if (buf[i] === 0x2d) {
+      i++;
+      if (i >= n || !isDigit(buf[i]!)) fail('in numeric literal');
+    }
+    if (buf[i] === 0x30) i++;
+    else while (i < n && isDigit(buf[i]!)) i++;
+    if (buf[i] === 0x2e) {
+      i++;
+      if (i >= n || !isDigit(buf[i]!)) fail('after decimal point in numeric literal');
+      while (i < n && isDigit(buf[i]!)) i++;
+    }
+    if (buf[i] === 0x65 || buf[i] === 0x45) {
+      i++;
+      if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
+      if (i >= n || !isDigit(buf[i]!)) fail('in exponent of numeric literal');
+      while (i < n && isDigit(buf[i]!)) i++;
+    }
+    return { k: 'number', raw: buf.toString('latin1', start, i) };
+  };
+  const readLiteral = (word: string): void => {
+    for (let j = 0; j < word.length; j++, i++) {
+      if (i >= n || buf[i] !== word.charCodeAt(j)) {
+        if (j === 0) fail('looking for beginning of value');
+        fail(`in literal ${word} (expecting ${quoteChar(word.charCodeAt(j))})`);
+      }
+    }
+  };
+
+  type Frame = { node: Extract<GoJsonNode, { k: 'array' | 'object' }>; key?: string };
+  const stack: Frame[] = [];
+  let result: GoJsonNode | undefined;
+  skip();
+  if (i >= n) throw new GoSyntaxError('EOF', true);
+  for (;;) {
+    // A value begins here.
+    skip();
+    let value: GoJsonNode | undefined;
+    const c = buf[i];
+    if (c === undefined) fail('looking for beginning of value');
+    if (c === 0x7b || c === 0x5b) {
+      if (stack.length >= MAX_DEPTH) fail('exceeded max depth');
+      i++;
+      skip();
+      if (c === 0x7b) {
+        const node: Frame['node'] = { k: 'object', entries: [] };
+        if (buf[i] === 0x7d) {
+          i++;
+          value = node;
+        } else {
+          if (buf[i] !== 0x22) fail('looking for beginning of object key string');
+          const key = readString();
+          skip();
+          if (buf[i] !== 0x3a) fail('after object key');
+          i++;
+          stack.push({ node, key });
+          continue;
+        }
+      } else {
+        const node: Frame['node'] = { k: 'array', items: [] };
+        if (buf[i] === 0x5d) {
+          i++;
+          value = node;
+        } else {
+          stack.push({ node });
+          continue;
+        }
+      }
+    } else if (c === 0x22) value = { k: 'string', v: readString() };
+    else if (c === 0x2d || isDigit(c!)) value = readNumber();
+    else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+      const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+      readLiteral(word);
+      value = word === 'null' ? { k: 'null' } : { k: 'bool', v: word === 'true' };
+    } else fail('looking for beginning of value');
+
+    // A value ended: add it to its container, then close containers or go on to the next element.
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (!top) {
+        result = value;
+        break;
+      }
+      if (top.node.k === 'object') top.node.entries.push([top.key!, value!]);
+      else top.node.items.push(value!);
+      skip();
+      const d = buf[i];
+      if (top.node.k === 'object') {
+        if (d === 0x2c) {
+          i++;
+          skip();
+          if (buf[i] !== 0x22) fail('looking for beginning of object key string');
+          top.key = readString();
+          skip();
+          if (buf[i] !== 0x3a) fail('after object key');
+          i++;
+          break;
+        }
+        if (d !== 0x7d) fail('after object key:value pair');
+      } else {
+        if (d === 0x2c) {
+          i++;
+          break;
+        }
+        if (d !== 0x5d) fail('after array element');
+      }
+      i++;
+      value = stack.pop()!.node;
+    }
+    if (result) break;
+  }
+  skip();
+  return { value: result, more: i < n && buf[i] !== 0x5d && buf[i] !== 0x7d };
+}
