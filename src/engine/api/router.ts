@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EngineError, InvalidArgument, messageOf, statusOf } from '../../core/errors.js';
-import { DecodeError, GoSyntaxError, parseGoJson } from '../config/go-json.js';
+import { DecodeError, GoSyntaxError, goSystemMessage, parseGoJson } from '../config/go-json.js';
 import { goDecode, type Decoded, type GoType } from './go-decode.js';
 
 export const API_VERSION = '1.47';
@@ -280,7 +280,7 @@ export class Router {
     const what = `${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`;
     this.log('error', `Handler for ${what} returned error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     if (isProgramError(err)) return `internal error in the engine while handling ${what}; the engine's log has the details`;
-    return messageOf(err);
+    return goSystemMessage(err);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {

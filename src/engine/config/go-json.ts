@@ -74,11 +74,25 @@ export function goFormat(v: unknown): string {
   return String(v);
 }
 
+/** Go's words (syscall.Errno strings) for the errors a file operation meets. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', EISDIR: 'is a directory',
+  ENAMETOOLONG: 'file name too long', EEXIST: 'file exists', ENOSPC: 'no space left on device', EROFS: 'read-only file system',
+  EPERM: 'operation not permitted', EBUSY: 'device or resource busy', ENOTEMPTY: 'directory not empty', EINVAL: 'invalid argument',
+};
+
 /** An *os.PathError of a failed open, as Go prints it ("open F: no such file or directory"). */
 export function goOpenError(path: string, err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  const words: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', ENOTDIR: 'not a directory', EISDIR: 'is a directory' };
-  return `open ${path}: ${(e.code && words[e.code]) ?? e.message}`;
+  return `open ${path}: ${(e.code && ERRNO_WORDS[e.code]) ?? e.message}`;
+}
+
+/** A Node system error as Go's *os.PathError prints it ("mkdir /x: file name too long"); other errors' own message. */
+export function goSystemMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || !e.code || !e.syscall) return err instanceof Error ? err.message : String(err);
+  const words = ERRNO_WORDS[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '');
+  return e.path ? `${e.syscall} ${e.path}: ${words}` : `${e.syscall}: ${words}`;
 }
 
 /** A JSON value as Go's decoder sees it: numbers keep their literal (Go's errors quote it), objects their key order and repeats. */

@@ -94,6 +94,8 @@ export class ExecService {
       });
     } catch (err) {
       s.running = false;
+      // Paused meanwhile (a commit pauses it): refused as a start on a paused container is, and still startable.
+      if (/cannot exec in a paused container/.test(messageOf(err))) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`, { cause: err });
       // As docker: 127 for a command not found, 126 for one that cannot be invoked.
       s.exitCode = startFailureExitCode(messageOf(err)) === 127 ? 127 : 126;
       if (startFailureExitCode(messageOf(err)) !== 128) throw new InvalidArgument(messageOf(err), { cause: err });
