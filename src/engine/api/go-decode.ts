@@ -10,7 +10,7 @@
  * The decoded value uses the canonical field names and never holds null: what Go would leave nil
  * is absent, so the services see only values of the types their interfaces declare.
  */
-import { DecodeError, type GoJsonNode } from '../config/go-json.js';
+import { DecodeError, goPlain, type GoJsonNode } from '../config/go-json.js';
 
 export type GoType =
   | { kind: 'string'; name: string }
@@ -156,27 +156,10 @@ function nilElement(t: GoType): unknown {
   return zero(e);
 }
 
-/** The plain value of a node, for interface{} fields. */
-function plain(node: GoJsonNode): unknown {
-  switch (node.k) {
-    case 'null':
-      return null;
-    case 'bool':
-    case 'string':
-      return node.v;
-    case 'number':
-      return Number(node.raw);
-    case 'array':
-      return node.items.map(plain);
-    case 'object':
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, plain(v)]));
-  }
-}
-
 /** Decodes `node` into a value of type `t`; `cur` is what is there already (Go decodes into it). Undefined: nil. */
 function decodeValue(node: GoJsonNode, t: GoType, ctx: Ctx, cur: unknown): unknown {
   if (t.kind === 'ptr') return node.k === 'null' ? undefined : decodeValue(node, t.elem, ctx, cur);
-  if (t.kind === 'any') return node.k === 'null' ? undefined : plain(node);
+  if (t.kind === 'any') return node.k === 'null' ? undefined : goPlain(node);
   if (t.kind === 'strslice') return decodeStrSlice(node, ctx);
   if (node.k === 'null') return t.kind === 'slice' || t.kind === 'map' ? undefined : cur;
   switch (t.kind) {

@@ -104,6 +104,23 @@ export type GoJsonNode =
   | { k: 'array'; items: GoJsonNode[] }
   | { k: 'object'; entries: Array<[string, GoJsonNode]> };
 
+/** A node as the plain value json.Unmarshal makes of it for an interface{} (a later repeated key wins). */
+export function goPlain(node: GoJsonNode): unknown {
+  switch (node.k) {
+    case 'null':
+      return null;
+    case 'bool':
+    case 'string':
+      return node.v;
+    case 'number':
+      return Number(node.raw);
+    case 'array':
+      return node.items.map(goPlain);
+    case 'object':
+      return Object.fromEntries(node.entries.map(([k, v]) => [k, goPlain(v)]));
+  }
+}
+
 /** What Go's json.Decoder.Decode returned instead of a value: io.EOF, io.ErrUnexpectedEOF or a *SyntaxError. */
 export class GoSyntaxError extends Error {
   constructor(message: string, readonly eof = false) {
