@@ -79,6 +79,17 @@ describe('Engine API: request bodies decoded by their Go types', { concurrency: 
     await e.ok(['volume', 'rm', ...vols]);
   });
 
+  it('takes bad query parameters as dockerd does, never as a JavaScript error', async () => {
+    await e.ok(['create', '--name', 'qq', 'busybox', 'true']);
+    // Go's regexp refusing a name filter's pattern: it matches nothing.
+    const ps = await raw('GET', `/containers/json?all=1&filters=${encodeURIComponent('{"name":["("]}')}`);
+    assert.deepEqual([ps.status, ps.body], [200, '[]']);
+    const img = await raw('GET', `/images/json?filters=${encodeURIComponent('{"reference":["[z-a]"]}')}`);
+    assert.deepEqual([img.status, JSON.parse(img.body)], [400, { message: 'syntax error in pattern' }]);
+    const esc = await raw('GET', '/containers/qq%zz/json');
+    assert.deepEqual([esc.status, JSON.parse(esc.body)], [400, { message: 'invalid URL escape "%zz"' }]);
+  });
+
   it('connects a container once when two connects race (the docker CLI, at once)', async () => {
     await e.ok(['network', 'create', 'racenet']);
     try {

@@ -132,7 +132,7 @@ function serialize(v: unknown): string {
 }
 
 const QUERY_NAMES = ['name', 't', 'force', 'v', 'link', 'signal', 'all', 'limit', 'size', 'filters', 'since', 'until', 'tail', 'timestamps', 'ps_args', 'path', 'pause', 'repo', 'tag', 'changes', 'author', 'comment', 'h', 'w', 'platform', 'dangling', 'noprune'];
-const QUERY_VALUES = ['', 'x', '-1', '0', '99999999999999999999', '1e5', 'true', '%zz', '%00', '{', '{"label":["a"]}', '{"status":5}', '{"status":["bogus"]}', '{"until":["x"]}', '[]', 'null', 'SIGBOGUS', '9', 'x'.repeat(5000), '%E2%82%AC'];
+const QUERY_VALUES = ['', 'x', '-1', '0', '99999999999999999999', '1e5', 'true', '%zz', '%00', '{', '{"label":["a"]}', '{"status":5}', '{"status":["bogus"]}', '{"until":["x"]}', '{"name":["("]}', '{"reference":["[z-a]"]}', '{"label":{"a":true}}', '[]', 'null', 'SIGBOGUS', '9', 'x'.repeat(5000), '%E2%82%AC'];
 
 function mutate(seed: Req, rnd: () => number): Req {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

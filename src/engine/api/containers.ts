@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { InvalidArgument, NotImplemented } from '../../core/errors.js';
+import { userRegExp } from '../../core/patterns.js';
 import { parseTimestamp, parseTimestampNs } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
@@ -58,8 +59,8 @@ export function logDetails(rec: ContainerRecord): string {
   };
   const pickRe = (re: string | undefined, from: Map<string, string>): void => {
     if (!re) return;
-    const r = new RegExp(re);
-    for (const [k, v] of from) if (r.test(k)) extra.set(k, v);
+    const r = userRegExp(re);
+    for (const [k, v] of from) if (r?.test(k)) extra.set(k, v);
   };
   const labelMap = new Map(Object.entries(labels));
   pick(opts.labels, labelMap);
