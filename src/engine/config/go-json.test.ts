@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GoSyntaxError, parseGoJson } from './go-json.js';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { GoSyntaxError, goSystemMessage, parseGoJson } from './go-json.js';
 
 const syntax = (text: string | Buffer): string => {
   try {
@@ -59,4 +61,12 @@ test('values keep number literals, key order and repeated keys; Decoder.More aft
   assert.equal(parseGoJson(Buffer.from('{}}')).more, false);
   assert.deepEqual(parseGoJson(Buffer.from('"\\ud800"')).value, { k: 'string', v: '\ufffd' }, 'a lone surrogate becomes U+FFFD');
   assert.deepEqual(parseGoJson(Buffer.from('12 ')).value, { k: 'number', raw: '12' });
+});
+
+test("Node's system errors in the words of Go's *os.PathError and os/exec", async () => {
+  const err = await mkdir(`/tmp/${'n'.repeat(300)}`).catch((x: unknown) => x);
+  assert.equal(goSystemMessage(err), `mkdir /tmp/${'n'.repeat(300)}: file name too long`);
+  const missing = await new Promise((resolve) => spawn('/nonexistent/minke-no-such-program').on('error', resolve));
+  assert.equal(goSystemMessage(missing), 'exec: "/nonexistent/minke-no-such-program": executable file not found in $PATH');
+  assert.equal(goSystemMessage(new Error('plain words')), 'plain words');
 });

@@ -92,7 +92,9 @@ export function goSystemMessage(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (!(err instanceof Error) || !e.code || !e.syscall) return err instanceof Error ? err.message : String(err);
   const words = ERRNO_WORDS[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '');
-  return e.path ? `${e.syscall} ${e.path}: ${words}` : `${e.syscall}: ${words}`;
+  // A program that is not there, as Go's os/exec says it.
+  if (e.syscall.startsWith('spawn') && e.code === 'ENOENT') return `exec: "${e.path ?? e.syscall.slice(6)}": executable file not found in $PATH`;
+  return e.path && !e.syscall.endsWith(` ${e.path}`) ? `${e.syscall} ${e.path}: ${words}` : `${e.syscall}: ${words}`;
 }
 
 /** A JSON value as Go's decoder sees it: numbers keep their literal (Go's errors quote it), objects their key order and repeats. */
