@@ -87,6 +87,9 @@ describe('Engine API router', () => {
       await readFile('/nonexistent/minke-router-test');
     });
     r.on('GET', '/containers/:id/json', (ctx) => ctx.send(200, { id: ctx.param('id') }));
+    r.on('GET', '/stat', async (ctx) => {
+      await readFile(ctx.query.get('path')!);
+    });
     const dir = mkdtempSync('/tmp/minke-router-');
     const sock = join(dir, 's');
     const server = createServer((req, res) => void r.handle(req, res));
@@ -97,6 +100,10 @@ describe('Engine API router', () => {
       assert.match(logged.join('\n'), /error: Handler for GET \/v1\.47\/bug returned error: TypeError: Cannot read properties of undefined[^]*router\.test\.js/);
       const fs = await call(sock, 'GET', '/fs');
       assert.deepEqual([fs.status, JSON.parse(fs.body)], [500, { message: 'open /nonexistent/minke-router-test: no such file or directory' }]);
+      const nul = await call(sock, 'GET', '/stat?path=/tmp/a%00b');
+      assert.deepEqual([nul.status, JSON.parse(nul.body)], [400, { message: 'invalid argument: a path cannot hold a NUL byte' }]);
+      const long = await call(sock, 'GET', `/stat?path=/tmp/${'n'.repeat(300)}`);
+      assert.deepEqual([long.status, JSON.parse(long.body)], [400, { message: `open /tmp/${'n'.repeat(300)}: file name too long` }]);
       const esc = await call(sock, 'GET', '/containers/a%zz/json');
       assert.deepEqual([esc.status, JSON.parse(esc.body)], [400, { message: 'invalid URL escape "%zz"' }]);
     } finally {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { EngineError, InvalidArgument, messageOf, statusOf } from '../../core/errors.js';
+import { EngineError, InvalidArgument, isErrno, messageOf, statusOf } from '../../core/errors.js';
 import { DecodeError, GoSyntaxError, goSystemMessage, parseGoJson } from '../config/go-json.js';
 import { goDecode, type Decoded, type GoType } from './go-decode.js';
 
@@ -277,6 +277,7 @@ export class Router {
    */
   private userMessage(err: unknown, req: IncomingMessage): string {
     if (err instanceof EngineError) return err.message;
+    if (inputFault(err)) return isErrno(err, 'ERR_INVALID_ARG_VALUE') ? 'invalid argument: a path cannot hold a NUL byte' : goSystemMessage(err);
     const what = `${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`;
     this.log('error', `Handler for ${what} returned error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     if (isProgramError(err)) return `internal error in the engine while handling ${what}; the engine's log has the details`;
@@ -316,7 +317,7 @@ export class Router {
     try {
       await found.handler(ctx);
     } catch (err) {
-      const status = statusOf(err);
+      const status = inputFault(err) ? 400 : statusOf(err);
       if (ctx.wasHijacked) {
         ctx.hijack('').end();
         return;
@@ -355,6 +356,11 @@ async function drainSmallBody(req: IncomingMessage): Promise<void> {
     req.once('close', done);
     req.once('error', done);
   });
+}
+
+/** What a system call refused for the request's own value: a name too long for a file, a path with a NUL byte. */
+function inputFault(err: unknown): boolean {
+  return isErrno(err, 'ENAMETOOLONG') || (isErrno(err, 'ERR_INVALID_ARG_VALUE') && /null bytes/.test(messageOf(err)));
 }
 
 /** JavaScript's own errors: a fault of the engine's code, never words for a user. */
