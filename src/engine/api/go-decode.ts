@@ -213,12 +213,28 @@ function decodeValue(node: GoJsonNode, t: GoType, ctx: Ctx, cur: unknown): unkno
   }
 }
 
+/** A struct's fields by JSON name and by folded name (the first field of a folded name wins, as in Go). */
+const fieldIndex = new WeakMap<GoType, { exact: Map<string, GoField>; folded: Map<string, GoField> }>();
+
+function findField(t: GoType & { kind: 'struct' }, key: string): GoField | undefined {
+  let index = fieldIndex.get(t);
+  if (!index) {
+    index = { exact: new Map(), folded: new Map() };
+    for (const f of t.fields) {
+      if (!index.exact.has(f.json)) index.exact.set(f.json, f);
+      if (!index.folded.has(fold(f.json))) index.folded.set(fold(f.json), f);
+    }
+    fieldIndex.set(t, index);
+  }
+  return index.exact.get(key) ?? index.folded.get(fold(key));
+}
+
 function decodeStruct(node: GoJsonNode, t: GoType & { kind: 'struct' }, ctx: Ctx, cur: unknown): unknown {
   if (node.k !== 'object') return save(ctx, typeError(ctx, node.k, t)) ?? cur;
   const out = cur && typeof cur === 'object' ? (cur as Record<string, unknown>) : {};
   const short = t.name.includes('.') ? t.name.slice(t.name.lastIndexOf('.') + 1) : '';
   for (const [key, item] of node.entries) {
-    const f = t.fields.find((x) => x.json === key) ?? t.fields.find((x) => fold(x.json) === fold(key));
+    const f = findField(t, key);
     if (!f) continue;
     if (f.embedded) ctx.embedded.add(f.embedded);
     const { struct: outerStruct, stack } = ctx;

@@ -142,6 +142,7 @@ function quoteChar(c: number): string {
 }
 
 const MAX_DEPTH = 10000; // Go's maxNestingDepth
+const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
@@ -165,7 +166,16 @@ export function parseGoJson(buf: Buffer): { value: GoJsonNode; more: boolean } {
   const decoder = new TextDecoder('utf-8');
   const readString = (): string => {
     i++; // the opening quote
+    // The common case: no escapes, so one slice of the buffer.
+    let j = i;
+    while (j < n && buf[j] !== 0x22 && buf[j] !== 0x5c && buf[j]! >= 0x20) j++;
+    if (buf[j] === 0x22) {
+      const v = buf.toString('utf8', i, j);
+      i = j + 1;
+      return v;
+    }
     const parts: string[] = [];
+    let escapedU = false;
     let start = i;
     for (;;) {
       if (i >= n) fail('in string literal');
@@ -180,14 +190,14 @@ export function parseGoJson(buf: Buffer): { value: GoJsonNode; more: boolean } {
       i++;
       if (i >= n) fail('in string escape code');
       const e = buf[i]!;
-      const simple: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
-      if (simple[e] !== undefined) {
-        parts.push(simple[e]);
+      if (ESCAPES[e] !== undefined) {
+        parts.push(ESCAPES[e]);
         i++;
       } else if (e === 0x75) {
         i++;
         for (let j = 0; j < 4; j++, i++) if (i >= n || !isHex(buf[i]!)) fail('in \\u hexadecimal character escape');
         parts.push(String.fromCharCode(parseInt(buf.toString('latin1', i - 4, i), 16)));
+        escapedU = true;
       } else {
         fail('in string escape code');
       }
@@ -196,6 +206,7 @@ export function parseGoJson(buf: Buffer): { value: GoJsonNode; more: boolean } {
     parts.push(decoder.decode(buf.subarray(start, i)));
     i++;
     // As Go: a lone surrogate half becomes U+FFFD.
+    if (!escapedU) return parts.join('');
     return parts.join('').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   };
   const readNumber = (): GoJsonNode => {
