@@ -32,7 +32,10 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       try {
         out = (await run('ps', args, { maxBuffer: 16 << 20 })).stdout;
       } catch (err) {
-        const first = ((err as { stderr?: string }).stderr ?? '').split('\n')[0]?.trim();
+        const e = err as { stderr?: string; code?: unknown };
+        const first = (e.stderr ?? '').split('\n')[0]?.trim();
+        // ps refusing the arguments given is the request's fault; no ps at all is the host's.
+        if (typeof e.code === 'number') throw new InvalidArgument(`ps: ${first || `exit status ${e.code}`}`);
         throw new SystemError(`ps: ${first || (err as Error).message}`);
       }
     }
