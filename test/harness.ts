@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -159,6 +159,22 @@ export class TestEngine {
       snapshots = Object.entries(m.snapshots).filter(([, r]) => r.kind === 'active').map(([k]) => k);
     }
     return { mounts, conmon, runc, snapshots };
+  }
+
+  /**
+   * What this engine left of networking: network namespaces under its exec root, veths on its
+   * bridges, addresses leased by host-local IPAM (empty lists when every container released its own).
+   */
+  networkLeftovers(): { netns: string[]; veths: string[]; leases: string[] } {
+    const netnsDir = join(this.execRoot, 'netns');
+    const netns = existsSync(netnsDir) ? readdirSync(netnsDir) : [];
+    const veths = this.bridges().flatMap((b) => spawnSync('ip', ['-o', 'link', 'show', 'master', b], { encoding: 'utf8' }).stdout
+      .split('\n').filter(Boolean).map((l) => l.split(':')[1]!.trim()));
+    const ipam = join(this.execRoot, 'networks', 'ipam');
+    const leases = existsSync(ipam)
+      ? readdirSync(ipam).flatMap((n) => readdirSync(join(ipam, n)).filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip')).map((f) => `${n}/${f}`))
+      : [];
+    return { netns, veths, leases };
   }
 
   /** Runs a command (the real docker CLI by default) against this engine. */

@@ -239,7 +239,7 @@ export class Engine {
       () => {},
     );
 
-    const router = new Router();
+    const router = new Router(opts.log);
     const svc = containers;
     systemRoutes(router, {
       id,

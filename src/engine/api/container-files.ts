@@ -8,7 +8,7 @@ import { commitLayer } from '../archive/commit.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ContainerRecord, MountPoint } from '../containers/model.js';
 import { resolveSubpath } from '../containers/mounts.js';
-import type { ContainerService } from '../containers/service.js';
+import type { ContainerService, CreateRequest } from '../containers/service.js';
 import { resolveUser } from '../runtime/user.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { changes } from '../snapshots/diff.js';
@@ -16,6 +16,7 @@ import { mountAll, unmountAll } from '../snapshots/mount.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { VolumeService } from '../volumes/service.js';
 import type { ApiContext, Router } from './router.js';
+import { CONTAINER_CREATE } from './body-types.js';
 import { writeOut } from './streams.js';
 
 export interface ContainerFilesDeps {
@@ -229,8 +230,11 @@ export function containerFileRoutes(r: Router, d: ContainerFilesDeps): void {
   });
 
   r.on('POST', '/commit', async (ctx) => {
+    const body: Record<string, unknown> = await ctx.bodyOf<CreateRequest>(CONTAINER_CREATE);
     const rec = svc.get(ctx.query.get('container') ?? '');
-    const body = await ctx.json<Record<string, unknown>>();
+    // The config of the commit: the request's Config fields (dockerd's container decoder reads the whole CreateRequest).
+    delete body.HostConfig;
+    delete body.NetworkingConfig;
     const repo = ctx.query.get('repo');
     const tag = ctx.query.get('tag');
     const pause = ctx.query.get('pause') === null ? true : ctx.flag('pause');

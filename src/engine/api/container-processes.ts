@@ -8,6 +8,7 @@ import { isNoRestart } from '../containers/restart-policy.js';
 import { readInterfaceStats } from '../networks/interface-stats.js';
 import type { Router } from './router.js';
 import { adaptUpdateRequest, statsOneShot } from './versions.js';
+import { CONTAINER_UPDATE } from './body-types.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,10 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       try {
         out = (await run('ps', args, { maxBuffer: 16 << 20 })).stdout;
       } catch (err) {
-        const first = ((err as { stderr?: string }).stderr ?? '').split('\n')[0]?.trim();
+        const e = err as { stderr?: string; code?: unknown };
+        const first = (e.stderr ?? '').split('\n')[0]?.trim();
+        // ps refusing the arguments given is the request's fault; no ps at all is the host's.
+        if (typeof e.code === 'number') throw new InvalidArgument(`ps: ${first || `exit status ${e.code}`}`);
         throw new SystemError(`ps: ${first || (err as Error).message}`);
       }
     }
@@ -90,7 +94,7 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
   });
 
   r.on('POST', '/containers/:id/update', async (ctx) => {
-    const body = await ctx.json<HostConfig>(); // the body first, as dockerd: a bad one is a 400 whatever the container
+    const body: HostConfig = await ctx.bodyOf<HostConfig>(CONTAINER_UPDATE); // the body first, as dockerd: a bad one is a 400 whatever the container
     adaptUpdateRequest(ctx.version, body);
     const rec = svc.get(ctx.param('id'));
     const next: HostConfig = { ...rec.HostConfig };

@@ -1,3 +1,4 @@
+import { userRegExp } from '../../core/patterns.js';
 import { humanDuration } from '../../core/units.js';
 import { InvalidArgument } from '../../core/errors.js';
 import type { ContainerRecord } from '../containers/model.js';
@@ -283,7 +284,7 @@ export function containerFilter(
   const ancestors = (filters.ancestor ?? []).map((a) => ancestorOf(a) ?? `\0${a}`);
   return (rec) => {
     if (filters.id && !filters.id.some((p) => rec.Id.startsWith(p))) return false;
-    if (filters.name && !filters.name.some((p) => new RegExp(p).test(rec.Name.slice(1)))) return false;
+    if (filters.name && !filters.name.some((p) => userRegExp(p)?.test(rec.Name.slice(1)))) return false;
     if (filters.label && !filters.label.every((l) => labelMatch(rec.Config.Labels ?? {}, l))) return false;
     if (filters.exited && !(rec.State.Status === 'exited' && filters.exited.includes(String(rec.State.ExitCode)))) return false;
     if (filters.status && !filters.status.includes(rec.State.Status)) return false;

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Conflict, InvalidArgument, NotImplemented } from '../../core/errors.js';
+import { userRegExp } from '../../core/patterns.js';
 import { parseTimestamp, parseTimestampNs } from '../../core/units.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { ContainerService, CreateRequest, WaitCondition } from '../containers/service.js';
@@ -7,6 +8,7 @@ import type { LogEntry } from '../containers/ports.js';
 import type { ApiContext, Router } from './router.js';
 import { containerFilter, inspectView, labelMatch, normaliseFilters, summaryView } from './container-views.js';
 import { adaptCreateRequest, containerInspectForVersion, createPlatform, stopSignal, waitCondition } from './versions.js';
+import { CONTAINER_CREATE } from './body-types.js';
 import { EscapeProxy, FrameFilter, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys, writeOut } from './streams.js';
 import { acceptWebSocket } from './websocket.js';
 
@@ -59,8 +61,8 @@ export function logDetails(rec: ContainerRecord): string {
   };
   const pickRe = (re: string | undefined, from: Map<string, string>): void => {
     if (!re) return;
-    const r = new RegExp(re);
-    for (const [k, v] of from) if (r.test(k)) extra.set(k, v);
+    const r = userRegExp(re);
+    for (const [k, v] of from) if (r?.test(k)) extra.set(k, v);
   };
   const labelMap = new Map(Object.entries(labels));
   pick(opts.labels, labelMap);
@@ -75,7 +77,10 @@ export function containerRoutes(r: Router, d: ContainerRoutesDeps): void {
   const svc = d.containers;
 
   r.on('POST', '/containers/create', async (ctx) => {
-    const body = await ctx.json<CreateRequest>();
+    const decoded = await ctx.decode<CreateRequest>(CONTAINER_CREATE, { required: true });
+    // As dockerd: a body that names no field of the container's Config has none.
+    if (!decoded!.embedded.has('Config')) throw new InvalidArgument('config cannot be empty in order to create a container');
+    const body = decoded!.value;
     const before144 = !ctx.versionAtLeast('1.44');
     if (before144) readOnlyBindsBefore144(body);
     const name = ctx.query.get('name') ?? undefined;

@@ -1,21 +1,19 @@
 import type { ExecConfig, ExecService } from '../containers/exec.js';
 import type { Router } from './router.js';
+import { EXEC_CREATE, EXEC_START } from './body-types.js';
 import { EscapeProxy, FrameFilter, Framer, MULTIPLEXED_STREAM, RAW_STREAM, frame, parseDetachKeys } from './streams.js';
 import { messageOf } from '../../core/errors.js';
 
 export function execRoutes(r: Router, execs: ExecService): void {
   r.on('POST', '/containers/:id/exec', async (ctx) => {
-    const config = await ctx.json<ExecConfig & { detachKeys?: string }>();
-    // Go's JSON decoding matches field names in any case; docker-py sends `detachKeys`.
-    config.DetachKeys ??= config.detachKeys;
-    delete config.detachKeys;
+    const config = await ctx.bodyOf<ExecConfig>(EXEC_CREATE);
     if (config.DetachKeys) parseDetachKeys(config.DetachKeys);
     ctx.send(201, { Id: execs.create(ctx.param('id'), config) });
   });
 
   r.on('POST', '/exec/:id/start', async (ctx) => {
     const id = ctx.param('id');
-    const body = await ctx.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>();
+    const body = await ctx.bodyOf<{ Detach: boolean; Tty: boolean; ConsoleSize: [number, number] }>(EXEC_START);
     const session = execs.get(id);
     // As dockerd: the process gets a terminal if the exec was created with one; the start's Tty
     // only says whether the client reads one raw stream or stdout/stderr frames.

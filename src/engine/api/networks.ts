@@ -5,6 +5,7 @@ import { labelMatch, normaliseFilters, type Filters } from './container-views.js
 import { parseTime } from './containers.js';
 import type { Router } from './router.js';
 import { networkListWithContainers } from './versions.js';
+import { NETWORK_CONNECT, NETWORK_CREATE, NETWORK_DISCONNECT } from './body-types.js';
 
 const LIST_FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
 
@@ -85,7 +86,7 @@ export function networkRoutes(r: Router, svc: NetworkService): void {
   });
 
   r.on('POST', '/networks/create', async (ctx) => {
-    const body = await ctx.json<NetworkCreateRequest>();
+    const body = await ctx.bodyOf<NetworkCreateRequest>(NETWORK_CREATE);
     ctx.send(201, await svc.create(body));
   });
 
@@ -108,14 +109,14 @@ export function networkRoutes(r: Router, svc: NetworkService): void {
   });
 
   r.on('POST', '/networks/:id/connect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; EndpointConfig?: EndpointConfig }>();
+    const body = await ctx.bodyOf<{ Container: string; EndpointConfig: EndpointConfig }>(NETWORK_CONNECT);
     if (!body.Container) throw new InvalidArgument('no container specified');
     await svc.connect(ctx.param('id'), body.Container, body.EndpointConfig ?? {});
     ctx.send(200);
   });
 
   r.on('POST', '/networks/:id/disconnect', async (ctx) => {
-    const body = await ctx.json<{ Container?: string; Force?: boolean }>();
+    const body = await ctx.bodyOf<{ Container: string; Force: boolean }>(NETWORK_DISCONNECT);
     if (!body.Container) throw new InvalidArgument('no container specified');
     await svc.disconnect(ctx.param('id'), body.Container, body.Force ?? false);
     ctx.send(200);

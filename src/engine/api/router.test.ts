@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFound } from '../../core/errors.js';
 import { Router } from './router.js';
@@ -69,6 +70,42 @@ describe('Engine API router', () => {
       const search = await call(sock, 'GET', '/v1.45/images/search?term=busybox');
       assert.deepEqual([search.status, JSON.parse(search.body)], [501, { message: 'searching a registry is not supported by minke yet' }]);
       assert.equal((await call(sock, 'GET', '/distribution/docker.io/library/busybox/json')).status, 501);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers a handler's JavaScript error as an internal one, logs its stack; system errors in Go's words; bad escapes as 400", async () => {
+    const logged: string[] = [];
+    const r = new Router((level, msg) => logged.push(`${level}: ${msg}`));
+    r.on('GET', '/bug', () => {
+      const o = undefined as unknown as { x: { y: number } };
+      return void o.x.y;
+    });
+    r.on('GET', '/fs', async () => {
+      await readFile('/nonexistent/minke-router-test');
+    });
+    r.on('GET', '/containers/:id/json', (ctx) => ctx.send(200, { id: ctx.param('id') }));
+    r.on('GET', '/stat', async (ctx) => {
+      await readFile(ctx.query.get('path')!);
+    });
+    const dir = mkdtempSync('/tmp/minke-router-');
+    const sock = join(dir, 's');
+    const server = createServer((req, res) => void r.handle(req, res));
+    await new Promise<void>((res) => server.listen(sock, res));
+    try {
+      const bug = await call(sock, 'GET', '/v1.47/bug?x=1');
+      assert.deepEqual([bug.status, JSON.parse(bug.body)], [500, { message: "internal error in the engine while handling GET /v1.47/bug; the engine's log has the details" }]);
+      assert.match(logged.join('\n'), /error: Handler for GET \/v1\.47\/bug returned error: TypeError: Cannot read properties of undefined[^]*router\.test\.js/);
+      const fs = await call(sock, 'GET', '/fs');
+      assert.deepEqual([fs.status, JSON.parse(fs.body)], [500, { message: 'open /nonexistent/minke-router-test: no such file or directory' }]);
+      const nul = await call(sock, 'GET', '/stat?path=/tmp/a%00b');
+      assert.deepEqual([nul.status, JSON.parse(nul.body)], [400, { message: 'invalid argument: a path cannot hold a NUL byte' }]);
+      const long = await call(sock, 'GET', `/stat?path=/tmp/${'n'.repeat(300)}`);
+      assert.deepEqual([long.status, JSON.parse(long.body)], [400, { message: `open /tmp/${'n'.repeat(300)}: file name too long` }]);
+      const esc = await call(sock, 'GET', '/containers/a%zz/json');
+      assert.deepEqual([esc.status, JSON.parse(esc.body)], [400, { message: 'invalid URL escape "%zz"' }]);
     } finally {
       server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { InvalidArgument, messageOf, statusOf } from '../../core/errors.js';
+import { EngineError, InvalidArgument, isErrno, messageOf, statusOf } from '../../core/errors.js';
+import { DecodeError, GoSyntaxError, goSystemMessage, parseGoJson } from '../config/go-json.js';
+import { goDecode, type Decoded, type GoType } from './go-decode.js';
 
 export const API_VERSION = '1.47';
 export const MIN_API_VERSION = '1.24';
@@ -27,7 +29,12 @@ export class ApiContext {
   param(name: string): string {
     const v = this.params[name];
     if (v === undefined) throw new InvalidArgument(`missing path parameter ${name}`);
-    return decodeURIComponent(v);
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      // Go's words for it (net/url)
+      throw new InvalidArgument(`invalid URL escape ${JSON.stringify(/%.{0,2}/.exec(v.replace(/%[0-9a-fA-F]{2}/g, ''))?.[0] ?? v)}`);
+    }
   }
 
   /** Query flag as docker parses it: 1/true/True → true. */
@@ -75,22 +82,43 @@ export class ApiContext {
     return Buffer.concat(chunks);
   }
 
-  /** The JSON body, or `{}` when empty. */
-  async json<T>(): Promise<T> {
+  /**
+   * The JSON body decoded against its Go type, as dockerd's httputils.ReadJSON does: no body is
+   * the type's zero value (undefined here) unless `required`, as dockerd's container decoder wants
+   * one; errors in Go's words, as 400s.
+   */
+  async decode<T>(type: GoType, opts: { required?: boolean } = {}): Promise<Decoded<T> | undefined> {
     const buf = await this.body();
-    if (buf.length === 0) return {} as T;
+    const chunked = /chunked/i.test(String(this.req.headers['transfer-encoding'] ?? ''));
+    if (buf.length === 0 && !chunked && !opts.required) return undefined;
     // As dockerd (CheckForJSON): a body must say it is JSON.
-    const type = String(this.req.headers['content-type'] ?? '');
-    const media = type.split(';')[0]!.trim().toLowerCase();
-    if (!media) throw new InvalidArgument(`malformed Content-Type header (${type}): mime: no media type`);
-    if (media !== 'application/json') throw new InvalidArgument(`unsupported Content-Type header (${type}): must be 'application/json'`);
+    const contentType = String(this.req.headers['content-type'] ?? '');
+    const media = contentType.split(';')[0]!.trim().toLowerCase();
+    if (buf.length > 0 || contentType) {
+      if (!media) throw new InvalidArgument(`malformed Content-Type header (${contentType}): mime: no media type`);
+      if (media !== 'application/json') throw new InvalidArgument(`unsupported Content-Type header (${contentType}): must be 'application/json'`);
+    }
+    let parsed;
     try {
-      return JSON.parse(buf.toString('utf8')) as T;
+      parsed = parseGoJson(buf);
     } catch (err) {
-      // dockerd's wording for a document followed by more than whitespace
-      if (/after JSON/i.test(messageOf(err))) throw new InvalidArgument('unexpected content after JSON');
+      if (err instanceof GoSyntaxError && err.message === 'EOF') throw new InvalidArgument('invalid JSON: got EOF while reading request body');
       throw new InvalidArgument(`invalid JSON: ${messageOf(err)}`);
     }
+    let decoded: Decoded<T>;
+    try {
+      decoded = goDecode<T>(parsed.value, type);
+    } catch (err) {
+      if (err instanceof DecodeError) throw new InvalidArgument(`invalid JSON: ${err.message}`);
+      throw err;
+    }
+    if (parsed.more) throw new InvalidArgument('unexpected content after JSON');
+    return decoded;
+  }
+
+  /** The decoded body's value, or the type's zero value when there is none. */
+  async bodyOf<T extends object>(type: GoType): Promise<Partial<T>> {
+    return (await this.decode<Partial<T>>(type))?.value ?? {};
   }
 
   /** An upgrade request carries its body (exec start's JSON) before the raw stream: read exactly Content-Length. */
@@ -225,6 +253,9 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
+  /** `log` gets what the engine's log must show of a request that failed unexpectedly. */
+  constructor(private readonly log: (level: string, msg: string) => void = () => {}) {}
+
   on(method: Method | Method[], path: string, handler: Handler): this {
     for (const m of Array.isArray(method) ? method : [method]) {
       this.routes.push({ method: m, segments: path.split('/').filter(Boolean), handler });
@@ -242,6 +273,21 @@ export class Router {
       if (params) return { handler: r.handler, params };
     }
     return undefined;
+  }
+
+  /**
+   * The message an error is answered with. An engine error carries its user's words; any other
+   * failure is logged with its stack, and a fault of the code itself is answered as one (its
+   * JavaScript message would mean nothing to the user), while a system or runtime failure keeps
+   * its own words, as dockerd answers with its error's text.
+   */
+  private userMessage(err: unknown, req: IncomingMessage): string {
+    if (err instanceof EngineError) return err.message;
+    if (inputFault(err)) return isErrno(err, 'ERR_INVALID_ARG_VALUE') ? 'invalid argument: a path cannot hold a NUL byte' : goSystemMessage(err);
+    const what = `${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`;
+    this.log('error', `Handler for ${what} returned error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    if (isProgramError(err)) return `internal error in the engine while handling ${what}; the engine's log has the details`;
+    return goSystemMessage(err);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
@@ -277,7 +323,7 @@ export class Router {
     try {
       await found.handler(ctx);
     } catch (err) {
-      const status = statusOf(err);
+      const status = inputFault(err) ? 400 : statusOf(err);
       if (ctx.wasHijacked) {
         ctx.hijack('').end();
         return;
@@ -291,7 +337,7 @@ export class Router {
         return;
       }
       if (!ctx.consumedBody && res) await drainSmallBody(req);
-      respondError(ctx, status, messageOf(err));
+      respondError(ctx, status, this.userMessage(err, req));
     }
   }
 }
@@ -316,6 +362,18 @@ async function drainSmallBody(req: IncomingMessage): Promise<void> {
     req.once('close', done);
     req.once('error', done);
   });
+}
+
+/** What a system call refused for the request's own value: a name too long for a file, a path with a NUL byte. */
+function inputFault(err: unknown): boolean {
+  return isErrno(err, 'ENAMETOOLONG') || (isErrno(err, 'ERR_INVALID_ARG_VALUE') && /null bytes/.test(messageOf(err)));
+}
+
+/** JavaScript's own errors: a fault of the engine's code, never words for a user. */
+const PROGRAM_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
+
+function isProgramError(err: unknown): boolean {
+  return PROGRAM_ERRORS.some((E) => err instanceof E) || (err instanceof Error && err.name === 'AssertionError');
 }
 
 function respondError(ctx: ApiContext, status: number, message: string): void {

@@ -2,6 +2,7 @@ import { InvalidArgument } from '../../core/errors.js';
 import type { CreateVolumeRequest, VolumeService } from '../volumes/service.js';
 import { normaliseFilters } from './container-views.js';
 import type { Router } from './router.js';
+import { VOLUME_CREATE } from './body-types.js';
 
 /** The Engine API's volume routes (GET/POST /volumes..., DELETE /volumes/{name}). */
 export function volumeRoutes(r: Router, volumes: VolumeService): void {
@@ -11,11 +12,8 @@ export function volumeRoutes(r: Router, volumes: VolumeService): void {
   });
 
   r.on('POST', '/volumes/create', async (ctx) => {
-    const body = await ctx.json<CreateVolumeRequest & { ClusterVolumeSpec?: unknown }>();
+    const body = await ctx.bodyOf<CreateVolumeRequest & { ClusterVolumeSpec: object }>(VOLUME_CREATE);
     if (body.ClusterVolumeSpec) throw new InvalidArgument('cluster volumes are only supported in swarm mode');
-    for (const [k, v] of [['Name', body.Name], ['Driver', body.Driver]] as const) {
-      if (v !== undefined && v !== null && typeof v !== 'string') throw new InvalidArgument(`invalid JSON: ${k} must be a string`);
-    }
     ctx.send(201, await volumes.create(body));
   });
 

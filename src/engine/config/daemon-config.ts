@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validateDNSSearch } from '../../cli/network-opts.js';
 import { DAEMON_FLAGS, type FlagSpec, type GivenFlags } from './flags.js';
-import { DecodeError, goArray, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField, goOpenError } from './go-json.js';
+import { DecodeError, GoSyntaxError, goPlain, parseGoJson, goArray, goBool, goFormat, goInt, goObject, goString, goStringList, goStringMap, goField, goOpenError } from './go-json.js';
 import { normalizeHost, normalizeHosts } from './hosts.js';
 import { STOCK_RUNTIME, type RuntimeConfig } from '../runtime/runtimes.js';
 
@@ -297,18 +297,6 @@ function findConflicts(keys: Map<string, unknown>, flags: GivenFlags, specs: rea
   if (conflicts.length) throw new ConfigError(`the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
 }
 
-/** Go's encoding/json words for what JSON.parse refused (the common cases). */
-function syntaxError(text: string, err: Error): string {
-  if (text.trim() === '') return 'EOF';
-  const at = /position (\d+)/.exec(err.message);
-  if (at) {
-    const c = text[Number(at[1])];
-    if (c !== undefined) return `invalid character '${c}' ${c === '}' || c === '"' ? 'looking for beginning of object key string' : 'looking for beginning of value'}`;
-  }
-  if (/end of JSON input/i.test(err.message)) return 'unexpected end of JSON input';
-  return err.message;
-}
-
 /** Reads and decodes daemon.json; keys it sets, and their values. */
 export function readConfigFile(path: string, flags: GivenFlags, specs: readonly FlagSpec[] = DAEMON_FLAGS): { values: Settable; keys: Set<string> } {
   const prefix = `unable to configure the Docker daemon with file ${path}`;
@@ -321,9 +309,11 @@ export function readConfigFile(path: string, flags: GivenFlags, specs: readonly 
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // As dockerd 20.10: the file's first value, read by json.Decoder (what follows it is not read).
+      json = goPlain(parseGoJson(Buffer.from(text)).value);
     } catch (err) {
-      throw new ConfigError(syntaxError(text, err as Error));
+      if (err instanceof GoSyntaxError) throw new ConfigError(err.message);
+      throw err;
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new ConfigError(`json: cannot unmarshal ${Array.isArray(json) ? 'array' : typeof json === 'string' ? 'string' : typeof json} into Go value of type map[string]interface {}`);

@@ -94,6 +94,8 @@ export class ExecService {
       });
     } catch (err) {
       s.running = false;
+      // Paused meanwhile (a commit pauses it): refused as a start on a paused container is, and still startable.
+      if (/cannot exec in a paused container/.test(messageOf(err))) throw new Conflict(`container ${rec.Id} is paused, unpause the container before exec`, { cause: err });
       // As newest moby: 127 for a command not found, else 126 (EACCES, or any failure to start);
       // dockerd 20.10 wrote 126 over the 127 its translateContainerdStartErr had set.
       s.exitCode = startFailureExitCode(messageOf(err)) === 127 ? 127 : 126;

@@ -924,7 +924,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   /** DELETE /containers/{name}?link=1: the linking container forgets the link; both containers stay. */
   async removeLink(ref: string): Promise<void> {
     const full = ref.startsWith('/') ? ref : `/${ref}`;
-    if (full.lastIndexOf('/') === 0) throw new SystemError('Conflict, cannot remove the default link name of the container');
+    if (full.lastIndexOf('/') === 0) throw new InvalidArgument('Conflict, cannot remove the default link name of the container');
     const { parent, entry } = this.resolveLink(full);
     const rest = parent.HostConfig.Links!.filter((l) => l !== entry);
     parent.HostConfig.Links = rest.length ? rest : null;

@@ -2,6 +2,7 @@
  * docker's image filters (`images --filter`, `image prune --filter`): dangling, label, label!,
  * before, since, reference, until.
  */
+import { userRegExp } from '../../core/patterns.js';
 import { parseTimestamp } from '../../core/units.js';
 import { InvalidArgument } from '../../core/errors.js';
 import type { Image } from './types.js';
@@ -45,7 +46,10 @@ export function pathMatch(pattern: string, name: string): boolean {
       i = end;
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(re + '$').test(name);
+  const r = userRegExp(re + '$');
+  // A class JavaScript refuses ([z-a]) is one Go's path.Match refuses too.
+  if (!r) throw new InvalidArgument('syntax error in pattern');
+  return r.test(name);
 }
 
 /** reference.FamiliarMatch: the pattern against the familiar string, then the familiar name. */

@@ -1,3 +1,4 @@
+import { Mutex } from '../images/mutex.js';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -668,7 +669,18 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
 
   // --- connect and disconnect ---
 
-  async connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
+  /** Connects and disconnects run one at a time: two at once would both pick the same free interface name. */
+  private readonly endpointChanges = new Mutex();
+
+  connect(netRef: string, containerRef: string, cfg: EndpointConfig = {}): Promise<void> {
+    return this.endpointChanges.run(() => this.connectNow(netRef, containerRef, cfg));
+  }
+
+  disconnect(netRef: string, containerRef: string, force = false): Promise<void> {
+    return this.endpointChanges.run(() => this.disconnectNow(netRef, containerRef, force));
+  }
+
+  private async connectNow(netRef: string, containerRef: string, cfg: EndpointConfig): Promise<void> {
     const n = this.store.get(netRef);
     const rec = this.containers.get(containerRef);
     // As dockerd: a stopped container only records it, and its start fails.
@@ -711,7 +723,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     await this.containers.save(rec);
   }
 
-  async disconnect(netRef: string, containerRef: string, force = false): Promise<void> {
+  private async disconnectNow(netRef: string, containerRef: string, force: boolean): Promise<void> {
     const n = this.store.find(netRef);
     if (!n) {
       // As dockerd with force: a network that is gone leaves a stale endpoint, which goes now.

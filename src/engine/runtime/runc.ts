@@ -4,7 +4,7 @@ import { constants, openSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { NotFound, SystemError, Conflict, isErrno } from '../../core/errors.js';
+import { NotFound, SystemError, Conflict, InvalidArgument, isErrno } from '../../core/errors.js';
 
 export const RUNC_PATH = '/usr/sbin/runc';
 
@@ -124,8 +124,13 @@ export class Runc {
   async update(id: string, resources: object): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const child = execFile(this.path, [...this.args, `--root=${this.root}`, 'update', '--resources', '-', id], (err, _out, stderr) => {
-        if (err) reject(new SystemError(`Cannot update container ${id}: ${runcMessage(stderr || err.message)}`, { cause: err }));
-        else resolve();
+        if (!err) {
+          resolve();
+          return;
+        }
+        const msg = `Cannot update container ${id}: ${runcMessage(stderr || err.message)}`;
+        // A value the kernel's cgroup refuses (cpu-shares below 2 on cgroup v1) is the request's fault.
+        reject(/(minimum|maximum) allowed cpu-shares/.test(msg) ? new InvalidArgument(msg, { cause: err }) : new SystemError(msg, { cause: err }));
       });
       child.stdin?.end(JSON.stringify(resources));
     });

@@ -9,6 +9,8 @@
  * mounts are active (a volume with mount options is mounted on its `_data` at the first use and
  * unmounted after the last).
  */
+import { userRegExp } from '../../core/patterns.js';
+import { goSystemMessage } from '../config/go-json.js';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -58,10 +60,11 @@ export type VolumeEventSink = (action: string, name: string, attributes: Record<
 
 /** An error in docker's volume-store shape: `OP NAME: reason`, keeping the reason's status. */
 function opError(op: string, name: string, err: unknown): EngineError {
-  const msg = `${op}${name ? ` ${name}` : ''}: ${messageOf(err)}`;
+  const msg = `${op}${name ? ` ${name}` : ''}: ${goSystemMessage(err)}`;
   if (err instanceof NotFound) return new NotFound(msg, { cause: err });
   if (err instanceof Conflict) return new Conflict(msg, { cause: err });
-  if (err instanceof InvalidArgument) return new InvalidArgument(msg, { cause: err });
+  // A name too long for a file name is the request's fault.
+  if (err instanceof InvalidArgument || isErrno(err, 'ENAMETOOLONG')) return new InvalidArgument(msg, { cause: err });
   return new SystemError(msg, { cause: err });
 }
 
@@ -213,7 +216,7 @@ export class VolumeService {
     const dangling = filters.dangling?.length ? parseBool('dangling', filters.dangling[0]!) : undefined;
     return [...this.records.values()]
       .filter((r) => !filters.driver || filters.driver.includes(r.Driver))
-      .filter((r) => !filters.name || filters.name.some((p) => r.Name === p || safeRegExp(p)?.test(r.Name)))
+      .filter((r) => !filters.name || filters.name.some((p) => r.Name === p || userRegExp(p)?.test(r.Name)))
       .filter((r) => (filters.label ?? []).every((l) => labelMatches(r.Labels, l)))
       .filter((r) => dangling === undefined || this.inUse(r.Name) !== dangling)
       .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0))
@@ -426,10 +429,3 @@ function parseBoolStrict(v: string): boolean {
   }
 }
 
-function safeRegExp(p: string): RegExp | undefined {
-  try {
-    return new RegExp(p);
-  } catch {
-    return undefined;
-  }
-}
