@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, openSync, closeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { spawnProcess } from './spawn.js';
+import { execProcess, spawnProcess } from './spawn.js';
 
 const skip = !existsSync('/bin/sh') && 'needs /bin/sh';
 
@@ -65,4 +65,11 @@ test('a file that cannot be executed throws at once with its errno', async () =>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('execProcess: input, both outputs and the exit status; a timeout ends the process', { skip }, async () => {
+  const r = await execProcess('sh', ['-c', 'cat; echo e >&2; exit 4'], { input: '{"a":1}' });
+  assert.deepEqual(r, { code: 4, signal: null, stdout: '{"a":1}', stderr: 'e\n' });
+  const slow = await execProcess('sh', ['-c', 'exec sleep 30'], { timeoutMs: 100 });
+  assert.equal(slow.signal, 'SIGTERM');
 });

@@ -94,3 +94,32 @@ export function spawnProcess(file: string, args: string[], opts: SpawnOptions): 
     },
   };
 }
+
+export interface ExecResult extends ExitStatus { stdout: string; stderr: string }
+
+/**
+ * Runs a program to its end, as child_process.execFile: `input` on its stdin, its stdout and
+ * stderr collected; killed (SIGTERM) after timeoutMs. Resolves whatever the exit status; rejects
+ * only when it cannot be started.
+ */
+export async function execProcess(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  const c = spawnProcess(file, args, { env: opts.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const collect = (s: Socket): Promise<string> => new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', () => {});
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+  const [stdout, stderr] = [collect(c.stdio[1]!), collect(c.stdio[2]!)];
+  if (c.stdio[0]) {
+    c.stdio[0].on('error', () => {});
+    c.stdio[0].end(opts.input ?? '');
+  }
+  const timer = setTimeout(() => c.kill('SIGTERM'), opts.timeoutMs ?? 60_000);
+  try {
+    const status = await c.exited;
+    return { ...status, stdout: await stdout, stderr: await stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
