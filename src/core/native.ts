@@ -25,6 +25,11 @@ interface SysAddon {
   x32Abi(): boolean;
   /** Returns the C heap's free pages to the kernel; true when some were. */
   mallocTrim(): boolean;
+  /** posix_spawn (no fork of the engine): fds[i] becomes the child's fd i (-1: /dev/null); see spawn.c. */
+  spawn(file: string, argv: string[], envp: string[], cwd: string | null, fds: number[], setsid: boolean,
+    onExit: (code: number | null, signal: number | null) => void): number;
+  /** A connected AF_UNIX stream pair, close-on-exec. */
+  socketpair(): [number, number];
 }
 
 let addon: SysAddon | undefined;

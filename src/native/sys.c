@@ -2,7 +2,8 @@
  * The few system calls Node does not expose and the engine needs on its hot path or for layer
  * contents: mount/umount2 (overlay rootfs), mknod (overlay whiteouts, device nodes in layers) and
  * extended attributes (opaque directories, security.capability in layers), and network namespaces
- * made ahead of a container (so that its networking is set up while runc creates it). Loaded as a N-API
+ * made ahead of a container (so that its networking is set up while runc creates it); spawn.c adds
+ * process spawning without fork. Loaded as a N-API
  * addon; errors are thrown as Error objects with `code` set to the errno name.
  */
 #define _GNU_SOURCE
@@ -26,13 +27,17 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-static const char *errno_name(int e) {
+const char *minke_errno_name(int e);
+void minke_define_spawn(napi_env env, napi_value exports);
+
+const char *minke_errno_name(int e) {
   switch (e) {
   case EPERM: return "EPERM"; case ENOENT: return "ENOENT"; case EEXIST: return "EEXIST";
   case EINVAL: return "EINVAL"; case EBUSY: return "EBUSY"; case ENOTDIR: return "ENOTDIR";
   case EACCES: return "EACCES"; case ENODATA: return "ENODATA"; case ENOTSUP: return "ENOTSUP";
   case ERANGE: return "ERANGE"; case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS";
   case ENODEV: return "ENODEV"; case E2BIG: return "E2BIG"; case ENAMETOOLONG: return "ENAMETOOLONG";
+  case ENOEXEC: return "ENOEXEC"; case EMFILE: return "EMFILE"; case EAGAIN: return "EAGAIN"; case ENOMEM: return "ENOMEM";
   default: return "EIO";
   }
 }
@@ -41,7 +46,7 @@ static napi_value throw_errno(napi_env env, const char *call, const char *path) 
   int e = errno;
   char msg[4352];
   snprintf(msg, sizeof msg, "%s %s: %s", call, path ? path : "", strerror(e));
-  napi_throw_error(env, errno_name(e), msg);
+  napi_throw_error(env, minke_errno_name(e), msg);
   return NULL;
 }
 
@@ -254,6 +259,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  minke_define_spawn(env, exports);
   return exports;
 }
 

@@ -674,8 +674,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {})
         // a few small files on the exec root: at once, rather than a dozen trips through libuv's threads
-        .then(() => rmSync(bundleDir, { recursive: true, force: true }))
-        .then(() => (removing ? this.rootfs.remove(rec.Id) : undefined)).catch(() => {
+        .then(() => { trace(rec.Id, 'exit: unmounted'); rmSync(bundleDir, { recursive: true, force: true }); trace(rec.Id, 'exit: bundle removed'); })
+        .then(() => (removing ? this.rootfs.remove(rec.Id) : undefined)).then(() => trace(rec.Id, 'exit: layer removed')).catch(() => {
           released = false; // the removal does it again
         }),
       this.networks.detach(rec).catch(() => {}),
@@ -973,6 +973,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       // The log's rotation (a compression under way) is done with the directory first.
       await this.runtime.unwatchLog(rec.LogPath).catch(() => {});
       await Promise.all([releasedAtExit ? undefined : this.rootfs.remove(rec.Id), this.store.delete(rec)]);
+      trace(rec.Id, 'remove: record deleted');
     } catch (err) {
       rec.State = { ...rec.State, Status: 'dead', Dead: true };
       await this.store.save(rec).catch(() => {});

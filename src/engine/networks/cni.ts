@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemError } from '../../core/errors.js';
+import { execProcess } from '../../core/spawn.js';
 
 /**
  * The CNI protocol (github.com/containernetworking/cni SPEC.md): a plugin is an executable that
@@ -47,10 +47,13 @@ export function findPluginDir(): string {
   return dir;
 }
 
-function execPlugin(dir: string, command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntime, conf: Record<string, unknown>): Promise<CniResult> {
-  return new Promise((resolve, reject) => {
-    const type = conf.type as string;
-    const child = execFile(join(dir, type), [], {
+async function execPlugin(dir: string, command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntime, conf: Record<string, unknown>): Promise<CniResult> {
+  const type = conf.type as string;
+  const path = join(dir, type);
+  let r;
+  try {
+    // Spawned without forking the engine (core/spawn.ts): a start runs one ADD, an exit one DEL.
+    r = await execProcess(path, [], {
       env: {
         CNI_COMMAND: command,
         CNI_CONTAINERID: rt.containerId,
@@ -59,28 +62,28 @@ function execPlugin(dir: string, command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntim
         CNI_PATH: dir,
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       },
-      timeout: 60_000,
-      maxBuffer: 1 << 20,
-    }, (err, stdout) => {
-      if (err) {
-        let msg = err.message;
-        try {
-          const e = JSON.parse(stdout) as { msg?: string; details?: string };
-          if (e.msg) msg = e.details ? `${e.msg}: ${e.details}` : e.msg;
-        } catch {
-          // not a CNI error document
-        }
-        reject(new SystemError(`plugin type="${type}" failed (${command.toLowerCase()}): ${msg}`));
-        return;
-      }
-      try {
-        resolve(stdout.trim() ? (JSON.parse(stdout) as CniResult) : {});
-      } catch {
-        reject(new SystemError(`plugin type="${type}" printed an invalid result: ${stdout.slice(0, 200)}`));
-      }
+      input: JSON.stringify(conf),
+      timeoutMs: 60_000,
     });
-    child.stdin!.end(JSON.stringify(conf));
-  });
+  } catch (err) {
+    throw new SystemError(`plugin type="${type}" failed (${command.toLowerCase()}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const { stdout } = r;
+  if (r.code !== 0) {
+    let msg = `Command failed: ${path}${r.signal ? ` (${r.signal})` : ''}\n${r.stderr}`.trim();
+    try {
+      const e = JSON.parse(stdout) as { msg?: string; details?: string };
+      if (e.msg) msg = e.details ? `${e.msg}: ${e.details}` : e.msg;
+    } catch {
+      // not a CNI error document
+    }
+    throw new SystemError(`plugin type="${type}" failed (${command.toLowerCase()}): ${msg}`);
+  }
+  try {
+    return stdout.trim() ? (JSON.parse(stdout) as CniResult) : {};
+  } catch {
+    throw new SystemError(`plugin type="${type}" printed an invalid result: ${stdout.slice(0, 200)}`);
+  }
 }
 
 /** One plugin's stdin: its own config, the list's name and version, runtimeConfig for its capabilities, and prevResult. */

@@ -5,11 +5,11 @@
  * keeps running, holding the container's stdio, the log and the exit file.
  */
 import { trace } from '../../core/trace.js';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../../core/errors.js';
+import { spawnProcess, type SpawnedProcess } from '../../core/spawn.js';
 import { runcMessage, RUNC_PATH } from './runc.js';
 
 export const CONMON_PATH = 'conmon';
@@ -85,7 +85,7 @@ export class PipeReader {
 }
 
 export interface ConmonSpawn {
-  child: ChildProcess;
+  child: SpawnedProcess;
   sync: PipeReader;
   syncStream: Readable;
   start: Writable;
@@ -95,25 +95,33 @@ export interface ConmonSpawn {
   errText(): string;
 }
 
-export function spawnConmon(args: string[], opts: { errPath: string; attachPipe?: boolean; cwd?: string }): ConmonSpawn {
+/**
+ * Spawns conmon (without forking the engine: core/spawn.ts). A conmon that cannot be executed
+ * is a ContainerStartError at once, with nothing left behind.
+ */
+export function spawnConmon(args: string[], opts: { errPath: string; attachPipe?: boolean; cwd?: string; conmonPath?: string }): ConmonSpawn {
   const errFd = openSync(opts.errPath, 'w');
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' };
   if (opts.attachPipe) env._OCI_ATTACHPIPE = '5';
-  let child: ChildProcess;
+  let child: SpawnedProcess;
   try {
-    child = spawn(CONMON_PATH, args, {
+    child = spawnProcess(opts.conmonPath ?? CONMON_PATH, args, {
       stdio: opts.attachPipe ? ['ignore', 'ignore', errFd, 'pipe', 'pipe', 'pipe'] : ['ignore', 'ignore', errFd, 'pipe', 'pipe'],
       env,
       cwd: opts.cwd,
       detached: true,
     });
+  } catch (err) {
+    // The errno's name, not its text: "no such file" would read as the container's command missing (127).
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new ContainerStartError(`OCI runtime ${opts.attachPipe ? 'exec' : 'create'} failed: cannot start ${opts.conmonPath ?? CONMON_PATH} (${code}): unknown`, { cause: err });
   } finally {
     closeSync(errFd);
   }
-  child.on('error', () => {});
-  const syncStream = child.stdio[3] as Readable;
-  const start = child.stdio[4] as Writable;
+  const syncStream = child.stdio[3]!;
+  const start = child.stdio[4]!;
   start.on('error', () => {});
+  syncStream.on('error', () => {});
   const out: ConmonSpawn = {
     child,
     sync: new PipeReader(syncStream),
@@ -128,7 +136,8 @@ export function spawnConmon(args: string[], opts: { errPath: string; attachPipe?
     },
   };
   if (opts.attachPipe) {
-    out.attachStream = (child.stdio as unknown as (Readable | null)[])[5] as Readable;
+    out.attachStream = child.stdio[5]!;
+    out.attachStream.on('error', () => {});
     out.attach = new PipeReader(out.attachStream);
   }
   return out;
@@ -149,6 +158,7 @@ export interface ContainerConmonOptions {
   runcArgs?: readonly string[];
   /** conmon cuts the log file at this size, a new file in its place (the rotation keeps the old: see log-files.ts). */
   logSizeMax?: number;
+  conmonPath?: string;
 }
 
 /** conmon passes each --runtime-arg to the runtime before its subcommand. */
@@ -179,7 +189,7 @@ export function conmonFailure(what: string, msg: PipeMessage | null, errText: st
 /** Starts conmon for a container and waits until `runc create` is done; returns the container's pid. */
 export async function createWithConmon(o: ContainerConmonOptions): Promise<{ pid: number; conmonPid: number }> {
   const errPath = `${o.bundleDir}/conmon.err`;
-  const c = spawnConmon(containerConmonArgs(o), { errPath, cwd: o.bundleDir });
+  const c = spawnConmon(containerConmonArgs(o), { errPath, cwd: o.bundleDir, conmonPath: o.conmonPath });
   c.start.end('0');
   trace(o.id, 'conmon: spawned');
   const msg = await c.sync.next();

@@ -1,10 +1,10 @@
 /** The runc command line: one short-lived process per operation, errors carrying runc's own reason. */
-import { execFile } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { NotFound, SystemError, Conflict, InvalidArgument, isErrno } from '../../core/errors.js';
+import { execProcess } from '../../core/spawn.js';
 
 export const RUNC_PATH = '/usr/sbin/runc';
 
@@ -45,18 +45,17 @@ export class Runc {
   /** `args`: global options of a configured runtime (daemon.json runtimeArgs), before runc's own. */
   constructor(readonly root: string, readonly path = RUNC_PATH, readonly args: readonly string[] = []) {}
 
-  /** Runs runc with the global --root; rejects with runc's message. */
-  run(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(this.path, [...this.args, `--root=${this.root}`, ...args], { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const msg = runcMessage(stderr || err.message);
-        const id = args[args.length - 1] ?? '';
-        if (/does not exist|container not found/i.test(msg)) reject(new NotFound(`No such container: ${id}`, { cause: err }));
-        else if (/not running|not paused|is paused|already/i.test(msg)) reject(new Conflict(msg, { cause: err }));
-        else reject(new SystemError(`runc ${args[0] ?? ''}: ${msg}`, { cause: err }));
-      });
+  /** Runs runc with the global --root (spawned without forking the engine); rejects with runc's message. */
+  async run(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+    const r = await execProcess(this.path, [...this.args, `--root=${this.root}`, ...args], { timeoutMs: opts.timeoutMs ?? 60_000 }).catch((err: unknown) => {
+      throw new SystemError(`runc ${args[0] ?? ''}: ${(err as Error).message}`, { cause: err });
     });
+    if (r.code === 0) return r.stdout;
+    const msg = runcMessage(r.stderr || `runc exited with ${r.signal ?? `status ${r.code}`}`);
+    const id = args[args.length - 1] ?? '';
+    if (/does not exist|container not found/i.test(msg)) throw new NotFound(`No such container: ${id}`);
+    if (/not running|not paused|is paused|already/i.test(msg)) throw new Conflict(msg);
+    throw new SystemError(`runc ${args[0] ?? ''}: ${msg}`);
   }
 
   /**
@@ -122,17 +121,11 @@ export class Runc {
 
   /** `runc update -r -` with an OCI LinuxResources document on stdin. */
   async update(id: string, resources: object): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const child = execFile(this.path, [...this.args, `--root=${this.root}`, 'update', '--resources', '-', id], (err, _out, stderr) => {
-        if (!err) {
-          resolve();
-          return;
-        }
-        const msg = `Cannot update container ${id}: ${runcMessage(stderr || err.message)}`;
-        // A value the kernel's cgroup refuses (cpu-shares below 2 on cgroup v1) is the request's fault.
-        reject(/(minimum|maximum) allowed cpu-shares/.test(msg) ? new InvalidArgument(msg, { cause: err }) : new SystemError(msg, { cause: err }));
-      });
-      child.stdin?.end(JSON.stringify(resources));
-    });
+    const r = await execProcess(this.path, [...this.args, `--root=${this.root}`, 'update', '--resources', '-', id], { input: JSON.stringify(resources) });
+    if (r.code !== 0) {
+      const msg = `Cannot update container ${id}: ${runcMessage(r.stderr || `runc exited with ${r.signal ?? `status ${r.code}`}`)}`;
+      // A value the kernel's cgroup refuses (cpu-shares below 2 on cgroup v1) is the request's fault.
+      throw /(minimum|maximum) allowed cpu-shares/.test(msg) ? new InvalidArgument(msg) : new SystemError(msg);
+    }
   }
 }

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { Runtime } from './runtime.js';
 import { buildSpec, type ContainerSpecInput } from './spec.js';
@@ -110,6 +110,29 @@ test('a command that does not exist fails create with runc\'s reason and exit co
     },
   );
   assert.deepEqual((await rt.list()).filter((c) => c.id === b.id), []);
+});
+
+test('a conmon that cannot be started fails create with 128 and leaves no runc container, cgroup or conmon', { skip }, async () => {
+  const broken = new Runtime({ root: join(dir, 'state'), cgroupParent, conmonPath: join(dir, 'no-such-conmon') });
+  const b = bundle(['true']);
+  try {
+    await assert.rejects(
+      broken.create({ id: b.id, bundleDir: b.bundleDir, spec: buildSpec(b.input), logPath: b.logPath, stdin: false, tty: false }),
+      (err: unknown) => {
+        assert.ok(err instanceof ContainerStartError);
+        assert.match(err.message, /^OCI runtime create failed: cannot start .*no-such-conmon \(ENOENT\): unknown$/);
+        assert.equal(err.exitCode, 128);
+        return true;
+      },
+    );
+  } finally {
+    broken.close();
+  }
+  assert.deepEqual((await rt.list()).filter((c) => c.id === b.id), []);
+  assert.equal(existsSync(join(rt.runcRoot, b.id)), false);
+  const cg = rt.cgroupPaths(b.id);
+  assert.equal(existsSync(cg.v2 ? cg.dir('') : cg.dir('memory')), false);
+  assert.equal(spawnSync('pgrep', ['-f', `conmon .*-c ${b.id} `]).status, 1, 'no conmon of that container runs');
 });
 
 test('a non-executable file yields 126', { skip }, async () => {

@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   /** State directory (under the engine's exec root): runc root, exit files, exec sessions. */
   root: string;
   runcPath?: string;
+  /** Default: `conmon` from PATH. */
+  conmonPath?: string;
   cgroupParent?: string;
 }
 
@@ -178,7 +180,7 @@ export class Runtime {
       return await createWithConmon({
         id: o.id, bundleDir: o.bundleDir, logPath: o.logPath, exitDir, runcRoot: this.runcRoot,
         socketDir: this.socketDir, stdin: o.stdin, tty: o.tty, leaveStdinOpen: o.leaveStdinOpen,
-        runcPath: runc.path, runcArgs: runc.args, logSizeMax: o.logSizeMax,
+        runcPath: runc.path, runcArgs: runc.args, logSizeMax: o.logSizeMax, conmonPath: this.opts.conmonPath,
       });
     } catch (err) {
       await this.cleanupFailed(o.id, o.bundleDir);
@@ -328,7 +330,7 @@ export class Runtime {
     ];
     if (o.tty) args.push('-t');
     if (o.stdin && !o.detach) args.push('-i');
-    const c = spawnConmon(args, { errPath: join(dir, 'conmon.err'), attachPipe: true, cwd: dir });
+    const c = spawnConmon(args, { errPath: join(dir, 'conmon.err'), attachPipe: true, cwd: dir, conmonPath: this.opts.conmonPath });
     let attachment: Attachment | undefined;
     const fail = async (err: unknown): Promise<never> => {
       attachment?.close();
