@@ -30,9 +30,6 @@ import { createGzip } from 'node:zlib';
 import { isErrno } from '../../core/errors.js';
 import type { LogPosition } from '../containers/ports.js';
 
-/** The least time between two passes of the rotation over a log's directory (see soon()). */
-const MIN_PASS_MS = 10;
-
 export interface RotationPolicy {
   /** Bytes at which conmon cuts the file; -1: never. */
   maxSize: number;
@@ -190,8 +187,6 @@ export class LogFiles implements LogSource {
   private managed = false;
   private stopping: Promise<void> | undefined;
   private compressions: Promise<void> = Promise.resolve();
-  private lastPass = 0;
-  private passTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly path: string,
@@ -237,37 +232,12 @@ export class LogFiles implements LogSource {
       this.watcher = watch(this.dir, (event, f) => {
         if (f !== null && f !== this.base && f !== `${this.base}.tmp`) return;
         // A cut is a rename; sizes matter only while the first file is due to be cut.
-        if (event === 'rename' || this.cutDue) this.soon();
+        if (event === 'rename' || this.cutDue) this.update();
       });
       this.watcher.on('error', () => {});
     } catch (err) {
       this.log(`log rotation of ${this.path} not watched: ${(err as Error).message}`);
     }
-  }
-
-  /**
-   * A pass over the directory at once, or, within MIN_PASS_MS of the last one, once that time is
-   * up. A container writing flat out with a small max-size has conmon cut its file a thousand
-   * times a second, and a pass per cut would take the engine's whole event loop (a start waiting
-   * behind it timed out). Between two passes conmon's own cuts still bound the disk; the file cut
-   * twice before a pass is the one the rotation may miss.
-   */
-  private soon(): void {
-    if (this.passTimer) return;
-    const wait = this.lastPass + MIN_PASS_MS - Date.now();
-    if (wait <= 0) {
-      this.pass();
-      return;
-    }
-    this.passTimer = setTimeout(() => {
-      this.passTimer = undefined;
-      this.pass();
-    }, wait);
-  }
-
-  private pass(): void {
-    this.lastPass = Date.now();
-    this.update();
   }
 
   /** conmon runs the container now: its control fifo can cut an earlier run's file in time. */
@@ -284,8 +254,6 @@ export class LogFiles implements LogSource {
     this.stopping ??= (async () => {
       this.watcher?.close();
       this.watcher = undefined;
-      clearTimeout(this.passTimer);
-      this.passTimer = undefined;
       this.update();
       this.managed = false;
       if (final && this.rotating) {
