@@ -187,6 +187,10 @@ export class LogFiles implements LogSource {
   private managed = false;
   private stopping: Promise<void> | undefined;
   private compressions: Promise<void> = Promise.resolve();
+  /** One compression worker at a time (a writer flat out cuts a thousand times a second). */
+  private compressing = false;
+  /** A look at the disk is due once the watch's current batch of events is delivered. */
+  private lookDue = false;
 
   constructor(
     readonly path: string,
@@ -232,7 +236,7 @@ export class LogFiles implements LogSource {
       this.watcher = watch(this.dir, (event, f) => {
         if (f !== null && f !== this.base && f !== `${this.base}.tmp`) return;
         // A cut is a rename; sizes matter only while the first file is due to be cut.
-        if (event === 'rename' || this.cutDue) this.update();
+        if (event === 'rename' || this.cutDue) this.lookSoon();
       });
       this.watcher.on('error', () => {});
     } catch (err) {
@@ -275,6 +279,20 @@ export class LogFiles implements LogSource {
       await this.compressions;
     })();
     return this.stopping;
+  }
+
+  /**
+   * One look for all the events one read of the watch delivers (a cut makes three or four, and
+   * the first look sees them all): setImmediate runs right after that batch, so this adds no lag
+   * a timer would, which could let conmon cut more than twice before the engine holds its file.
+   */
+  private lookSoon(): void {
+    if (this.lookDue) return;
+    this.lookDue = true;
+    setImmediate(() => {
+      this.lookDue = false;
+      if (this.watcher) this.update();
+    });
   }
 
   private keep(ino: number, name: string, seq: number): void {
@@ -391,31 +409,46 @@ export class LogFiles implements LogSource {
     if (this.policy!.compress) this.compressLater();
   }
 
-  /** gzips the plain rotated files, one at a time, beside the rotation (readers read the plain one meanwhile). */
+  /**
+   * gzips the plain rotated files, one at a time, beside the rotation (readers read the plain one
+   * meanwhile). A single worker: it looks at the disk again after each file, so a call while it
+   * runs has nothing to add (a promise per cut would queue without bound behind a fast writer).
+   */
   private compressLater(): void {
-    this.compressions = this.compressions.then(async () => {
-      const tried = new Set<number>();
-      for (;;) {
-        this.refresh();
-        const todo = this.chain.find((e) => !e.gz && /\.\d+$/.test(e.name) && !tried.has(e.ino));
-        if (!todo) return;
-        tried.add(todo.ino);
-        try {
-          await this.compress(todo);
-        } catch (err) {
-          this.log(`log compression of ${join(this.dir, todo.name)}: ${(err as Error).message}`);
+    if (this.compressing) return;
+    this.compressing = true;
+    this.compressions = (async () => {
+      // Files that could not be compressed, while they are still there.
+      let failed = new Set<number>();
+      try {
+        for (;;) {
+          this.refresh();
+          // The newest first: behind a fast writer the oldest may be gone before it is done.
+          const todo = this.chain.findLast((e) => !e.gz && /\.\d+$/.test(e.name) && !failed.has(e.ino));
+          if (!todo) return;
+          try {
+            if (!(await this.compress(todo))) failed.add(todo.ino);
+          } catch (err) {
+            failed.add(todo.ino);
+            this.log(`log compression of ${join(this.dir, todo.name)}: ${(err as Error).message}`);
+          }
+          const live = new Set(this.chain.map((e) => e.ino));
+          failed = new Set([...failed].filter((i) => live.has(i)));
         }
+      } finally {
+        this.compressing = false;
       }
-    });
+    })();
   }
 
-  private async compress(e: Entry & { gen: number; origIno: number }): Promise<void> {
+  /** true once compressed; false when the file went or changed meanwhile. */
+  private async compress(e: Entry & { gen: number; origIno: number }): Promise<boolean> {
     const part = this.p(`.${e.ino}.gz.part`);
     const fd = openIfThere(join(this.dir, e.name));
-    if (fd === undefined) return;
+    if (fd === undefined) return false;
     if (fstatSync(fd).ino !== e.ino) {
       closeSync(fd);
-      return;
+      return false;
     }
     // The file stays open to the end: its inode cannot be another file's meanwhile.
     try {
@@ -429,13 +462,14 @@ export class LogFiles implements LogSource {
       const now = [...rotatedNames(listDir(this.dir), this.base).values()].find((n) => !n.endsWith('.gz') && inoOf(join(this.dir, n)) === e.ino);
       if (!now) {
         removeIfThere(part);
-        return;
+        return false;
       }
       renameSync(part, join(this.dir, `${now}.gz`));
       const gz = inoOf(join(this.dir, `${now}.gz`));
       if (gz !== undefined) this.gens.set(gz, { gen: e.gen, ino: e.origIno });
       removeIfThere(join(this.dir, now));
       this.refresh();
+      return true;
     } finally {
       closeSync(fd);
     }
