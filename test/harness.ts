@@ -52,6 +52,8 @@ export class TestEngine {
     this.bridge = `mkt${r.toString('hex').slice(0, 6)}`;
     this.bip = `10.${150 + (r[0]! % 50)}.${r[1]}.1/24`;
     this.pool = `base=10.${200 + (r[2]! % 50)}.0.0/16,size=24`;
+    // For scripts/reap-engines (an engine whose test process died is cleaned up by the next run).
+    writeFileSync(join(this.dir, 'owner.json'), JSON.stringify({ pid: process.pid, bridge: this.bridge }));
   }
 
   get host(): string {
@@ -224,25 +226,13 @@ export class TestEngine {
       for (const id of ids.stdout.split('\n').filter(Boolean)) await this.docker(['rm', '-f', id]).catch(() => {});
       await this.stopEngine();
     }
-    // Anything a failed test left: runc containers, conmon processes, mounts under our roots.
-    for (const runcRoot of [join(this.execRoot, 'runc'), this.runcRoot]) {
-      if (!existsSync(runcRoot)) continue;
-      const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
-      for (const id of list.stdout.split('\n').filter(Boolean)) spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
-    }
-    spawnSync('pkill', ['-9', '-f', `conmon.*${this.dir}`]);
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(this.dir));
-    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
-    removeNetworking(this.bridges());
+    cleanUpEngineDir(this.dir, this.execRoot, this.bridges());
     await rm(this.dir, { recursive: true, force: true });
   }
 
   /** Linux bridges of this engine's networks (from its data root). */
   bridges(): string[] {
-    const file = join(this.dataRoot, 'networks', 'networks.json');
-    if (!existsSync(file)) return [this.bridge];
-    const list = JSON.parse(readFileSync(file, 'utf8')) as Array<{ bridge?: string }>;
-    return [...new Set([this.bridge, ...list.map((n) => n.bridge).filter((b): b is string => !!b)])];
+    return engineBridges(this.dataRoot, this.bridge);
   }
 }
 
@@ -308,6 +298,30 @@ export function underPty(env: NodeJS.ProcessEnv, command: string, inputs: Array<
       resolve({ code: code ?? -1, out });
     });
   });
+}
+
+/** An engine's default bridge and its networks' bridges (from its data root). */
+export function engineBridges(dataRoot: string, bridge: string): string[] {
+  const file = join(dataRoot, 'networks', 'networks.json');
+  if (!existsSync(file)) return [bridge];
+  const list = JSON.parse(readFileSync(file, 'utf8')) as Array<{ bridge?: string }>;
+  return [...new Set([bridge, ...list.map((n) => n.bridge).filter((b): b is string => !!b)])];
+}
+
+/**
+ * What an engine of a test dir can leave once its process is gone: runc containers, conmon
+ * processes, mounts under the dir, bridges and their iptables rules (the dir itself stays).
+ */
+export function cleanUpEngineDir(dir: string, execRoot: string, bridges: readonly string[]): void {
+  for (const runcRoot of [join(execRoot, 'runc'), join(execRoot, 'runtime', 'runc')]) {
+    if (!existsSync(runcRoot)) continue;
+    const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
+    for (const id of (list.stdout ?? '').split('\n').filter(Boolean)) spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
+  }
+  spawnSync('pkill', ['-9', '-f', `conmon.*${dir}`]);
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+  for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+  removeNetworking(bridges);
 }
 
 /** iptables rules (iptables-save lines) that mention one of the interfaces. */
