@@ -9,12 +9,13 @@
 // and idle engine memory with 10 stopped containers and 5 images, plus the cost of each running one.
 //
 //   node dist/bench/run.js [--runs 20] [--no-docker]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, minkeCmd } from '../test/harness.js';
 import { floorBundle } from './floor.js';
 import { interleaved, median, stubEngine, type Case } from './measure.js';
+import { dockerDaemon, pidsOf } from './peers.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 20) || 20;
@@ -50,35 +51,7 @@ function rssKb(pid: number): number {
   }
 }
 
-function pidsOf(pattern: string): number[] {
-  const r = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter(Boolean).map(Number);
-}
 
-
-async function dockerDaemon(dir: string): Promise<{ host: string; stop: () => Promise<void>; pids: () => number[] } | undefined> {
-  if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/dockerd')) {
-    console.log('installing docker.io (Debian) for the comparison...');
-    const r = spawnSync('bash', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null)'], { stdio: 'inherit' });
-    if (r.status !== 0) return undefined;
-  }
-  const sock = join(dir, 'docker.sock');
-  const host = `unix://${sock}`;
-  const child = spawn('dockerd', ['-H', host, '--data-root', join(dir, 'docker-data'), '--exec-root', join(dir, 'docker-exec'),
-    '--pidfile', join(dir, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--containerd-namespace', 'minkebench',
-    '--containerd-plugins-namespace', 'minkebench-plugins'], { stdio: ['ignore', 'ignore', 'ignore'], detached: false });
-  for (let i = 0; i < 200; i++) {
-    if (spawnSync('docker', ['-H', host, 'version'], { stdio: 'ignore' }).status === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = async (): Promise<void> => {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    spawnSync('bash', ['-c', `grep ' ${dir}' /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l`]);
-  };
-  return { host, stop, pids: () => [child.pid!, ...pidsOf(`containerd.*${dir}`)] };
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/minke-bench-');

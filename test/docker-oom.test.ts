@@ -3,7 +3,8 @@
 // only a child was killed or (cgroup v1) the cgroup stalls under --oom-kill-disable.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestEngine, waitFor } from './harness.js';
 
 // The memory controller: v1 (hybrid hosts like this one) has memory.oom_control, v2 memory.events.
@@ -59,7 +60,15 @@ describe('oom events', { concurrency: false, skip: noMemoryCgroup }, () => {
   it('reports a cgroup stalled under --oom-kill-disable (cgroup v1), the container still running', { skip: v1 ? false : 'cgroup v2 has no oom_kill_disable (dockerd ignores the flag there)' }, async () => {
     const from = since();
     await e.ok(['run', '-d', '--name', 'stalled', ...LIMIT, '--oom-kill-disable', 'busybox', 'sh', '-c', `${HOG}; echo done; sleep 1000`]);
-    await waitFor(async () => (await actions('stalled', from)).includes('oom'), 'the oom event', 30_000);
+    try {
+      await waitFor(async () => (await actions('stalled', from)).includes('oom'), 'the oom event', 90_000);
+    } catch (err) {
+      // What the kernel and conmon saw, for a failure under load.
+      const pid = (await e.ok(['inspect', '-f', '{{.State.Pid}}', 'stalled'])).trim();
+      const mem = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '?';
+      const ctl = readFileSync(join('/sys/fs/cgroup/memory', mem, 'memory.oom_control'), 'utf8').replace(/\n/g, ' ');
+      throw new Error(`${(err as Error).message}; pid ${pid}, cgroup ${mem}: ${ctl}; state ${await state('stalled')}`);
+    }
     assert.equal(await state('stalled'), 'running true');
     assert.doesNotMatch(await e.ok(['logs', 'stalled']), /done/);
     await e.ok(['rm', '-f', 'stalled']);

@@ -4,7 +4,7 @@
  * and after the tests. Engines of a test run still going (another suite beside this one) are left.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanUpEngineDir, engineBridges } from './harness.js';
@@ -27,8 +27,10 @@ async function main(): Promise<void> {
     try {
       owner = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as typeof owner;
     } catch {
-      // No owner recorded: only a dir no process names is known to be abandoned.
+      // No owner recorded (a harness before owner.json): abandoned only once no process names
+      // the dir and it is an hour old (a test of such a harness may be between two engines).
       if (spawnSync('pgrep', ['-f', dir]).status === 0) continue;
+      if (Date.now() - statSync(dir).mtimeMs < 3600_000) continue;
     }
     if (typeof owner.pid === 'number' && alive(owner.pid)) continue;
     // The engine (and anything else started on the dir's roots), then what it left.
