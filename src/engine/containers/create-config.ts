@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { InvalidArgument } from '../../core/errors.js';
+import { InvalidArgument, NotFound } from '../../core/errors.js';
+import { familiarString, isIdLike, parseReference } from '../images/references.js';
+import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../images/platforms.js';
 import type { ImageRuntimeConfig } from '../images/types.js';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './model.js';
 import { isNoRestart } from './restart-policy.js';
@@ -305,4 +307,31 @@ export function validateHealth(c: ContainerConfig): void {
     if (v !== undefined && v !== 0 && v < ms) throw new InvalidArgument(`${k} in Healthcheck cannot be less than 1ms`);
   }
   if (h.Retries !== undefined && h.Retries < 0) throw new InvalidArgument('Retries in Healthcheck cannot be negative');
+}
+
+/** The image as docker names it in errors: `busybox:latest` for `busybox`, IDs as given. */
+export function imageNameForError(ref: string): string {
+  if (isIdLike(ref)) return ref;
+  try {
+    return familiarString(parseReference(ref));
+  } catch {
+    return ref;
+  }
+}
+
+/**
+ * An image of another platform than the one asked for is not there for that platform (404, as
+ * dockerd); with none asked for, it is used with a warning when it is not the host's.
+ */
+export function checkPlatform(ref: string, img: { os: string; architecture: string; variant?: string }, wanted: Platform | undefined): string[] {
+  const have: Platform = { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) };
+  if (wanted) {
+    if (!platformMatches(wanted, have)) {
+      throw new NotFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(have)}`);
+    }
+    return [];
+  }
+  const host = hostPlatform();
+  if (platformMatches(host, have)) return [];
+  return [`The requested image's platform (${formatPlatform(have)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`];
 }

@@ -2,6 +2,8 @@
  * Legacy links (`--link target:alias` on the default bridge): the variables dockerd gives the
  * linking container about each target, and the names links are stored under.
  */
+import { NotFound } from '../../core/errors.js';
+import type { ContainerRecord } from './model.js';
 
 export interface LinkTarget {
   /** The link's name: /<linking container>/<alias>. */
@@ -63,4 +65,44 @@ export function legacyLinks(rec: { HostConfig: { NetworkMode?: string; Links?: s
   const mode = rec.HostConfig.NetworkMode || 'bridge';
   if (mode !== 'bridge' && mode !== 'default') return null;
   return rec.HostConfig.Links?.length ? rec.HostConfig.Links : null;
+}
+
+/** The containers links are resolved among (the container store). */
+export interface LinkDirectory {
+  find(ref: string): ContainerRecord | undefined;
+  all(): Iterable<ContainerRecord>;
+}
+
+/** The variables of a container's legacy links to running containers (its process and its execs get them). */
+export function linkVariables(rec: ContainerRecord, dir: LinkDirectory): string[] {
+  return (legacyLinks(rec) ?? []).flatMap((entry) => {
+    const { target, name, alias } = parseLink(entry);
+    const other = dir.find(target);
+    const ip = other?.State.Running ? Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress : undefined;
+    if (!other || !ip) return [];
+    return linkEnv({ name, alias, ip, exposedPorts: Object.keys(other.Config.ExposedPorts ?? {}), env: other.Config.Env ?? [] });
+  });
+}
+
+/** The names other containers' legacy links give this one (/web/db); ps lists them after its own. */
+export function linkNamesOf(rec: ContainerRecord, dir: LinkDirectory): string[] {
+  const out: string[] = [];
+  for (const other of dir.all()) {
+    for (const entry of legacyLinks(other) ?? []) {
+      const { target, name } = parseLink(entry);
+      if (name && dir.find(target)?.Id === rec.Id) out.push(name);
+    }
+  }
+  return out;
+}
+
+/** The container a link name (/web/db) stands for, and the linking container that holds it (404 otherwise). */
+export function resolveLink(dir: LinkDirectory, ref: string): { parent: ContainerRecord; entry: string; target: ContainerRecord } {
+  const full = ref.startsWith('/') ? ref : `/${ref}`;
+  const parentName = full.slice(0, full.lastIndexOf('/'));
+  const parent = parentName ? dir.find(parentName) : undefined;
+  const entry = parent ? legacyLinks(parent)?.find((l) => parseLink(l).name === full) : undefined;
+  const target = entry ? dir.find(parseLink(entry).target) : undefined;
+  if (!parent || !entry || !target) throw new NotFound(`No such container: ${ref}`);
+  return { parent, entry, target };
 }

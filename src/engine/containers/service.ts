@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
-import { legacyLinks, linkEnv, parseLink } from './links.js';
+import { legacyLinks, linkNamesOf, linkVariables, parseLink, resolveLink } from './links.js';
 import { resolveInRoot } from '../snapshots/apply.js';
-import { commandOf, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
+import { checkPlatform, commandOf, imageNameForError, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
 import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
@@ -19,9 +19,10 @@ import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
-import { familiarString, isIdLike, parseReference } from '../images/references.js';
-import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../images/platforms.js';
-import { FIRST_DELAY_MS, RestartManager, isNoRestart } from './restart-policy.js';
+import type { Platform } from '../images/platforms.js';
+import { FIRST_DELAY_MS, isNoRestart } from './restart-policy.js';
+import { PolicyRestarts } from './restarts.js';
+import { parseSignal, signalNumber } from './signals.js';
 import { HealthMonitor, healthSettings, initialHealth } from './health.js';
 import { runProbe } from './health-probe.js';
 
@@ -43,60 +44,6 @@ interface Waiter {
   resolve: (code: number) => void;
 }
 
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8,
-  SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
-  SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22,
-  SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29,
-  SIGPOLL: 29, SIGPWR: 30, SIGSYS: 31,
-};
-
-/** Normalises a signal as docker accepts it (`KILL`, `SIGKILL`, `9`, `SIGRTMIN+3`) to its name for runc. */
-export function parseSignal(s: string): string {
-  const up = s.toUpperCase();
-  if (/^\d+$/.test(up)) {
-    const n = Number(up);
-    if (n < 1 || n > 64) throw new InvalidArgument(`Invalid signal: ${s}`);
-    return String(n);
-  }
-  const name = up.startsWith('SIG') ? up : `SIG${up}`;
-  if (SIGNALS[name] !== undefined) return name;
-  const rt = /^SIGRTM(IN|AX)([+-]\d+)?$/.exec(name);
-  if (rt) return String((rt[1] === 'IN' ? 34 : 64) + Number(rt[2] ?? 0));
-  throw new InvalidArgument(`Invalid signal: ${s}`);
-}
-
-/** The image as docker names it in errors: `busybox:latest` for `busybox`, IDs as given. */
-function imageNameForError(ref: string): string {
-  if (isIdLike(ref)) return ref;
-  try {
-    return familiarString(parseReference(ref));
-  } catch {
-    return ref;
-  }
-}
-
-/**
- * An image of another platform than the one asked for is not there for that platform (404, as
- * dockerd); with none asked for, it is used with a warning when it is not the host's.
- */
-function checkPlatform(ref: string, img: { os: string; architecture: string; variant?: string }, wanted: Platform | undefined): string[] {
-  const have: Platform = { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) };
-  if (wanted) {
-    if (!platformMatches(wanted, have)) {
-      throw new NotFound(`image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(have)}`);
-    }
-    return [];
-  }
-  const host = hostPlatform();
-  if (platformMatches(host, have)) return [];
-  return [`The requested image's platform (${formatPlatform(have)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`];
-}
-
-export function signalNumber(name: string): number {
-  return /^\d+$/.test(name) ? Number(name) : SIGNALS[name]!;
-}
-
 /**
  * The container lifecycle: create, start, exit, stop, kill, pause, remove, and adoption of
  * containers that kept running while the engine was down. State lives in ContainerRecord; the
@@ -113,10 +60,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   private readonly beforeStart = new Map<string, Array<() => Promise<void>>>();
   /** Log offset at the last start, so attach-before-start reads just that run's output. */
   readonly logOffsets = new Map<string, LogPosition>();
-  /** Restart policy state per container (back-off, canceled by stop/kill), as docker's restart manager. */
-  private readonly restartManagers = new Map<string, RestartManager>();
-  /** A policy restart waiting out its back-off or starting: settles once running or given up. */
-  private readonly pendingRestarts = new Map<string, Promise<void>>();
+  /** Restart policies: back-off per container, policy restarts under way. */
+  private readonly restarts: PolicyRestarts;
   /** Containers being restarted by `docker restart` (their exit does not auto-remove them). */
   private readonly manualRestarts = new Set<string>();
   private readonly healthMonitors = new Map<string, HealthMonitor>();
@@ -144,6 +89,20 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }
     }
     this.store = new ContainerStore(join(opts.dataRoot, 'containers'));
+    this.restarts = new PolicyRestarts({
+      ready: this.ready,
+      closing: () => this.closing,
+      current: (rec) => this.store.find(rec.Id) === rec,
+      start: (rec) => this.startRecord(rec),
+      setRestarting: (rec) => this.setRestarting(rec, rec.State.ExitCode, rec.State.Error, rec.State.OOMKilled),
+      save: (rec) => this.store.save(rec),
+      stayedDown: (rec) => this.wake(rec, rec.State.ExitCode, 'exit'),
+    });
+  }
+
+  /** `docker update --restart`: the new policy applies to the next exit. */
+  restartPolicyUpdated(rec: ContainerRecord): void {
+    this.restarts.policyUpdated(rec);
   }
 
   bundleDir(id: string): string {
@@ -334,74 +293,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     if (rec.State.Paused) throw new Conflict('cannot start a paused container, try unpause instead');
     if (rec.State.Running) throw new NotModified('container already started');
     if (rec.State.Status === 'removing') throw new Conflict(`container is marked for removal and cannot be started`);
-    this.resetRestartManager(rec);
+    this.restarts.reset(rec);
     await this.startRecord(rec);
-  }
-
-  private restartManager(rec: ContainerRecord): RestartManager {
-    let m = this.restartManagers.get(rec.Id);
-    if (!m) {
-      m = new RestartManager(rec.HostConfig.RestartPolicy);
-      this.restartManagers.set(rec.Id, m);
-    }
-    return m;
-  }
-
-  /** A manual start (start, restart, the engine's own at boot): fresh back-off, RestartCount 0. */
-  private resetRestartManager(rec: ContainerRecord): void {
-    this.restartManagers.get(rec.Id)?.cancel();
-    this.restartManagers.delete(rec.Id);
-    rec.RestartCount = 0;
-    rec.ManuallyStopped = false;
-  }
-
-  /** `docker update --restart`: the new policy applies to the next exit. */
-  restartPolicyUpdated(rec: ContainerRecord): void {
-    const m = this.restartManagers.get(rec.Id);
-    if (m) m.policy = rec.HostConfig.RestartPolicy;
-  }
-
-  /** Ends a policy restart in progress (after the caller canceled the manager) and waits for it to settle. */
-  private async settleRestart(rec: ContainerRecord): Promise<void> {
-    for (let p = this.pendingRestarts.get(rec.Id); p; p = this.pendingRestarts.get(rec.Id)) await p;
-  }
-
-  /** Starts the container again after the back-off, while the policy says so (also when a start fails). */
-  private scheduleRestart(rec: ContainerRecord, delayMs: number): void {
-    const rm = this.restartManager(rec);
-    const run = async (): Promise<void> => {
-      let delay = delayMs;
-      for (;;) {
-        const go = await rm.wait(delay);
-        await this.ready;
-        // Shutting down: leave it restarting on disk; the next engine's adopt() restarts it.
-        if (this.closing) return;
-        if (!go || !rec.State.Restarting || this.store.find(rec.Id) !== rec) break;
-        try {
-          await this.startRecord(rec);
-          return;
-        } catch {
-          // startRecord recorded the error (when it got that far); the policy decides again.
-          if (rec.State.Restarting) rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
-        }
-        const next = rm.shouldRestart({ exitCode: rec.State.ExitCode, manuallyStopped: rec.ManuallyStopped, restartCount: rec.RestartCount, ranMs: 0 });
-        if (next === undefined) return;
-        rec.RestartCount++;
-        this.setRestarting(rec, rec.State.ExitCode, rec.State.Error, rec.State.OOMKilled);
-        await this.store.save(rec).catch(() => {});
-        delay = next;
-      }
-      // Canceled (stop, kill, rm -f) or removed: it stays down.
-      if (rec.State.Restarting) {
-        rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
-        await this.store.save(rec).catch(() => {});
-        this.wake(rec, rec.State.ExitCode, 'exit');
-      }
-    };
-    const p: Promise<void> = run().catch(() => {}).finally(() => {
-      if (this.pendingRestarts.get(rec.Id) === p) this.pendingRestarts.delete(rec.Id);
-    });
-    this.pendingRestarts.set(rec.Id, p);
   }
 
   /** Docker's SetRestarting: still "running" for stop/rm/wait, without a process. */
@@ -460,13 +353,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** The variables of the container's legacy links to running containers (its process and its execs get them). */
   linkVariables(rec: ContainerRecord): string[] {
-    return (legacyLinks(rec) ?? []).flatMap((entry) => {
-      const { target, name, alias } = parseLink(entry);
-      const other = this.store.find(target);
-      const ip = other?.State.Running ? Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress : undefined;
-      if (!other || !ip) return [];
-      return linkEnv({ name, alias, ip, exposedPorts: Object.keys(other.Config.ExposedPorts ?? {}), env: other.Config.Env ?? [] });
-    });
+    return linkVariables(rec, this.store);
   }
 
   /**
@@ -688,7 +575,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     const oomEvent = killed && !reported;
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
     const attributes = { exitCode: String(code), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) };
-    const delay = rec.HostConfig.AutoRemove ? undefined : this.restartManager(rec).shouldRestart({
+    const delay = rec.HostConfig.AutoRemove ? undefined : this.restarts.manager(rec).shouldRestart({
       exitCode: code,
       manuallyStopped: rec.ManuallyStopped,
       restartCount: rec.RestartCount,
@@ -702,7 +589,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       this.emitEvent('die', rec, attributes);
       await this.store.save(rec).catch(() => {});
       this.wake(rec, code, 'exit');
-      this.scheduleRestart(rec, delay);
+      this.restarts.schedule(rec, delay);
       return;
     }
     this.setProcessGone(rec, code, error, oom, false);
@@ -756,9 +643,9 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
   }
 
   private async stopRecord(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
-    this.restartManager(rec).cancel();
-    if (rec.State.Restarting || this.pendingRestarts.has(rec.Id)) {
-      await this.settleRestart(rec);
+    this.restarts.manager(rec).cancel();
+    if (rec.State.Restarting || this.restarts.pending(rec.Id)) {
+      await this.restarts.settle(rec);
       // Stopped while waiting to restart: nothing to signal (docker emits only "stop").
       if (!this.exits.get(rec.Id)) {
         this.emitEvent('stop', rec);
@@ -806,11 +693,11 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     rec.ManuallyStopped = true;
     const stopSignal = rec.Config.StopSignal ? parseSignal(rec.Config.StopSignal) : undefined;
     const ends = isKill || !stopSignal || signalNumber(stopSignal) === signalNumber(sig);
-    if (ends) this.restartManager(rec).cancel();
-    if (rec.State.Restarting || this.pendingRestarts.has(rec.Id)) {
+    if (ends) this.restarts.manager(rec).cancel();
+    if (rec.State.Restarting || this.restarts.pending(rec.Id)) {
       // No process to signal while waiting to restart (docker sends nothing then either).
       if (!ends) return;
-      await this.settleRestart(rec);
+      await this.restarts.settle(rec);
       if (!this.exits.get(rec.Id)) return;
     }
     await this.runtime.kill(rec.Id, sig, isKill);
@@ -830,7 +717,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         this.manualRestarts.delete(rec.Id);
       }
     }
-    this.resetRestartManager(rec);
+    this.restarts.reset(rec);
     await this.startRecord(rec);
     this.emitEvent('restart', rec);
   }
@@ -900,32 +787,14 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** The names other containers' legacy links give this one (/web/db); ps lists them after its own. */
   linkNamesOf(rec: ContainerRecord): string[] {
-    const out: string[] = [];
-    for (const other of this.store.all()) {
-      for (const entry of legacyLinks(other) ?? []) {
-        const { target, name } = parseLink(entry);
-        if (name && this.store.find(target)?.Id === rec.Id) out.push(name);
-      }
-    }
-    return out;
-  }
-
-  /** The container a link name (/web/db) stands for, and the linking container that holds it. */
-  private resolveLink(ref: string): { parent: ContainerRecord; entry: string; target: ContainerRecord } {
-    const full = ref.startsWith('/') ? ref : `/${ref}`;
-    const parentName = full.slice(0, full.lastIndexOf('/'));
-    const parent = parentName ? this.store.find(parentName) : undefined;
-    const entry = parent ? legacyLinks(parent)?.find((l) => parseLink(l).name === full) : undefined;
-    const target = entry ? this.store.find(parseLink(entry).target) : undefined;
-    if (!parent || !entry || !target) throw new NotFound(`No such container: ${ref}`);
-    return { parent, entry, target };
+    return linkNamesOf(rec, this.store);
   }
 
   /** DELETE /containers/{name}?link=1: the linking container forgets the link; both containers stay. */
   async removeLink(ref: string): Promise<void> {
     const full = ref.startsWith('/') ? ref : `/${ref}`;
     if (full.lastIndexOf('/') === 0) throw new InvalidArgument('Conflict, cannot remove the default link name of the container');
-    const { parent, entry } = this.resolveLink(full);
+    const { parent, entry } = resolveLink(this.store, full);
     const rest = parent.HostConfig.Links!.filter((l) => l !== entry);
     parent.HostConfig.Links = rest.length ? rest : null;
     await this.store.save(parent);
@@ -933,7 +802,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
 
   /** DELETE /containers/{parent}/{alias} without link=1 removes the container the link names, as dockerd. */
   async removeByLinkName(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
-    await this.remove(this.resolveLink(ref).target.Id, opts);
+    await this.remove(resolveLink(this.store, ref).target.Id, opts);
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
@@ -947,8 +816,8 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         );
       }
       rec.HostConfig.AutoRemove = false;
-      this.restartManager(rec).cancel();
-      await this.settleRestart(rec);
+      this.restarts.manager(rec).cancel();
+      await this.restarts.settle(rec);
       if (this.exits.get(rec.Id)) {
         await this.runtime.kill(rec.Id, 'SIGKILL', true).catch(() => {});
         await this.exitedAndHandled(rec);
@@ -980,8 +849,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       throw new SystemError(`unable to remove container ${shortId(rec.Id)}: ${messageOf(err)}`, { cause: err });
     }
     this.stopHealth(rec.Id);
-    this.restartManagers.get(rec.Id)?.cancel();
-    this.restartManagers.delete(rec.Id);
+    this.restarts.forget(rec.Id);
     this.logOffsets.delete(rec.Id);
     await releaseMountPoints(rec.Id, rec.MountPoints, this.volumes, removeVolumes);
     trace(rec.Id, 'removed');
@@ -1031,7 +899,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           rec.State = { ...rec.State, Status: 'exited', Running: false, Restarting: false };
           await this.store.save(rec).catch(() => {});
         } else {
-          this.scheduleRestart(rec, FIRST_DELAY_MS);
+          this.restarts.schedule(rec, FIRST_DELAY_MS);
         }
         return;
       }
@@ -1059,7 +927,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
    */
   async startAtBoot(): Promise<void> {
     await Promise.all(this.store.all().filter((rec) => this.startsAtBoot(rec)).map(async (rec) => {
-      this.resetRestartManager(rec);
+      this.restarts.reset(rec);
       await this.startRecord(rec).catch(() => {});
     }));
     this.booted();
