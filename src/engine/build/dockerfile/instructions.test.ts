@@ -119,6 +119,15 @@ describe('parseStages', () => {
     assert.equal(maint.kind === 'maintainer' && maint.maintainer, 'me');
   });
 
+  it('keeps the comments that document stages and ARGs', () => {
+    const r = stages('# foo sets foo\nARG foo=bar\n\n# base defines first stage\nFROM busybox AS base\n# this is irrelevant\nARG foo\n# bar defines bar\n# baz is something else\nARG bar baz=123\n');
+    assert.equal(r.stages[0].comment, 'defines first stage');
+    assert.deepEqual(r.metaArgs[0].args, [{ key: 'foo', value: 'bar', comment: 'sets foo' }]);
+    assert.deepEqual(r.stages[0].commands.map((c) => c.kind === 'arg' && c.args), [
+      [{ key: 'foo' }], [{ key: 'bar', comment: 'defines bar' }, { key: 'baz', value: '123', comment: 'is something else' }],
+    ]);
+  });
+
   it('refuses what Docker refuses', () => {
     refused('RUN x\n', 'Dockerfile:1: no build stage in current context');
     refused('FROM a\nONBUILD ONBUILD RUN x\n', 'Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');

@@ -80,7 +80,8 @@ export interface AddCommand extends CopyLike {
 
 export interface EnvCommand extends Base { kind: 'env'; pairs: KeyValue[] }
 export interface LabelCommand extends Base { kind: 'label'; pairs: KeyValue[] }
-export interface ArgCommand extends Base { kind: 'arg'; args: { key: string; value?: string }[] }
+/** ARG: each name with its default, and the comment documenting it (`# NAME does this`). */
+export interface ArgCommand extends Base { kind: 'arg'; args: { key: string; value?: string; comment?: string }[] }
 export interface WorkdirCommand extends Base { kind: 'workdir'; path: string }
 export interface UserCommand extends Base { kind: 'user'; user: string }
 export interface CmdCommand extends Base, CommandLine { kind: 'cmd'; heredocs: Heredoc[] }
@@ -121,6 +122,8 @@ export interface Stage {
   commands: Command[];
   line: number;
   original: string;
+  /** The comment above FROM that documents the stage (`# NAME does this`). */
+  comment?: string;
 }
 
 export interface Stages {
@@ -243,6 +246,13 @@ function interval(f: Flags, name: string): number {
 
 const stageName = /^[a-z][a-z0-9-_.]*$/;
 
+/** BuildKit's getComment: the comment line that starts with `NAME `, without the name. */
+function docComment(comments: string[], name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const line = comments.find((c) => c.startsWith(`${name} `));
+  return line === undefined ? undefined : line.slice(name.length + 1);
+}
+
 type Parsed = Command | (Omit<Stage, 'index'> & { kind: 'from' });
 
 /** One instruction; throws a plain Error that the caller locates. */
@@ -286,7 +296,11 @@ function parseInstruction(n: Node): Parsed {
       }
       flags.add('platform', 'string').parse();
       const platform = flags.str('platform');
-      return { kind: 'from', name, baseName: args[0], platform: platform || undefined, commands: [], line: n.startLine, original: n.original.trim() };
+      const comment = docComment(n.comments, name);
+      return {
+        kind: 'from', name, baseName: args[0], platform: platform || undefined, commands: [], line: n.startLine, original: n.original.trim(),
+        ...(comment === undefined ? {} : { comment }),
+      };
     }
     case 'onbuild': {
       if (args.length === 0) throw atLeastOne('ONBUILD');
@@ -379,9 +393,10 @@ function parseInstruction(n: Node): Parsed {
       return {
         ...base, kind: 'arg', args: args.map((a) => {
           const eq = a.indexOf('=');
-          if (eq < 0) return { key: a };
           if (eq === 0) throw new Error('ARG names can not be blank');
-          return { key: a.slice(0, eq), value: a.slice(eq + 1) };
+          const key = eq < 0 ? a : a.slice(0, eq);
+          const comment = docComment(n.comments, key);
+          return { key, ...(eq < 0 ? {} : { value: a.slice(eq + 1) }), ...(comment === undefined ? {} : { comment }) };
         }),
       };
     }
