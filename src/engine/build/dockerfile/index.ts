@@ -6,7 +6,7 @@ export { DockerfileError } from './errors.js';
 export { BUILTIN_ARGS, expandCommand, expandFrom, PLATFORM_ARGS, platformArgs, PROXY_ARGS } from './expand.js';
 export type { ExpandOptions, Platform } from './expand.js';
 export { decodeUtf8, encodeUtf8 } from './go-text.js';
-export { INSTRUCTIONS, parseCommand, parseStages } from './instructions.js';
+export { INSTRUCTIONS, parseCommand, parseStages, parseTrigger } from './instructions.js';
 export type {
   AddCommand, ArgCommand, CmdCommand, Command, CommandLine, CopyCommand, EntrypointCommand, EnvCommand, ExposeCommand,
   HealthcheckCommand, KeyValue, LabelCommand, MaintainerCommand, OnbuildCommand, RunCommand, ShellCommand, SourceContent,

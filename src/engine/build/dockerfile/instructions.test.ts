@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DockerfileError } from './errors.js';
 import { BUILTIN_ARGS, expandCommand, expandFrom, platformArgs } from './expand.js';
-import { parseStages, type Command } from './instructions.js';
+import { parseStages, parseTrigger, type Command } from './instructions.js';
 import { parseDockerfile } from './parser.js';
 import { ShellLex } from './shell-lex.js';
 
@@ -117,6 +117,13 @@ describe('parseStages', () => {
     assert.deepEqual(shell.kind === 'shell' && shell.shell, ['/bin/bash', '-c']);
     assert.equal(onbuild.kind === 'onbuild' && onbuild.expression, 'RUN echo $HOME');
     assert.equal(maint.kind === 'maintainer' && maint.maintainer, 'me');
+    // the trigger runs later, parsed again from the image's config
+    const trigger = onbuild.kind === 'onbuild' ? parseTrigger(onbuild.expression) : undefined;
+    assert.deepEqual(trigger?.kind === 'run' && trigger.cmd, ['echo $HOME']);
+    const here = one('ONBUILD COPY <<EOF /x\nhello\nEOF\n');
+    const copy = here.kind === 'onbuild' ? parseTrigger(here.expression) : undefined;
+    assert.deepEqual(copy?.kind === 'copy' && copy.contents, [{ path: 'EOF', data: 'hello\n', expand: true }]);
+    assert.throws(() => parseTrigger('RUN a\nRUN b'), /onbuild trigger should be a single expression/);
   });
 
   it('keeps the comments that document stages and ARGs', () => {

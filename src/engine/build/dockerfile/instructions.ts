@@ -5,7 +5,7 @@
  */
 import { DockerfileError } from './errors.js';
 import { parseDuration, parseInt32, withSuggestion } from './go-values.js';
-import { heredocBody, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
+import { heredocBody, parseDockerfile, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
 import { parseMount, type Mount } from './run-mount.js';
 
 interface Base {
@@ -416,6 +416,16 @@ export function parseCommand(n: Node, file = 'Dockerfile'): Command {
   const c = locate(n, file, () => parseInstruction(n));
   if (c.kind === 'from') throw new DockerfileError(file, n.startLine, 'FROM is not a command');
   return c;
+}
+
+/**
+ * An ONBUILD trigger of a base image (its config's OnBuild entry) as the command it runs in the
+ * stage built on it, as BuildKit dispatches triggers.
+ */
+export function parseTrigger(trigger: string, file = 'Dockerfile'): Command {
+  const r = parseDockerfile(trigger, { file });
+  if (r.nodes.length !== 1) throw new DockerfileError(file, 0, 'onbuild trigger should be a single expression');
+  return parseCommand(r.nodes[0], file);
 }
 
 function locate<T>(n: Node, file: string, f: () => T): T {
