@@ -4,6 +4,7 @@
  * as written (quotes included): expandCommand (expand.ts) does what dispatch does with them.
  */
 import { DockerfileError } from './errors.js';
+import { goQuote } from './go-text.js';
 import { parseDuration, parseInt32, withSuggestion } from './go-values.js';
 import { heredocBody, parseDockerfile, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
 import { parseMount, type Mount } from './run-mount.js';
@@ -290,7 +291,7 @@ function parseInstruction(n: Node): Parsed {
       let name: string | undefined;
       if (args.length === 3 && args[1].toLowerCase() === 'as') {
         name = args[2].toLowerCase();
-        if (!stageName.test(name)) throw new Error(`invalid name for build stage: "${args[2]}", name can't start with a number or contain symbols`);
+        if (!stageName.test(name)) throw new Error(`invalid name for build stage: ${goQuote(args[2])}, name can't start with a number or contain symbols`);
       } else if (args.length !== 1) {
         throw new Error('FROM requires either one or three arguments');
       }
@@ -331,9 +332,9 @@ function parseInstruction(n: Node): Parsed {
         }
       }
       const network = flags.str('network', 'default');
-      if (network !== 'default' && network !== 'none' && network !== 'host') throw new Error(`invalid network mode "${network}"`);
+      if (network !== 'default' && network !== 'none' && network !== 'host') throw new Error(`invalid network mode ${goQuote(network)}`);
       const security = flags.str('security', 'sandbox');
-      if (security !== 'sandbox' && security !== 'insecure') throw new Error(`security "${security}" is not valid`);
+      if (security !== 'sandbox' && security !== 'insecure') throw new Error(`security ${goQuote(security)} is not valid`);
       return {
         ...base, kind: 'run', ...commandLine(n, args), heredocs: n.heredocs, mountSpecs, mounts, network, security,
         flagsUsed: [...flags.used],
@@ -355,7 +356,7 @@ function parseInstruction(n: Node): Parsed {
         return { ...h, test: ['NONE'] };
       }
       flags.add('interval', 'string').add('timeout', 'string').add('start-period', 'string').add('start-interval', 'string').add('retries', 'string').parse();
-      if (typ !== 'CMD') throw new Error(`Unknown type "${typ}" in HEALTHCHECK (try CMD)`);
+      if (typ !== 'CMD') throw new Error(`Unknown type ${goQuote(typ)} in HEALTHCHECK (try CMD)`);
       const line = commandLine(n, rest);
       if (line.cmd.length === 0) throw new Error('Missing command after HEALTHCHECK CMD');
       let retries = 0;
