@@ -55,6 +55,9 @@ describe('.dockerignore', () => {
   it('reads patterns as ignorefile.ReadAll', () => {
     const text = '\ufeff# comment\n  # not a comment \n\n/abs/./path/\n!  /keep \n*.log\r\n\t\n**/tmp\n ../up\n!\n';
     assert.deepEqual(readDockerignore(text), ['# not a comment', 'abs/path', '!keep', '*.log', '**/tmp', '../up', '!']);
+    // ignorefile's own case
+    assert.deepEqual(readDockerignore('test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n!\n! '),
+      ['test1', 'test2', 'a/file/here', 'lastfile', '!inverted/abs/path', '!', '!']);
     assert.throws(() => new PatternMatcher(readDockerignore('!\n')), /illegal exclusion pattern: "!"/);
     assert.throws(() => new PatternMatcher(['a[']), BadPatternError);
   });

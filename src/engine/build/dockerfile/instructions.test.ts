@@ -61,7 +61,7 @@ describe('parseStages', () => {
     const c = one('COPY --chown=app:app --chmod=0644 --link --parents --exclude=*.md --exclude=x a b /dst/\n');
     assert.deepEqual(c, {
       kind: 'copy', line: 2, endLine: 2, original: 'COPY --chown=app:app --chmod=0644 --link --parents --exclude=*.md --exclude=x a b /dst/',
-      sources: ['a', 'b'], dest: '/dst/', contents: [], from: '', chown: 'app:app', chmod: '0644', link: true, parents: true, exclude: ['*.md', 'x'],
+      sources: ['a', 'b'], dest: '/dst/', contents: [], heredocs: [], from: '', chown: 'app:app', chmod: '0644', link: true, parents: true, exclude: ['*.md', 'x'],
     });
     const a = one('ADD --keep-git-dir=true --checksum=sha256:abc --unpack=false https://x/y.tar /z\n');
     assert.deepEqual(a.kind === 'add' && [a.keepGitDir, a.checksum, a.unpack, a.sources], [true, 'sha256:abc', false, ['https://x/y.tar']]);

@@ -57,8 +57,10 @@ export interface RunCommand extends Base, CommandLine {
 interface CopyLike extends Base {
   sources: string[];
   dest: string;
-  /** Heredoc sources, in order. */
+  /** Heredoc sources, in order, as files to write (name, body with `<<-` applied, expansion). */
   contents: SourceContent[];
+  /** The line's heredocs as the parser read them (raw bodies). */
+  heredocs: Heredoc[];
   chown: string;
   chmod: string;
   link: boolean;
@@ -218,7 +220,7 @@ function keyValues(args: string[], c: string): KeyValue[] {
   return out;
 }
 
-function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sources' | 'dest' | 'contents'> {
+function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sources' | 'dest' | 'contents' | 'heredocs'> {
   const dest = args[args.length - 1];
   if (parseHeredoc(dest)) throw new Error(`${c} cannot accept a heredoc as a destination`);
   const docs = new Map(n.heredocs.map((h) => [h.name, h]));
@@ -233,7 +235,7 @@ function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sou
     const doc = docs.get(h.name);
     contents.push({ path: h.name, data: doc ? heredocBody({ ...doc, chomp: h.chomp }) : '', expand: h.expand });
   }
-  return { sources, dest, contents };
+  return { sources, dest, contents, heredocs: n.heredocs };
 }
 
 function interval(f: Flags, name: string): number {
