@@ -1,6 +1,15 @@
 /**
  * The Dockerfile module: parsing (parser.ts), typed instructions (instructions.ts), BuildKit's
  * shell lexer (shell-lex.ts) and dispatch-time word expansion (expand.ts). No engine needed.
+ *
+ * A build uses it in BuildKit's order:
+ *   const tree = parseDockerfile(text, { file });          // syntax; DockerfileError at file:line
+ *   const { metaArgs, stages } = parseStages(tree);        // instructions, flags, refusals
+ *   const lex = new ShellLex(tree.escapeToken);
+ *   expandFrom(stage, lex, metaArgsEnv)                     // FROM ref and --platform
+ *   expandCommand(cmd, lex, stageEnv)                       // before each instruction runs:
+ *                                                           // quotes removed, $vars expanded
+ * Words in parseStages' output are as written (quotes kept) until expandCommand.
  */
 export { DockerfileError } from './errors.js';
 export { BUILTIN_ARGS, expandCommand, expandFrom, PLATFORM_ARGS, platformArgs, PROXY_ARGS } from './expand.js';
