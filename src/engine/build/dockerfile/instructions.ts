@@ -6,6 +6,7 @@
 import { DockerfileError } from './errors.js';
 import { goQuote } from './go-text.js';
 import { parseDuration, parseInt32, withSuggestion } from './go-values.js';
+import { splitCommand } from './line-parsers.js';
 import { heredocBody, parseDockerfile, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
 import { parseMount, type Mount } from './run-mount.js';
 
@@ -196,9 +197,9 @@ function nodeArgs(n: Node): string[] {
   return n.next ? [n.next.instruction, ...nodeArgs(n.next)] : n.args;
 }
 
-/** The first word of the instruction as written (its case kept, for messages). */
+/** The instruction word as written (its case kept, for messages). */
 function instructionWord(n: Node): string {
-  return /^\S*/.exec(n.original.trimStart())?.[0] || n.instruction;
+  return splitCommand(n.original).cmd || n.instruction;
 }
 
 const atLeastOne = (c: string): Error => new Error(`${c} requires at least one argument`);
