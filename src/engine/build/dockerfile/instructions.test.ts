@@ -76,6 +76,33 @@ describe('parseStages', () => {
     refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: from');
   });
 
+  it('reads COPY and RUN heredocs as BuildKit (parse_heredoc_test cases)', () => {
+    const src = (text: string): unknown => {
+      const c = one(text);
+      return c.kind === 'copy' && { sources: c.sources, dest: c.dest, contents: c.contents };
+    };
+    const content = (path: string, data: string, expand = true): unknown => ({ path, data, expand });
+    assert.deepEqual(src('COPY /foo /bar'), { sources: ['/foo'], dest: '/bar', contents: [] });
+    assert.deepEqual(src('COPY <<EOF /bar\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', '')] });
+    assert.deepEqual(src('COPY <<EOF /bar\nTESTING\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n')] });
+    assert.deepEqual(src('COPY <<-EOF /bar\n\tTESTING\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n')] });
+    assert.deepEqual(src("COPY <<'EOF' /bar\nTESTING\nEOF"), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n', false)] });
+    assert.deepEqual(src('COPY <<EOF1 <<EOF2 /bar\nthis is the first file\nEOF1\nthis is the second file\nEOF2'),
+      { sources: [], dest: '/bar', contents: [content('EOF1', 'this is the first file\n'), content('EOF2', 'this is the second file\n')] });
+    assert.deepEqual(src('COPY <<EOF foo.txt /bar\nthis is inline\nEOF'), { sources: ['foo.txt'], dest: '/bar', contents: [content('EOF', 'this is inline\n')] });
+    const run = (text: string): unknown => {
+      const c = one(text);
+      return c.kind === 'run' && { shell: c.shell, cmd: c.cmd, files: c.heredocs.map((h) => [h.name, h.content, h.chomp]) };
+    };
+    assert.deepEqual(run('RUN ["ls", "/"]'), { shell: false, cmd: ['ls', '/'], files: [] });
+    assert.deepEqual(run('RUN ["<<EOF"]'), { shell: false, cmd: ['<<EOF'], files: [] });
+    assert.deepEqual(run('RUN ls /'), { shell: true, cmd: ['ls /'], files: [] });
+    assert.deepEqual(run('RUN <<EOF\nls /\nwhoami\nEOF'), { shell: true, cmd: ['<<EOF'], files: [['EOF', 'ls /\nwhoami\n', false]] });
+    assert.deepEqual(run("RUN <<'EOF' | python\nprint(\"hello\")\nprint(\"world\")\nEOF"),
+      { shell: true, cmd: ["<<'EOF' | python"], files: [['EOF', 'print("hello")\nprint("world")\n', false]] });
+    assert.deepEqual(run('RUN <<-EOF\n\techo test\nEOF'), { shell: true, cmd: ['<<-EOF'], files: [['EOF', '\techo test\n', true]] });
+  });
+
   it('types ENV, LABEL, ARG in both forms', () => {
     const [env, label, arg] = commands('ENV A=1 B="two words"\nLABEL legacy value here\nARG X Y=1 Z=\n');
     assert.deepEqual(env.kind === 'env' && env.pairs, [{ key: 'A', value: '1', legacy: false }, { key: 'B', value: '"two words"', legacy: false }]);
