@@ -120,6 +120,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       prune: 'Remove all stopped containers',
     },
   },
+  dockerfile: {
+    help: 'Inspect Dockerfiles',
+    subs: { dump: load.dockerfileDump },
+    shown: { dump: 'Print the parse tree of a Dockerfile' },
+  },
   image: {
     help: 'Manage images',
     subs: {
@@ -148,11 +153,6 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       prune: 'Remove all unused networks',
       rm: 'Remove one or more networks',
     },
-  },
-  dockerfile: {
-    help: 'Inspect Dockerfiles',
-    subs: { dump: load.dockerfileDump },
-    shown: { dump: 'Print the parse tree of a Dockerfile' },
   },
   system: {
     help: 'Manage minke',

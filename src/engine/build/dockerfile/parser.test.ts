@@ -171,3 +171,27 @@ describe('parser edge cases (BuildKit parser_test cases)', () => {
     assert.equal(dump('ARG foo\\ bar x=\'abc xyz\' "a b" föo bàr "âbc xÿz"\n'), '(arg "foo\\\\ bar" "x=\'abc xyz\'" "\\"a b\\"" "föo" "bàr" "\\"âbc xÿz\\"")\n');
   });
 });
+
+describe('parser fuzz (bounded, seeded)', () => {
+  it('every input parses or fails with a DockerfileError, never a crash', () => {
+    const atoms = ['FROM a', 'RUN', 'COPY', 'ADD', 'ENV', 'ARG', 'LABEL', 'ONBUILD', 'HEALTHCHECK', 'CMD', 'SHELL', 'EXPOSE', 'VOLUME', 'USER',
+      'WORKDIR', 'STOPSIGNAL', ' ', '\t', '\n', '\n', '\\', '\\\n', '`', '"', "'", '$', '${', '}', ':-', '#', '%', '/', '=', '[', ']', ',',
+      '<<', '<<-', 'EOF', '--mount=type=', 'cache', '--from=', '--interval=', '5s', 'NONE', 'a', 'x y', '*', '\r', 'é', '\u00a0', '# escape=`\n', '["a"]', '[1]'];
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      let text = i % 2 ? 'FROM a\n' : '';
+      for (let j = rnd(25); j >= 0; j--) text += atoms[rnd(atoms.length)];
+      try {
+        const r = parseDockerfile(text);
+        dumpTree(r);
+        parseStages(r);
+      } catch (e) {
+        if (!(e instanceof DockerfileError)) assert.fail(`${JSON.stringify(text)}: ${String(e)}`);
+      }
+    }
+  });
+});
