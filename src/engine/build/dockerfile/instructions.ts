@@ -265,20 +265,21 @@ function parseInstruction(n: Node): Parsed {
   const base: Base = { line: n.startLine, endLine: n.endLine, original: n.original.trim() };
   const flags = new Flags(n.flags);
   switch (n.instruction) {
-    case 'env': flags.parse(); return { ...base, kind: 'env', pairs: keyValues(args, 'ENV') };
-    case 'label': flags.parse(); return { ...base, kind: 'label', pairs: keyValues(args, 'LABEL') };
+    case 'env': flags.parse(); return { kind: 'env', pairs: keyValues(args, 'ENV'), ...base };
+    case 'label': flags.parse(); return { kind: 'label', pairs: keyValues(args, 'LABEL'), ...base };
     case 'maintainer':
       if (args.length !== 1) throw exactlyOne('MAINTAINER');
       flags.parse();
-      return { ...base, kind: 'maintainer', maintainer: args[0] };
+      return { kind: 'maintainer', maintainer: args[0], ...base };
     case 'add': {
       if (args.length < 2) throw new Error('ADD requires at least two arguments, but only one was provided. Destination could not be determined.');
       flags.add('exclude', 'strings').add('chown', 'string').add('chmod', 'string').add('link', 'bool')
         .add('keep-git-dir', 'bool').add('checksum', 'string').add('unpack', 'bool').parse();
       return {
-        ...base, kind: 'add', ...sourcesAndDest(n, args, 'ADD'), chown: flags.str('chown'), chmod: flags.str('chmod'),
+        kind: 'add', chown: flags.str('chown'), chmod: flags.str('chmod'),
         link: flags.bool('link'), keepGitDir: flags.bool('keep-git-dir'), checksum: flags.str('checksum'),
         exclude: flags.list('exclude'), unpack: flags.used.has('unpack') ? flags.bool('unpack') : undefined,
+        ...sourcesAndDest(n, args, 'ADD'), ...base,
       };
     }
     case 'copy': {
@@ -286,8 +287,9 @@ function parseInstruction(n: Node): Parsed {
       flags.add('exclude', 'strings').add('parents', 'bool').add('chown', 'string').add('from', 'string')
         .add('chmod', 'string').add('link', 'bool').parse();
       return {
-        ...base, kind: 'copy', ...sourcesAndDest(n, args, 'COPY'), from: flags.str('from'), chown: flags.str('chown'),
+        kind: 'copy', from: flags.str('from'), chown: flags.str('chown'),
         chmod: flags.str('chmod'), link: flags.bool('link'), parents: flags.bool('parents'), exclude: flags.list('exclude'),
+        ...sourcesAndDest(n, args, 'COPY'), ...base,
       };
     }
     case 'from': {
@@ -314,12 +316,12 @@ function parseInstruction(n: Node): Parsed {
       if (trigger === 'MAINTAINER' || trigger === 'FROM') throw new Error(`${trigger} isn't allowed as an ONBUILD trigger`);
       let expression = n.original.replace(/^[\t\n\f\r ]*ONBUILD[\t\n\f\r ]*/i, '');
       for (const h of n.heredocs) expression += `\n${h.content}${h.name}`;
-      return { ...base, kind: 'onbuild', expression };
+      return { kind: 'onbuild', expression, ...base };
     }
     case 'workdir':
       if (args.length !== 1) throw exactlyOne('WORKDIR');
       flags.parse();
-      return { ...base, kind: 'workdir', path: args[0] };
+      return { kind: 'workdir', path: args[0], ...base };
     case 'run': {
       flags.add('mount', 'strings').add('network', 'string').add('security', 'string').parse();
       // BuildKit's post-parse hooks, in their order: mounts, network, security
@@ -339,24 +341,24 @@ function parseInstruction(n: Node): Parsed {
       const security = flags.str('security', 'sandbox');
       if (security !== 'sandbox' && security !== 'insecure') throw new Error(`security ${goQuote(security)} is not valid`);
       return {
-        ...base, kind: 'run', ...commandLine(n, args), heredocs: n.heredocs, mountSpecs, mounts, network, security,
-        flagsUsed: [...flags.used],
+        kind: 'run', heredocs: n.heredocs, mountSpecs, mounts, network, security, flagsUsed: [...flags.used],
+        ...commandLine(n, args), ...base,
       };
     }
     case 'cmd':
       flags.parse();
-      return { ...base, kind: 'cmd', ...commandLine(n, args), heredocs: n.heredocs };
+      return { kind: 'cmd', heredocs: n.heredocs, ...commandLine(n, args), ...base };
     case 'entrypoint':
       flags.parse();
-      return { ...base, kind: 'entrypoint', ...commandLine(n, args) };
+      return { kind: 'entrypoint', ...commandLine(n, args), ...base };
     case 'healthcheck': {
       if (args.length === 0) throw atLeastOne('HEALTHCHECK');
       const typ = args[0].toUpperCase();
       const rest = args.slice(1);
-      const h = { ...base, kind: 'healthcheck' as const, interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 };
+      const h = { kind: 'healthcheck' as const, interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0, ...base };
       if (typ === 'NONE') {
         if (rest.length !== 0) throw new Error('HEALTHCHECK NONE takes no arguments');
-        return { ...h, test: ['NONE'] };
+        return { test: ['NONE'], ...h };
       }
       flags.add('interval', 'string').add('timeout', 'string').add('start-period', 'string').add('start-interval', 'string').add('retries', 'string').parse();
       if (typ !== 'CMD') throw new Error(`Unknown type ${goQuote(typ)} in HEALTHCHECK (try CMD)`);
@@ -368,47 +370,48 @@ function parseInstruction(n: Node): Parsed {
         if (retries < 0) throw new Error(`--retries cannot be negative (${retries})`);
       }
       return {
-        ...h, test: [n.json ? 'CMD' : 'CMD-SHELL', ...line.cmd], interval: interval(flags, 'interval'), timeout: interval(flags, 'timeout'),
-        startPeriod: interval(flags, 'start-period'), startInterval: interval(flags, 'start-interval'), retries,
+        kind: 'healthcheck', test: [n.json ? 'CMD' : 'CMD-SHELL', ...line.cmd], interval: interval(flags, 'interval'), timeout: interval(flags, 'timeout'),
+        startPeriod: interval(flags, 'start-period'), startInterval: interval(flags, 'start-interval'), retries, ...base,
       };
     }
     case 'expose':
       if (args.length === 0) throw atLeastOne('EXPOSE');
       flags.parse();
-      return { ...base, kind: 'expose', ports: [...args].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) };
+      return { kind: 'expose', ports: [...args].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), ...base };
     case 'user':
       if (args.length !== 1) throw exactlyOne('USER');
       flags.parse();
-      return { ...base, kind: 'user', user: args[0] };
+      return { kind: 'user', user: args[0], ...base };
     case 'volume': {
       if (args.length === 0) throw atLeastOne('VOLUME');
       flags.parse();
       const volumes = args.map((v) => v.trim());
       if (volumes.some((v) => v === '')) throw new Error('VOLUME specified can not be an empty string');
-      return { ...base, kind: 'volume', volumes };
+      return { kind: 'volume', volumes, ...base };
     }
     case 'stopsignal':
       // BuildKit reads no flags for STOPSIGNAL
       if (args.length !== 1) throw exactlyOne('STOPSIGNAL');
-      return { ...base, kind: 'stopsignal', signal: args[0] };
+      return { kind: 'stopsignal', signal: args[0], ...base };
     case 'arg': {
       if (args.length === 0) throw atLeastOne('ARG');
       flags.parse();
       return {
-        ...base, kind: 'arg', args: args.map((a) => {
+        kind: 'arg', args: args.map((a) => {
           const eq = a.indexOf('=');
           if (eq === 0) throw new Error('ARG names can not be blank');
           const key = eq < 0 ? a : a.slice(0, eq);
           const comment = docComment(n.comments, key);
           return { key, ...(eq < 0 ? {} : { value: a.slice(eq + 1) }), ...(comment === undefined ? {} : { comment }) };
         }),
+        ...base,
       };
     }
     case 'shell': {
       flags.parse();
       if (args.length === 0) throw atLeastOne('SHELL');
       if (!n.json) throw new Error('SHELL requires the arguments to be in JSON form');
-      return { ...base, kind: 'shell', shell: [...args] };
+      return { kind: 'shell', shell: [...args], ...base };
     }
   }
   const word = instructionWord(n);
@@ -450,7 +453,7 @@ export function parseStages(result: ParseResult): Stages {
     const c = locate(n, file, () => parseInstruction(n));
     if (c.kind === 'from') {
       const { kind: _kind, ...stage } = c;
-      stages.push({ ...stage, index: stages.length });
+      stages.push({ index: stages.length, ...stage });
       continue;
     }
     if (stages.length === 0) {

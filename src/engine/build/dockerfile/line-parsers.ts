@@ -46,8 +46,24 @@ export function splitCommand(line: string): { cmd: string; flags: string[]; rest
   return { cmd, flags, rest: trimSpace(rest) };
 }
 
+/** A string's UTF-8 bytes as an indexable view: ASCII text is used as is, without a copy. */
+interface Bytes {
+  length: number;
+  at(i: number): number;
+  /** Bytes from `i` on (or up to `end`), decoded back to a string. */
+  text(i: number, end?: number): string;
+}
+
+const ascii = /^[\x00-\x7f]*$/;
+
+function bytesOf(s: string): Bytes {
+  if (ascii.test(s)) return { length: s.length, at: (i) => s.charCodeAt(i), text: (i, end) => s.slice(i, end) };
+  const b = encodeUtf8(s);
+  return { length: b.length, at: (i) => b[i], text: (i, end) => decodeUtf8(b.subarray(i, end)) };
+}
+
 function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
-  const b = encodeUtf8(line);
+  const b = bytesOf(line);
   const words: string[] = [];
   const IN_SPACES = 0, IN_WORD = 1, IN_QUOTE = 2;
   let phase = IN_SPACES;
@@ -57,14 +73,14 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
   let parsingFlagArg = false;
   let needFlagArg = true;
   let ch = 0;
-  const restAt = (pos: number): { rest: string; flags: string[] } => ({ rest: decodeUtf8(b.subarray(pos)), flags: words });
+  const restAt = (pos: number): { rest: string; flags: string[] } => ({ rest: b.text(pos), flags: words });
   for (let pos = 0; pos <= b.length; pos++) {
-    if (pos !== b.length) ch = b[pos];
+    if (pos !== b.length) ch = b.at(pos);
     if (phase === IN_SPACES) {
       if (pos === b.length) break;
       if (isSpace(ch)) continue;
       // only a word starting with -- (or a flag's separate value) is a flag
-      if (!parsingFlagArg && (ch !== 0x2d || pos + 1 === b.length || b[pos + 1] !== 0x2d)) return restAt(pos);
+      if (!parsingFlagArg && (ch !== 0x2d || pos + 1 === b.length || b.at(pos + 1) !== 0x2d)) return restAt(pos);
       phase = IN_WORD;
     }
     if ((phase === IN_WORD || phase === IN_QUOTE) && pos === b.length) {
@@ -99,7 +115,7 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
       if (ch === 0x5c) {
         if (pos + 1 === b.length) continue;
         pos++;
-        ch = b[pos];
+        ch = b.at(pos);
       }
       word += String.fromCharCode(ch);
       continue;
@@ -115,7 +131,7 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
         continue;
       }
       pos++;
-      ch = b[pos];
+      ch = b.at(pos);
     }
     word += String.fromCharCode(ch);
   }
@@ -260,12 +276,12 @@ export function parseMaybeJSONToList(rest: string): ParsedArgs {
 
 /** HEALTHCHECK: a type word (`CMD`, `NONE`), then as CMD. Go splits the type off by bytes. */
 export function parseHealthConfig(rest: string): ParsedArgs {
-  const b = encodeUtf8(rest);
+  const b = bytesOf(rest);
   let sep = 0;
-  while (sep < b.length && !isSpace(b[sep])) sep++;
+  while (sep < b.length && !isSpace(b.at(sep))) sep++;
   let next = sep;
-  while (next < b.length && isSpace(b[next])) next++;
+  while (next < b.length && isSpace(b.at(next))) next++;
   if (sep === 0) return { args: [], json: false };
-  const cmd = parseMaybeJSON(decodeUtf8(b.subarray(next)));
-  return { args: [decodeUtf8(b.subarray(0, sep)), ...cmd.args], json: cmd.json };
+  const cmd = parseMaybeJSON(b.text(next));
+  return { args: [b.text(0, sep), ...cmd.args], json: cmd.json };
 }
