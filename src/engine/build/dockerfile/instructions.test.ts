@@ -70,7 +70,7 @@ describe('parseStages', () => {
     refused('FROM a\nCOPY onlyone\n', 'Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.');
     refused('FROM a\nCOPY a <<EOF\nx\nEOF\n', 'Dockerfile:2: COPY cannot accept a heredoc as a destination');
     refused('FROM a\nCOPY --link=maybe a b\n', 'Dockerfile:2: expecting boolean value for flag link, not: maybe');
-    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.');
+    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: missing a value on flag: from');
     refused('FROM a\nCOPY --link= a b\n', 'Dockerfile:2: missing a value on flag: link');
     refused('FROM a\nADD --from=x a b\n', 'Dockerfile:2: unknown flag: from');
     refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: from');

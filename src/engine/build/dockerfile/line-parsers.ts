@@ -70,17 +70,14 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
   let word = '';
   let quote = 0;
   let blankOK = false;
-  let parsingFlagArg = false;
-  let needFlagArg = true;
   let ch = 0;
-  const restAt = (pos: number): { rest: string; flags: string[] } => ({ rest: b.text(pos), flags: words });
   for (let pos = 0; pos <= b.length; pos++) {
     if (pos !== b.length) ch = b.at(pos);
     if (phase === IN_SPACES) {
       if (pos === b.length) break;
       if (isSpace(ch)) continue;
-      // only a word starting with -- (or a flag's separate value) is a flag
-      if (!parsingFlagArg && (ch !== 0x2d || pos + 1 === b.length || b.at(pos + 1) !== 0x2d)) return restAt(pos);
+      // only a word starting with -- is a flag; the arguments start at the first other word
+      if (ch !== 0x2d || pos + 1 === b.length || b.at(pos + 1) !== 0x2d) return { rest: b.text(pos), flags: words };
       phase = IN_WORD;
     }
     if ((phase === IN_WORD || phase === IN_QUOTE) && pos === b.length) {
@@ -90,22 +87,12 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (parsingFlagArg) {
-          words[words.length - 1] += `=${word}`;
-          parsingFlagArg = false;
-          needFlagArg = true;
-        } else {
-          if (word === '--') return restAt(pos);
-          if (blankOK || word.length > 0) {
-            if (needFlagArg) parsingFlagArg = true;
-            words.push(word);
-          }
-        }
+        if (word === '--') return { rest: b.text(pos), flags: words };
+        if (blankOK || word.length > 0) words.push(word);
         word = '';
         blankOK = false;
         continue;
       }
-      if (ch === 0x3d && needFlagArg) needFlagArg = false;
       if (ch === 0x27 || ch === 0x22) {
         quote = ch;
         blankOK = true;

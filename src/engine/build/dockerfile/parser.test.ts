@@ -105,9 +105,11 @@ describe('parser', () => {
     assert.equal(dump('ENV a=1 b="x y" c\\ d=e\nLABEL k v w\nARG x y=1\n'),
       '(env "a" "1" "=" "b" "\\"x y\\"" "=" "c\\\\ d" "e" "=")\n(label "k" "v w" "")\n(arg "x" "y=1")\n');
     assert.equal(dump('CMD ["a", 1]\n'.replace(', 1', ', "\\u00e9\\t"')), '(cmd "a" "é\\t")\n');
-    // a flag's value may follow a space, but (as in Go) not after a --flag=value
-    assert.equal(dump('RUN --security insecure --network=none echo\n'), '(run ["--security=insecure" "--network=none"] "echo")\n');
+    // a flag is one word: what follows a space is the arguments (BuildKit's testfiles/flags)
     assert.equal(dump('RUN --network=none --security insecure echo\n'), '(run ["--network=none" "--security"] "insecure echo")\n');
+    assert.equal(dump('FROM scratch\nCOPY foo /tmp/\nCOPY --user=me foo /tmp/\nCOPY --doit=true foo /tmp/\nCOPY --user=me --doit=true foo /tmp/\nCOPY --doit=true -- foo /tmp/\nCOPY -- foo /tmp/\nCMD --doit [ "a", "b" ]\nCMD --doit=true -- [ "a", "b" ]\nCMD --doit -- [ ]\n'),
+      '(from "scratch")\n(copy "foo" "/tmp/")\n(copy ["--user=me"] "foo" "/tmp/")\n(copy ["--doit=true"] "foo" "/tmp/")\n(copy ["--user=me" "--doit=true"] "foo" "/tmp/")\n(copy ["--doit=true"] "foo" "/tmp/")\n(copy "foo" "/tmp/")\n(cmd ["--doit"] "a" "b")\n(cmd ["--doit=true"] "a" "b")\n(cmd ["--doit"])\n');
+    assert.equal(dump('COPY --chown="a b" --from=\'x\' --q=\\"y a /b\n'), '(copy ["--chown=a b" "--from=x" "--q=\\"y"] "a" "/b")\n');
   });
 
   it('keeps invalid UTF-8 bytes and BOMs as Go does', () => {
