@@ -54,7 +54,7 @@ describe('parseStages', () => {
     refused('FROM a\nRUN --mount=from=$X,target=/x x\n', "Dockerfile:2: 'from' doesn't support variable expansion, define alias stage instead");
     refused('FROM a\nRUN --mount=target x\n', "Dockerfile:2: invalid field 'target' must be a key=value pair");
     refused('FROM a\nRUN --network=bridge x\n', 'Dockerfile:2: invalid network mode "bridge"');
-    refused('FROM a\nRUN --mounts=type=bind x\n', 'Dockerfile:2: unknown flag: mounts (did you mean mount?)');
+    refused('FROM a\nRUN --mounts=type=bind x\n', 'Dockerfile:2: unknown flag: --mounts (did you mean mount?)');
   });
 
   it('types COPY and ADD with their flags and heredoc sources', () => {
@@ -69,11 +69,11 @@ describe('parseStages', () => {
     assert.deepEqual(h.kind === 'copy' && h.contents, [{ path: 'EOT', data: 'line $X\n', expand: true }, { path: 'RAW', data: '$Y\n', expand: false }]);
     refused('FROM a\nCOPY onlyone\n', 'Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.');
     refused('FROM a\nCOPY a <<EOF\nx\nEOF\n', 'Dockerfile:2: COPY cannot accept a heredoc as a destination');
-    refused('FROM a\nCOPY --link=maybe a b\n', 'Dockerfile:2: expecting boolean value for flag link, not: maybe');
-    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: missing a value on flag: from');
-    refused('FROM a\nCOPY --link= a b\n', 'Dockerfile:2: missing a value on flag: link');
-    refused('FROM a\nADD --from=x a b\n', 'Dockerfile:2: unknown flag: from');
-    refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: from');
+    refused('FROM a\nCOPY --link=maybe a b\n', 'Dockerfile:2: expecting boolean value for flag --link, not: maybe');
+    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: missing a value on flag: --from');
+    refused('FROM a\nCOPY --link= a b\n', 'Dockerfile:2: missing a value on flag: --link');
+    refused('FROM a\nADD --from=x a b\n', 'Dockerfile:2: unknown flag: --from');
+    refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: --from');
   });
 
   it('reads COPY and RUN heredocs as BuildKit (parse_heredoc_test cases)', () => {
@@ -173,7 +173,7 @@ describe('parseStages', () => {
     refused('FROM a\nWORKDIR\n', 'Dockerfile:2: WORKDIR requires exactly one argument');
     refused('FROM a\nEXPOSE\n', 'Dockerfile:2: EXPOSE requires at least one argument');
     refused('FROM a\nVOLUME [""]\n', 'Dockerfile:2: VOLUME specified can not be an empty string');
-    refused('FROM a\nUSER --x=1 me\n', 'Dockerfile:2: unknown flag: x');
+    refused('FROM a\nUSER --x=1 me\n', 'Dockerfile:2: unknown flag: --x');
     refused('FROM a\nCMD ["a", 1]\n', 'Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only');
     refused('FROM a\n\nwrkdir /x\n', 'Dockerfile:3: unknown instruction: WRKDIR (did you mean workdir?)');
   });

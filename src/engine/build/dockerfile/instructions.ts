@@ -156,23 +156,24 @@ class Flags {
 
   parse(): this {
     for (const arg of this.args) {
+      if (arg === '--') break; // the end of the flags, as POSIX
       if (!arg.startsWith('--')) throw new Error(`arg should start with -- : ${arg}`);
-      if (arg === '--') break;
-      const body = arg.slice(2);
-      const eq = body.indexOf('=');
-      const name = eq < 0 ? body : body.slice(0, eq);
-      const value = eq < 0 ? '' : body.slice(eq + 1);
+      const eq = arg.indexOf('=');
+      // BuildKit's messages name the flag with its dashes, its suggestions without
+      const flagName = eq < 0 ? arg : arg.slice(0, eq);
+      const name = flagName.slice(2);
+      const value = eq < 0 ? '' : arg.slice(eq + 1);
       const type = this.decl.get(name);
-      if (!type) throw new Error(withSuggestion(`unknown flag: ${name}`, name, [...this.decl.keys()], true));
-      if (this.used.has(name) && type !== 'strings') throw new Error(`duplicate flag specified: ${name}`);
+      if (!type) throw new Error(withSuggestion(`unknown flag: ${flagName}`, name, [...this.decl.keys()], true));
+      if (this.used.has(name) && type !== 'strings') throw new Error(`duplicate flag specified: ${flagName}`);
       this.used.add(name);
       if (type === 'bool') {
-        if (eq >= 0 && value === '') throw new Error(`missing a value on flag: ${name}`);
+        if (eq >= 0 && value === '') throw new Error(`missing a value on flag: ${flagName}`);
         const lower = value.toLowerCase();
-        if (lower !== '' && lower !== 'true' && lower !== 'false') throw new Error(`expecting boolean value for flag ${name}, not: ${value}`);
+        if (lower !== '' && lower !== 'true' && lower !== 'false') throw new Error(`expecting boolean value for flag ${flagName}, not: ${value}`);
         this.values.set(name, [lower === '' ? 'true' : lower]);
       } else {
-        if (eq < 0) throw new Error(`missing a value on flag: ${name}`);
+        if (eq < 0) throw new Error(`missing a value on flag: ${flagName}`);
         this.values.set(name, [...(type === 'strings' ? (this.values.get(name) ?? []) : []), value]);
       }
     }

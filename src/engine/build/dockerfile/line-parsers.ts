@@ -33,16 +33,17 @@ export function splitWhitespace(s: string, n = -1): string[] {
 }
 
 /**
- * Splits off the instruction and its `--flags` (splitCommand + extractBuilderFlags). Go walks
+ * Splits off the instruction and its `--flags` (splitCommand + extractBuilderFlags; quotes and
+ * the escape token work inside a flag, so its value may hold spaces). Go walks
  * the flags byte by byte and writes each byte as a rune, so non-ASCII flag values come out as
  * Go's do (Latin-1 of their UTF-8 bytes).
  */
-export function splitCommand(line: string): { cmd: string; flags: string[]; rest: string } {
+export function splitCommand(line: string, escapeToken = '\\'): { cmd: string; flags: string[]; rest: string } {
   const trimmed = trimSpace(line);
   const m = /[\t\v\f\r ]+/.exec(trimmed);
   const cmd = m ? trimmed.slice(0, m.index) : trimmed;
   if (!m) return { cmd, flags: [], rest: '' };
-  const { rest, flags } = extractBuilderFlags(trimmed.slice(m.index + m[0].length));
+  const { rest, flags } = extractBuilderFlags(trimmed.slice(m.index + m[0].length), escapeToken.charCodeAt(0));
   return { cmd, flags, rest: trimSpace(rest) };
 }
 
@@ -62,7 +63,7 @@ function bytesOf(s: string): Bytes {
   return { length: b.length, at: (i) => b[i], text: (i, end) => decodeUtf8(b.subarray(i, end)) };
 }
 
-function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
+function extractBuilderFlags(line: string, esc: number): { rest: string; flags: string[] } {
   const b = bytesOf(line);
   const words: string[] = [];
   const IN_SPACES = 0, IN_WORD = 1, IN_QUOTE = 2;
@@ -99,7 +100,7 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
         phase = IN_QUOTE;
         continue;
       }
-      if (ch === 0x5c) {
+      if (ch === esc) {
         if (pos + 1 === b.length) continue;
         pos++;
         ch = b.at(pos);
@@ -112,7 +113,7 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
       phase = IN_WORD;
       continue;
     }
-    if (ch === 0x5c) {
+    if (ch === esc) {
       if (pos + 1 === b.length) {
         phase = IN_WORD;
         continue;

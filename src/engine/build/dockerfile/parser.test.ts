@@ -109,6 +109,7 @@ describe('parser', () => {
     assert.equal(dump('RUN --network=none --security insecure echo\n'), '(run ["--network=none" "--security"] "insecure echo")\n');
     assert.equal(dump('FROM scratch\nCOPY foo /tmp/\nCOPY --user=me foo /tmp/\nCOPY --doit=true foo /tmp/\nCOPY --user=me --doit=true foo /tmp/\nCOPY --doit=true -- foo /tmp/\nCOPY -- foo /tmp/\nCMD --doit [ "a", "b" ]\nCMD --doit=true -- [ "a", "b" ]\nCMD --doit -- [ ]\n'),
       '(from "scratch")\n(copy "foo" "/tmp/")\n(copy ["--user=me"] "foo" "/tmp/")\n(copy ["--doit=true"] "foo" "/tmp/")\n(copy ["--user=me" "--doit=true"] "foo" "/tmp/")\n(copy ["--doit=true"] "foo" "/tmp/")\n(copy "foo" "/tmp/")\n(cmd ["--doit"] "a" "b")\n(cmd ["--doit=true"] "a" "b")\n(cmd ["--doit"])\n');
+    assert.equal(dump('# escape=`\nCOPY --a=x`"y --b=p\\q a /b\n'), '(copy ["--a=x\\"y" "--b=p\\\\q"] "a" "/b")\n');
     assert.equal(dump('COPY --chown="a b" --from=\'x\' --q=\\"y a /b\n'), '(copy ["--chown=a b" "--from=x" "--q=\\"y"] "a" "/b")\n');
   });
 

@@ -237,7 +237,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParseRes
 }
 
 function newNode(line: string, d: ParseState, comments: string[]): Node {
-  const { cmd, flags, rest } = splitCommand(line);
+  const { cmd, flags, rest } = splitCommand(line, d.escapeToken);
   const instruction = cmd.toLowerCase();
   const node: Node = { instruction, original: line, flags, args: [], json: false, heredocs: [], startLine: 0, endLine: 0, comments: [...comments] };
   let parsed: ParsedArgs;
