@@ -175,7 +175,7 @@ describe('parseStages', () => {
     refused('FROM a\nVOLUME [""]\n', 'Dockerfile:2: VOLUME specified can not be an empty string');
     refused('FROM a\nUSER --x=1 me\n', 'Dockerfile:2: unknown flag: --x');
     refused('FROM a\nCMD ["a", 1]\n', 'Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only');
-    refused('FROM a\n\nwrkdir /x\n', 'Dockerfile:3: unknown instruction: WRKDIR (did you mean workdir?)');
+    refused('FROM a\n\nwrkdir /x\n', 'Dockerfile:3: unknown instruction: wrkdir (did you mean workdir?)');
   });
 });
 

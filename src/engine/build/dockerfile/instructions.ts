@@ -416,7 +416,8 @@ function parseInstruction(n: Node): Parsed {
     }
   }
   const word = instructionWord(n);
-  throw new Error(withSuggestion(`unknown instruction: ${word.toUpperCase()}`, word, INSTRUCTIONS, false));
+  // named as written, as current BuildKit (older ones upper-cased it)
+  throw new Error(withSuggestion(`unknown instruction: ${word}`, word, INSTRUCTIONS, false));
 }
 
 /** One instruction as a typed command (ONBUILD triggers, for instance). FROM is refused here. */
