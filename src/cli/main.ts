@@ -62,6 +62,7 @@ const load = {
   volumeLs: () => import('./commands/volume-ls.js'),
   volumePrune: () => import('./commands/volume-prune.js'),
   volumeRm: () => import('./commands/volume-rm.js'),
+  dockerfileDump: () => import('./commands/dockerfile-dump.js'),
 } satisfies Record<string, Loader>;
 
 /** Top-level commands, with the one-line descriptions `minke --help` shows. */
@@ -118,6 +119,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       ls: 'List containers',
       prune: 'Remove all stopped containers',
     },
+  },
+  dockerfile: {
+    help: 'Inspect Dockerfiles',
+    subs: { dump: load.dockerfileDump },
+    shown: { dump: 'Print the parse tree of a Dockerfile' },
   },
   image: {
     help: 'Manage images',
