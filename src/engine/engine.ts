@@ -6,13 +6,14 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { Conflict, NotFound } from '../core/errors.js';
 import { LocalContentStore } from './content/store.js';
 import { ImageStore } from './images/image-store.js';
 import { OverlaySnapshotter } from './snapshots/overlay.js';
 import { mountAll, unmountAll } from './snapshots/mount.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
-import { writeInitLayer } from './snapshots/init-layer.js';
+import { sharedInitKey, writeInitLayer } from './snapshots/init-layer.js';
 import type { RootfsPort, RuntimePort, VolumeInfo, VolumePort } from './containers/ports.js';
 import { VolumeService, type VolumeView } from './volumes/service.js';
 import { volumeRoutes } from './api/volumes.js';
@@ -68,17 +69,28 @@ export interface EngineOptions {
 
 /** A container's root filesystem: a writable overlay snapshot named by the container ID. */
 class SnapshotRootfs implements RootfsPort {
-  constructor(private readonly sn: OverlaySnapshotter) {}
+  /** chainInUse: whether an image still stands on a layer snapshot (see remove). */
+  constructor(private readonly sn: OverlaySnapshotter, private readonly chainInUse: (chain: string) => boolean) {}
 
-  /** The container's layer goes on an init layer of the engine's mount points (see init-layer.ts). */
+  /**
+   * The container's layer goes on the init layer of its image (the engine's mount points, see
+   * init-layer.ts): the same for every container of the image, so it is made once and shared,
+   * rather than written and removed again with each container (two metadata writes and a walk
+   * of the image's layers per run). The image's removal removes it (image-store.ts).
+   */
   async prepare(key: string, parent: string | null): Promise<void> {
-    const init = `${key}-init`;
-    await this.sn.createCommitted(init, parent, writeInitLayer);
-    try {
-      await this.sn.prepare(key, init);
-    } catch (err) {
-      await this.sn.remove(init).catch(() => {});
-      throw err;
+    const init = sharedInitKey(parent);
+    for (let attempt = 0; ; attempt++) {
+      await this.sn.createCommitted(init, parent, writeInitLayer).catch((err: unknown) => {
+        if (!(err instanceof Conflict)) throw err; // there already
+      });
+      try {
+        await this.sn.prepare(key, init);
+        return;
+      } catch (err) {
+        // Removed with its image in between: made again once.
+        if (!(err instanceof NotFound) || attempt > 0) throw err;
+      }
     }
   }
 
@@ -91,11 +103,32 @@ class SnapshotRootfs implements RootfsPort {
   }
 
   async remove(key: string): Promise<void> {
-    // A container made before init layers has none.
+    const parent = await this.sn.stat(key).then((i) => i.parent, () => undefined);
+    // A container made before shared init layers has one of its own; before init layers, none.
     for (const k of [key, `${key}-init`]) {
       await this.sn.remove(k).catch((err: unknown) => {
         if (!(err instanceof Error && err.name === 'NotFound')) throw err;
       });
+    }
+    if (parent?.startsWith('init:')) await this.releaseUnused(parent);
+  }
+
+  /**
+   * The last container of an image removed with `rmi -f` while it existed: its init layer and the
+   * image's layer snapshots no other image stands on go now (the image's removal had to keep them).
+   */
+  private async releaseUnused(init: string): Promise<void> {
+    let k: string | undefined = init;
+    while (k !== undefined) {
+      const chain: string | undefined = k.startsWith('init:') ? k.slice('init:'.length) : k;
+      if (this.chainInUse(chain)) return;
+      const up: string | undefined = await this.sn.stat(k).then((i) => i.parent, () => undefined);
+      try {
+        await this.sn.remove(k);
+      } catch {
+        return; // another container or layer stands on it
+      }
+      k = up;
     }
   }
 
@@ -211,7 +244,7 @@ export class Engine {
         : [ulaPool(id)],
       dns: { dns: opts.dns ?? [], dnsSearch: opts.dnsSearch ?? [], dnsOptions: opts.dnsOptions ?? [] },
     });
-    const containers = new ContainerService({ dataRoot, execRoot, logDriver: opts.logDriver, logOpts: opts.logOpts }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter), runtime, networks, new ServiceVolumes(volumes));
+    const containers = new ContainerService({ dataRoot, execRoot, logDriver: opts.logDriver, logOpts: opts.logOpts }, { get: (ref) => images.get(ref) }, new SnapshotRootfs(snapshotter, (c) => images.chainInUse(c)), runtime, networks, new ServiceVolumes(volumes));
     late.containers = containers;
     await networks.open({ all: () => containers.list(), get: (ref) => containers.get(ref), save: (rec) => containers.store.save(rec) });
     networks.on('event', (e) => {

@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest } from '../../core/digest.js';
 import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
+import { sharedInitKey } from '../snapshots/init-layer.js';
 import { writeJsonAtomic } from '../../core/fs-atomic.js';
 import { shortId } from '../../core/ids.js';
 import type { ContentStore } from '../content/store.js';
@@ -387,6 +388,11 @@ export class ImageStore {
     }
   }
 
+  /** Whether an image stands on the layer snapshot of this chain ID. */
+  chainInUse(chain: string): boolean {
+    return Object.values(this.state.images).some((i) => chainIds(i.config.rootfs.diff_ids).some((c) => c === chain));
+  }
+
   /** Chain IDs of img that no remaining image needs (removed after the state is saved). */
   private unusedChains(st: State, img: Image): string[] {
     if (!this.opts.snapshotter) return [];
@@ -402,6 +408,10 @@ export class ImageStore {
     const done: string[] = [];
     for (const c of chains) {
       try {
+        // Its containers' init layer first (gone with the last container of the image: else a Conflict).
+        await sn.remove(sharedInitKey(c)).catch((err: unknown) => {
+          if (!(err instanceof NotFound)) throw err;
+        });
         await sn.remove(c);
         done.push(c);
       } catch (err) {

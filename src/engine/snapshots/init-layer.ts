@@ -10,6 +10,11 @@ import type { Stats } from 'node:fs';
 import { isErrno } from '../../core/errors.js';
 import { isOpaque, isWhiteout } from './diff.js';
 
+/** The init layer shared by the containers of the image whose top layer snapshot is `parent`. */
+export function sharedInitKey(parent: string | null): string {
+  return `init:${parent ?? 'scratch'}`;
+}
+
 type InitEntry = { path: string; kind: 'dir' | 'file' } | { path: string; kind: 'symlink'; target: string };
 
 /** dockerd's list, in its order. */
