@@ -122,7 +122,9 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
       next.CpuPeriod = 0;
       next.CpuQuota = 0;
     }
-    validateHostConfig(next);
+    const warnings: string[] = [];
+    const checked = validateHostConfig(next, undefined, warnings);
+    next.BlkioWeight = checked.BlkioWeight;
     if (rec.State.Running) {
       await svc.runtime.update(rec.Id, {
         memory: body.Memory || undefined,
@@ -135,14 +137,14 @@ export function containerProcessRoutes(r: Router, svc: ContainerService): void {
         cpusetCpus: body.CpusetCpus || undefined,
         cpusetMems: body.CpusetMems || undefined,
         pidsLimit: body.PidsLimit || undefined,
-        blkioWeight: body.BlkioWeight || undefined,
+        blkioWeight: next.BlkioWeight !== rec.HostConfig.BlkioWeight ? next.BlkioWeight || undefined : undefined,
       });
     }
     rec.HostConfig = next;
     svc.restartPolicyUpdated(rec);
     await svc.store.save(rec);
     svc.emit('event', { action: 'update', rec });
-    ctx.send(200, { Warnings: [] });
+    ctx.send(200, { Warnings: warnings });
   });
 }
 

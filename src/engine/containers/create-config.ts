@@ -232,6 +232,12 @@ export function validateHostConfig(h: HostConfig, logDefault?: LogConfig, warnin
       throw new InvalidArgument(`Requested ${what === 'cpus' ? 'CPUs' : 'memory nodes'} are not available - requested ${v}, available: ${available}`);
     }
   }
+  // As dockerd (verifyPlatformContainerResources): a weight the kernel cannot apply is dropped with a warning.
+  if (hc.BlkioWeight && !hostInfo().blkioWeight) {
+    warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+    hc.BlkioWeight = 0;
+  }
+  if (hc.BlkioWeight && (hc.BlkioWeight < 10 || hc.BlkioWeight > 1000)) throw new InvalidArgument('Range of blkio weight is from 10 to 1000');
   if (hc.CpuShares !== undefined && hc.CpuShares < 0) throw new InvalidArgument(`invalid CPU shares (${hc.CpuShares}): value must be a positive integer`);
   if ((hc.CpuRealtimePeriod || hc.CpuRealtimeRuntime) && !cpuRealtimeSupported()) throw new InvalidArgument('kernel does not support CPU real-time scheduler');
   if (hc.CpuRealtimePeriod && hc.CpuRealtimeRuntime && hc.CpuRealtimeRuntime > hc.CpuRealtimePeriod) {

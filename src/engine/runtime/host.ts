@@ -26,6 +26,8 @@ export interface HostInfo {
   hardLimits: Map<string, number | undefined>;
   /** Whether the kernel runs x32 system calls (seccomp filters then cover that ABI too). */
   x32Abi: boolean;
+  /** Whether containers can get a block I/O weight (v1: blkio.weight or blkio.bfq.weight; v2: the io controller). */
+  blkioWeight: boolean;
 }
 
 let cached: HostInfo | undefined;
@@ -77,6 +79,9 @@ export function hostInfo(): HostInfo {
     canLowerOomScore: eff.has('CAP_SYS_RESOURCE'),
     hardLimits,
     x32Abi: x32Abi(),
+    blkioWeight: existsSync('/sys/fs/cgroup/cgroup.controllers')
+      ? /\bio\b/.test(readOr('/sys/fs/cgroup/cgroup.controllers', ''))
+      : existsSync('/sys/fs/cgroup/blkio/blkio.weight') || existsSync('/sys/fs/cgroup/blkio/blkio.bfq.weight'),
   };
   return cached;
 }
