@@ -348,6 +348,8 @@ class BuildRun {
     delete config.docker_version;
     config.config ??= {};
     config.history ??= [];
+    // As dockerd's builders: a base without PATH gets the default one.
+    if (!(config.config.Env ?? []).some((e) => e.startsWith('PATH='))) config.config.Env = [...(config.config.Env ?? []), DEFAULT_PATH];
     return { config, layers: [...img.layers], layerSizes: [...(img.layerSizes ?? img.layers.map((l) => l.size))], chainId: img.chainId, key: root(`image:${img.id}`), baseImage: img.id };
   }
 
@@ -675,7 +677,8 @@ class BuildRun {
     if (cmd.kind === 'copy' && cmd.sources.some((s) => /^https?:\/\//i.test(s))) throw new InvalidArgument('COPY failed: source can\'t be a URL for COPY');
     const rt = state.config.config ?? {};
     const layers = await this.layerDirs(state);
-    const dest = cmd.dest.startsWith('/') ? cmd.dest : posix.join(rt.WorkingDir || '/', cmd.dest) + (cmd.dest.endsWith('/') || cmd.dest === '.' ? '/' : '');
+    const joined = cmd.dest.startsWith('/') ? cmd.dest : posix.join(rt.WorkingDir || '/', cmd.dest);
+    const dest = !joined.endsWith('/') && (cmd.dest.endsWith('/') || cmd.dest === '.') ? `${joined}/` : joined;
     const owner = cmd.chown ? await resolveChown(cmd.chown, layers) : undefined;
     const chmod = cmd.chmod ? parseChmod(cmd.chmod) : undefined;
     await mkdir(join(this.d.buildRoot, 'tmp'), { recursive: true });
