@@ -43,6 +43,7 @@ export interface BuildCacheEntry {
   Parent: string;
   Parents: string[];
   Type: string;
+  CacheType: string;
   Description: string;
   InUse: boolean;
   Shared: boolean;
@@ -109,6 +110,7 @@ export class BuildCache {
       Parent: r.parent.replace(/^sha256:/, '').slice(0, 25),
       Parents: [r.parent.replace(/^sha256:/, '').slice(0, 25)],
       Type: 'regular',
+      CacheType: 'regular',
       Description: r.description,
       InUse: false,
       Shared: false,
