@@ -64,6 +64,7 @@ const load = {
   volumeLs: () => import('./commands/volume-ls.js'),
   volumePrune: () => import('./commands/volume-prune.js'),
   volumeRm: () => import('./commands/volume-rm.js'),
+  dockerfileDump: () => import('./commands/dockerfile-dump.js'),
 } satisfies Record<string, Loader>;
 
 /** Top-level commands, with the one-line descriptions `minke --help` shows. */
@@ -155,6 +156,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
     help: 'Manage builds',
     subs: { build: load.build, prune: load.builderPrune },
     shown: { build: 'Build an image from a Dockerfile', prune: 'Remove build cache' },
+  },
+  dockerfile: {
+    help: 'Inspect Dockerfiles',
+    subs: { dump: load.dockerfileDump },
+    shown: { dump: 'Print the parse tree of a Dockerfile' },
   },
   system: {
     help: 'Manage minke',

@@ -27,7 +27,6 @@ import { imageRoutes } from './api/images.js';
 import { systemDfRoute } from './api/system-df.js';
 import { buildRoutes } from './api/build.js';
 import { BuildService } from './build/service.js';
-import { dockerfileFrontend } from './build/frontend.js';
 import { absentFeatureRoutes } from './api/absent.js';
 import { createRuntime, RuntimeTable, type RuntimeConfig } from './runtime/index.js';
 import { reloadAttributes, registryInfo, type EngineSettings } from './config/settings.js';
@@ -290,7 +289,7 @@ export class Engine {
     volumeRoutes(router, volumes);
     const builds = await BuildService.open({ dataRoot, execRoot, images, snapshotter });
     systemDfRoute(router, { containers, images, snapshotter, volumes, buildCache: () => builds.usage() });
-    buildRoutes(router, { builds, frontend: dockerfileFrontend, events });
+    buildRoutes(router, { builds, events });
     networkRoutes(router, networks);
     absentFeatureRoutes(router);
     live.engine = new Engine(router, containers, images, runtime, snapshotter, events, id, settings, runtimes);

@@ -6,24 +6,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgument, NotImplemented, messageOf } from '../../core/errors.js';
+import { InvalidArgument, messageOf } from '../../core/errors.js';
 import { parseTagReference } from '../images/references.js';
 import type { EventBus } from '../events.js';
-import type { Frontend } from '../build/builder.js';
 import { BuildFailed } from '../build/builder.js';
 import { cleanSource } from '../build/copy-step.js';
-import type { ArgDef, Stage } from '../build/instructions.js';
+import { parseForBuild } from '../build/frontend.js';
+import { DockerfileError } from '../build/dockerfile/index.js';
 import { LegacyStream, MemoryOutput, type BuildOutput } from '../build/legacy-stream.js';
 import { RunFailed } from '../build/run-step.js';
 import type { BuildService } from '../build/service.js';
 import { parseFilters } from '../images/filters.js';
 import type { Router } from './router.js';
 
-/** The Dockerfile frontend: text to stages, plus what the builder asks at dispatch. */
-export interface DockerfileFrontend extends Frontend {
-  /** Throws with the file and line of what is wrong. */
-  parse(text: string, file: string): { metaArgs: ArgDef[]; stages: Stage[] };
-}
 
 function networkOf(mode: string | null): 'host' | 'none' {
   // The build containers use the host's network by default (no bridge endpoint per step).
@@ -44,10 +39,8 @@ function jsonRecord(raw: string | null, name: string): Record<string, string | n
   }
 }
 
-export function buildRoutes(r: Router, d: { builds: BuildService; frontend: DockerfileFrontend | undefined; events: EventBus }): void {
+export function buildRoutes(r: Router, d: { builds: BuildService; events: EventBus }): void {
   r.on('POST', '/build', async (ctx) => {
-    const frontend = d.frontend;
-    if (!frontend) throw new NotImplemented('building an image needs the Dockerfile parser, which this engine does not have yet');
     const q = ctx.query;
     if (q.get('remote')) throw new InvalidArgument('remote build contexts (git, URLs) are not supported by this engine: send the context as a tar');
     const tags = q.getAll('t').filter((t) => t !== '');
@@ -74,12 +67,19 @@ export function buildRoutes(r: Router, d: { builds: BuildService; frontend: Dock
       } catch {
         throw new InvalidArgument(`Cannot locate specified Dockerfile: ${dockerfile}`);
       }
-      const parsed = frontend.parse(text, dockerfile.split('/').pop() ?? dockerfile);
+      let parsed: ReturnType<typeof parseForBuild>;
+      try {
+        parsed = parseForBuild(text, dockerfile.split('/').pop() ?? dockerfile);
+      } catch (err) {
+        // dockerd answers a Dockerfile that does not parse with a 400, before any stream.
+        if (err instanceof DockerfileError) throw new InvalidArgument(err.message);
+        throw err;
+      }
       const stream = new LegacyStream(ctx.stream('application/json'));
       const out: BuildOutput = quiet ? new MemoryOutput() : stream;
       try {
         const img = await d.builds.build({
-          ...parsed, frontend, contextDir: context.dir, tags, buildArgs, labels,
+          ...parsed, contextDir: context.dir, tags, buildArgs, labels,
           target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, out, signal: abort.signal,
         });
         if (quiet) stream.stream(`${img.id}\n`);

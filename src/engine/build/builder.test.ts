@@ -13,8 +13,8 @@ import { OverlaySnapshotter } from '../snapshots/overlay.js';
 import { importImage } from '../archive/import.js';
 import { busyboxTar } from '../../../test/harness.js';
 import { BuildCache } from './cache.js';
-import { Builder, type Frontend } from './builder.js';
-import type { Command, Stage } from './instructions.js';
+import { Builder } from './builder.js';
+import { parseForBuild } from './frontend.js';
 import { MemoryOutput } from './legacy-stream.js';
 
 const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/runc');
@@ -27,29 +27,10 @@ let sn: OverlaySnapshotter;
 let cache: BuildCache;
 let builder: Builder;
 
-/** The stages come expanded already: expansion is the parser's (tested there). */
-const frontend: Frontend = {
-  expand: (c) => c,
-  expandWord: (w) => w,
-  parseTriggers: (lines) => lines.map((l) => {
-    const m = /^RUN (.*)$/.exec(l);
-    if (!m) throw new Error(`test frontend: only RUN triggers, not ${l}`);
-    return { kind: 'run', shell: true, cmd: [m[1]!], line: 0, original: l };
-  }),
-};
-
-type Cmd = { kind: Command['kind']; original?: string; [k: string]: unknown };
-function stage(baseName: string, commands: Cmd[], extra: Partial<Stage> = {}): Stage {
-  return {
-    index: 0, baseName, line: 1, original: `FROM ${baseName}`, ...extra,
-    commands: commands.map((c, i) => ({ ...c, line: i + 2, original: c.original ?? `${c.kind.toUpperCase()} ...` }) as Command),
-  };
-}
-
-async function build(stages: Stage[], opts: { noCache?: boolean; buildArgs?: Record<string, string>; tags?: string[]; target?: string } = {}): Promise<{ id: string; out: MemoryOutput }> {
+async function build(dockerfile: string, opts: { noCache?: boolean; buildArgs?: Record<string, string>; tags?: string[]; target?: string } = {}): Promise<{ id: string; out: MemoryOutput }> {
   const out = new MemoryOutput();
-  stages.forEach((s, i) => { s.index = i; });
-  const img = await builder.build({ metaArgs: [], stages, frontend, contextDir: ctx, out, network: 'none', ...opts });
+  const parsed = parseForBuild(dockerfile);
+  const img = await builder.build({ ...parsed, contextDir: ctx, out, network: 'none', ...opts });
   return { id: img.id, out };
 }
 
@@ -83,20 +64,12 @@ async function fileIn(imageId: string, rel: string): Promise<string> {
 }
 
 test('a single-stage build: config, history, layers, cache hit', { skip }, async () => {
-  const s = (): Stage[] => [stage('busybox', [
-    { kind: 'env', pairs: [{ key: 'A', value: 'b' }] },
-    { kind: 'workdir', path: '/w' },
-    { kind: 'copy', sources: ['a.txt'], dest: './' },
-    { kind: 'copy', sources: ['d'], dest: '/dd', chown: 'daemon', chmod: '0700' },
-    { kind: 'run', shell: true, cmd: ['echo run:$A > /w/out; echo err >&2'], original: 'RUN echo ...' },
-    { kind: 'run', shell: true, cmd: ['true'] },
-    { kind: 'label', pairs: [{ key: 'k', value: 'v' }] },
-    { kind: 'expose', ports: ['80', '53/udp'] },
-    { kind: 'user', user: 'nobody' },
-    { kind: 'cmd', shell: false, cmd: ['sh', '-c', 'cat out'] },
-  ])];
-  const { id, out } = await build(s(), { tags: ['t:1'] });
-  assert.match(out.text, /^Step 1\/11 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/11 : ENV \.\.\.\n ---> [0-9a-f]{12}\n/);
+  const s = [
+    'FROM busybox', 'ENV A="b"', 'WORKDIR /w', 'COPY a.txt ./', 'COPY --chown=daemon --chmod=0700 d /dd',
+    'RUN echo run:$A > /w/out; echo err >&2', 'RUN true', 'LABEL k=v', 'EXPOSE 80 53/udp', 'USER nobody', 'CMD ["sh", "-c", "cat out"]', '',
+  ].join('\n');
+  const { id, out } = await build(s, { tags: ['t:1'] });
+  assert.match(out.text, /^Step 1\/11 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/11 : ENV A="b"\n ---> [0-9a-f]{12}\n/);
   assert.match(out.text, / ---> Running in [0-9a-f]{12}\n\x1b\[91merr\n\x1b\[0mRemoving intermediate container/);
   assert.match(out.text, new RegExp(`Successfully built ${id.slice(7, 19)}\nSuccessfully tagged t:1\n$`));
   const img = await images.get('t:1');
@@ -117,7 +90,7 @@ test('a single-stage build: config, history, layers, cache hit', { skip }, async
     ['/bin/sh -c echo run:$A > /w/out; echo err >&2', false],
     ['/bin/sh -c true', true],
     ['/bin/sh -c #(nop)  LABEL k=v', true],
-    ['/bin/sh -c #(nop)  EXPOSE 80 53/udp', true],
+    ['/bin/sh -c #(nop)  EXPOSE 53/udp 80', true],
     ['/bin/sh -c #(nop)  USER nobody', true],
     ['/bin/sh -c #(nop)  CMD ["sh" "-c" "cat out"]', true],
   ]);
@@ -131,25 +104,25 @@ test('a single-stage build: config, history, layers, cache hit', { skip }, async
   assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [1, 1, 0o700]);
 
   // The same again: every step from the cache, the same image.
-  const again = await build(s(), { tags: ['t:1'] });
+  const again = await build(s, { tags: ['t:1'] });
   assert.equal(again.id, id);
   assert.equal(again.out.text.match(/Using cache/g)?.length, 10);
   assert.doesNotMatch(again.out.text, /Running in/);
   // One input file changed: the steps before it are cached, it and those after are made again.
   await writeFile(join(ctx, 'd/sub/x'), 'changed\n');
-  const changed = await build(s());
+  const changed = await build(s);
   assert.notEqual(changed.id, id);
   assert.equal(changed.out.text.match(/Using cache/g)?.length, 3);
   assert.equal(await fileIn(changed.id, 'dd/sub/x'), 'changed\n');
   await writeFile(join(ctx, 'd/sub/x'), 'x\n');
   // --no-cache: nothing from the cache.
-  const fresh = await build(s(), { noCache: true });
+  const fresh = await build(s, { noCache: true });
   assert.doesNotMatch(fresh.out.text, /Using cache/);
 });
 
 test('a failing RUN: its output, the command and code, nothing left behind', { skip }, async () => {
   const before = (await sn.walk()).map((x) => x.name).sort();
-  await assert.rejects(build([stage('busybox', [{ kind: 'run', shell: true, cmd: ['echo out; exit 3'] }])]), (err: Error) => {
+  await assert.rejects(build('FROM busybox\nRUN echo out; exit 3\n'), (err: Error) => {
     assert.equal(err.message, "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3");
     return true;
   });
@@ -161,34 +134,30 @@ test('a failing RUN: its output, the command and code, nothing left behind', { s
 });
 
 test('COPY of a missing source names it', { skip }, async () => {
-  await assert.rejects(build([stage('busybox', [{ kind: 'copy', sources: ['nothere'], dest: '/x' }])]),
+  await assert.rejects(build('FROM busybox\nCOPY nothere /x\n'),
     /COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere: file does not exist/);
-  await assert.rejects(build([stage('nosuch', [])]), /pull access denied for nosuch/);
+  await assert.rejects(build('FROM nosuch\n'), /pull access denied for nosuch/);
 });
 
 test('build args reach RUN (not the image), SOURCE_DATE_EPOCH gives the same layers', { skip }, async () => {
-  const s = (): Stage[] => [stage('busybox', [
-    { kind: 'arg', args: [{ key: 'X', value: '1' }] },
-    { kind: 'run', shell: true, cmd: ['echo $X > /x'] },
-    { kind: 'copy', sources: ['a.txt', 'b.txt'], dest: '/c/' },
-  ])];
-  const a = await build(s(), { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
+  const s = 'FROM busybox\nARG X=1\nRUN echo $X > /x\nCOPY a.txt b.txt /c/\n';
+  const a = await build(s, { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
   const img = await images.get(a.id);
   assert.equal(await fileIn(a.id, 'x'), '2\n');
   assert.equal(img.config.history!.at(-2)!.created_by, '|1 X=2 /bin/sh -c echo $X > /x');
   assert.ok(!(img.config.config!.Env ?? []).some((e) => e.startsWith('X=')));
   assert.equal(img.config.created, '2023-11-14T22:13:20.000Z');
-  const b = await build(s(), { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
+  const b = await build(s, { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
   assert.equal(b.id, a.id, 'the same inputs and epoch: the same image');
 });
 
 test('multi-stage: only what the target needs, COPY --from, stages by name', { skip }, async () => {
-  const stages: Stage[] = [
-    stage('busybox', [{ kind: 'run', shell: true, cmd: ['echo one > /one'] }], { name: 'one' }),
-    stage('busybox', [{ kind: 'run', shell: true, cmd: ['exit 9'] }], { name: 'unused' }),
-    stage('one', [{ kind: 'run', shell: true, cmd: ['cat /one > /two'] }], { name: 'two' }),
-    stage('scratch', [{ kind: 'copy', sources: ['/two'], dest: '/', from: 'two' }, { kind: 'copy', sources: ['/one'], dest: '/o', from: '0' }]),
-  ];
+  const stages = [
+    'ARG BASE=busybox', 'FROM ${BASE} AS one', 'RUN echo one > /one',
+    'FROM busybox AS unused', 'RUN exit 9',
+    'FROM one AS two', 'RUN cat /one > /two',
+    'FROM scratch', 'COPY --from=two /two /', 'COPY --from=0 /one /o', '',
+  ].join('\n');
   const { id, out } = await build(stages);
   assert.doesNotMatch(out.text, /exit 9/);
   assert.equal(await fileIn(id, 'two'), 'one\n');
@@ -201,9 +170,9 @@ test('multi-stage: only what the target needs, COPY --from, stages by name', { s
 });
 
 test('ONBUILD triggers run when the image is a base', { skip }, async () => {
-  const base = await build([stage('busybox', [{ kind: 'onbuild', expression: 'RUN echo triggered > /t' }])], { tags: ['onb:1'] });
+  const base = await build('FROM busybox\nONBUILD RUN echo triggered > /t\n', { tags: ['onb:1'] });
   assert.deepEqual((await images.get(base.id)).config.config!.OnBuild, ['RUN echo triggered > /t']);
-  const child = await build([stage('onb:1', [])]);
+  const child = await build('FROM onb:1\n');
   assert.match(child.out.text, /# Executing 1 build trigger\n/);
   assert.equal(await fileIn(child.id, 't'), 'triggered\n');
   assert.equal((await images.get(child.id)).config.config!.OnBuild, null);

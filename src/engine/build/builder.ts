@@ -20,8 +20,9 @@ import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import { hasSnapshot, unpackLayer } from '../snapshots/unpack.js';
 import type { BuildCache, BuildState, CacheRecord } from './cache.js';
 import { parseChmod, planCopy, resolveChown, type CopyPlan } from './copy-step.js';
-import type { ArgDef, Command, Stage } from './instructions.js';
+import type { ArgCommand, Command, Stage } from './instructions.js';
 import type { BuildOutput } from './legacy-stream.js';
+import { heredocBody } from './dockerfile/index.js';
 import { layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
 import { runStep } from './run-step.js';
 import { StageOutputs } from './stage-output.js';
@@ -46,7 +47,7 @@ export interface BuilderDeps {
 }
 
 export interface BuildRequest {
-  metaArgs: ArgDef[];
+  metaArgs: ArgCommand[];
   stages: Stage[];
   frontend: Frontend;
   contextDir: string;
@@ -180,11 +181,14 @@ class BuildRun {
     const { req } = this;
     const metaEnvList = (): string[] => [...this.metaEnv].map(([k, v]) => `${k}=${v}`);
     for (const [k, v] of Object.entries(PLATFORM_ARGS)) this.metaEnv.set(k, v);
-    for (const a of req.metaArgs) {
-      const dflt = a.value === undefined ? undefined : req.frontend.expandWord(a.value, metaEnvList());
-      const v = this.argValue(a.key, dflt);
-      if (v !== undefined) this.metaEnv.set(a.key, v);
-      else this.metaEnv.delete(a.key);
+    for (const line of req.metaArgs) {
+      const e = req.frontend.expand(line, metaEnvList());
+      if (e.kind !== 'arg') continue;
+      for (const a of e.args) {
+        const v = this.argValue(a.key, a.value);
+        if (v !== undefined) this.metaEnv.set(a.key, v);
+        else this.metaEnv.delete(a.key);
+      }
     }
     if (req.stages.length === 0) throw new InvalidArgument('the Dockerfile has no FROM instruction: file with no instructions');
     const target = this.targetIndex();
@@ -200,9 +204,7 @@ class BuildRun {
     const order = [...needed].sort((a, b) => a - b);
     let step = 1 + req.metaArgs.length;
     this.total = req.metaArgs.length + order.reduce((n, i) => n + 1 + this.runs[i]!.stage.commands.length, 0);
-    for (const [n, a] of req.metaArgs.entries()) {
-      req.out.stream(`Step ${n + 1}/${this.total} : ${a.value === undefined ? `ARG ${a.key}` : `ARG ${a.key}=${a.value}`}\n`);
-    }
+    for (const [n, a] of req.metaArgs.entries()) req.out.stream(`Step ${n + 1}/${this.total} : ${a.original}\n`);
     for (const i of order) {
       this.runs[i]!.firstStep = step;
       step += 1 + this.runs[i]!.stage.commands.length;
@@ -262,7 +264,7 @@ class BuildRun {
     const self = s.name?.toLowerCase();
     for (const c of s.commands) {
       const froms: string[] = [];
-      if ((c.kind === 'copy' || c.kind === 'add') && c.from) froms.push(c.from);
+      if (c.kind === 'copy' && c.from) froms.push(c.from);
       if (c.kind === 'run') for (const m of c.mounts ?? []) if (m.from) froms.push(m.from);
       for (const f of froms) {
         if (self && f.toLowerCase() === self) throw new InvalidArgument(`invalid from flag value ${f}: refers to current build stage`);
@@ -296,7 +298,7 @@ class BuildRun {
     let state = await this.fromState(s, out);
     const sc = new StageContext();
     for (const a of Object.keys(PLATFORM_ARGS)) sc.metaAllowed.add(a);
-    for (const a of this.req.metaArgs) sc.metaAllowed.add(a.key);
+    for (const line of this.req.metaArgs) for (const a of line.args) sc.metaAllowed.add(a.key);
     const triggers = state.config.config?.OnBuild ?? [];
     if (triggers.length > 0) {
       out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
@@ -525,7 +527,7 @@ class BuildRun {
         break;
       }
       case 'healthcheck': {
-        if (cmd.test === null || cmd.test[0] === 'NONE') rt.Healthcheck = { Test: ['NONE'] };
+        if (cmd.test[0] === 'NONE') rt.Healthcheck = { Test: ['NONE'] };
         else {
           rt.Healthcheck = { Test: [...cmd.test] };
           if (cmd.interval) rt.Healthcheck.Interval = cmd.interval;
@@ -574,9 +576,17 @@ class BuildRun {
 
   private async runInstruction(state: BuildState, cmd: Extract<Command, { kind: 'run' }>, sc: StageContext, out: BuildOutput): Promise<BuildState> {
     for (const m of cmd.mounts ?? []) throw new InvalidArgument(`RUN --mount=type=${m.type} is not supported by this builder yet`);
-    if (cmd.heredocs?.length) throw new InvalidArgument('RUN with a heredoc is not supported by this builder yet');
+    if (cmd.security === 'insecure') throw new InvalidArgument('RUN --security=insecure is not allowed by this builder');
     const rt = state.config.config ?? {};
-    const args = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
+    let args = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
+    if (cmd.heredocs.length) {
+      // `RUN <<EOF` alone: the body is the script (BuildKit's common case); heredocs fed to a command's stdin are not.
+      const h = cmd.heredocs[0]!;
+      if (!cmd.shell || cmd.heredocs.length > 1 || !/^<<-?(["']?)[^\s]+\1$/.test(cmd.cmd.join(' ').trim())) {
+        throw new InvalidArgument('RUN with a heredoc other than the whole script (RUN <<EOF) is not supported by this builder yet');
+      }
+      args = [...this.shellOf(state), heredocBody(h)];
+    }
     if (args.length === 0) throw new InvalidArgument('RUN needs a command');
     const env = rt.Env ?? [];
     const envNames = envMap(env);
@@ -672,8 +682,10 @@ class BuildRun {
 
   private async copyInstruction(state: BuildState, cmd: Extract<Command, { kind: 'copy' | 'add' }>, out: BuildOutput, stageIdx: number): Promise<BuildState> {
     const verb = cmd.kind.toUpperCase();
-    if (cmd.heredocs?.length) throw new InvalidArgument(`${verb} with a heredoc is not supported by this builder yet`);
-    if (cmd.parents || cmd.exclude?.length) throw new InvalidArgument(`${verb} --parents and --exclude are not supported by this builder yet`);
+    if (cmd.contents.length) throw new InvalidArgument(`${verb} with a heredoc is not supported by this builder yet`);
+    if (cmd.link) throw new InvalidArgument(`${verb} --link is not supported by this builder yet`);
+    if (cmd.kind === 'add' && (cmd.checksum || cmd.keepGitDir)) throw new InvalidArgument('ADD --checksum and --keep-git-dir are not supported by this builder yet');
+    if ((cmd.kind === 'copy' && cmd.parents) || cmd.exclude.length) throw new InvalidArgument(`${verb} --parents and --exclude are not supported by this builder yet`);
     if (cmd.kind === 'copy' && cmd.sources.some((s) => /^https?:\/\//i.test(s))) throw new InvalidArgument('COPY failed: source can\'t be a URL for COPY');
     const rt = state.config.config ?? {};
     const layers = await this.layerDirs(state);
@@ -682,7 +694,7 @@ class BuildRun {
     const owner = cmd.chown ? await resolveChown(cmd.chown, layers) : undefined;
     const chmod = cmd.chmod ? parseChmod(cmd.chmod) : undefined;
     await mkdir(join(this.d.buildRoot, 'tmp'), { recursive: true });
-    return this.withSourceRoot(cmd.from, stageIdx, async (root, fromContext) => {
+    return this.withSourceRoot(cmd.kind === 'copy' ? cmd.from : undefined, stageIdx, async (root, fromContext) => {
       const plan: CopyPlan = await planCopy({
         kind: cmd.kind, root, fromContext, sources: cmd.sources, dest, parentLayers: layers,
         tmpRoot: join(this.d.buildRoot, 'tmp'), signal: this.signal,

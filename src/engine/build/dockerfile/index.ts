@@ -1,0 +1,20 @@
+/**
+ * The Dockerfile module: parsing (parser.ts), typed instructions (instructions.ts), BuildKit's
+ * shell lexer (shell-lex.ts) and dispatch-time word expansion (expand.ts). No engine needed.
+ */
+export { DockerfileError } from './errors.js';
+export { BUILTIN_ARGS, expandCommand, expandFrom, PLATFORM_ARGS, platformArgs, PROXY_ARGS } from './expand.js';
+export type { ExpandOptions, Platform } from './expand.js';
+export { decodeUtf8, encodeUtf8 } from './go-text.js';
+export { INSTRUCTIONS, parseCommand, parseStages } from './instructions.js';
+export type {
+  AddCommand, ArgCommand, CmdCommand, Command, CommandLine, CopyCommand, EntrypointCommand, EnvCommand, ExposeCommand,
+  HealthcheckCommand, KeyValue, LabelCommand, MaintainerCommand, OnbuildCommand, RunCommand, ShellCommand, SourceContent,
+  Stage, Stages, StopSignalCommand, UserCommand, VolumeCommand, WorkdirCommand,
+} from './instructions.js';
+export { dumpTree, heredocBody, parseDockerfile, parseHeredoc } from './parser.js';
+export type { Directives, Heredoc, Node, ParseOptions, ParseResult } from './parser.js';
+export { parseMount } from './run-mount.js';
+export type { CacheSharing, Mount, MountType } from './run-mount.js';
+export { ShellLex, ShellLexError } from './shell-lex.js';
+export type { Env, ShellLexOptions, WordWithMatches } from './shell-lex.js';
