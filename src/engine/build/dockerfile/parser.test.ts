@@ -6,7 +6,7 @@ import { peerDir } from '../peer-data.js';
 import { DockerfileError } from './errors.js';
 import { decodeUtf8 } from './go-text.js';
 import { parseStages } from './instructions.js';
-import { dumpTree, heredocBody, parseDockerfile } from './parser.js';
+import { dumpTree, heredocBody, parseDockerfile, parseHeredoc } from './parser.js';
 
 const cases = (dir: string | undefined): string[] =>
   dir ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [];
@@ -113,5 +113,61 @@ describe('parser', () => {
   it('keeps invalid UTF-8 bytes and BOMs as Go does', () => {
     const text = decodeUtf8(Buffer.concat([Buffer.from('\ufeffFROM a\nRUN echo '), Buffer.from([0xff, 0xc3]), Buffer.from('\n')]));
     assert.equal(dumpTree(parseDockerfile(text)), '(from "a")\n(run "echo \\xff\\xc3")\n');
+  });
+});
+
+describe('heredocs (BuildKit parser_heredoc_test cases)', () => {
+  it('extracts the heredocs of RUN and COPY only, with their bodies', () => {
+    const text = [
+      '', 'FROM alpine:3.6', '', 'ENV NAME=me', '', 'RUN ls', '', 'USER <<INVALID', 'INVALID', '',
+      'RUN <<EMPTY', 'EMPTY', '', 'RUN 3<<EMPTY2', 'EMPTY2', '', 'RUN "<<NOHEREDOC"', '',
+      'RUN <<INDENT', '\tfoo', '\tbar', 'INDENT', '', 'RUN <<-UNINDENT', '\tbaz', '\tquux', 'UNINDENT', '',
+      'RUN <<-UNINDENT2', '\tbaz', '\tquux', '\tUNINDENT2', '', 'RUN <<-EXPAND', '\texpand $NAME', 'EXPAND', '',
+      "RUN <<-'NOEXPAND'", "\tdon't expand $NAME", 'NOEXPAND', '', 'RUN <<COPY', 'echo hello world', 'echo foo bar', 'COPY', '',
+      'RUN <<COMMENT', '# internal comment', 'echo hello world', 'echo foo bar # trailing comment', 'COMMENT', '',
+      'RUN --mount=type=cache,target=/foo <<MOUNT', 'echo hello', 'MOUNT', '',
+      'COPY <<FILE1 <<FILE2 /dest', 'content 1', 'FILE1', 'content 2', 'FILE2', '', 'COPY <<X <<Y /dest', 'Y', 'X', 'X', 'Y', '\t',
+    ].join('\n');
+    const h = (name: string, content: string, expand = true, chomp = false): unknown => ({ name, content, expand, chomp });
+    const want = [
+      [], [], [], [], [h('EMPTY', '')], [h('EMPTY2', '')], [], [h('INDENT', '\tfoo\n\tbar\n')],
+      [h('UNINDENT', '\tbaz\n\tquux\n', true, true)], [h('UNINDENT2', '\tbaz\n\tquux\n', true, true)],
+      [h('EXPAND', '\texpand $NAME\n', true, true)], [h('NOEXPAND', "\tdon't expand $NAME\n", false, true)],
+      [h('COPY', 'echo hello world\necho foo bar\n')],
+      [h('COMMENT', '# internal comment\necho hello world\necho foo bar # trailing comment\n')],
+      [h('MOUNT', 'echo hello\n')], [h('FILE1', 'content 1\n'), h('FILE2', 'content 2\n')], [h('X', 'Y\n'), h('Y', 'X\n')],
+    ];
+    const nodes = parseDockerfile(text).nodes;
+    assert.deepEqual(nodes.slice(1).map((n) => n.heredocs), want);
+  });
+
+  it('finds no heredoc in JSON form, and knows a heredoc word', () => {
+    for (const n of parseDockerfile('FROM a\nRUN ["whoami"]\nRUN ["<<EOF"]\nRUN ["<<\'EOF\'"]\n').nodes) assert.deepEqual(n.heredocs, []);
+    for (const w of ['<<EOF', "<<'EOF'", '<<"EOF"', '<<-EOF', "<<-'EOF'", '<<-"EOF"']) assert.equal(parseHeredoc(w)?.name, 'EOF');
+    for (const w of ['', 'EOF', '<<', '<<-', '<EOF', '<<<EOF']) assert.equal(parseHeredoc(w), undefined);
+    for (const w of ["<<'EOF", '<<"EOF', "<<EOF'", '<<EOF"']) assert.throws(() => parseHeredoc(w));
+    const names = (line: string): string[] => parseDockerfile(`${line}\nEOF\nEOF2\n`).nodes[0].heredocs.map((d) => d.name);
+    assert.deepEqual(names('RUN <<EOF <<EOF2'), ['EOF', 'EOF2']);
+    assert.deepEqual(names('RUN 4<<EOF'), ['EOF']);
+    assert.deepEqual(parseDockerfile("RUN '<<EOF'\n").nodes[0].heredocs, []);
+  });
+});
+
+describe('parser edge cases (BuildKit parser_test cases)', () => {
+  it('warns on empty continuation lines, not on comments inside them', () => {
+    const text = '\nFROM alpine:3.6\n\nRUN something \\\n\n    following \\\n\n    more\n\nRUN another \\\n\n    thing\nRUN non-indented \\\n# this is a comment\n   after-comment\n\nRUN indented \\\n    # this is an indented comment\n    comment\n\t';
+    const w = parseDockerfile(text).warnings;
+    assert.equal(w.length, 3);
+    assert.match(w[0], /^Empty continuation line found in: RUN something {5}following {5}more$/);
+    assert.match(w[1], /RUN another {5}thing/);
+    assert.match(w[2], /will become errors in a future release/);
+  });
+
+  it('refuses a line longer than Go\'s scanner takes', () => {
+    assert.throws(() => parseDockerfile(`\n\t\tFROM image\n\t\tLABEL test=${'a'.repeat(65536)}\n`), { message: 'Dockerfile:3: dockerfile line greater than max allowed size of 65535' });
+  });
+
+  it('keeps quotes and escapes in words, and non-ASCII', () => {
+    assert.equal(dump('ARG foo\\ bar x=\'abc xyz\' "a b" föo bàr "âbc xÿz"\n'), '(arg "foo\\\\ bar" "x=\'abc xyz\'" "\\"a b\\"" "föo" "bàr" "\\"âbc xÿz\\"")\n');
   });
 });

@@ -58,23 +58,14 @@ describe('shell lexer: substitutions', () => {
   const lex = new ShellLex('\\');
   const env = new Map([['FOO', 'foo.tar.gz'], ['PATHV', '/usr/local/bin/x'], ['E', ''], ['ABC', 'abcabc']]);
 
-  it('# ## % %% trim the shortest and longest match', () => {
-    assert.equal(lex.processWord('${FOO#*.}', env), 'tar.gz');
-    assert.equal(lex.processWord('${FOO##*.}', env), 'gz');
-    assert.equal(lex.processWord('${FOO%.*}', env), 'foo.tar');
-    assert.equal(lex.processWord('${FOO%%.*}', env), 'foo');
-    assert.equal(lex.processWord('${PATHV##*/}', env), 'x');
-    assert.equal(lex.processWord('${PATHV%/*}', env), '/usr/local/bin');
-    assert.equal(lex.processWord('${FOO#nomatch}', env), 'foo.tar.gz');
-    assert.equal(lex.processWord('${UNSET#x}', env), '');
-  });
-
-  it('/ and // replace the first or every match', () => {
-    assert.equal(lex.processWord('${ABC/b/X}', env), 'aXcabc');
-    assert.equal(lex.processWord('${ABC//b/X}', env), 'aXcaXc');
-    assert.equal(lex.processWord('${ABC//b*c/X}', env), 'aX');
-    assert.equal(lex.processWord('${ABC/?/-}', env), '-bcabc');
-  });
+  const table: [string, string][] = [
+    // # ## % %% trim the shortest and longest match
+    ['${FOO#*.}', 'tar.gz'], ['${FOO##*.}', 'gz'], ['${FOO%.*}', 'foo.tar'], ['${FOO%%.*}', 'foo'],
+    ['${PATHV##*/}', 'x'], ['${PATHV%/*}', '/usr/local/bin'], ['${FOO#nomatch}', 'foo.tar.gz'], ['${UNSET#x}', ''],
+    // / and // replace the first or every match
+    ['${ABC/b/X}', 'aXcabc'], ['${ABC//b/X}', 'aXcaXc'], ['${ABC//b*c/X}', 'aX'], ['${ABC/?/-}', '-bcabc'],
+  ];
+  for (const [word, want] of table) it(word, () => assert.equal(lex.processWord(word, env), want));
 
   it('- + ? with and without the colon tell unset from empty', () => {
     assert.equal(lex.processWord('${E-x}', env), '');
@@ -106,5 +97,77 @@ describe('shell lexer: substitutions', () => {
   it('skipUnsetEnv leaves unset references as written', () => {
     const keep = new ShellLex('\\', { skipUnsetEnv: true });
     assert.equal(keep.processWord('$FOO $BAR ${BAZ:-q} ${QUX}', env), 'foo.tar.gz $BAR ${BAZ:-q} ${QUX}');
+  });
+});
+
+// BuildKit's TestProcessWithMatches (shell/lex_test.go): [word, env, result or null for an error, matched, unmatched]
+type MatchCase = [string, Record<string, string>, string | null, string[], string[]];
+const FB = { FOO: 'xxx', BAR: '' };
+const matchCases: MatchCase[] = [
+  ['x', { DUMMY: 'dummy' }, 'x', [], []],
+  ['x ${UNUSED}', { DUMMY: 'dummy' }, 'x ', [], ['UNUSED']],
+  ['x ${FOO}', { FOO: 'y' }, 'x y', ['FOO'], []],
+  ['${FOO-aaa} ${BAR-bbb} ${BAZ-ccc}', FB, 'xxx  ccc', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}', FB, 'xxx bbb ccc', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:-}', FB, 'xxx', ['FOO'], []],
+  ['${FOO:-}', {}, '', [], ['FOO']],
+  ['${FOO+aaa} ${BAR+bbb} ${BAZ+ccc}', FB, 'aaa bbb ', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:+aaa} ${BAR:+bbb} ${BAZ:+ccc}', FB, 'aaa  ', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO?aaa}', FB, 'xxx', ['FOO'], []],
+  ['${BAR?bbb}', FB, '', ['BAR'], []],
+  ['${BAZ?ccc}', FB, null, [], []],
+  ['${FOO:?aaa}', FB, 'xxx', ['FOO'], []],
+  ['${BAR:?bbb}', FB, null, [], []],
+  ['${BAZ:?ccc}', FB, null, [], []],
+  ['${BAZ:?}', FB, null, [], []],
+  ['${FOO=aaa}', FB, null, [], []],
+  ['${FOO=:aaa}', FB, null, [], []],
+  ['${FOO=}', {}, null, [], []],
+  ['${FOO#()[]{\\}^$.\\*\\?|\\\\}', { FOO: '()[]{}^$.*?|\\x' }, 'x', ['FOO'], []],
+  ['${FOO%%\\**}', { FOO: 'xx**' }, 'xx', ['FOO'], []],
+  ['${FOO#*x*y}', { FOO: 'xxyy' }, 'y', ['FOO'], []],
+  ['${FOO#*}', { FOO: 'xxyy' }, 'xxyy', ['FOO'], []],
+  ['${FOO#$BAR}', { FOO: 'xxyy', BAR: 'x' }, 'xyy', ['FOO', 'BAR'], []],
+  ['${FOO#$BAR}', { FOO: 'xxyy', BAR: '' }, 'xxyy', ['FOO', 'BAR'], []],
+  ['${FOO#}', { FOO: 'xxyy' }, 'xxyy', ['FOO'], []],
+  ['${FOO##*x}', { FOO: 'xxyy' }, 'yy', ['FOO'], []],
+  ['${FOO##}', { FOO: 'xxyy' }, 'xxyy', ['FOO'], []],
+  ['${FOO#?\\?}', { FOO: '???y' }, '?y', ['FOO'], []],
+  ['${ABC:-.}${FOO%x}${ABC:-.}', { FOO: 'xxyy' }, '.xxyy.', ['FOO'], ['ABC']],
+  ['${FOO%%\\**\\*}', { FOO: 'a***yy*' }, 'a', ['FOO'], []],
+  ['${FOO%}', { FOO: 'xxyy' }, 'xxyy', ['FOO'], []],
+  ['${FOO%%$BAR}', { FOO: 'xxyy', BAR: '' }, 'xxyy', ['FOO', 'BAR'], []],
+  ['${FOO:#}', {}, null, [], []],
+  ['${FOO:##}', {}, null, [], []],
+  ['${FOO:%}', {}, null, [], []],
+  ['${FOO:%%}', {}, null, [], []],
+  ['${FOO/$NEEDLE/.} - ${FOO//$NEEDLE/.}', { FOO: '/foo*/*/*.txt', NEEDLE: '\\*/' }, '/foo.*/*.txt - /foo..*.txt', ['FOO', 'NEEDLE'], []],
+  ['${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}', { FOO: '/tmp/tmp/bar.txt', NEEDLE: '/tmp' }, '/tmp/bar.txt - /bar.txt', ['FOO', 'NEEDLE'], []],
+  ['${FOO/$NEEDLE/$REPLACEMENT} - ${FOO//$NEEDLE/$REPLACEMENT}', { FOO: '/a/foo/b/c.txt', NEEDLE: '/?/', REPLACEMENT: '/' }, '/foo/b/c.txt - /foo/c.txt', ['FOO', 'NEEDLE', 'REPLACEMENT'], []],
+  ['${FOO/$NEEDLE/$REPLACEMENT}', { FOO: 'http://google.de', NEEDLE: 'http://', REPLACEMENT: 'https://' }, 'https://google.de', ['FOO', 'NEEDLE', 'REPLACEMENT'], []],
+  ['${FOO//\\//\\/}', { FOO: '/tmp/foo.txt' }, '\\/tmp\\/foo.txt', ['FOO'], []],
+  ['${FOO/$BAR/ww}', { FOO: 'xxyy', BAR: '' }, 'wwxxyy', ['FOO', 'BAR'], []],
+  ['${FOO//ww}', { FOO: 'xxyy' }, null, [], []],
+  ['${FOO//}', { FOO: 'xxyy' }, null, [], []],
+  ['${FOO///}', { FOO: 'xxyy' }, 'xxyy', ['FOO'], []],
+  ['${FOO///}', {}, '', [], ['FOO']],
+  ['something-${VERSION}.${TARGETOS}-${TARGETARCH}${TARGETVARIANT:+-${TARGETVARIANT}}.tar.gz', { VERSION: 'v1', TARGETOS: 'linux', TARGETARCH: 'arm', TARGETVARIANT: 'v7' }, 'something-v1.linux-arm-v7.tar.gz', ['VERSION', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT'], []],
+  ['something-${TARGETARCH}${TARGETVARIANT:+-${TARGETVARIANT}}', { TARGETARCH: 'arm64' }, 'something-arm64', ['TARGETARCH'], ['TARGETVARIANT']],
+];
+
+describe('shell lexer: processWordWithMatches (BuildKit TestProcessWithMatches)', () => {
+  const lex = new ShellLex('\\');
+  matchCases.forEach(([word, vars, want, matched, unmatched], i) => {
+    it(`${i}: ${word}`, () => {
+      const env = new Map(Object.entries(vars));
+      if (want === null) {
+        assert.throws(() => lex.processWordWithMatches(word, env), ShellLexError);
+        return;
+      }
+      const r = lex.processWordWithMatches(word, env);
+      assert.equal(r.result, want);
+      assert.deepEqual([...r.matched].sort(), [...matched].sort());
+      assert.deepEqual([...r.unmatched].sort(), [...unmatched].sort());
+    });
   });
 });

@@ -266,13 +266,7 @@ class ShellWord {
         }
         const raw = ch === 0x23 || ch === 0x25;
         if (nullIsUnset && raw) throw new ShellLexError(`unsupported modifier (${chs}) in substitution`);
-        let word: string;
-        try {
-          word = this.processStopOn(0x7d, raw).result;
-        } catch (e) {
-          if (e instanceof ShellLexError && this.peek() === EOF) throw new ShellLexError("syntax error: missing '}'");
-          throw e;
-        }
+        let word = this.inBraces(0x7d, raw, "syntax error: missing '}'");
         const value = this.getEnv(name);
         if (skipUnset && value === undefined) return `\${${name}${chs}${word}}`;
         const empty = value === undefined || (nullIsUnset && value === '');
@@ -299,20 +293,8 @@ class ShellWord {
       case 0x2f: { // /
         const all = this.peek() === 0x2f;
         if (all) this.next();
-        let pattern: string;
-        try {
-          pattern = this.processStopOn(0x2f, true).result;
-        } catch (e) {
-          if (e instanceof ShellLexError && this.peek() === EOF) throw new ShellLexError("syntax error: missing '/' in ${}");
-          throw e;
-        }
-        let replacement: string;
-        try {
-          replacement = this.processStopOn(0x7d, true).result;
-        } catch (e) {
-          if (e instanceof ShellLexError && this.peek() === EOF) throw new ShellLexError("syntax error: missing '}'");
-          throw e;
-        }
+        const pattern = this.inBraces(0x2f, true, "syntax error: missing '/' in ${}");
+        const replacement = this.inBraces(0x7d, true, "syntax error: missing '}'");
         const value = this.getEnv(name);
         if (skipUnset && value === undefined) return `\${${name}/${pattern}/${replacement}}`;
         const re = patternRegex(pattern, true, false, all);
@@ -323,6 +305,16 @@ class ShellWord {
       }
       default:
         throw new ShellLexError(`unsupported modifier (${chs}) in substitution`);
+    }
+  }
+
+  /** The text up to `stop` inside `${...}`; running out of input is `missing`. */
+  private inBraces(stop: number, rawEscapes: boolean, missing: string): string {
+    try {
+      return this.processStopOn(stop, rawEscapes).result;
+    } catch (e) {
+      if (e instanceof ShellLexError && this.peek() === EOF) throw new ShellLexError(missing);
+      throw e;
     }
   }
 
