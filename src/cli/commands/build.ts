@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import type { Command, Ctx } from '../command.js';
 import { StatusError } from '../flags.js';
 import { jsonStream } from '../progress.js';
+import { PatternMatcher, readDockerignore, type MatchInfo } from '../../engine/build/ignore.js';
 
 type Progress = 'plain' | 'tty' | 'quiet';
 
@@ -29,19 +30,34 @@ function looksLikeTar(b: Buffer): boolean {
   return b.length >= 262 && b.subarray(257, 262).toString() === 'ustar';
 }
 
-/** The context directory as a tar: owners 0:0 (as the docker CLI sends them), extra files added. */
-function tarContext(dir: string, extra: Array<{ name: string; data: Buffer }>): Readable {
+/**
+ * The context directory as a tar, as the docker CLI sends it: owners 0:0, what .dockerignore
+ * names left out (never the Dockerfile nor .dockerignore itself: the engine drops those when
+ * listed), extra files added.
+ */
+function tarContext(dir: string, extra: Array<{ name: string; data: Buffer }>, ignore: PatternMatcher | undefined, keep: string[]): Readable {
   const pack = tar.pack();
   void (async () => {
-    const walk = async (abs: string, rel: string): Promise<void> => {
+    const walk = async (abs: string, rel: string, parent?: MatchInfo): Promise<void> => {
       for (const e of (await readdir(abs)).sort()) {
         const a = path.join(abs, e);
         const name = rel ? `${rel}/${e}` : e;
         const st = await lstat(a);
+        let info: MatchInfo | undefined;
+        if (ignore && !keep.includes(name)) {
+          const m = ignore.matchesUsingParentResults(name, parent);
+          info = m.info;
+          if (m.matched) {
+            // A directory an exclusion (!pattern) may reach into is walked, its own entry left out.
+            if (st.isDirectory() && ignore.exclusions) await walk(a, name, info);
+            continue;
+          }
+        }
+        if (name === '.dockerignore' && extra.some((f) => f.name === name)) continue; // replaced below
         const base = { name, mode: st.mode & 0o7777, uid: 0, gid: 0, mtime: st.mtime };
         if (st.isDirectory()) {
           pack.entry({ ...base, type: 'directory' });
-          await walk(a, name);
+          await walk(a, name, info);
         } else if (st.isSymbolicLink()) {
           pack.entry({ ...base, type: 'symlink', linkname: await readlink(a) });
         } else if (st.isFile()) {
@@ -187,6 +203,12 @@ export const command: Command = {
         throw new StatusError(`unable to prepare context: path "${arg}" not found`, 1);
       }
       const extra: Array<{ name: string; data: Buffer }> = [];
+      let ignoreText = '';
+      try {
+        ignoreText = await readFile(path.join(dir, '.dockerignore'), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
+      }
       if (file === '-') {
         dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
         extra.push({ name: dockerfile, data: await readAllInput(ctx.in) });
@@ -203,7 +225,15 @@ export const command: Command = {
           }
         } else dockerfile = rel.split(path.sep).join('/');
       }
-      body = tarContext(dir, extra);
+      let ignore: PatternMatcher | undefined;
+      try {
+        ignore = ignoreText ? new PatternMatcher(readDockerignore(ignoreText)) : undefined;
+      } catch (err) {
+        throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
+      }
+      // As the docker CLI: a Dockerfile sent along is listed in .dockerignore, so the engine keeps it out of COPY.
+      if (extra.length) extra.push({ name: '.dockerignore', data: Buffer.from(`${ignoreText}\n.dockerignore\n${dockerfile!}`) });
+      body = tarContext(dir, extra, ignore, [dockerfile ?? 'Dockerfile', '.dockerignore']);
     }
     const query: Record<string, string | string[] | undefined> = {
       t: p.list('tag'),

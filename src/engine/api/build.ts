@@ -11,6 +11,7 @@ import { parseTagReference } from '../images/references.js';
 import type { EventBus } from '../events.js';
 import { BuildFailed } from '../build/builder.js';
 import { cleanSource } from '../build/copy-step.js';
+import { dropIgnoredBuildFiles } from '../build/context.js';
 import { parseForBuild } from '../build/frontend.js';
 import { DockerfileError } from '../build/dockerfile/index.js';
 import { LegacyStream, MemoryOutput, type BuildOutput } from '../build/legacy-stream.js';
@@ -67,6 +68,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       } catch {
         throw new InvalidArgument(`Cannot locate specified Dockerfile: ${dockerfile}`);
       }
+      await dropIgnoredBuildFiles(context.dir, dockerfile);
       let parsed: ReturnType<typeof parseForBuild>;
       try {
         parsed = parseForBuild(text, dockerfile.split('/').pop() ?? dockerfile);

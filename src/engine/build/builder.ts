@@ -306,7 +306,8 @@ class BuildRun {
       state = { ...state, config: { ...state.config, config: { ...state.config.config, OnBuild: null } } };
       for (const c of cmds) state = await this.step(state, c, sc, out, r.stage.index);
     }
-    out.stream(` ---> ${stateId(state).slice(0, 12)}\n`);
+    // The base as dockerd names it: the image's own ID (a stage's: its state's).
+    out.stream(` ---> ${(triggers.length === 0 && state.baseImage && state.key === this.rootKey(`image:${state.baseImage}`) ? state.baseImage.slice(7) : stateId(state)).slice(0, 12)}\n`);
     for (const c of s.commands) {
       this.signal.throwIfAborted();
       out.stream(`Step ${n++}/${this.total} : ${c.original}\n`);
@@ -318,7 +319,7 @@ class BuildRun {
   private async fromState(s: Stage, out: BuildOutput): Promise<BuildState> {
     void out;
     const ref = this.baseRef(s);
-    const root = (from: string): string => sha('from', from, String(this.epochMs ?? ''));
+    const root = (from: string): string => this.rootKey(from);
     const stageIdx = this.stageRef(ref, s.index);
     if (stageIdx !== undefined) {
       const base = await this.stageResult(stageIdx);
@@ -353,6 +354,10 @@ class BuildRun {
     // As dockerd's builders: a base without PATH gets the default one.
     if (!(config.config.Env ?? []).some((e) => e.startsWith('PATH='))) config.config.Env = [...(config.config.Env ?? []), DEFAULT_PATH];
     return { config, layers: [...img.layers], layerSizes: [...(img.layerSizes ?? img.layers.map((l) => l.size))], chainId: img.chainId, key: root(`image:${img.id}`), baseImage: img.id };
+  }
+
+  private rootKey(from: string): string {
+    return sha('from', from, String(this.epochMs ?? ''));
   }
 
   /** Expansion environment: ENV wins over ARG of the same name. */

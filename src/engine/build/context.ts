@@ -5,10 +5,11 @@
  * removed at the next start (sweepContexts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractTar } from '../archive/tar-dir.js';
 import { decompress } from '../archive/compression.js';
+import { cleanPath, PatternMatcher, readDockerignore } from './ignore.js';
 
 export interface BuildContext {
   /** The unpacked context: every COPY/ADD source is relative to it. */
@@ -28,7 +29,7 @@ export async function receiveContext(root: string, body: AsyncIterable<Buffer | 
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const { stream } = await decompress(body);
-    await extractTar(dir, stream, { signal });
+    await extractTar(dir, completeBlocks(stream), { signal });
   } catch (err) {
     await dispose();
     throw err;
@@ -36,7 +37,40 @@ export async function receiveContext(root: string, body: AsyncIterable<Buffer | 
   return { dir, dispose };
 }
 
+/**
+ * The docker CLI's context tar with a Dockerfile added (`-f -`, or a Dockerfile outside the
+ * context) ends right after the last file's data, without padding or end-of-archive blocks; Go's
+ * tar reader takes that, so the archive is completed here.
+ */
+async function* completeBlocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const c of src) {
+    n += c.length;
+    yield c;
+  }
+  const pad = (512 - (n % 512)) % 512;
+  yield Buffer.alloc(pad + 1024);
+}
+
 /** A context made of a directory that already exists (minke build, tests); nothing to remove. */
 export function directoryContext(dir: string): BuildContext {
   return { dir, dispose: async () => {} };
+}
+
+/**
+ * dockerd's removeDockerfile: when the context's .dockerignore lists the Dockerfile or itself,
+ * they are not part of the context COPY sees (the docker CLI lists the Dockerfile it adds for
+ * `-f -`). The CLI has applied the rest of .dockerignore already.
+ */
+export async function dropIgnoredBuildFiles(dir: string, dockerfile: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, '.dockerignore'), 'utf8');
+  } catch {
+    return;
+  }
+  const m = new PatternMatcher(readDockerignore(text));
+  for (const f of [dockerfile, '.dockerignore']) {
+    if (m.matches(cleanPath(f))) await rm(join(dir, cleanPath(f)), { force: true });
+  }
 }

@@ -15,6 +15,7 @@ import { mergedLstat } from '../snapshots/init-layer.js';
 import { readTar, type TarHeader, type TarSourceEntry } from '../archive/tar.js';
 import { decompress, detectCompression } from '../archive/compression.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
+import { filepathMatch } from './ignore.js';
 
 export interface Owner { uid: number; gid: number }
 
@@ -53,30 +54,6 @@ export interface CopyPlan {
 
 const GLOB = /[*?[\\]/;
 
-/** Go's filepath.Match for one path segment. */
-function segmentRegex(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < p.length) re += escapeRe(p[++i]!);
-    else if (c === '[') {
-      const end = p.indexOf(']', i + 2);
-      if (end < 0) throw new InvalidArgument(`syntax error in pattern: ${p}`);
-      let cls = p.slice(i + 1, end);
-      if (cls.startsWith('^')) cls = `^${cls.slice(1)}`;
-      re += `[${cls.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /** Paths under root (relative, cleaned) that a glob names, sorted. */
 async function globIn(root: string, pattern: string): Promise<string[]> {
   const parts = pattern.split('/').filter((s) => s !== '' && s !== '.');
@@ -89,14 +66,13 @@ async function globIn(root: string, pattern: string): Promise<string[]> {
         if (await exists(join(root, rel))) next.push(rel);
         continue;
       }
-      const re = segmentRegex(part);
       let names: string[] = [];
       try {
         names = await readdir(join(root, base));
       } catch {
         continue;
       }
-      for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
+      for (const n of names.sort()) if (filepathMatch(part, n)) next.push(base ? `${base}/${n}` : n);
     }
     found = next;
   }
