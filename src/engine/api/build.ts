@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument, messageOf } from '../../core/errors.js';
+import { trace, traceEnd } from '../../core/trace.js';
 import { parseTagReference } from '../images/references.js';
 import type { EventBus } from '../events.js';
 import { BuildFailed } from '../build/builder.js';
@@ -60,7 +61,10 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       if (!res.writableFinished) abort.abort(new Error('the client went away'));
     });
     ctx.req.on('aborted', () => abort.abort(new Error('the client went away')));
+    const tk = `build-req-${Date.now()}`;
+    trace(tk, 'request');
     const context = await d.builds.receive(ctx.bodyStream() as AsyncIterable<Buffer>, abort.signal);
+    trace(tk, 'context received');
     try {
       let text: string;
       try {
@@ -77,6 +81,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
         if (err instanceof DockerfileError) throw new InvalidArgument(err.message);
         throw err;
       }
+      trace(tk, 'parsed');
       const stream = new LegacyStream(ctx.stream('application/json'));
       const out: BuildOutput = quiet ? new MemoryOutput() : stream;
       try {
@@ -84,6 +89,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
           target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, out, signal: abort.signal,
         });
+        trace(tk, 'built');
         if (quiet) stream.stream(`${img.id}\n`);
         for (const t of tags) d.events.publish('image', 'tag', img.id, { name: t });
       } catch (err) {
@@ -92,6 +98,8 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       res.end();
     } finally {
       await context.dispose();
+      trace(tk, 'context removed');
+      traceEnd(tk);
     }
   });
 

@@ -10,6 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
+import { trace, traceEnd } from '../../core/trace.js';
 import type { ImageStore } from '../images/image-store.js';
 import { parseTagReference, familiarString } from '../images/references.js';
 import type { HistoryEntry, Image, ImageConfigBlob, ImageRuntimeConfig } from '../images/types.js';
@@ -23,7 +24,7 @@ import { parseChmod, planCopy, resolveChown, type CopyPlan } from './copy-step.j
 import type { ArgCommand, Command, Stage } from './instructions.js';
 import type { BuildOutput } from './legacy-stream.js';
 import { heredocBody } from './dockerfile/index.js';
-import { layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
+import { commitUpper, layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
 import { runStep } from './run-step.js';
 import { StageOutputs } from './stage-output.js';
 
@@ -388,7 +389,7 @@ class BuildRun {
       await this.d.cache.delete(key); // its layer is gone: the step is made again
       return undefined;
     }
-    await this.d.cache.touch(rec);
+    this.d.cache.touch(rec);
     out.stream(' ---> Using cache\n');
     out.stream(` ---> ${stateId(rec.state).slice(0, 12)}\n`);
     return structuredClone(rec.state);
@@ -608,7 +609,12 @@ class BuildRun {
     out.stream(` ---> Running in ${runId}\n`);
     const layer = await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
       parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, display, out, signal: this.signal,
-    }, async (r) => (r.empty ? undefined : layerFromUpper(this.deps(), state.chainId, r.upperDir, { epochMs: this.epochMs, signal: this.signal })));
+    }, async (r) => {
+      if (r.empty) return undefined;
+      // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.
+      if (this.epochMs !== undefined) return layerFromUpper(this.deps(), state.chainId, r.upperDir, { epochMs: this.epochMs, signal: this.signal });
+      return commitUpper(this.deps(), state.chainId, r.key, r.upperDir, { signal: this.signal });
+    });
     out.stream(`Removing intermediate container ${runId}\n`);
     const next = this.advance(state, structuredClone(rt), createdBy, layer);
     return this.store(key, state, next, createdBy, layer, out);
@@ -720,6 +726,7 @@ class BuildRun {
 
   private async finish(state: BuildState): Promise<Image> {
     const { req } = this;
+    trace(`build-req-finish`, 'steps done');
     const config = structuredClone(state.config);
     if (req.labels && Object.keys(req.labels).length) {
       config.config = { ...config.config, Labels: { ...(config.config?.Labels ?? {}), ...req.labels } };
@@ -730,6 +737,8 @@ class BuildRun {
     await this.ensureChain(state);
     const bytes = configBytes(config);
     const img = await this.d.images.create({ config, configBytes: bytes, layers: state.layers, layerSizes: state.layerSizes, tags: req.tags ?? [] });
+    trace(`build-req-finish`, 'image stored');
+    traceEnd('build-req-finish');
     req.out.aux({ ID: img.id });
     req.out.stream(`Successfully built ${img.id.slice(7, 19)}\n`);
     for (const t of req.tags ?? []) req.out.stream(`Successfully tagged ${familiarString(parseTagReference(t))}\n`);

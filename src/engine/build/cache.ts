@@ -6,10 +6,10 @@
  * restarts. Layers stay in the content store; a layer snapshot an image removal took is unpacked
  * again from its blob on the next hit.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../core/digest.js';
-import { writeJsonAtomic } from '../../core/fs-atomic.js';
 import type { Descriptor, ImageConfigBlob } from '../images/types.js';
 
 /** The image a build has made so far in a stage. */
@@ -82,16 +82,36 @@ export class BuildCache {
     return this.records.get(key);
   }
 
+  /**
+   * Written whole and renamed into place, without fsync: a record a crash tore is unreadable and
+   * dropped at the next open (the step is then made again), which costs less than a sync per step.
+   */
+  private async write(r: CacheRecord): Promise<void> {
+    const path = this.file(r.key);
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(r));
+    await rename(tmp, path);
+  }
+
   async put(r: CacheRecord): Promise<void> {
-    await writeJsonAtomic(this.file(r.key), r);
+    await this.write(r);
     this.records.set(r.key, r);
   }
 
-  /** A hit: its use is counted (best effort: a failed write only loses the count). */
-  async touch(r: CacheRecord): Promise<void> {
+  /** A hit: its use is counted, written in the background (a lost write only loses the count). */
+  touch(r: CacheRecord): void {
     r.lastUsed = Date.now();
     r.usage++;
-    await writeJsonAtomic(this.file(r.key), r).catch(() => {});
+    this.dirty.add(r);
+    if (this.dirty.size === 1) setImmediate(() => void this.flush());
+  }
+
+  private readonly dirty = new Set<CacheRecord>();
+
+  async flush(): Promise<void> {
+    const rs = [...this.dirty];
+    this.dirty.clear();
+    for (const r of rs) if (this.records.get(r.key) === r) await this.write(r).catch(() => {});
   }
 
   async delete(key: string): Promise<void> {

@@ -29,7 +29,8 @@ export async function receiveContext(root: string, body: AsyncIterable<Buffer | 
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const { stream } = await decompress(body);
-    await extractTar(dir, completeBlocks(stream), { signal });
+    // Owners in the context never reach a layer (COPY sets its own): not applied.
+    await extractTar(dir, completeBlocks(stream), { signal, noLchown: true });
   } catch (err) {
     await dispose();
     throw err;

@@ -11,7 +11,10 @@ import type { ContentStore } from '../content/store.js';
 import { MediaTypes, type Descriptor } from '../images/types.js';
 import { diffLayer } from '../snapshots/diff.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
-import { unpackLayer } from '../snapshots/unpack.js';
+import { hasSnapshot, SIZE_LABEL, unpackLayer } from '../snapshots/unpack.js';
+import { nextChainId } from '../snapshots/chain.js';
+import { diskUsage } from '../snapshots/overlay.js';
+import { Conflict } from '../../core/errors.js';
 
 export interface LayerDeps {
   content: ContentStore;
@@ -53,4 +56,29 @@ export function layerFromUpper(d: LayerDeps, parent: Digest | null, upperDir: st
     for await (const e of readTar(diffLayer(upperDir))) yield { header: e.header, body: e.body };
   }
   return layerFromEntries(d, parent, entries(), opts);
+}
+
+/**
+ * A RUN's active snapshot committed as its layer in place (no copy): the tar of its upper dir goes
+ * to the content store for the image, the dir itself becomes the committed snapshot of the chain
+ * ID. When that chain exists already (the same layer made before) the existing one is kept.
+ */
+export async function commitUpper(d: LayerDeps & { snapshotter: DirSnapshotter & { commit(name: string, key: string, opts?: { labels?: Record<string, string> }): Promise<void> } }, parent: Digest | null, key: string, upperDir: string, opts: { signal?: AbortSignal } = {}): Promise<NewLayer> {
+  const hash = createHash('sha256');
+  const blob = await d.content.writeStream(tap(diffLayer(upperDir), (c) => hash.update(c)), undefined, { signal: opts.signal });
+  const diffId = blob.digest;
+  if (`sha256:${hash.digest('hex')}` !== diffId) throw new Error('layer changed while it was written');
+  const chainId = nextChainId(parent, diffId);
+  const descriptor = { mediaType: MediaTypes.ociLayer, digest: blob.digest, size: blob.size };
+  if (await hasSnapshot(d.snapshotter, chainId)) {
+    const info = await d.snapshotter.stat(chainId);
+    return { descriptor, diffId, chainId, size: Number(info.labels[SIZE_LABEL] ?? 0) };
+  }
+  const size = (await diskUsage(upperDir)).size;
+  try {
+    await d.snapshotter.commit(chainId, key, { labels: { [SIZE_LABEL]: String(size) } });
+  } catch (err) {
+    if (!(err instanceof Conflict)) throw err; // committed concurrently by another build: as good
+  }
+  return { descriptor, diffId, chainId, size };
 }

@@ -7,14 +7,16 @@
  * step returns.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { spawnProcess } from '../../core/spawn.js';
+import { trace, traceEnd } from '../../core/trace.js';
 import { buildSpec, resolveUser, type MountInput } from '../runtime/index.js';
 import { RUNC_PATH } from '../runtime/runc.js';
-import { writeInitLayer } from '../snapshots/init-layer.js';
+import { mergedLstat } from '../snapshots/init-layer.js';
+import { isOpaque } from '../snapshots/diff.js';
 import { mountAll, unmountAll } from '../snapshots/mount.js';
 import type { OverlaySnapshotter } from '../snapshots/overlay.js';
 import type { BuildOutput } from './legacy-stream.js';
@@ -51,6 +53,8 @@ export class RunFailed extends Error {
 
 /** The finished command's writable layer: handed to `use` while it exists, removed afterwards. */
 export interface RunResult {
+  /** The active snapshot: `use` may commit it (it is removed otherwise). */
+  key: string;
   upperDir: string;
   lowerDirs: string[];
   empty: boolean;
@@ -61,17 +65,17 @@ const RESET = '\x1b[0m';
 
 export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) => Promise<T>): Promise<T> {
   const id = `build-${randomBytes(12).toString('hex')}`;
-  const init = `${id}-init`;
   const target = join(d.buildRoot, 'mnt', id);
   const bundle = join(d.buildRoot, 'bundles', id);
   const cleanups: Array<() => Promise<void> | void> = [];
+  trace(id, 'run step');
   try {
-    await d.snapshotter.createCommitted(init, i.parent, writeInitLayer);
-    cleanups.unshift(() => d.snapshotter.remove(init));
-    await d.snapshotter.prepare(id, init);
+    // On the parent itself (no init layer): the upper dir can then be committed as the layer.
+    await d.snapshotter.prepare(id, i.parent);
     cleanups.unshift(() => d.snapshotter.remove(id));
     await mkdir(target, { recursive: true });
     cleanups.unshift(() => rm(target, { recursive: true, force: true }));
+    trace(id, 'snapshots prepared');
     mountAll(await d.snapshotter.mounts(id), target);
     cleanups.unshift(() => unmountAll(target));
     await mkdir(bundle, { recursive: true, mode: 0o700 });
@@ -89,11 +93,16 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
       user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: '/minke-build',
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    trace(id, 'bundle written');
     await execute(d.runcRoot, bundle, id, i);
+    trace(id, 'command exited');
     const upperDir = await d.snapshotter.dir(id);
     const lowerDirs = await d.snapshotter.parentDirs(id);
     unmountAll(target);
-    return await use({ upperDir, lowerDirs, empty: (await readdir(upperDir)).length === 0 });
+    await scrubMountPoints(upperDir, lowerDirs, spec.mounts.map((m) => m.destination));
+    const r = await use({ key: id, upperDir, lowerDirs, empty: (await readdir(upperDir)).length === 0 });
+    trace(id, 'layer made');
+    return r;
   } finally {
     for (const c of cleanups) {
       try {
@@ -102,6 +111,8 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
         // best effort: the next cleanup still runs
       }
     }
+    trace(id, 'cleaned up');
+    traceEnd(id);
   }
 }
 
@@ -136,4 +147,35 @@ async function execute(runcRoot: string, bundle: string, id: string, i: RunInput
 
 function signalNumber(sig: NodeJS.Signals): number {
   return constants.signals[sig] ?? 0;
+}
+
+/**
+ * What the runtime made in the upper dir to mount on (/proc, /etc/hostname, ... where the image
+ * lacks them, and the directories copied up on the way) is not the command's change: removed,
+ * deepest first, while it is an empty file or directory the parent layers do not have, or an
+ * empty copy-up of a parent directory with the same mode and owner.
+ */
+export async function scrubMountPoints(upper: string, lowers: string[], destinations: string[]): Promise<void> {
+  const paths = new Set<string>();
+  for (const d of destinations) {
+    const parts = d.split('/').filter(Boolean);
+    for (let n = parts.length; n > 0; n--) paths.add(parts.slice(0, n).join('/'));
+  }
+  for (const rel of [...paths].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1))) {
+    const abs = join(upper, rel);
+    let st;
+    try {
+      st = await lstat(abs);
+    } catch {
+      continue;
+    }
+    const below = await mergedLstat(lowers, rel);
+    if (st.isDirectory()) {
+      if ((await readdir(abs)).length > 0 || isOpaque(abs)) continue;
+      const same = below && below !== 'blocked' && below.isDirectory() && below.mode === st.mode && below.uid === st.uid && below.gid === st.gid;
+      if (below === null || same) await rmdir(abs);
+    } else if (st.isFile() && st.size === 0 && below === null) {
+      await unlink(abs);
+    }
+  }
 }
