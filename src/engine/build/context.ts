@@ -7,7 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractTar } from '../archive/tar-dir.js';
+import { closeSync, linkSync, lutimesSync, mkdirSync, openSync, symlinkSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { posix } from 'node:path';
+import { InvalidArgument } from '../../core/errors.js';
+import { readTar } from '../archive/tar.js';
+import { cleanEntryPath } from '../snapshots/apply.js';
 import { decompress } from '../archive/compression.js';
 import { cleanPath, PatternMatcher, readDockerignore } from './ignore.js';
 
@@ -29,8 +33,7 @@ export async function receiveContext(root: string, body: AsyncIterable<Buffer | 
   const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const { stream } = await decompress(body);
-    // Owners in the context never reach a layer (COPY sets its own): not applied.
-    await extractTar(dir, completeBlocks(stream), { signal, noLchown: true });
+    await extractContext(dir, completeBlocks(stream), signal);
   } catch (err) {
     await dispose();
     throw err;
@@ -51,6 +54,80 @@ async function* completeBlocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffe
   }
   const pad = (512 - (n % 512)) % 512;
   yield Buffer.alloc(pad + 1024);
+}
+
+/**
+ * The context tar into a fresh directory of the build's own: files, directories, symlinks and hard
+ * links with their modes and times (owners never reach a layer: COPY sets its own), nothing
+ * outside dir (no `..`, nothing below a symlink). Synchronous calls per entry: a context is
+ * mostly small files, where a thread-pool round trip per call costs more than the call.
+ */
+async function extractContext(dir: string, source: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+  const dirs = new Set<string>(['']);
+  const links = new Set<string>();
+  const dirTimes: Array<[string, number]> = [];
+  const ensureParent = (rel: string): void => {
+    const parent = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const parts = parent.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = parts.slice(0, i).join('/');
+      if (links.has(p)) throw new InvalidArgument(`invalid build context: ${rel} lies below the symlink ${p}`);
+      if (!dirs.has(p)) {
+        mkdirSync(join(dir, p), { recursive: true, mode: 0o755 });
+        dirs.add(p);
+      }
+    }
+  };
+  for await (const { header: h, body } of readTar(source)) {
+    signal?.throwIfAborted();
+    const rel = cleanEntryPath(h.name);
+    if (rel === '') continue;
+    ensureParent(rel);
+    const abs = join(dir, rel);
+    const t = h.mtime / 1000;
+    // An entry named as an earlier symlink replaces it, never writes through it.
+    if (links.has(rel)) {
+      if (h.type === 'directory') throw new InvalidArgument(`invalid build context: directory ${rel} over a symlink`);
+      unlinkSync(abs);
+      links.delete(rel);
+    }
+    switch (h.type) {
+      case 'directory':
+        if (!dirs.has(rel)) mkdirSync(abs, { recursive: true });
+        dirs.add(rel);
+        chmodSync(abs, h.mode & 0o7777);
+        dirTimes.push([abs, t]);
+        break;
+      case 'file': {
+        const fd = openSync(abs, 'w', 0o600);
+        try {
+          for await (const c of body) {
+            let off = 0;
+            while (off < c.length) off += writeSync(fd, c, off, c.length - off);
+          }
+        } finally {
+          closeSync(fd);
+        }
+        chmodSync(abs, h.mode & 0o7777);
+        lutimesSync(abs, t, t);
+        break;
+      }
+      case 'symlink':
+        symlinkSync(h.linkname ?? '', abs);
+        links.add(rel);
+        lutimesSync(abs, t, t);
+        break;
+      case 'link': {
+        const target = cleanEntryPath(h.linkname ?? '');
+        if (!target || [...links].some((l) => target === l || target.startsWith(`${l}/`))) throw new InvalidArgument(`invalid build context: hard link ${rel} -> ${h.linkname ?? ''}`);
+        linkSync(join(dir, target), abs);
+        break;
+      }
+      default:
+        break; // devices and fifos are nothing COPY takes from a context
+    }
+  }
+  for (const [p, t] of dirTimes.reverse()) lutimesSync(p, t, t);
 }
 
 /** A context made of a directory that already exists (minke build, tests); nothing to remove. */
