@@ -177,3 +177,22 @@ test('ONBUILD triggers run when the image is a base', { skip }, async () => {
   assert.equal(await fileIn(child.id, 't'), 'triggered\n');
   assert.equal((await images.get(child.id)).config.config!.OnBuild, null);
 });
+
+test('COPY <<EOF writes the heredoc as a file; ADD extracts a local tar; WORKDIR, ENTRYPOINT, VOLUME, HEALTHCHECK', { skip }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  spawnSync('tar', ['-cf', join(ctx, 'arch.tar'), '-C', join(ctx, 'd'), 'sub']);
+  const { id } = await build([
+    'FROM busybox', 'ARG WHO=heredoc', 'COPY <<EOF /etc/greeting', 'hello $WHO', 'EOF',
+    'ADD arch.tar /unpacked/', 'WORKDIR rel', 'ENTRYPOINT ["sh", "-c"]', 'VOLUME /data',
+    'HEALTHCHECK --interval=5s --retries=2 CMD true', 'STOPSIGNAL SIGINT', '',
+  ].join('\n'));
+  assert.equal(await fileIn(id, 'etc/greeting'), 'hello heredoc\n');
+  assert.equal(await fileIn(id, 'unpacked/sub/x'), 'x\n');
+  const c = (await images.get(id)).config.config!;
+  assert.equal(c.WorkingDir, '/rel');
+  assert.deepEqual(c.Entrypoint, ['sh', '-c']);
+  assert.equal(c.Cmd, null, 'ENTRYPOINT drops the base image\'s CMD');
+  assert.deepEqual(c.Volumes, { '/data': {} });
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 });
+  assert.equal(c.StopSignal, 'SIGINT');
+});

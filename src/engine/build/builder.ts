@@ -693,7 +693,6 @@ class BuildRun {
 
   private async copyInstruction(state: BuildState, cmd: Extract<Command, { kind: 'copy' | 'add' }>, out: BuildOutput, stageIdx: number): Promise<BuildState> {
     const verb = cmd.kind.toUpperCase();
-    if (cmd.contents.length) throw new InvalidArgument(`${verb} with a heredoc is not supported by this builder yet`);
     if (cmd.link) throw new InvalidArgument(`${verb} --link is not supported by this builder yet`);
     if (cmd.kind === 'add' && (cmd.checksum || cmd.keepGitDir)) throw new InvalidArgument('ADD --checksum and --keep-git-dir are not supported by this builder yet');
     if ((cmd.kind === 'copy' && cmd.parents) || cmd.exclude.length) throw new InvalidArgument(`${verb} --parents and --exclude are not supported by this builder yet`);
@@ -708,6 +707,7 @@ class BuildRun {
     return this.withSourceRoot(cmd.kind === 'copy' ? cmd.from : undefined, stageIdx, async (root, fromContext) => {
       const plan: CopyPlan = await planCopy({
         kind: cmd.kind, root, fromContext, sources: cmd.sources, dest, parentLayers: layers,
+        inline: cmd.contents.map((c) => ({ name: c.path, data: c.data })),
         tmpRoot: join(this.d.buildRoot, 'tmp'), signal: this.signal,
         ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}),
       });

@@ -26,6 +26,8 @@ export interface CopyRequest {
   /** True when root is the build context (ADD extracts archives only from there, URLs only there). */
   fromContext: boolean;
   sources: string[];
+  /** Files given inline by heredocs (`COPY <<EOF /file`): the heredoc's name is the file's. */
+  inline?: Array<{ name: string; data: string }>;
   /** Absolute destination (WORKDIR applied). A trailing '/' makes it a directory. */
   dest: string;
   owner?: Owner;
@@ -41,7 +43,8 @@ export interface CopyRequest {
 type Item =
   | { kind: 'path'; abs: string; target: string; st: Stats }
   | { kind: 'dir'; target: string; mode: number; mtime: number; made?: boolean }
-  | { kind: 'archive'; abs: string; target: string };
+  | { kind: 'archive'; abs: string; target: string }
+  | { kind: 'inline'; data: Buffer; target: string };
 
 export interface CopyPlan {
   /** Digest of everything the layer is made of but times. */
@@ -200,11 +203,13 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
         resolved.push({ abs, name: basename(rel) || '.', st });
       }
     }
+    const inline = r.inline ?? [];
+    const count = resolved.length + inline.length;
     const destSaysDir = r.dest.endsWith('/') || r.dest.endsWith('/.');
     const dest = posix.normalize(r.dest).replace(/^\/+|\/+$/g, '');
     const destSt = dest === '' ? 'dir' : await mergedLstat(r.parentLayers, dest);
-    const destIsDir = destSaysDir || resolved.length > 1 || (destSt !== null && destSt !== 'blocked' && (destSt === 'dir' || destSt.isDirectory()));
-    if (resolved.length > 1 && !destSaysDir) {
+    const destIsDir = destSaysDir || count > 1 || (destSt !== null && destSt !== 'blocked' && (destSt === 'dir' || destSt.isDirectory()));
+    if (count > 1 && !destSaysDir) {
       throw new InvalidArgument(`When using ${verb} with more than one source file, the destination must be a directory and end with a /`);
     }
     for (const s of resolved) {
@@ -217,10 +222,11 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
         items.push({ kind: 'path', abs: s.abs, target: destIsDir ? join(dest, s.name) : dest, st: s.st });
       }
     }
+    for (const f of inline) items.push({ kind: 'inline', data: Buffer.from(f.data), target: destIsDir ? join(dest, f.name) : dest });
     const parents = await missingParents(r.parentLayers, items, destIsDir ? dest : posix.dirname(dest));
     const all = [...parents, ...items];
     const digest = await hashPlan(all, r);
-    const single = resolved.length === 1 ? resolved[0]! : undefined;
+    const single = count === 1 ? resolved[0] : undefined;
     const what = single ? (single.st.isDirectory() ? 'dir' : 'file') : 'multi';
     return {
       digest,
@@ -275,6 +281,7 @@ async function hashPlan(items: Item[], r: CopyRequest): Promise<string> {
   h.update(JSON.stringify([r.kind, r.owner ?? null, r.chmod ?? null]));
   for (const it of items) {
     if (it.kind === 'dir') h.update(`\0d ${it.target} ${it.mode}`);
+    else if (it.kind === 'inline') h.update(`\0i ${it.target} ${createHash('sha256').update(it.data).digest('hex')}`);
     else if (it.kind === 'archive') h.update(`\0a ${it.target} ${await fileDigest(it.abs)}`);
     else {
       const st = it.st;
@@ -299,6 +306,9 @@ async function* entriesOf(items: Item[], r: CopyRequest): AsyncGenerator<TarSour
     if (it.kind === 'dir') {
       const h: TarHeader = { name: `${it.target}/`, type: 'directory', mode: it.mode, uid: 0, gid: 0, size: 0, mtime: Math.floor(it.mtime / 1000) * 1000 };
       yield { header: it.made ? h : own(h, r, true) };
+    } else if (it.kind === 'inline') {
+      const hd: TarHeader = { name: it.target, type: 'file', mode: 0o644, uid: 0, gid: 0, size: it.data.length, mtime: 0 };
+      yield { header: own(hd, r, false), body: it.data };
     } else if (it.kind === 'archive') {
       const { stream } = await decompress(createReadStream(it.abs));
       for await (const e of readTar(stream)) {
