@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Command, Ctx } from '../command.js';
 import { StatusError } from '../flags.js';
@@ -72,7 +72,8 @@ function tarContext(dir: string, extra: Array<{ name: string; data: Buffer }>, i
     for (const f of extra) pack.entry({ name: f.name, mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, f.data);
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
-  return pack as unknown as Readable;
+  // A Node stream for the HTTP client (tar-stream's own lacks pause/resume).
+  return Readable.from(pack as unknown as AsyncIterable<Buffer>);
 }
 
 function parseKeyValues(items: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
@@ -93,6 +94,7 @@ class StepRenderer {
   private steps = 0;
   private total = '?';
   private output: string[] = [];
+  readonly tags: string[] = [];
 
   constructor(private readonly out: Writable, private readonly mode: 'plain' | 'tty') {}
 
@@ -100,7 +102,13 @@ class StepRenderer {
     const c = this.current;
     if (!c) return;
     const secs = ((Date.now() - c.start) / 1000).toFixed(1);
-    if (this.mode === 'tty') this.out.write(` => ${c.cached ? 'CACHED ' : ''}[${c.n}/${this.total}] ${c.title.padEnd(50)} ${secs}s\n`);
+    if (this.mode === 'tty') {
+      // One line per step, cut to the terminal's width, the time right-aligned (BuildKit's look).
+      const width = Math.max(40, ((this.out as { columns?: number }).columns ?? 80) - 12);
+      let label = `${c.cached ? 'CACHED ' : ''}[${c.n}/${this.total}] ${c.title}`;
+      if (label.length > width) label = `${label.slice(0, width - 3)}...`;
+      this.out.write(` => ${label.padEnd(width)} ${secs.padStart(5)}s\n`);
+    }
     else this.out.write(`#${c.n} ${c.cached ? 'CACHED' : `DONE ${secs}s`}\n\n`);
     this.current = undefined;
     this.output = [];
@@ -121,7 +129,12 @@ class StepRenderer {
         if (this.current) this.current.cached = true;
         continue;
       }
-      if (/^ ---> |^Removing intermediate container |^Successfully (built|tagged) /.test(line)) continue;
+      const tagged = /^Successfully tagged (.*)\n?$/.exec(line);
+      if (tagged) {
+        this.tags.push(tagged[1]!);
+        continue;
+      }
+      if (/^ ---> |^Removing intermediate container |^Successfully built /.test(line)) continue;
       // The step's own output (a RUN's): with a timestamp in plain mode, kept for a failure on a tty.
       const t = line.replace(/\x1b\[[0-9;]*m/g, '');
       if (t === '') continue;
@@ -193,7 +206,7 @@ export const command: Command = {
         const pack = tar.pack();
         pack.entry({ name: 'Dockerfile', mode: 0o644, uid: 0, gid: 0, mtime: new Date() }, data);
         pack.finalize();
-        body = pack as unknown as Readable;
+        body = Readable.from(pack as unknown as AsyncIterable<Buffer>);
       }
     } else {
       const dir = path.resolve(arg);
@@ -278,7 +291,10 @@ async function show(ctx: Ctx, res: Readable, mode: Progress, iidfile: string): P
   r?.finish(true);
   if (!id) throw new StatusError('the engine did not say which image it built', 1);
   if (mode === 'quiet') ctx.out.write(`${id}\n`);
-  else if (mode === 'tty') ctx.err.write(` => writing image ${id}\n`);
+  else if (mode === 'tty') {
+    ctx.err.write(` => writing image ${id}\n`);
+    for (const t of r?.tags ?? []) ctx.err.write(` => naming to ${t}\n`);
+  }
   if (iidfile) await writeFile(iidfile, id);
   return 0;
 }
