@@ -123,6 +123,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       prune: 'Remove all stopped containers',
     },
   },
+  dockerfile: {
+    help: 'Inspect Dockerfiles',
+    subs: { dump: load.dockerfileDump },
+    shown: { dump: 'Print the parse tree of a Dockerfile' },
+  },
   image: {
     help: 'Manage images',
     subs: {
@@ -156,11 +161,6 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
     help: 'Manage builds',
     subs: { build: load.build, prune: load.builderPrune },
     shown: { build: 'Build an image from a Dockerfile', prune: 'Remove build cache' },
-  },
-  dockerfile: {
-    help: 'Inspect Dockerfiles',
-    subs: { dump: load.dockerfileDump },
-    shown: { dump: 'Print the parse tree of a Dockerfile' },
   },
   system: {
     help: 'Manage minke',

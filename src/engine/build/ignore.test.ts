@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { BadPatternError, cleanPath, compilePattern, filepathMatch, PatternMatcher, readDockerignore } from './ignore.js';
+import { BadPatternError, cleanPath, compilePattern, filepathMatch, PatternMatcher, readDockerignore, type MatchInfo } from './ignore.js';
 import { peerDir } from './peer-data.js';
 
 interface Cases {
@@ -13,6 +13,17 @@ interface Cases {
   compile: { pattern: string; matchType: string; regexp_slash: string }[];
 }
 
+/** matchesUsingParentResults down the path's parent directories, as a context walk does. */
+function walk(pm: PatternMatcher, file: string): boolean {
+  const dir = cleanPath(file.slice(0, file.lastIndexOf('/') + 1));
+  let info: MatchInfo | undefined;
+  if (dir !== '.') {
+    const dirs = dir.split('/');
+    for (let i = 0; i < dirs.length; i++) info = pm.matchesUsingParentResults(dirs.slice(0, i + 1).join('/'), info).info;
+  }
+  return pm.matchesUsingParentResults(file, info).matched;
+}
+
 const peer = peerDir('dockerignore');
 const data: Cases | undefined = peer.dir ? (JSON.parse(readFileSync(path.join(peer.dir, 'patternmatcher-cases.json'), 'utf8')) as Cases) : undefined;
 
@@ -20,7 +31,12 @@ describe('patternmatcher test tables', { skip: peer.skip }, () => {
   const c = data as Cases;
   describe('matches_single (MatchesOrParentMatches)', () => {
     for (const t of [...(c?.matches_single ?? []), ...(c?.matches_single_unix_only ?? [])]) {
-      it(`${t.pattern} ~ ${t.text}`, () => assert.equal(new PatternMatcher([t.pattern]).matchesOrParentMatches(t.text), t.pass));
+      it(`${t.pattern} ~ ${t.text}`, () => {
+        const pm = new PatternMatcher([t.pattern]);
+        assert.equal(pm.matchesOrParentMatches(t.text), t.pass);
+        assert.equal(walk(pm, t.text), t.pass, 'walking the parents with matchesUsingParentResults');
+        assert.equal(pm.matchesUsingParentResults(t.text).matched, t.pass, 'matchesUsingParentResults without context');
+      });
     }
   });
   describe('matches_multi', () => {
@@ -29,6 +45,7 @@ describe('patternmatcher test tables', { skip: peer.skip }, () => {
         const pm = new PatternMatcher(t.patterns);
         assert.equal(pm.matchesOrParentMatches(t.text), t.pass);
         assert.equal(pm.matchesUsingParentResults(t.text).matched, t.pass);
+        assert.equal(walk(pm, t.text), t.pass);
       });
     }
   });
@@ -55,6 +72,9 @@ describe('.dockerignore', () => {
   it('reads patterns as ignorefile.ReadAll', () => {
     const text = '\ufeff# comment\n  # not a comment \n\n/abs/./path/\n!  /keep \n*.log\r\n\t\n**/tmp\n ../up\n!\n';
     assert.deepEqual(readDockerignore(text), ['# not a comment', 'abs/path', '!keep', '*.log', '**/tmp', '../up', '!']);
+    // ignorefile's own case
+    assert.deepEqual(readDockerignore('test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n!\n! '),
+      ['test1', 'test2', 'a/file/here', 'lastfile', '!inverted/abs/path', '!', '!']);
     assert.throws(() => new PatternMatcher(readDockerignore('!\n')), /illegal exclusion pattern: "!"/);
     assert.throws(() => new PatternMatcher(['a[']), BadPatternError);
   });
@@ -69,6 +89,13 @@ describe('.dockerignore', () => {
     assert.equal(pm.matchesOrParentMatches('docs/a/b.txt'), true);
     assert.equal(pm.matchesOrParentMatches('docs/keep/b.txt'), false);
     assert.equal(pm.matchesOrParentMatches('src/main.ts'), false);
+    // the path alone, and the deprecated single-depth parent check
+    assert.equal(pm.matchesExact('node_modules/x/index.js'), false);
+    assert.equal(pm.matchesExact('node_modules'), true);
+    assert.equal(new PatternMatcher(['a*']).matches('ab/c'), true);
+    assert.equal(new PatternMatcher(['a/b']).matches('a/b/c/d'), true);
+    assert.equal(new PatternMatcher(['b']).matches('a/b/c'), false);
+    assert.equal(new PatternMatcher(['b']).matchesOrParentMatches('a/b/c'), false);
     // the walk form agrees with the direct one
     const dir = pm.matchesUsingParentResults('node_modules');
     assert.equal(dir.matched, true);

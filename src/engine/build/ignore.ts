@@ -337,6 +337,16 @@ export class PatternMatcher {
     return this.match(file, true);
   }
 
+  /** Whether the path itself is matched (no parent directory tried): MatchesExact. */
+  matchesExact(file: string): boolean {
+    let matched = false;
+    for (const p of this.patterns) {
+      if (p.exclusion !== matched) continue;
+      if (matchPattern(p, file)) matched = !p.exclusion;
+    }
+    return matched;
+  }
+
   /** Whether the path, or one of its parent directories, is matched (and not re-included). */
   matchesOrParentMatches(file: string): boolean {
     return this.match(file, false);

@@ -5,6 +5,7 @@
  * variables are in scope (ARG/ENV, meta args) is the builder's business: it passes `env`.
  */
 import { DockerfileError } from './errors.js';
+import { goQuote } from './go-text.js';
 import type { Command, Stage } from './instructions.js';
 import { parseMount } from './run-mount.js';
 import { ShellLex, ShellLexError, type Env } from './shell-lex.js';
@@ -86,7 +87,7 @@ export function expandFrom(stage: Stage, lex: ShellLex, env: Env, opts: ExpandOp
     baseName = lex.processWord(stage.baseName, env);
   } catch (e) {
     if (!(e instanceof ShellLexError)) throw e;
-    fail(`failed to parse stage name "${stage.baseName}": ${e.message}`, e);
+    fail(`failed to parse stage name ${goQuote(stage.baseName)}: ${e.message}`, e);
   }
   if (baseName === '') fail(`base name (${stage.baseName}) should not be blank`);
   if (stage.platform === undefined) return { baseName };

@@ -9,7 +9,7 @@ const durationUnits: Record<string, number> = {
   ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
 };
 
-/** time.ParseDuration, in nanoseconds. */
+/** time.ParseDuration, in nanoseconds (integer arithmetic as Go, fractions truncated). */
 export function parseDuration(s: string): number {
   const orig = s;
   const invalid = (): Error => new Error(`time: invalid duration ${goQuote(orig)}`);
@@ -20,22 +20,21 @@ export function parseDuration(s: string): number {
   }
   if (s === '0') return 0;
   if (s === '') throw invalid();
-  let total = 0;
+  let total = 0n;
   while (s !== '') {
-    const m = /^([0-9]*)(?:\.([0-9]*))?/.exec(s) as RegExpExecArray;
-    const [all, whole, frac] = m;
-    if (whole === '' && (frac === undefined || frac === '')) throw invalid();
+    const [all, whole, frac = ''] = /^([0-9]*)(?:\.([0-9]*))?/.exec(s) as RegExpExecArray;
+    if (whole === '' && frac === '') throw invalid();
     s = s.slice(all.length);
-    const u = /^[^0-9.]*/.exec(s) as RegExpExecArray;
-    const unit = u[0];
+    const unit = (/^[^0-9.]*/.exec(s) as RegExpExecArray)[0];
     if (unit === '') throw new Error(`time: missing unit in duration ${goQuote(orig)}`);
     const scale = durationUnits[unit];
     if (scale === undefined) throw new Error(`time: unknown unit ${goQuote(unit)} in duration ${goQuote(orig)}`);
     s = s.slice(unit.length);
-    total += Number(whole || '0') * scale + (frac ? Number(`0.${frac}`) * scale : 0);
-    if (total > 9223372036854775807) throw invalid();
+    const u = BigInt(scale);
+    total += BigInt(whole || '0') * u + (frac ? (BigInt(frac) * u) / 10n ** BigInt(frac.length) : 0n);
+    if (total > 9223372036854775807n) throw invalid();
   }
-  return Math.round(neg ? -total : total);
+  return Number(neg ? -total : total);
 }
 
 /** strconv.ParseBool; undefined when the text is not a boolean. */
@@ -56,7 +55,7 @@ export function parseInt32(s: string): number {
 /** strconv.ParseUint(s, base, 32); undefined when invalid or out of range. */
 export function parseUint32(s: string, base: 8 | 10): number | undefined {
   const re = base === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-  if (!re.test(s.replace(/_/g, ''))) return undefined;
+  if (!re.test(s)) return undefined;
   const n = parseInt(s, base);
   return n <= 0xffffffff ? n : undefined;
 }

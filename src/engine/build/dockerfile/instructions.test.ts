@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DockerfileError } from './errors.js';
 import { BUILTIN_ARGS, expandCommand, expandFrom, platformArgs } from './expand.js';
-import { parseStages, type Command } from './instructions.js';
+import { parseStages, parseTrigger, type Command } from './instructions.js';
 import { parseDockerfile } from './parser.js';
 import { ShellLex } from './shell-lex.js';
 
@@ -54,14 +54,14 @@ describe('parseStages', () => {
     refused('FROM a\nRUN --mount=from=$X,target=/x x\n', "Dockerfile:2: 'from' doesn't support variable expansion, define alias stage instead");
     refused('FROM a\nRUN --mount=target x\n', "Dockerfile:2: invalid field 'target' must be a key=value pair");
     refused('FROM a\nRUN --network=bridge x\n', 'Dockerfile:2: invalid network mode "bridge"');
-    refused('FROM a\nRUN --mounts=type=bind x\n', 'Dockerfile:2: unknown flag: mounts (did you mean mount?)');
+    refused('FROM a\nRUN --mounts=type=bind x\n', 'Dockerfile:2: unknown flag: --mounts (did you mean mount?)');
   });
 
   it('types COPY and ADD with their flags and heredoc sources', () => {
     const c = one('COPY --chown=app:app --chmod=0644 --link --parents --exclude=*.md --exclude=x a b /dst/\n');
     assert.deepEqual(c, {
       kind: 'copy', line: 2, endLine: 2, original: 'COPY --chown=app:app --chmod=0644 --link --parents --exclude=*.md --exclude=x a b /dst/',
-      sources: ['a', 'b'], dest: '/dst/', contents: [], from: '', chown: 'app:app', chmod: '0644', link: true, parents: true, exclude: ['*.md', 'x'],
+      sources: ['a', 'b'], dest: '/dst/', contents: [], heredocs: [], from: '', chown: 'app:app', chmod: '0644', link: true, parents: true, exclude: ['*.md', 'x'],
     });
     const a = one('ADD --keep-git-dir=true --checksum=sha256:abc --unpack=false https://x/y.tar /z\n');
     assert.deepEqual(a.kind === 'add' && [a.keepGitDir, a.checksum, a.unpack, a.sources], [true, 'sha256:abc', false, ['https://x/y.tar']]);
@@ -69,11 +69,38 @@ describe('parseStages', () => {
     assert.deepEqual(h.kind === 'copy' && h.contents, [{ path: 'EOT', data: 'line $X\n', expand: true }, { path: 'RAW', data: '$Y\n', expand: false }]);
     refused('FROM a\nCOPY onlyone\n', 'Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.');
     refused('FROM a\nCOPY a <<EOF\nx\nEOF\n', 'Dockerfile:2: COPY cannot accept a heredoc as a destination');
-    refused('FROM a\nCOPY --link=maybe a b\n', 'Dockerfile:2: expecting boolean value for flag link, not: maybe');
-    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined.');
-    refused('FROM a\nCOPY --link= a b\n', 'Dockerfile:2: missing a value on flag: link');
-    refused('FROM a\nADD --from=x a b\n', 'Dockerfile:2: unknown flag: from');
-    refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: from');
+    refused('FROM a\nCOPY --link=maybe a b\n', 'Dockerfile:2: expecting boolean value for flag --link, not: maybe');
+    refused('FROM a\nCOPY --from a b\n', 'Dockerfile:2: missing a value on flag: --from');
+    refused('FROM a\nCOPY --link= a b\n', 'Dockerfile:2: missing a value on flag: --link');
+    refused('FROM a\nADD --from=x a b\n', 'Dockerfile:2: unknown flag: --from');
+    refused('FROM a\nCOPY --from=a --from=b x y\n', 'Dockerfile:2: duplicate flag specified: --from');
+  });
+
+  it('reads COPY and RUN heredocs as BuildKit (parse_heredoc_test cases)', () => {
+    const src = (text: string): unknown => {
+      const c = one(text);
+      return c.kind === 'copy' && { sources: c.sources, dest: c.dest, contents: c.contents };
+    };
+    const content = (path: string, data: string, expand = true): unknown => ({ path, data, expand });
+    assert.deepEqual(src('COPY /foo /bar'), { sources: ['/foo'], dest: '/bar', contents: [] });
+    assert.deepEqual(src('COPY <<EOF /bar\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', '')] });
+    assert.deepEqual(src('COPY <<EOF /bar\nTESTING\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n')] });
+    assert.deepEqual(src('COPY <<-EOF /bar\n\tTESTING\nEOF'), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n')] });
+    assert.deepEqual(src("COPY <<'EOF' /bar\nTESTING\nEOF"), { sources: [], dest: '/bar', contents: [content('EOF', 'TESTING\n', false)] });
+    assert.deepEqual(src('COPY <<EOF1 <<EOF2 /bar\nthis is the first file\nEOF1\nthis is the second file\nEOF2'),
+      { sources: [], dest: '/bar', contents: [content('EOF1', 'this is the first file\n'), content('EOF2', 'this is the second file\n')] });
+    assert.deepEqual(src('COPY <<EOF foo.txt /bar\nthis is inline\nEOF'), { sources: ['foo.txt'], dest: '/bar', contents: [content('EOF', 'this is inline\n')] });
+    const run = (text: string): unknown => {
+      const c = one(text);
+      return c.kind === 'run' && { shell: c.shell, cmd: c.cmd, files: c.heredocs.map((h) => [h.name, h.content, h.chomp]) };
+    };
+    assert.deepEqual(run('RUN ["ls", "/"]'), { shell: false, cmd: ['ls', '/'], files: [] });
+    assert.deepEqual(run('RUN ["<<EOF"]'), { shell: false, cmd: ['<<EOF'], files: [] });
+    assert.deepEqual(run('RUN ls /'), { shell: true, cmd: ['ls /'], files: [] });
+    assert.deepEqual(run('RUN <<EOF\nls /\nwhoami\nEOF'), { shell: true, cmd: ['<<EOF'], files: [['EOF', 'ls /\nwhoami\n', false]] });
+    assert.deepEqual(run("RUN <<'EOF' | python\nprint(\"hello\")\nprint(\"world\")\nEOF"),
+      { shell: true, cmd: ["<<'EOF' | python"], files: [['EOF', 'print("hello")\nprint("world")\n', false]] });
+    assert.deepEqual(run('RUN <<-EOF\n\techo test\nEOF'), { shell: true, cmd: ['<<-EOF'], files: [['EOF', '\techo test\n', true]] });
   });
 
   it('types ENV, LABEL, ARG in both forms', () => {
@@ -117,6 +144,22 @@ describe('parseStages', () => {
     assert.deepEqual(shell.kind === 'shell' && shell.shell, ['/bin/bash', '-c']);
     assert.equal(onbuild.kind === 'onbuild' && onbuild.expression, 'RUN echo $HOME');
     assert.equal(maint.kind === 'maintainer' && maint.maintainer, 'me');
+    // the trigger runs later, parsed again from the image's config
+    const trigger = onbuild.kind === 'onbuild' ? parseTrigger(onbuild.expression) : undefined;
+    assert.deepEqual(trigger?.kind === 'run' && trigger.cmd, ['echo $HOME']);
+    const here = one('ONBUILD COPY <<EOF /x\nhello\nEOF\n');
+    const copy = here.kind === 'onbuild' ? parseTrigger(here.expression) : undefined;
+    assert.deepEqual(copy?.kind === 'copy' && copy.contents, [{ path: 'EOF', data: 'hello\n', expand: true }]);
+    assert.throws(() => parseTrigger('RUN a\nRUN b'), /onbuild trigger should be a single expression/);
+  });
+
+  it('keeps the comments that document stages and ARGs', () => {
+    const r = stages('# foo sets foo\nARG foo=bar\n\n# base defines first stage\nFROM busybox AS base\n# this is irrelevant\nARG foo\n# bar defines bar\n# baz is something else\nARG bar baz=123\n');
+    assert.equal(r.stages[0].comment, 'defines first stage');
+    assert.deepEqual(r.metaArgs[0].args, [{ key: 'foo', value: 'bar', comment: 'sets foo' }]);
+    assert.deepEqual(r.stages[0].commands.map((c) => c.kind === 'arg' && c.args), [
+      [{ key: 'foo' }], [{ key: 'bar', comment: 'defines bar' }, { key: 'baz', value: '123', comment: 'is something else' }],
+    ]);
   });
 
   it('refuses what Docker refuses', () => {
@@ -130,9 +173,9 @@ describe('parseStages', () => {
     refused('FROM a\nWORKDIR\n', 'Dockerfile:2: WORKDIR requires exactly one argument');
     refused('FROM a\nEXPOSE\n', 'Dockerfile:2: EXPOSE requires at least one argument');
     refused('FROM a\nVOLUME [""]\n', 'Dockerfile:2: VOLUME specified can not be an empty string');
-    refused('FROM a\nUSER --x=1 me\n', 'Dockerfile:2: unknown flag: x');
+    refused('FROM a\nUSER --x=1 me\n', 'Dockerfile:2: unknown flag: --x');
     refused('FROM a\nCMD ["a", 1]\n', 'Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only');
-    refused('FROM a\n\nwrkdir /x\n', 'Dockerfile:3: unknown instruction: WRKDIR (did you mean workdir?)');
+    refused('FROM a\n\nwrkdir /x\n', 'Dockerfile:3: unknown instruction: wrkdir (did you mean workdir?)');
   });
 });
 

@@ -4,8 +4,10 @@
  * as written (quotes included): expandCommand (expand.ts) does what dispatch does with them.
  */
 import { DockerfileError } from './errors.js';
+import { goQuote } from './go-text.js';
 import { parseDuration, parseInt32, withSuggestion } from './go-values.js';
-import { heredocBody, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
+import { splitCommand } from './line-parsers.js';
+import { heredocBody, parseDockerfile, parseHeredoc, type Heredoc, type Node, type ParseResult } from './parser.js';
 import { parseMount, type Mount } from './run-mount.js';
 
 interface Base {
@@ -56,8 +58,10 @@ export interface RunCommand extends Base, CommandLine {
 interface CopyLike extends Base {
   sources: string[];
   dest: string;
-  /** Heredoc sources, in order. */
+  /** Heredoc sources, in order, as files to write (name, body with `<<-` applied, expansion). */
   contents: SourceContent[];
+  /** The line's heredocs as the parser read them (raw bodies). */
+  heredocs: Heredoc[];
   chown: string;
   chmod: string;
   link: boolean;
@@ -80,7 +84,8 @@ export interface AddCommand extends CopyLike {
 
 export interface EnvCommand extends Base { kind: 'env'; pairs: KeyValue[] }
 export interface LabelCommand extends Base { kind: 'label'; pairs: KeyValue[] }
-export interface ArgCommand extends Base { kind: 'arg'; args: { key: string; value?: string }[] }
+/** ARG: each name with its default, and the comment documenting it (`# NAME does this`). */
+export interface ArgCommand extends Base { kind: 'arg'; args: { key: string; value?: string; comment?: string }[] }
 export interface WorkdirCommand extends Base { kind: 'workdir'; path: string }
 export interface UserCommand extends Base { kind: 'user'; user: string }
 export interface CmdCommand extends Base, CommandLine { kind: 'cmd'; heredocs: Heredoc[] }
@@ -121,6 +126,8 @@ export interface Stage {
   commands: Command[];
   line: number;
   original: string;
+  /** The comment above FROM that documents the stage (`# NAME does this`). */
+  comment?: string;
 }
 
 export interface Stages {
@@ -149,23 +156,24 @@ class Flags {
 
   parse(): this {
     for (const arg of this.args) {
+      if (arg === '--') break; // the end of the flags, as POSIX
       if (!arg.startsWith('--')) throw new Error(`arg should start with -- : ${arg}`);
-      if (arg === '--') break;
-      const body = arg.slice(2);
-      const eq = body.indexOf('=');
-      const name = eq < 0 ? body : body.slice(0, eq);
-      const value = eq < 0 ? '' : body.slice(eq + 1);
+      const eq = arg.indexOf('=');
+      // BuildKit's messages name the flag with its dashes, its suggestions without
+      const flagName = eq < 0 ? arg : arg.slice(0, eq);
+      const name = flagName.slice(2);
+      const value = eq < 0 ? '' : arg.slice(eq + 1);
       const type = this.decl.get(name);
-      if (!type) throw new Error(withSuggestion(`unknown flag: ${name}`, name, [...this.decl.keys()], true));
-      if (this.used.has(name) && type !== 'strings') throw new Error(`duplicate flag specified: ${name}`);
+      if (!type) throw new Error(withSuggestion(`unknown flag: ${flagName}`, name, [...this.decl.keys()], true));
+      if (this.used.has(name) && type !== 'strings') throw new Error(`duplicate flag specified: ${flagName}`);
       this.used.add(name);
       if (type === 'bool') {
-        if (eq >= 0 && value === '') throw new Error(`missing a value on flag: ${name}`);
+        if (eq >= 0 && value === '') throw new Error(`missing a value on flag: ${flagName}`);
         const lower = value.toLowerCase();
-        if (lower !== '' && lower !== 'true' && lower !== 'false') throw new Error(`expecting boolean value for flag ${name}, not: ${value}`);
+        if (lower !== '' && lower !== 'true' && lower !== 'false') throw new Error(`expecting boolean value for flag ${flagName}, not: ${value}`);
         this.values.set(name, [lower === '' ? 'true' : lower]);
       } else {
-        if (eq < 0) throw new Error(`missing a value on flag: ${name}`);
+        if (eq < 0) throw new Error(`missing a value on flag: ${flagName}`);
         this.values.set(name, [...(type === 'strings' ? (this.values.get(name) ?? []) : []), value]);
       }
     }
@@ -190,9 +198,9 @@ function nodeArgs(n: Node): string[] {
   return n.next ? [n.next.instruction, ...nodeArgs(n.next)] : n.args;
 }
 
-/** The first word of the instruction as written (its case kept, for messages). */
+/** The instruction word as written (its case kept, for messages). */
 function instructionWord(n: Node): string {
-  return /^\S*/.exec(n.original.trimStart())?.[0] || n.instruction;
+  return splitCommand(n.original).cmd || n.instruction;
 }
 
 const atLeastOne = (c: string): Error => new Error(`${c} requires at least one argument`);
@@ -214,7 +222,7 @@ function keyValues(args: string[], c: string): KeyValue[] {
   return out;
 }
 
-function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sources' | 'dest' | 'contents'> {
+function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sources' | 'dest' | 'contents' | 'heredocs'> {
   const dest = args[args.length - 1];
   if (parseHeredoc(dest)) throw new Error(`${c} cannot accept a heredoc as a destination`);
   const docs = new Map(n.heredocs.map((h) => [h.name, h]));
@@ -229,7 +237,7 @@ function sourcesAndDest(n: Node, args: string[], c: string): Pick<CopyLike, 'sou
     const doc = docs.get(h.name);
     contents.push({ path: h.name, data: doc ? heredocBody({ ...doc, chomp: h.chomp }) : '', expand: h.expand });
   }
-  return { sources, dest, contents };
+  return { sources, dest, contents, heredocs: n.heredocs };
 }
 
 function interval(f: Flags, name: string): number {
@@ -243,6 +251,13 @@ function interval(f: Flags, name: string): number {
 
 const stageName = /^[a-z][a-z0-9-_.]*$/;
 
+/** BuildKit's getComment: the comment line that starts with `NAME `, without the name. */
+function docComment(comments: string[], name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const line = comments.find((c) => c.startsWith(`${name} `));
+  return line === undefined ? undefined : line.slice(name.length + 1);
+}
+
 type Parsed = Command | (Omit<Stage, 'index'> & { kind: 'from' });
 
 /** One instruction; throws a plain Error that the caller locates. */
@@ -251,20 +266,21 @@ function parseInstruction(n: Node): Parsed {
   const base: Base = { line: n.startLine, endLine: n.endLine, original: n.original.trim() };
   const flags = new Flags(n.flags);
   switch (n.instruction) {
-    case 'env': flags.parse(); return { ...base, kind: 'env', pairs: keyValues(args, 'ENV') };
-    case 'label': flags.parse(); return { ...base, kind: 'label', pairs: keyValues(args, 'LABEL') };
+    case 'env': flags.parse(); return { kind: 'env', pairs: keyValues(args, 'ENV'), ...base };
+    case 'label': flags.parse(); return { kind: 'label', pairs: keyValues(args, 'LABEL'), ...base };
     case 'maintainer':
       if (args.length !== 1) throw exactlyOne('MAINTAINER');
       flags.parse();
-      return { ...base, kind: 'maintainer', maintainer: args[0] };
+      return { kind: 'maintainer', maintainer: args[0], ...base };
     case 'add': {
       if (args.length < 2) throw new Error('ADD requires at least two arguments, but only one was provided. Destination could not be determined.');
       flags.add('exclude', 'strings').add('chown', 'string').add('chmod', 'string').add('link', 'bool')
         .add('keep-git-dir', 'bool').add('checksum', 'string').add('unpack', 'bool').parse();
       return {
-        ...base, kind: 'add', ...sourcesAndDest(n, args, 'ADD'), chown: flags.str('chown'), chmod: flags.str('chmod'),
+        kind: 'add', chown: flags.str('chown'), chmod: flags.str('chmod'),
         link: flags.bool('link'), keepGitDir: flags.bool('keep-git-dir'), checksum: flags.str('checksum'),
         exclude: flags.list('exclude'), unpack: flags.used.has('unpack') ? flags.bool('unpack') : undefined,
+        ...sourcesAndDest(n, args, 'ADD'), ...base,
       };
     }
     case 'copy': {
@@ -272,21 +288,26 @@ function parseInstruction(n: Node): Parsed {
       flags.add('exclude', 'strings').add('parents', 'bool').add('chown', 'string').add('from', 'string')
         .add('chmod', 'string').add('link', 'bool').parse();
       return {
-        ...base, kind: 'copy', ...sourcesAndDest(n, args, 'COPY'), from: flags.str('from'), chown: flags.str('chown'),
+        kind: 'copy', from: flags.str('from'), chown: flags.str('chown'),
         chmod: flags.str('chmod'), link: flags.bool('link'), parents: flags.bool('parents'), exclude: flags.list('exclude'),
+        ...sourcesAndDest(n, args, 'COPY'), ...base,
       };
     }
     case 'from': {
       let name: string | undefined;
       if (args.length === 3 && args[1].toLowerCase() === 'as') {
         name = args[2].toLowerCase();
-        if (!stageName.test(name)) throw new Error(`invalid name for build stage: "${args[2]}", name can't start with a number or contain symbols`);
+        if (!stageName.test(name)) throw new Error(`invalid name for build stage: ${goQuote(args[2])}, name can't start with a number or contain symbols`);
       } else if (args.length !== 1) {
         throw new Error('FROM requires either one or three arguments');
       }
       flags.add('platform', 'string').parse();
       const platform = flags.str('platform');
-      return { kind: 'from', name, baseName: args[0], platform: platform || undefined, commands: [], line: n.startLine, original: n.original.trim() };
+      const comment = docComment(n.comments, name);
+      return {
+        kind: 'from', name, baseName: args[0], platform: platform || undefined, commands: [], line: n.startLine, original: n.original.trim(),
+        ...(comment === undefined ? {} : { comment }),
+      };
     }
     case 'onbuild': {
       if (args.length === 0) throw atLeastOne('ONBUILD');
@@ -296,12 +317,12 @@ function parseInstruction(n: Node): Parsed {
       if (trigger === 'MAINTAINER' || trigger === 'FROM') throw new Error(`${trigger} isn't allowed as an ONBUILD trigger`);
       let expression = n.original.replace(/^[\t\n\f\r ]*ONBUILD[\t\n\f\r ]*/i, '');
       for (const h of n.heredocs) expression += `\n${h.content}${h.name}`;
-      return { ...base, kind: 'onbuild', expression };
+      return { kind: 'onbuild', expression, ...base };
     }
     case 'workdir':
       if (args.length !== 1) throw exactlyOne('WORKDIR');
       flags.parse();
-      return { ...base, kind: 'workdir', path: args[0] };
+      return { kind: 'workdir', path: args[0], ...base };
     case 'run': {
       flags.add('mount', 'strings').add('network', 'string').add('security', 'string').parse();
       // BuildKit's post-parse hooks, in their order: mounts, network, security
@@ -317,31 +338,31 @@ function parseInstruction(n: Node): Parsed {
         }
       }
       const network = flags.str('network', 'default');
-      if (network !== 'default' && network !== 'none' && network !== 'host') throw new Error(`invalid network mode "${network}"`);
+      if (network !== 'default' && network !== 'none' && network !== 'host') throw new Error(`invalid network mode ${goQuote(network)}`);
       const security = flags.str('security', 'sandbox');
-      if (security !== 'sandbox' && security !== 'insecure') throw new Error(`security "${security}" is not valid`);
+      if (security !== 'sandbox' && security !== 'insecure') throw new Error(`security ${goQuote(security)} is not valid`);
       return {
-        ...base, kind: 'run', ...commandLine(n, args), heredocs: n.heredocs, mountSpecs, mounts, network, security,
-        flagsUsed: [...flags.used],
+        kind: 'run', heredocs: n.heredocs, mountSpecs, mounts, network, security, flagsUsed: [...flags.used],
+        ...commandLine(n, args), ...base,
       };
     }
     case 'cmd':
       flags.parse();
-      return { ...base, kind: 'cmd', ...commandLine(n, args), heredocs: n.heredocs };
+      return { kind: 'cmd', heredocs: n.heredocs, ...commandLine(n, args), ...base };
     case 'entrypoint':
       flags.parse();
-      return { ...base, kind: 'entrypoint', ...commandLine(n, args) };
+      return { kind: 'entrypoint', ...commandLine(n, args), ...base };
     case 'healthcheck': {
       if (args.length === 0) throw atLeastOne('HEALTHCHECK');
       const typ = args[0].toUpperCase();
       const rest = args.slice(1);
-      const h = { ...base, kind: 'healthcheck' as const, interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 };
+      const h = { kind: 'healthcheck' as const, interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0, ...base };
       if (typ === 'NONE') {
         if (rest.length !== 0) throw new Error('HEALTHCHECK NONE takes no arguments');
-        return { ...h, test: ['NONE'] };
+        return { test: ['NONE'], ...h };
       }
       flags.add('interval', 'string').add('timeout', 'string').add('start-period', 'string').add('start-interval', 'string').add('retries', 'string').parse();
-      if (typ !== 'CMD') throw new Error(`Unknown type "${typ}" in HEALTHCHECK (try CMD)`);
+      if (typ !== 'CMD') throw new Error(`Unknown type ${goQuote(typ)} in HEALTHCHECK (try CMD)`);
       const line = commandLine(n, rest);
       if (line.cmd.length === 0) throw new Error('Missing command after HEALTHCHECK CMD');
       let retries = 0;
@@ -350,50 +371,53 @@ function parseInstruction(n: Node): Parsed {
         if (retries < 0) throw new Error(`--retries cannot be negative (${retries})`);
       }
       return {
-        ...h, test: [n.json ? 'CMD' : 'CMD-SHELL', ...line.cmd], interval: interval(flags, 'interval'), timeout: interval(flags, 'timeout'),
-        startPeriod: interval(flags, 'start-period'), startInterval: interval(flags, 'start-interval'), retries,
+        kind: 'healthcheck', test: [n.json ? 'CMD' : 'CMD-SHELL', ...line.cmd], interval: interval(flags, 'interval'), timeout: interval(flags, 'timeout'),
+        startPeriod: interval(flags, 'start-period'), startInterval: interval(flags, 'start-interval'), retries, ...base,
       };
     }
     case 'expose':
       if (args.length === 0) throw atLeastOne('EXPOSE');
       flags.parse();
-      return { ...base, kind: 'expose', ports: [...args].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) };
+      return { kind: 'expose', ports: [...args].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), ...base };
     case 'user':
       if (args.length !== 1) throw exactlyOne('USER');
       flags.parse();
-      return { ...base, kind: 'user', user: args[0] };
+      return { kind: 'user', user: args[0], ...base };
     case 'volume': {
       if (args.length === 0) throw atLeastOne('VOLUME');
       flags.parse();
       const volumes = args.map((v) => v.trim());
       if (volumes.some((v) => v === '')) throw new Error('VOLUME specified can not be an empty string');
-      return { ...base, kind: 'volume', volumes };
+      return { kind: 'volume', volumes, ...base };
     }
     case 'stopsignal':
       // BuildKit reads no flags for STOPSIGNAL
       if (args.length !== 1) throw exactlyOne('STOPSIGNAL');
-      return { ...base, kind: 'stopsignal', signal: args[0] };
+      return { kind: 'stopsignal', signal: args[0], ...base };
     case 'arg': {
       if (args.length === 0) throw atLeastOne('ARG');
       flags.parse();
       return {
-        ...base, kind: 'arg', args: args.map((a) => {
+        kind: 'arg', args: args.map((a) => {
           const eq = a.indexOf('=');
-          if (eq < 0) return { key: a };
           if (eq === 0) throw new Error('ARG names can not be blank');
-          return { key: a.slice(0, eq), value: a.slice(eq + 1) };
+          const key = eq < 0 ? a : a.slice(0, eq);
+          const comment = docComment(n.comments, key);
+          return { key, ...(eq < 0 ? {} : { value: a.slice(eq + 1) }), ...(comment === undefined ? {} : { comment }) };
         }),
+        ...base,
       };
     }
     case 'shell': {
       flags.parse();
       if (args.length === 0) throw atLeastOne('SHELL');
       if (!n.json) throw new Error('SHELL requires the arguments to be in JSON form');
-      return { ...base, kind: 'shell', shell: [...args] };
+      return { kind: 'shell', shell: [...args], ...base };
     }
   }
   const word = instructionWord(n);
-  throw new Error(withSuggestion(`unknown instruction: ${word.toUpperCase()}`, word, INSTRUCTIONS, false));
+  // named as written, as current BuildKit (older ones upper-cased it)
+  throw new Error(withSuggestion(`unknown instruction: ${word}`, word, INSTRUCTIONS, false));
 }
 
 /** One instruction as a typed command (ONBUILD triggers, for instance). FROM is refused here. */
@@ -401,6 +425,16 @@ export function parseCommand(n: Node, file = 'Dockerfile'): Command {
   const c = locate(n, file, () => parseInstruction(n));
   if (c.kind === 'from') throw new DockerfileError(file, n.startLine, 'FROM is not a command');
   return c;
+}
+
+/**
+ * An ONBUILD trigger of a base image (its config's OnBuild entry) as the command it runs in the
+ * stage built on it, as BuildKit dispatches triggers.
+ */
+export function parseTrigger(trigger: string, file = 'Dockerfile'): Command {
+  const r = parseDockerfile(trigger, { file });
+  if (r.nodes.length !== 1) throw new DockerfileError(file, 0, 'onbuild trigger should be a single expression');
+  return parseCommand(r.nodes[0], file);
 }
 
 function locate<T>(n: Node, file: string, f: () => T): T {
@@ -421,7 +455,7 @@ export function parseStages(result: ParseResult): Stages {
     const c = locate(n, file, () => parseInstruction(n));
     if (c.kind === 'from') {
       const { kind: _kind, ...stage } = c;
-      stages.push({ ...stage, index: stages.length });
+      stages.push({ index: stages.length, ...stage });
       continue;
     }
     if (stages.length === 0) {

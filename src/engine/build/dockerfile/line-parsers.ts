@@ -33,38 +33,52 @@ export function splitWhitespace(s: string, n = -1): string[] {
 }
 
 /**
- * Splits off the instruction and its `--flags` (splitCommand + extractBuilderFlags). Go walks
+ * Splits off the instruction and its `--flags` (splitCommand + extractBuilderFlags; quotes and
+ * the escape token work inside a flag, so its value may hold spaces). Go walks
  * the flags byte by byte and writes each byte as a rune, so non-ASCII flag values come out as
  * Go's do (Latin-1 of their UTF-8 bytes).
  */
-export function splitCommand(line: string): { cmd: string; flags: string[]; rest: string } {
+export function splitCommand(line: string, escapeToken = '\\'): { cmd: string; flags: string[]; rest: string } {
   const trimmed = trimSpace(line);
   const m = /[\t\v\f\r ]+/.exec(trimmed);
   const cmd = m ? trimmed.slice(0, m.index) : trimmed;
   if (!m) return { cmd, flags: [], rest: '' };
-  const { rest, flags } = extractBuilderFlags(trimmed.slice(m.index + m[0].length));
+  const { rest, flags } = extractBuilderFlags(trimmed.slice(m.index + m[0].length), escapeToken.charCodeAt(0));
   return { cmd, flags, rest: trimSpace(rest) };
 }
 
-function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
-  const b = encodeUtf8(line);
+/** A string's UTF-8 bytes as an indexable view: ASCII text is used as is, without a copy. */
+interface Bytes {
+  length: number;
+  at(i: number): number;
+  /** Bytes from `i` on (or up to `end`), decoded back to a string. */
+  text(i: number, end?: number): string;
+}
+
+const ascii = /^[\x00-\x7f]*$/;
+
+function bytesOf(s: string): Bytes {
+  if (ascii.test(s)) return { length: s.length, at: (i) => s.charCodeAt(i), text: (i, end) => s.slice(i, end) };
+  const b = encodeUtf8(s);
+  return { length: b.length, at: (i) => b[i], text: (i, end) => decodeUtf8(b.subarray(i, end)) };
+}
+
+function extractBuilderFlags(line: string, esc: number): { rest: string; flags: string[] } {
+  const b = bytesOf(line);
   const words: string[] = [];
   const IN_SPACES = 0, IN_WORD = 1, IN_QUOTE = 2;
   let phase = IN_SPACES;
   let word = '';
   let quote = 0;
   let blankOK = false;
-  let parsingFlagArg = false;
-  let needFlagArg = true;
   let ch = 0;
-  const restAt = (pos: number): { rest: string; flags: string[] } => ({ rest: decodeUtf8(b.subarray(pos)), flags: words });
   for (let pos = 0; pos <= b.length; pos++) {
-    if (pos !== b.length) ch = b[pos];
+    if (pos !== b.length) ch = b.at(pos);
     if (phase === IN_SPACES) {
       if (pos === b.length) break;
       if (isSpace(ch)) continue;
-      // only a word starting with -- (or a flag's separate value) is a flag
-      if (!parsingFlagArg && (ch !== 0x2d || pos + 1 === b.length || b[pos + 1] !== 0x2d)) return restAt(pos);
+      // only a word starting with -- is a flag; the arguments start at the first other word
+      if (ch !== 0x2d || pos + 1 === b.length || b.at(pos + 1) !== 0x2d) return { rest: b.text(pos), flags: words };
       phase = IN_WORD;
     }
     if ((phase === IN_WORD || phase === IN_QUOTE) && pos === b.length) {
@@ -74,32 +88,22 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (parsingFlagArg) {
-          words[words.length - 1] += `=${word}`;
-          parsingFlagArg = false;
-          needFlagArg = true;
-        } else {
-          if (word === '--') return restAt(pos);
-          if (blankOK || word.length > 0) {
-            if (needFlagArg) parsingFlagArg = true;
-            words.push(word);
-          }
-        }
+        if (word === '--') return { rest: b.text(pos), flags: words };
+        if (blankOK || word.length > 0) words.push(word);
         word = '';
         blankOK = false;
         continue;
       }
-      if (ch === 0x3d && needFlagArg) needFlagArg = false;
       if (ch === 0x27 || ch === 0x22) {
         quote = ch;
         blankOK = true;
         phase = IN_QUOTE;
         continue;
       }
-      if (ch === 0x5c) {
+      if (ch === esc) {
         if (pos + 1 === b.length) continue;
         pos++;
-        ch = b[pos];
+        ch = b.at(pos);
       }
       word += String.fromCharCode(ch);
       continue;
@@ -109,13 +113,13 @@ function extractBuilderFlags(line: string): { rest: string; flags: string[] } {
       phase = IN_WORD;
       continue;
     }
-    if (ch === 0x5c) {
+    if (ch === esc) {
       if (pos + 1 === b.length) {
         phase = IN_WORD;
         continue;
       }
       pos++;
-      ch = b[pos];
+      ch = b.at(pos);
     }
     word += String.fromCharCode(ch);
   }
@@ -260,12 +264,12 @@ export function parseMaybeJSONToList(rest: string): ParsedArgs {
 
 /** HEALTHCHECK: a type word (`CMD`, `NONE`), then as CMD. Go splits the type off by bytes. */
 export function parseHealthConfig(rest: string): ParsedArgs {
-  const b = encodeUtf8(rest);
+  const b = bytesOf(rest);
   let sep = 0;
-  while (sep < b.length && !isSpace(b[sep])) sep++;
+  while (sep < b.length && !isSpace(b.at(sep))) sep++;
   let next = sep;
-  while (next < b.length && isSpace(b[next])) next++;
+  while (next < b.length && isSpace(b.at(next))) next++;
   if (sep === 0) return { args: [], json: false };
-  const cmd = parseMaybeJSON(decodeUtf8(b.subarray(next)));
-  return { args: [decodeUtf8(b.subarray(0, sep)), ...cmd.args], json: cmd.json };
+  const cmd = parseMaybeJSON(b.text(next));
+  return { args: [b.text(0, sep), ...cmd.args], json: cmd.json };
 }

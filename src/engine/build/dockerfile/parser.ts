@@ -151,7 +151,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParseRes
   const scan = (): string | undefined => {
     if (li >= lines.length) return undefined;
     const l = lines[li++];
-    if (Buffer.byteLength(l) > MAX_LINE) fail(li, new LineError(`dockerfile line greater than max allowed size of ${MAX_LINE - 1}`));
+    if (l.length > MAX_LINE / 3 && Buffer.byteLength(l) > MAX_LINE) fail(li, new LineError(`dockerfile line greater than max allowed size of ${MAX_LINE - 1}`));
     return l;
   };
   const processLine = (raw: string, stripLeft: boolean, lineNo: number): [string, boolean] => {
@@ -237,7 +237,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParseRes
 }
 
 function newNode(line: string, d: ParseState, comments: string[]): Node {
-  const { cmd, flags, rest } = splitCommand(line);
+  const { cmd, flags, rest } = splitCommand(line, d.escapeToken);
   const instruction = cmd.toLowerCase();
   const node: Node = { instruction, original: line, flags, args: [], json: false, heredocs: [], startLine: 0, endLine: 0, comments: [...comments] };
   let parsed: ParsedArgs;

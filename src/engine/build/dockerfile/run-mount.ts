@@ -3,6 +3,7 @@
  * (no expander) only the shape is checked and `from` may hold no variable; the values are
  * read for real once expanded at dispatch.
  */
+import { goQuote } from './go-text.js';
 import { csvFields, parseBool, parseUint32, ramInBytes, withSuggestion } from './go-values.js';
 
 export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
@@ -80,7 +81,7 @@ export function parseMount(value: string, expand?: (word: string) => string): Mo
     switch (key) {
       case 'type': {
         const t = v.toLowerCase();
-        if (!(mountTypes as string[]).includes(t)) throw new Error(withSuggestion(`unsupported mount type "${v}"`, v, mountTypes, true));
+        if (!(mountTypes as string[]).includes(t)) throw new Error(withSuggestion(`unsupported mount type ${goQuote(v)}`, v, mountTypes, true));
         m.type = t as MountType;
         break;
       }
@@ -103,7 +104,7 @@ export function parseMount(value: string, expand?: (word: string) => string): Mo
         break;
       case 'id': m.id = v; break;
       case 'sharing':
-        if (!sharingModes.has(v.toLowerCase())) throw new Error(`unsupported sharing value "${v}"`);
+        if (!sharingModes.has(v.toLowerCase())) throw new Error(`unsupported sharing value ${goQuote(v)}`);
         m.sharing = v.toLowerCase() as CacheSharing;
         break;
       case 'mode': m.mode = uint(8, 'mode'); break;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { peerDir } from '../peer-data.js';
-import { ShellLex, ShellLexError } from './shell-lex.js';
+import { reversePattern, ShellLex, ShellLexError } from './shell-lex.js';
 
 const shell = peerDir('buildkit-shell');
 
@@ -85,6 +85,19 @@ describe('shell lexer: substitutions', () => {
     assert.equal(bt.processWord('a`$FOO', env), 'a$FOO');
     assert.equal(bt.processWord('a\\b', env), 'a\\b');
     assert.equal(bt.processWord('"x`"y"', env), 'x"y');
+  });
+
+  it('splits words as BuildKit, its shared word buffer included', () => {
+    assert.deepEqual(lex.processWords('a $FOO "b c" ${E:-d e}', env), ['a', 'foo.tar.gz', 'b c', 'd', 'e']);
+    // BuildKit clears its word buffer when it reads a ${v:...} argument: the word's start is lost
+    assert.deepEqual(lex.processWords('a${NOPE:-b}c', env), ['bc']);
+    assert.deepEqual(lex.processWords('x pre"${NOPE:-b}"', env), ['x', 'b']);
+    assert.equal(lex.processWord('a${NOPE:-b}c', env), 'abc');
+  });
+
+  it('reverses patterns keeping escapes in front (BuildKit TestReversePattern)', () => {
+    const cases: [string, string][] = [['a\\*c', 'c\\*a'], ['\\\\\\ab', 'b\\a\\\\'], ['ab\\', '\\ba'], ['👽\\🚀🖖', '🖖\\🚀👽'], ['\\\\b', 'b\\\\']];
+    for (const [p, want] of cases) assert.equal(reversePattern(p), want, p);
   });
 
   it('reports matched and unmatched variables', () => {

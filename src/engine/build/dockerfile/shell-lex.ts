@@ -66,16 +66,26 @@ export class ShellLex {
   }
 }
 
+/**
+ * The word being built. BuildKit keeps one such buffer per lexer and clears it each time it
+ * starts reading a `${name:...}` argument, so the part of a word before a `${v:-x}` (or `#`, `%`,
+ * `/`...) is dropped from the split words: ProcessWords("a${v:-b}c") is ["bc"] there, and here.
+ */
+interface WordBuffer {
+  text: string;
+}
+
 class Words {
-  buf = '';
   words: string[] = [];
   inWord = false;
 
+  constructor(private readonly buf: WordBuffer) {}
+
   addChar(cp: number): void {
     if (isSpace(cp) && this.inWord) {
-      if (this.buf.length !== 0) {
-        this.words.push(this.buf);
-        this.buf = '';
+      if (this.buf.text.length !== 0) {
+        this.words.push(this.buf.text);
+        this.buf.text = '';
         this.inWord = false;
       }
     } else if (!isSpace(cp)) {
@@ -84,7 +94,7 @@ class Words {
   }
 
   addRawChar(cp: number): void {
-    this.buf += String.fromCodePoint(cp);
+    this.buf.text += String.fromCodePoint(cp);
     this.inWord = true;
   }
 
@@ -93,14 +103,14 @@ class Words {
   }
 
   addRawString(s: string): void {
-    this.buf += s;
+    this.buf.text += s;
     this.inWord = true;
   }
 
   get(): string[] {
-    if (this.buf.length > 0) {
-      this.words.push(this.buf);
-      this.buf = '';
+    if (this.buf.text.length > 0) {
+      this.words.push(this.buf.text);
+      this.buf.text = '';
       this.inWord = false;
     }
     return this.words;
@@ -114,6 +124,7 @@ class ShellWord {
   private pos = 0;
   private readonly esc: number;
   private rawEscapes: boolean;
+  private readonly wordBuffer: WordBuffer = { text: '' };
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
 
@@ -142,7 +153,8 @@ class ShellWord {
 
   private processStopOn(stop: number, rawEscapes: boolean): { result: string; words: string[] } {
     let result = '';
-    const words = new Words();
+    this.wordBuffer.text = '';
+    const words = new Words(this.wordBuffer);
     const saved = this.rawEscapes;
     this.rawEscapes = rawEscapes;
     try {
@@ -379,7 +391,7 @@ function trimPrefix(pattern: string, value: string, greedy: boolean): string {
 }
 
 /** Reverses a pattern by characters, keeping each escape before the character it escapes. */
-function reversePattern(pattern: string): string {
+export function reversePattern(pattern: string): string {
   const p = Array.from(pattern);
   const out: string[] = new Array<string>(p.length);
   const last = p.length - 1;
