@@ -11,6 +11,8 @@ type Loader = () => Promise<{ command: Command }>;
 
 const load = {
   attach: () => import('./commands/attach.js'),
+  build: () => import('./commands/build.js'),
+  builderPrune: () => import('./commands/builder-prune.js'),
   commit: () => import('./commands/commit.js'),
   cp: () => import('./commands/cp.js'),
   create: () => import('./commands/create.js'),
@@ -74,6 +76,7 @@ const topLevel: Record<string, [Loader, string]> = {
   version: [load.version, 'Show the minke version information'],
   info: [load.info, 'Display system-wide information'],
   attach: [load.attach, 'Attach local standard input, output, and error streams to a running container'],
+  build: [load.build, 'Build an image from a Dockerfile'],
   commit: [load.commit, "Create a new image from a container's changes"],
   cp: [load.cp, 'Copy files/folders between a container and the local filesystem'],
   create: [load.create, 'Create a new container'],
@@ -128,7 +131,7 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
   image: {
     help: 'Manage images',
     subs: {
-      history: load.history, import: load.import, inspect: load.imageInspect, load: load.load, ls: load.images,
+      build: load.build, history: load.history, import: load.import, inspect: load.imageInspect, load: load.load, ls: load.images,
       list: load.images, prune: load.imagePrune, rm: load.rmi, remove: load.rmi, save: load.save, tag: load.tag,
     },
     shown: {
@@ -153,6 +156,11 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
       prune: 'Remove all unused networks',
       rm: 'Remove one or more networks',
     },
+  },
+  builder: {
+    help: 'Manage builds',
+    subs: { build: load.build, prune: load.builderPrune },
+    shown: { build: 'Build an image from a Dockerfile', prune: 'Remove build cache' },
   },
   system: {
     help: 'Manage minke',

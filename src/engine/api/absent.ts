@@ -4,8 +4,8 @@
  * - swarm mode: dockerd outside a swarm, 503 "not a swarm manager" / "not part of a swarm";
  *   creating or joining a swarm is refused as not implemented;
  * - plugins: none installed;
- * - what needs a registry or a builder not written yet (search, login, distribution inspect,
- *   build): a 501 that says so, rather than "page not found".
+ * - what needs a registry or BuildKit (search, login, distribution inspect, a BuildKit session
+ *   ...): a 501 that says so, rather than "page not found".
  */
 import { NotImplemented, Unavailable } from '../../core/errors.js';
 import type { Router } from './router.js';
@@ -42,6 +42,5 @@ export function absentFeatureRoutes(r: Router): void {
   r.on('GET', '/images/search', notYet('searching a registry'));
   r.on('POST', '/auth', notYet('logging in to a registry'));
   r.on('GET', '/distribution/*', notYet('inspecting an image in a registry'));
-  r.on('POST', '/build', notYet('building an image'));
   r.on('POST', '/session', notYet('a BuildKit session'));
 }

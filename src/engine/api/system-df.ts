@@ -2,13 +2,14 @@ import type { ContainerService } from '../containers/service.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { VolumeService } from '../volumes/service.js';
+import type { BuildCacheEntry } from '../build/cache.js';
 import { summaryView } from './container-views.js';
 import type { Router } from './router.js';
 import { InvalidArgument } from '../../core/errors.js';
 import { diskUsageTypes, imageListForVersion } from './versions.js';
 
 /** GET /system/df: images, containers (with their writable layer sizes), volumes, build cache. */
-export function systemDfRoute(r: Router, d: { containers: ContainerService; images: ImageStore; snapshotter: Snapshotter; volumes: VolumeService }): void {
+export function systemDfRoute(r: Router, d: { containers: ContainerService; images: ImageStore; snapshotter: Snapshotter; volumes: VolumeService; buildCache: () => BuildCacheEntry[] }): void {
   r.on('GET', '/system/df', async (ctx) => {
     // ?type=container|image|volume|build-cache (repeated): only those sections, as dockerd.
     const types = new Set(diskUsageTypes(ctx.version, ctx.query));
@@ -25,15 +26,6 @@ export function systemDfRoute(r: Router, d: { containers: ContainerService; imag
       return summaryView(c, { rw, rootFs: rw + (img?.size ?? 0) });
     })) : null;
     const volumes = want('volume') ? await d.volumes.usage() : null;
-    ctx.send(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: want('build-cache') ? [] : null });
+    ctx.send(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: volumes, BuildCache: want('build-cache') ? d.buildCache() : null });
   });
-}
-
-/**
- * The prune endpoint `docker system prune` calls besides those of containers, images, networks
- * and volumes. This engine has no build cache yet, so there is never anything to delete; when it
- * arrives, its service answers this route instead.
- */
-export function emptyPruneRoutes(r: Router): void {
-  r.on('POST', '/build/prune', (ctx) => ctx.send(200, { CachesDeleted: null, SpaceReclaimed: 0 }));
 }

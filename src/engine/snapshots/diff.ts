@@ -3,7 +3,9 @@
  * changes `docker diff` prints (changes).
  */
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+
+const SMALL_FILE = 256 * 1024;
 import type { Stats } from 'node:fs';
 import { isErrno } from '../../core/errors.js';
 import { sys } from '../../core/native.js';
@@ -83,7 +85,7 @@ export async function entryFor(abs: string, name: string, st: Stats, links: Map<
   }
   if (type === 'file') {
     header.size = st.size;
-    return { header, body: fileChunks(abs) };
+    return { header, body: fileChunks(abs, st.size) };
   }
   return { header };
 }
@@ -92,7 +94,12 @@ export async function entryFor(abs: string, name: string, st: Stats, links: Map<
  * A file's content, opened only when read and closed when the reader stops: an archive the
  * client abandons after a header neither leaks the descriptor nor meets an unhandled error.
  */
-async function* fileChunks(abs: string): AsyncGenerator<Buffer> {
+async function* fileChunks(abs: string, size: number): AsyncGenerator<Buffer> {
+  // A small file in one read: a stream's set-up (and its 1 MiB buffer) costs more than the data.
+  if (size <= SMALL_FILE) {
+    yield (await readFile(abs)).subarray(0, size);
+    return;
+  }
   const s = createReadStream(abs, { highWaterMark: 1 << 20 });
   try {
     for await (const c of s) yield c as Buffer;

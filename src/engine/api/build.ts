@@ -1,0 +1,118 @@
+/**
+ * POST /build as the docker CLI drives it without buildx: the tar context in the body, options in
+ * the query, the legacy builder's JSON message stream back. A Dockerfile that does not parse is a
+ * 400 before the stream starts (as dockerd); everything later is told in the stream's errorDetail.
+ * POST /build/prune: `docker builder prune`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgument, messageOf } from '../../core/errors.js';
+import { trace, traceEnd } from '../../core/trace.js';
+import { parseTagReference } from '../images/references.js';
+import type { EventBus } from '../events.js';
+import { BuildFailed } from '../build/builder.js';
+import { cleanSource } from '../build/copy-step.js';
+import { dropIgnoredBuildFiles } from '../build/context.js';
+import { parseForBuild } from '../build/frontend.js';
+import { DockerfileError } from '../build/dockerfile/index.js';
+import { LegacyStream, MemoryOutput, type BuildOutput } from '../build/legacy-stream.js';
+import { RunFailed } from '../build/run-step.js';
+import type { BuildService } from '../build/service.js';
+import { parseFilters } from '../images/filters.js';
+import type { Router } from './router.js';
+
+
+function networkOf(mode: string | null): 'host' | 'none' {
+  // The build containers use the host's network by default (no bridge endpoint per step).
+  if (mode === null || mode === '' || mode === 'default' || mode === 'bridge' || mode === 'host') return 'host';
+  if (mode === 'none') return 'none';
+  throw new InvalidArgument(`network mode "${mode}" not supported by the builder: use default, host or none`);
+}
+
+function jsonRecord(raw: string | null, name: string): Record<string, string | null> {
+  if (raw === null || raw === '') return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, string | null>;
+  } catch (err) {
+    throw new InvalidArgument(`invalid ${name}: ${messageOf(err)}`);
+  }
+}
+
+export function buildRoutes(r: Router, d: { builds: BuildService; events: EventBus }): void {
+  r.on('POST', '/build', async (ctx) => {
+    const q = ctx.query;
+    if (q.get('remote')) throw new InvalidArgument('remote build contexts (git, URLs) are not supported by this engine: send the context as a tar');
+    const tags = q.getAll('t').filter((t) => t !== '');
+    for (const t of tags) parseTagReference(t);
+    const platform = q.get('platform') ?? '';
+    if (platform !== '' && !/^linux(\/amd64)?$/.test(platform)) throw new InvalidArgument(`"${platform}": this engine builds for linux/amd64 only`);
+    if (ctx.flag('pull')) throw new InvalidArgument('--pull needs a registry client, which this engine does not have yet');
+    const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
+    const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
+    const network = networkOf(q.get('networkmode'));
+    const dockerfile = q.get('dockerfile') || 'Dockerfile';
+    const quiet = ctx.flag('q');
+    const abort = new AbortController();
+    const res = ctx.res!;
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('the client went away'));
+    });
+    ctx.req.on('aborted', () => abort.abort(new Error('the client went away')));
+    const tk = `build-req-${Date.now()}`;
+    trace(tk, 'request');
+    const context = await d.builds.receive(ctx.bodyStream() as AsyncIterable<Buffer>, abort.signal);
+    trace(tk, 'context received');
+    try {
+      let text: string;
+      try {
+        text = await readFile(join(context.dir, cleanSource(dockerfile)), 'utf8');
+      } catch {
+        throw new InvalidArgument(`Cannot locate specified Dockerfile: ${dockerfile}`);
+      }
+      await dropIgnoredBuildFiles(context.dir, dockerfile);
+      let parsed: ReturnType<typeof parseForBuild>;
+      try {
+        parsed = parseForBuild(text, dockerfile.split('/').pop() ?? dockerfile);
+      } catch (err) {
+        // dockerd answers a Dockerfile that does not parse with a 400, before any stream.
+        if (err instanceof DockerfileError) throw new InvalidArgument(err.message);
+        throw err;
+      }
+      trace(tk, 'parsed');
+      const stream = new LegacyStream(ctx.stream('application/json'));
+      const out: BuildOutput = quiet ? new MemoryOutput() : stream;
+      try {
+        const img = await d.builds.build({
+          ...parsed, contextDir: context.dir, tags, buildArgs, labels,
+          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, out, signal: abort.signal,
+        });
+        trace(tk, 'built');
+        if (quiet) stream.stream(`${img.id}\n`);
+        for (const t of tags) d.events.publish('image', 'tag', img.id, { name: t });
+      } catch (err) {
+        stream.error(messageOf(err), err instanceof RunFailed ? err.code : err instanceof BuildFailed ? err.code : undefined);
+      }
+      res.end();
+    } finally {
+      await context.dispose();
+      trace(tk, 'context removed');
+      traceEnd(tk);
+    }
+  });
+
+  r.on('POST', '/build/prune', async (ctx) => {
+    const filters = parseFilters(ctx.query.get('filters'));
+    const until = filters.get('until')?.[0];
+    let untilMs: number | undefined;
+    if (until) {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(until);
+      if (!m) throw new InvalidArgument(`invalid filter 'until=${until}': use a duration such as 24h`);
+      untilMs = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    }
+    const keep = ctx.int('keep-storage');
+    ctx.send(200, await d.builds.prune({ all: ctx.flag('all'), ...(untilMs !== undefined ? { untilMs } : {}), ...(keep ? { keepBytes: keep } : {}) }));
+  });
+}

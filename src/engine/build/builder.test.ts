@@ -1,0 +1,198 @@
+/**
+ * The builder on a real content store, snapshotter and runc, with hand-made stages (the parser
+ * has its own tests): image config and history, layers, the cache, failures that leave nothing.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LocalContentStore } from '../content/store.js';
+import { ImageStore } from '../images/image-store.js';
+import { OverlaySnapshotter } from '../snapshots/overlay.js';
+import { importImage } from '../archive/import.js';
+import { busyboxTar } from '../../../test/harness.js';
+import { BuildCache } from './cache.js';
+import { Builder } from './builder.js';
+import { parseForBuild } from './frontend.js';
+import { MemoryOutput } from './legacy-stream.js';
+
+const canRun = process.getuid?.() === 0 && existsSync('/usr/sbin/runc');
+const skip = canRun ? false : 'needs root and runc';
+
+let dir: string;
+let ctx: string;
+let images: ImageStore;
+let sn: OverlaySnapshotter;
+let cache: BuildCache;
+let builder: Builder;
+
+async function build(dockerfile: string, opts: { noCache?: boolean; buildArgs?: Record<string, string>; tags?: string[]; target?: string } = {}): Promise<{ id: string; out: MemoryOutput }> {
+  const out = new MemoryOutput();
+  const parsed = parseForBuild(dockerfile);
+  const img = await builder.build({ ...parsed, contextDir: ctx, out, network: 'none', ...opts });
+  return { id: img.id, out };
+}
+
+before(async () => {
+  if (!canRun) return;
+  dir = await mkdtemp('/tmp/bld-unit-');
+  ctx = join(dir, 'ctx');
+  await mkdir(join(ctx, 'd/sub'), { recursive: true });
+  await writeFile(join(ctx, 'a.txt'), 'hello\n');
+  await writeFile(join(ctx, 'b.txt'), 'bee\n');
+  await writeFile(join(ctx, 'd/sub/x'), 'x\n');
+  const content = await LocalContentStore.open(join(dir, 'content'));
+  sn = await OverlaySnapshotter.open(join(dir, 'snapshots'));
+  images = await ImageStore.open({ content, root: join(dir, 'images'), snapshotter: sn });
+  await importImage({ images, snapshotter: sn }, createReadStream(busyboxTar()), { ref: 'busybox:latest', changes: ['CMD ["sh"]'] });
+  cache = await BuildCache.open(join(dir, 'cache'));
+  await mkdir(join(dir, 'exec'), { recursive: true });
+  builder = new Builder({ images, snapshotter: sn, cache, buildRoot: join(dir, 'build'), runcRoot: join(dir, 'exec', 'runc') });
+});
+
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The file as the image's merged layers have it. */
+async function fileIn(imageId: string, rel: string): Promise<string> {
+  const img = await images.get(imageId);
+  const dirs = [await sn.dir(img.chainId!), ...await sn.parentDirs(img.chainId!)];
+  for (const d of dirs) if (existsSync(join(d, rel))) return readFile(join(d, rel), 'utf8');
+  throw new Error(`${rel} not in ${imageId}`);
+}
+
+test('a single-stage build: config, history, layers, cache hit', { skip }, async () => {
+  const s = [
+    'FROM busybox', 'ENV A="b"', 'WORKDIR /w', 'COPY a.txt ./', 'COPY --chown=daemon --chmod=0700 d /dd',
+    'RUN echo run:$A > /w/out; echo err >&2', 'RUN true', 'LABEL k=v', 'EXPOSE 80 53/udp', 'USER nobody', 'CMD ["sh", "-c", "cat out"]', '',
+  ].join('\n');
+  const { id, out } = await build(s, { tags: ['t:1'] });
+  assert.match(out.text, /^Step 1\/11 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/11 : ENV A="b"\n ---> [0-9a-f]{12}\n/);
+  assert.match(out.text, / ---> Running in [0-9a-f]{12}\n\x1b\[91merr\n\x1b\[0mRemoving intermediate container/);
+  assert.match(out.text, new RegExp(`Successfully built ${id.slice(7, 19)}\nSuccessfully tagged t:1\n$`));
+  const img = await images.get('t:1');
+  assert.equal(img.id, id);
+  const c = img.config.config!;
+  assert.deepEqual(c.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=b']);
+  assert.equal(c.WorkingDir, '/w');
+  assert.equal(c.User, 'nobody');
+  assert.deepEqual(c.Cmd, ['sh', '-c', 'cat out']);
+  assert.deepEqual(c.Labels, { k: 'v' });
+  assert.deepEqual(c.ExposedPorts, { '80/tcp': {}, '53/udp': {} });
+  const hist = img.config.history!.slice(1);
+  assert.deepEqual(hist.map((h) => [h.created_by!.replace(/[0-9a-f]{64}/, 'H'), h.empty_layer ?? false]), [
+    ['/bin/sh -c #(nop)  ENV A=b', true],
+    ['/bin/sh -c #(nop) WORKDIR /w', false],
+    ['/bin/sh -c #(nop) COPY file:H in /w/ ', false],
+    ['/bin/sh -c #(nop) COPY dir:H in /dd ', false],
+    ['/bin/sh -c echo run:$A > /w/out; echo err >&2', false],
+    ['/bin/sh -c true', true],
+    ['/bin/sh -c #(nop)  LABEL k=v', true],
+    ['/bin/sh -c #(nop)  EXPOSE 53/udp 80', true],
+    ['/bin/sh -c #(nop)  USER nobody', true],
+    ['/bin/sh -c #(nop)  CMD ["sh" "-c" "cat out"]', true],
+  ]);
+  assert.equal(img.config.rootfs.diff_ids.length, 5);
+  assert.equal(await fileIn(id, 'w/a.txt'), 'hello\n');
+  assert.equal(await fileIn(id, 'w/out'), 'run:b\n');
+  assert.equal(await fileIn(id, 'dd/sub/x'), 'x\n');
+  // --chown by name from the image's /etc/passwd (daemon is 1:1), --chmod on files and dirs.
+  const copied = [await sn.dir(img.chainId!), ...await sn.parentDirs(img.chainId!)].map((d) => join(d, 'dd/sub/x')).find((p) => existsSync(p))!;
+  const st = await stat(copied);
+  assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [1, 1, 0o700]);
+
+  // The same again: every step from the cache, the same image.
+  const again = await build(s, { tags: ['t:1'] });
+  assert.equal(again.id, id);
+  assert.equal(again.out.text.match(/Using cache/g)?.length, 10);
+  assert.doesNotMatch(again.out.text, /Running in/);
+  // One input file changed: the steps before it are cached, it and those after are made again.
+  await writeFile(join(ctx, 'd/sub/x'), 'changed\n');
+  const changed = await build(s);
+  assert.notEqual(changed.id, id);
+  assert.equal(changed.out.text.match(/Using cache/g)?.length, 3);
+  assert.equal(await fileIn(changed.id, 'dd/sub/x'), 'changed\n');
+  await writeFile(join(ctx, 'd/sub/x'), 'x\n');
+  // --no-cache: nothing from the cache.
+  const fresh = await build(s, { noCache: true });
+  assert.doesNotMatch(fresh.out.text, /Using cache/);
+});
+
+test('a failing RUN: its output, the command and code, nothing left behind', { skip }, async () => {
+  const before = (await sn.walk()).map((x) => x.name).sort();
+  await assert.rejects(build('FROM busybox\nRUN echo out; exit 3\n'), (err: Error) => {
+    assert.equal(err.message, "The command '/bin/sh -c echo out; exit 3' returned a non-zero code: 3");
+    return true;
+  });
+  assert.deepEqual((await sn.walk()).map((x) => x.name).sort(), before);
+  assert.deepEqual(await readdir(join(dir, 'build', 'mnt')), []);
+  assert.deepEqual(await readdir(join(dir, 'build', 'bundles')), []);
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  assert.ok(!mounts.includes(join(dir, 'build')), 'no build mount left');
+});
+
+test('COPY of a missing source names it', { skip }, async () => {
+  await assert.rejects(build('FROM busybox\nCOPY nothere /x\n'),
+    /COPY failed: file not found in build context or excluded by \.dockerignore: stat nothere: file does not exist/);
+  await assert.rejects(build('FROM nosuch\n'), /pull access denied for nosuch/);
+});
+
+test('build args reach RUN (not the image), SOURCE_DATE_EPOCH gives the same layers', { skip }, async () => {
+  const s = 'FROM busybox\nARG X=1\nRUN echo $X > /x\nCOPY a.txt b.txt /c/\n';
+  const a = await build(s, { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
+  const img = await images.get(a.id);
+  assert.equal(await fileIn(a.id, 'x'), '2\n');
+  assert.equal(img.config.history!.at(-2)!.created_by, '|1 X=2 /bin/sh -c echo $X > /x');
+  assert.ok(!(img.config.config!.Env ?? []).some((e) => e.startsWith('X=')));
+  assert.equal(img.config.created, '2023-11-14T22:13:20.000Z');
+  const b = await build(s, { buildArgs: { X: '2', SOURCE_DATE_EPOCH: '1700000000' }, noCache: true });
+  assert.equal(b.id, a.id, 'the same inputs and epoch: the same image');
+});
+
+test('multi-stage: only what the target needs, COPY --from, stages by name', { skip }, async () => {
+  const stages = [
+    'ARG BASE=busybox', 'FROM ${BASE} AS one', 'RUN echo one > /one',
+    'FROM busybox AS unused', 'RUN exit 9',
+    'FROM one AS two', 'RUN cat /one > /two',
+    'FROM scratch', 'COPY --from=two /two /', 'COPY --from=0 /one /o', '',
+  ].join('\n');
+  const { id, out } = await build(stages);
+  assert.doesNotMatch(out.text, /exit 9/);
+  assert.equal(await fileIn(id, 'two'), 'one\n');
+  assert.equal(await fileIn(id, 'o'), 'one\n');
+  const img = await images.get(id);
+  assert.equal(img.config.rootfs.diff_ids.length, 2);
+  const t = await build(stages, { target: 'two' });
+  assert.equal(await fileIn(t.id, 'two'), 'one\n');
+  await assert.rejects(build(stages, { target: 'nope' }), /failed to reach build target nope in Dockerfile/);
+});
+
+test('ONBUILD triggers run when the image is a base', { skip }, async () => {
+  const base = await build('FROM busybox\nONBUILD RUN echo triggered > /t\n', { tags: ['onb:1'] });
+  assert.deepEqual((await images.get(base.id)).config.config!.OnBuild, ['RUN echo triggered > /t']);
+  const child = await build('FROM onb:1\n');
+  assert.match(child.out.text, /# Executing 1 build trigger\n/);
+  assert.equal(await fileIn(child.id, 't'), 'triggered\n');
+  assert.equal((await images.get(child.id)).config.config!.OnBuild, null);
+});
+
+test('COPY <<EOF writes the heredoc as a file; ADD extracts a local tar; WORKDIR, ENTRYPOINT, VOLUME, HEALTHCHECK', { skip }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  spawnSync('tar', ['-cf', join(ctx, 'arch.tar'), '-C', join(ctx, 'd'), 'sub']);
+  const { id } = await build([
+    'FROM busybox', 'ARG WHO=heredoc', 'COPY <<EOF /etc/greeting', 'hello $WHO', 'EOF',
+    'ADD arch.tar /unpacked/', 'WORKDIR rel', 'ENTRYPOINT ["sh", "-c"]', 'VOLUME /data',
+    'HEALTHCHECK --interval=5s --retries=2 CMD true', 'STOPSIGNAL SIGINT', '',
+  ].join('\n'));
+  assert.equal(await fileIn(id, 'etc/greeting'), 'hello heredoc\n');
+  assert.equal(await fileIn(id, 'unpacked/sub/x'), 'x\n');
+  const c = (await images.get(id)).config.config!;
+  assert.equal(c.WorkingDir, '/rel');
+  assert.deepEqual(c.Entrypoint, ['sh', '-c']);
+  assert.equal(c.Cmd, null, 'ENTRYPOINT drops the base image\'s CMD');
+  assert.deepEqual(c.Volumes, { '/data': {} });
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 });
+  assert.equal(c.StopSignal, 'SIGINT');
+});

@@ -1,0 +1,181 @@
+/**
+ * RUN: the command runs in a container of the engine's own runtime (runc, the same OCI spec as
+ * `docker run`) on a writable snapshot of the step's parent layers; its changes (the overlay upper
+ * dir) become the step's layer. The container lives only as long as the command: `runc run` in
+ * the foreground, its output streamed to the build's client, and whatever happens (failure, a
+ * client that hangs up) the mount, bundle, runc container and snapshots are removed before the
+ * step returns.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { spawnProcess } from '../../core/spawn.js';
+import { trace, traceEnd } from '../../core/trace.js';
+import { buildSpec, resolveUser, type MountInput } from '../runtime/index.js';
+import { RUNC_PATH } from '../runtime/runc.js';
+import { mergedLstat } from '../snapshots/init-layer.js';
+import { isOpaque } from '../snapshots/diff.js';
+import { mountAll, unmountAll } from '../snapshots/mount.js';
+import type { OverlaySnapshotter } from '../snapshots/overlay.js';
+import type { BuildOutput } from './legacy-stream.js';
+
+export interface RunDeps {
+  snapshotter: OverlaySnapshotter;
+  /** Where build mounts and bundles live (under the data root). */
+  buildRoot: string;
+  /** runc's --root for build containers (under the exec root). */
+  runcRoot: string;
+}
+
+export interface RunInput {
+  /** The parent layers' chain ID (null: scratch). */
+  parent: string | null;
+  args: string[];
+  env: string[];
+  user: string;
+  cwd: string;
+  /** host | none (own namespace with loopback only). */
+  network: 'host' | 'none';
+  /** What the error message calls the command ("/bin/sh -c exit 3"). */
+  display: string;
+  out: BuildOutput;
+  signal?: AbortSignal;
+}
+
+export class RunFailed extends Error {
+  constructor(readonly display: string, readonly code: number) {
+    super(`The command '${display}' returned a non-zero code: ${code}`);
+    this.name = 'RunFailed';
+  }
+}
+
+/** The finished command's writable layer: handed to `use` while it exists, removed afterwards. */
+export interface RunResult {
+  /** The active snapshot: `use` may commit it (it is removed otherwise). */
+  key: string;
+  upperDir: string;
+  lowerDirs: string[];
+  empty: boolean;
+}
+
+const RED = '\x1b[91m';
+const RESET = '\x1b[0m';
+
+export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) => Promise<T>): Promise<T> {
+  const id = `build-${randomBytes(12).toString('hex')}`;
+  const target = join(d.buildRoot, 'mnt', id);
+  const bundle = join(d.buildRoot, 'bundles', id);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  trace(id, 'run step');
+  try {
+    // On the parent itself (no init layer): the upper dir can then be committed as the layer.
+    await d.snapshotter.prepare(id, i.parent);
+    cleanups.unshift(() => d.snapshotter.remove(id));
+    await mkdir(target, { recursive: true });
+    cleanups.unshift(() => rm(target, { recursive: true, force: true }));
+    trace(id, 'snapshots prepared');
+    mountAll(await d.snapshotter.mounts(id), target);
+    cleanups.unshift(() => unmountAll(target));
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    cleanups.unshift(() => rm(bundle, { recursive: true, force: true }));
+
+    const hostname = id.slice(6, 18);
+    await writeFile(join(bundle, 'hostname'), `${hostname}\n`);
+    const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }];
+    // With the host's network, the host's name resolution (as a build container on the host network has).
+    if (i.network === 'host') {
+      for (const f of ['/etc/resolv.conf', '/etc/hosts']) if (existsSync(f)) mounts.push({ type: 'bind', source: f, destination: f, readonly: true });
+    }
+    const spec = buildSpec({
+      id, rootfs: target, args: i.args, env: i.env, cwd: i.cwd || '/', hostname,
+      user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: '/minke-build',
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+    trace(id, 'bundle written');
+    await execute(d.runcRoot, bundle, id, i);
+    trace(id, 'command exited');
+    const upperDir = await d.snapshotter.dir(id);
+    const lowerDirs = await d.snapshotter.parentDirs(id);
+    unmountAll(target);
+    await scrubMountPoints(upperDir, lowerDirs, spec.mounts.map((m) => m.destination));
+    const r = await use({ key: id, upperDir, lowerDirs, empty: (await readdir(upperDir)).length === 0 });
+    trace(id, 'layer made');
+    return r;
+  } finally {
+    for (const c of cleanups) {
+      try {
+        await c();
+      } catch {
+        // best effort: the next cleanup still runs
+      }
+    }
+    trace(id, 'cleaned up');
+    traceEnd(id);
+  }
+}
+
+/** `runc run` in the foreground; output to the build's stream (stderr in red, as dockerd's). */
+async function execute(runcRoot: string, bundle: string, id: string, i: RunInput): Promise<void> {
+  i.signal?.throwIfAborted();
+  const p = spawnProcess(RUNC_PATH, [`--root=${runcRoot}`, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pump = (s: NodeJS.ReadableStream | null, err: boolean): Promise<void> => new Promise((resolve) => {
+    if (!s) return resolve();
+    s.on('data', (b: Buffer) => i.out.stream(err ? `${RED}${b.toString()}${RESET}` : b.toString()));
+    s.on('end', resolve);
+    s.on('error', () => resolve());
+    s.on('close', resolve);
+  });
+  const onAbort = (): void => {
+    // runc forwards the signal to the container's process; the kill makes sure of it.
+    p.kill('SIGKILL');
+    void spawnProcess(RUNC_PATH, [`--root=${runcRoot}`, 'kill', id, 'KILL'], { stdio: ['ignore', 'ignore', 'ignore'] }).exited;
+  };
+  i.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const [st] = await Promise.all([p.exited, pump(p.stdio[1] ?? null, false), pump(p.stdio[2] ?? null, true)]);
+    i.signal?.throwIfAborted();
+    const code = st.code ?? 128 + (st.signal ? signalNumber(st.signal) : 0);
+    if (code !== 0) throw new RunFailed(i.display, code);
+  } finally {
+    i.signal?.removeEventListener('abort', onAbort);
+    // A runc killed mid-run leaves its container's state: delete it (no-op when runc did).
+    await spawnProcess(RUNC_PATH, [`--root=${runcRoot}`, 'delete', '--force', id], { stdio: ['ignore', 'ignore', 'ignore'] }).exited;
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return constants.signals[sig] ?? 0;
+}
+
+/**
+ * What the runtime made in the upper dir to mount on (/proc, /etc/hostname, ... where the image
+ * lacks them, and the directories copied up on the way) is not the command's change: removed,
+ * deepest first, while it is an empty file or directory the parent layers do not have, or an
+ * empty copy-up of a parent directory with the same mode and owner.
+ */
+export async function scrubMountPoints(upper: string, lowers: string[], destinations: string[]): Promise<void> {
+  const paths = new Set<string>();
+  for (const d of destinations) {
+    const parts = d.split('/').filter(Boolean);
+    for (let n = parts.length; n > 0; n--) paths.add(parts.slice(0, n).join('/'));
+  }
+  for (const rel of [...paths].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1))) {
+    const abs = join(upper, rel);
+    let st;
+    try {
+      st = await lstat(abs);
+    } catch {
+      continue;
+    }
+    const below = await mergedLstat(lowers, rel);
+    if (st.isDirectory()) {
+      if ((await readdir(abs)).length > 0 || isOpaque(abs)) continue;
+      const same = below && below !== 'blocked' && below.isDirectory() && below.mode === st.mode && below.uid === st.uid && below.gid === st.gid;
+      if (below === null || same) await rmdir(abs);
+    } else if (st.isFile() && st.size === 0 && below === null) {
+      await unlink(abs);
+    }
+  }
+}

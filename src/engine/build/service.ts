@@ -1,0 +1,118 @@
+/**
+ * The engine's build service: contexts, the cache and the builder behind `POST /build`,
+ * `POST /build/prune` and the build cache of `/system/df`. Its directories live under the data
+ * root (build/contexts, build/cache, build/mnt, build/bundles) and runc's state of build
+ * containers under the exec root; whatever a crashed engine left there is removed at open.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Digest } from '../../core/digest.js';
+import type { ImageStore } from '../images/image-store.js';
+import type { Image } from '../images/types.js';
+import { unmountAll } from '../snapshots/mount.js';
+import type { OverlaySnapshotter } from '../snapshots/overlay.js';
+import { BuildCache, type BuildCacheEntry, type CacheRecord } from './cache.js';
+import { Builder, type BuildRequest } from './builder.js';
+import { receiveContext, sweepContexts, type BuildContext } from './context.js';
+
+export interface BuildServiceOptions {
+  dataRoot: string;
+  execRoot: string;
+  images: ImageStore;
+  snapshotter: OverlaySnapshotter;
+}
+
+export interface PruneResult {
+  CachesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+export class BuildService {
+  private readonly builder: Builder;
+
+  private constructor(private readonly o: BuildServiceOptions, readonly cache: BuildCache, private readonly root: string) {
+    this.builder = new Builder({ images: o.images, snapshotter: o.snapshotter, cache, buildRoot: root, runcRoot: join(o.execRoot, 'build-runc') });
+  }
+
+  static async open(o: BuildServiceOptions): Promise<BuildService> {
+    const root = join(o.dataRoot, 'build');
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    // A crash mid-step: its mounts, bundles and snapshots go before anything else is built.
+    const mnt = join(root, 'mnt');
+    await mkdir(mnt, { recursive: true });
+    for (const d of await readdir(mnt)) {
+      try {
+        unmountAll(join(mnt, d));
+      } catch {
+        // not mounted
+      }
+    }
+    await rm(mnt, { recursive: true, force: true });
+    await rm(join(root, 'bundles'), { recursive: true, force: true });
+    await rm(join(root, 'tmp'), { recursive: true, force: true });
+    await rm(join(o.execRoot, 'build-runc'), { recursive: true, force: true });
+    for (const s of await o.snapshotter.walk()) {
+      if (s.kind !== 'committed' && s.name.startsWith('build-')) await o.snapshotter.remove(s.name).catch(() => {});
+    }
+    for (const s of await o.snapshotter.walk()) {
+      if (s.name.startsWith('build-') && s.name.endsWith('-init')) await o.snapshotter.remove(s.name).catch(() => {});
+    }
+    await sweepContexts(join(root, 'contexts'));
+    const cache = await BuildCache.open(join(root, 'cache'));
+    return new BuildService(o, cache, root);
+  }
+
+  receive(body: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): Promise<BuildContext> {
+    return receiveContext(join(this.root, 'contexts'), body, signal);
+  }
+
+  build(req: BuildRequest): Promise<Image> {
+    return this.builder.build(req);
+  }
+
+  usage(): BuildCacheEntry[] {
+    return this.cache.all().map((r) => BuildCache.entry(r));
+  }
+
+  /**
+   * docker builder prune: every record (all) or those unused for `until`; the layer blobs and
+   * snapshots only the removed records held go too.
+   */
+  async prune(opts: { all?: boolean; untilMs?: number; keepBytes?: number } = {}): Promise<PruneResult> {
+    const now = Date.now();
+    let doomed = this.cache.all().filter((r) => opts.untilMs === undefined || now - r.lastUsed > opts.untilMs);
+    if (opts.keepBytes) {
+      doomed.sort((a, b) => a.lastUsed - b.lastUsed);
+      let total = this.cache.all().reduce((n, r) => n + (r.layer?.unpackedSize ?? 0), 0);
+      const keep: CacheRecord[] = [];
+      doomed = doomed.filter((r) => {
+        if (total <= opts.keepBytes!) {
+          keep.push(r);
+          return false;
+        }
+        total -= r.layer?.unpackedSize ?? 0;
+        return true;
+      });
+    }
+    const deleted: string[] = [];
+    let space = 0;
+    for (const r of doomed) {
+      await this.cache.delete(r.key);
+      deleted.push(BuildCache.entry(r).ID);
+    }
+    const stillUsed = new Set<string>();
+    for (const r of this.cache.all()) for (const l of r.state.layers) stillUsed.add(l.digest);
+    for (const img of await this.o.images.list()) for (const l of img.layers) stillUsed.add(l.digest);
+    const usedChains = new Set<string>();
+    for (const img of await this.o.images.list()) if (img.chainId) usedChains.add(img.chainId);
+    for (const r of doomed) {
+      if (!r.layer || stillUsed.has(r.layer.digest)) continue;
+      stillUsed.add(r.layer.digest); // counted once
+      space += r.layer.unpackedSize;
+      // The layer's snapshot (when nothing stacks on it) and its blob.
+      if (r.state.chainId && !usedChains.has(r.state.chainId)) await this.o.snapshotter.remove(r.state.chainId).catch(() => {});
+      await this.o.images.content.delete(r.layer.digest as Digest).catch(() => {});
+    }
+    return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
+  }
+}
