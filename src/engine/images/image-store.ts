@@ -4,6 +4,7 @@
  * Every mutation runs under one mutex and is persisted atomically (images.json) before it is
  * visible; blobs live in the content store, layers as snapshots named by chain ID.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest } from '../../core/digest.js';
@@ -235,11 +236,21 @@ export class ImageStore {
 
   async create(o: CreateImageOptions): Promise<Image> {
     const configBytes = o.configBytes ?? Buffer.from(JSON.stringify(o.config));
-    const cfg = await this.opts.content.writeBlob(configBytes);
-    const id = cfg.digest;
     if (o.config.rootfs.diff_ids.length !== o.layers.length) {
       throw new InvalidArgument(`image config has ${o.config.rootfs.diff_ids.length} layers, manifest ${o.layers.length}`);
     }
+    const tags = (o.tags ?? []).map((t) => referenceString(parseTagReference(t)));
+    const repoDigests = (o.repoDigests ?? []).map((d) => referenceString(parseNormalizedNamed(d)));
+    // The same image with its names already (a fully cached rebuild): nothing to write.
+    const known = `sha256:${createHash('sha256').update(configBytes).digest('hex')}` as Digest;
+    const same = await this.lock.run(async () => {
+      const ex = this.state.images[known];
+      const complete = ex && tags.every((t) => ex.repoTags.includes(t)) && repoDigests.every((d) => ex.repoDigests.includes(d));
+      return complete ? structuredClone(ex) : undefined;
+    });
+    if (same) return same;
+    const cfg = await this.opts.content.writeBlob(configBytes);
+    const id = cfg.digest;
     const manifestBytes = o.manifest ?? Buffer.from(JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
@@ -247,8 +258,6 @@ export class ImageStore {
       layers: o.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
     } satisfies ImageManifest));
     const man = await this.opts.content.writeBlob(manifestBytes);
-    const tags = (o.tags ?? []).map((t) => referenceString(parseTagReference(t)));
-    const repoDigests = (o.repoDigests ?? []).map((d) => referenceString(parseNormalizedNamed(d)));
     const sizes = o.layerSizes ?? o.layers.map((l) => l.size);
     return this.mutate((st) => {
       const now = Date.now();
