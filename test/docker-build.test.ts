@@ -121,6 +121,17 @@ describe('docker build against minke', { concurrency: false }, () => {
     }
   });
 
+  it('--add-host and --network none: the RUN steps\' /etc/hosts', async () => {
+    writeFileSync(join(ctx, 'Hosts.dockerfile'), 'FROM busybox\nRUN grep "1.2.3.4\tfoo" /etc/hosts && grep -q localhost /etc/hosts\n');
+    try {
+      const out = await ok(['build', '--no-cache', '--network', 'none', '--add-host', 'foo:1.2.3.4', '-f', join(ctx, 'Hosts.dockerfile'), ctx]);
+      assert.match(out, /1\.2\.3\.4\tfoo/);
+      await ok(['build', '--no-cache', '--add-host', 'foo=1.2.3.4', '-f', join(ctx, 'Hosts.dockerfile'), ctx]);
+    } finally {
+      rmSync(join(ctx, 'Hosts.dockerfile'), { force: true });
+    }
+  });
+
   it('tells what is wrong and leaves nothing behind', async () => {
     const bad = async (dockerfile: string, want: RegExp, code = 1): Promise<void> => {
       const r = await docker(['build', '-f', '-', ctx], dockerfile);

@@ -184,7 +184,6 @@ export const command: Command = {
   async run(ctx, p) {
     const arg = p.args[0]!;
     if (p.list('secret').length) throw new StatusError('--secret needs RUN --mount=type=secret, which this builder does not support yet', 1);
-    if (p.list('add-host').length) throw new StatusError('--add-host is not supported by this builder yet (its RUN steps use the host\'s network and /etc/hosts)', 1);
     const progressFlag = p.str('progress') || 'auto';
     if (!['auto', 'plain', 'tty', 'quiet'].includes(progressFlag)) throw new StatusError(`invalid progress mode "${progressFlag}": use auto, plain, tty or quiet`, 1);
     const quiet = p.bool('quiet') || progressFlag === 'quiet';
@@ -257,6 +256,7 @@ export const command: Command = {
       nocache: p.bool('no-cache') ? '1' : undefined,
       q: quiet ? '1' : undefined,
       networkmode: p.str('network') || undefined,
+      extrahosts: p.list('add-host'),
       platform: p.str('platform') || undefined,
       pull: p.bool('pull') ? '1' : undefined,
       rm: '1',

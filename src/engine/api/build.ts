@@ -4,6 +4,7 @@
  * 400 before the stream starts (as dockerd); everything later is told in the stream's errorDetail.
  * POST /build/prune: `docker builder prune`.
  */
+import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument, messageOf } from '../../core/errors.js';
@@ -27,6 +28,17 @@ function networkOf(mode: string | null): 'host' | 'none' {
   if (mode === null || mode === '' || mode === 'default' || mode === 'bridge' || mode === 'host') return 'host';
   if (mode === 'none') return 'none';
   throw new InvalidArgument(`network mode "${mode}" not supported by the builder: use default, host or none`);
+}
+
+/** An --add-host entry ("name:ip" or "name=ip") as dockerd checks it (opts.ValidateExtraHost). */
+function checkExtraHost(h: string): string {
+  const at = h.search(/[:=]/);
+  const name = at > 0 ? h.slice(0, at) : '';
+  const ip = at > 0 ? h.slice(at + 1).replace(/^\[(.*)\]$/, '$1') : '';
+  if (!name || !/^\S+$/.test(name)) throw new InvalidArgument(`bad format for add-host: "${h}"`);
+  if (ip === 'host-gateway') throw new InvalidArgument(`invalid IP address in add-host: "host-gateway" (the builder's RUN steps have no bridge gateway)`);
+  if (isIP(ip) === 0) throw new InvalidArgument(`invalid IP address in add-host: "${ip}"`);
+  return `${name}:${ip}`;
 }
 
 function jsonRecord(raw: string | null, name: string): Record<string, string | null> {
@@ -53,6 +65,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
     const network = networkOf(q.get('networkmode'));
+    const extraHosts = q.getAll('extrahosts').map(checkExtraHost);
     const dockerfile = q.get('dockerfile') || 'Dockerfile';
     const quiet = ctx.flag('q');
     const abort = new AbortController();
@@ -87,7 +100,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       try {
         const img = await d.builds.build({
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
-          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, out, signal: abort.signal,
+          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal,
         });
         trace(tk, 'built');
         if (quiet) stream.stream(`${img.id}\n`);

@@ -58,6 +58,8 @@ export interface BuildRequest {
   target?: string;
   noCache?: boolean;
   network?: 'host' | 'none';
+  /** --add-host: "name:ip" lines added to each RUN's /etc/hosts. */
+  extraHosts?: string[];
   out: BuildOutput;
   signal?: AbortSignal;
 }
@@ -608,7 +610,7 @@ class BuildRun {
     const runId = randomBytes(6).toString('hex');
     out.stream(` ---> Running in ${runId}\n`);
     const layer = await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
-      parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, display, out, signal: this.signal,
+      parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
     }, async (r) => {
       if (r.empty) return undefined;
       // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.

@@ -7,7 +7,7 @@
  * step returns.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -38,6 +38,8 @@ export interface RunInput {
   cwd: string;
   /** host | none (own namespace with loopback only). */
   network: 'host' | 'none';
+  /** --add-host entries ("name:ip", checked): lines of the step's /etc/hosts. */
+  extraHosts?: string[];
   /** What the error message calls the command ("/bin/sh -c exit 3"). */
   display: string;
   out: BuildOutput;
@@ -85,9 +87,15 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
     await writeFile(join(bundle, 'hostname'), `${hostname}\n`);
     const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }];
     // With the host's network, the host's name resolution (as a build container on the host network has).
-    if (i.network === 'host') {
-      for (const f of ['/etc/resolv.conf', '/etc/hosts']) if (existsSync(f)) mounts.push({ type: 'bind', source: f, destination: f, readonly: true });
-    }
+    if (i.network === 'host' && existsSync('/etc/resolv.conf')) mounts.push({ type: 'bind', source: '/etc/resolv.conf', destination: '/etc/resolv.conf', readonly: true });
+    const extra = i.extraHosts ?? [];
+    if (extra.length > 0 || i.network === 'none') {
+      // The host's names (its network) or loopback's (none), then --add-host's, as a build container's hosts file.
+      const base = i.network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => '') : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+      const lines = extra.map((h) => { const at = h.search(/[:=]/); return `${h.slice(at + 1)}\t${h.slice(0, at)}\n`; });
+      await writeFile(join(bundle, 'hosts'), `${base}${base && !base.endsWith('\n') ? '\n' : ''}${lines.join('')}`);
+      mounts.push({ type: 'bind', source: join(bundle, 'hosts'), destination: '/etc/hosts', readonly: true });
+    } else if (existsSync('/etc/hosts')) mounts.push({ type: 'bind', source: '/etc/hosts', destination: '/etc/hosts', readonly: true });
     const spec = buildSpec({
       id, rootfs: target, args: i.args, env: i.env, cwd: i.cwd || '/', hostname,
       user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: '/minke-build',
