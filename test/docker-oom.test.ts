@@ -57,20 +57,33 @@ describe('oom events', { concurrency: false, skip: noMemoryCgroup }, () => {
     assert.deepEqual(await actions('main-oom', from), ['oom', 'die']);
   });
 
-  it('reports a cgroup stalled under --oom-kill-disable (cgroup v1), the container still running', { skip: v1 ? false : 'cgroup v2 has no oom_kill_disable (dockerd ignores the flag there)' }, async () => {
-    const from = since();
-    await e.ok(['run', '-d', '--name', 'stalled', ...LIMIT, '--oom-kill-disable', 'busybox', 'sh', '-c', `${HOG}; echo done; sleep 1000`]);
-    try {
-      await waitFor(async () => (await actions('stalled', from)).includes('oom'), 'the oom event', 90_000);
-    } catch (err) {
-      // What the kernel and conmon saw, for a failure under load.
-      const pid = (await e.ok(['inspect', '-f', '{{.State.Pid}}', 'stalled'])).trim();
+  it('reports a cgroup stalled under --oom-kill-disable (cgroup v1), the container still running', { skip: v1 ? false : 'cgroup v2 has no oom_kill_disable (dockerd ignores the flag there)' }, async (t) => {
+    // What the kernel and conmon saw, for a run that gave no event.
+    const seen = async (name: string): Promise<string> => {
+      const pid = (await e.ok(['inspect', '-f', '{{.State.Pid}}', name])).trim();
       const mem = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '?';
-      const ctl = readFileSync(join('/sys/fs/cgroup/memory', mem, 'memory.oom_control'), 'utf8').replace(/\n/g, ' ');
-      throw new Error(`${(err as Error).message}; pid ${pid}, cgroup ${mem}: ${ctl}; state ${await state('stalled')}`);
+      const read = (f: string): string => { try { return readFileSync(join('/sys/fs/cgroup/memory', mem, f), 'utf8').trim().replace(/\n/g, ' '); } catch { return '?'; } };
+      return `pid ${pid}, cgroup ${mem}: ${read('memory.oom_control')}; limit ${read('memory.limit_in_bytes')} usage ${read('memory.usage_in_bytes')} max ${read('memory.max_usage_in_bytes')} failcnt ${read('memory.failcnt')}; state ${await state(name)}; logs ${JSON.stringify(await e.ok(['logs', name]))}`;
+    };
+    // Twice at most: under heavy load the kernel has been seen to leave the cgroup not under OOM
+    // (under_oom 0, no event) for a minute; the diagnostics of such a try are reported.
+    for (let attempt = 1; ; attempt++) {
+      const name = `stalled${attempt}`;
+      const from = since();
+      await e.ok(['run', '-d', '--name', name, ...LIMIT, '--oom-kill-disable', 'busybox', 'sh', '-c', `${HOG}; echo done; sleep 1000`]);
+      try {
+        await waitFor(async () => (await actions(name, from)).includes('oom'), 'the oom event', 60_000);
+      } catch (err) {
+        const why = `${(err as Error).message}; ${await seen(name)}`;
+        if (attempt === 2) throw new Error(why);
+        t.diagnostic(`try ${attempt}: ${why}`);
+        await e.ok(['rm', '-f', name]);
+        continue;
+      }
+      assert.equal(await state(name), 'running true');
+      assert.doesNotMatch(await e.ok(['logs', name]), /done/);
+      await e.ok(['rm', '-f', name]);
+      return;
     }
-    assert.equal(await state('stalled'), 'running true');
-    assert.doesNotMatch(await e.ok(['logs', 'stalled']), /done/);
-    await e.ok(['rm', '-f', 'stalled']);
   });
 });
