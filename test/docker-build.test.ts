@@ -178,6 +178,24 @@ describe('docker build against minke', { concurrency: false }, () => {
     assert.doesNotMatch(cold, /Using cache/);
   });
 
+  it('RUN --mount=type=cache keeps its dir between builds, out of the layer; tmpfs; builder prune -a clears it', async () => {
+    writeFileSync(join(ctx, 'Cache.dockerfile'), [
+      'FROM busybox',
+      'RUN --mount=type=cache,id=cnt,target=/cache,uid=1000 --mount=type=tmpfs,target=/scratch n=$(cat /cache/n 2>/dev/null || echo 0); echo $((n+1)) > /cache/n; echo "count=$(cat /cache/n) owner=$(stat -c %u /cache)"; touch /scratch/x',
+      '',
+    ].join('\n'));
+    try {
+      const build = async (): Promise<string> => ok(['build', '--no-cache', '-t', 'cachemnt:1', '-f', join(ctx, 'Cache.dockerfile'), ctx]);
+      assert.match(await build(), /count=1 owner=1000/);
+      assert.match(await build(), /count=2 owner=1000/);
+      assert.equal((await e.docker(['run', '--rm', 'cachemnt:1', 'sh', '-c', 'ls /cache /scratch'])).code, 1, 'neither mount is in the image');
+      await ok(['builder', 'prune', '-af']);
+      assert.match(await build(), /count=1 owner=1000/);
+    } finally {
+      rmSync(join(ctx, 'Cache.dockerfile'), { force: true });
+    }
+  });
+
   it('.dockerignore keeps files out of the context, for docker and minke build', async () => {
     writeFileSync(join(ctx, '.dockerignore'), 'ignored*\nfiles/sub\n');
     writeFileSync(join(ctx, 'ignored.txt'), 'secret\n');

@@ -6,8 +6,9 @@
  * builder's stream (Step n/N, ---> id), in the Dockerfile's order even when stages overlap.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { chmod, chown, mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { trace, traceEnd } from '../../core/trace.js';
@@ -26,6 +27,7 @@ import type { BuildOutput } from './legacy-stream.js';
 import { heredocBody } from './dockerfile/index.js';
 import { commitUpper, layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
 import { runStep } from './run-step.js';
+import type { MountInput } from '../runtime/index.js';
 import { StageOutputs } from './stage-output.js';
 
 /** What the builder needs of the Dockerfile frontend (the parser): expansion and ONBUILD triggers. */
@@ -582,8 +584,39 @@ class BuildRun {
     return [await this.d.snapshotter.dir(state.chainId), ...await this.d.snapshotter.parentDirs(state.chainId)];
   }
 
+  /**
+   * RUN --mount: `cache` binds a directory the engine keeps between builds (by id, the target by
+   * default; owner and mode as given, root 0755 otherwise), `tmpfs` an empty tmpfs. Neither is
+   * part of the step's layer (the mount points are scrubbed from it).
+   */
+  private async stepMounts(cmd: Extract<Command, { kind: 'run' }>): Promise<{ mounts: MountInput[] }> {
+    const mounts: MountInput[] = [];
+    for (const m of cmd.mounts ?? []) {
+      const target = m.target ?? '';
+      if (!target.startsWith('/')) throw new InvalidArgument(`RUN --mount=type=${m.type}: the target must be an absolute path, not "${target}"`);
+      if (m.type === 'cache') {
+        if (m.from) throw new InvalidArgument('RUN --mount=type=cache,from=... is not supported by this builder yet');
+        const dir = join(this.d.buildRoot, 'cache-mounts', createHash('sha256').update(m.id || target).digest('hex').slice(0, 32));
+        if (!existsSync(dir)) {
+          await mkdir(dirname(dir), { recursive: true });
+          const tmp = `${dir}.${randomBytes(4).toString('hex')}`;
+          await mkdir(tmp, { mode: m.mode ?? 0o755 });
+          await chmod(tmp, m.mode ?? 0o755);
+          await chown(tmp, m.uid ?? 0, m.gid ?? 0);
+          await rename(tmp, dir).catch(() => rm(tmp, { recursive: true, force: true })); // made by another step meanwhile
+        }
+        mounts.push({ type: 'bind', source: dir, destination: target, readonly: m.readOnly });
+      } else if (m.type === 'tmpfs') {
+        mounts.push({ type: 'tmpfs', destination: target, options: m.size ? `size=${m.size}` : undefined });
+      } else {
+        throw new InvalidArgument(`RUN --mount=type=${m.type} is not supported by this builder yet`);
+      }
+    }
+    return { mounts };
+  }
+
   private async runInstruction(state: BuildState, cmd: Extract<Command, { kind: 'run' }>, sc: StageContext, out: BuildOutput): Promise<BuildState> {
-    for (const m of cmd.mounts ?? []) throw new InvalidArgument(`RUN --mount=type=${m.type} is not supported by this builder yet`);
+    const stepMounts = await this.stepMounts(cmd);
     if (cmd.security === 'insecure') throw new InvalidArgument('RUN --security=insecure is not allowed by this builder');
     const rt = state.config.config ?? {};
     let args = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
@@ -610,7 +643,7 @@ class BuildRun {
     const runId = randomBytes(6).toString('hex');
     out.stream(` ---> Running in ${runId}\n`);
     const layer = await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
-      parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
+      parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts.mounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
     }, async (r) => {
       if (r.empty) return undefined;
       // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.

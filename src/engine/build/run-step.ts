@@ -38,6 +38,8 @@ export interface RunInput {
   cwd: string;
   /** host | none (own namespace with loopback only). */
   network: 'host' | 'none';
+  /** RUN --mount's cache (bind of a kept dir) and tmpfs mounts, never part of the layer. */
+  mounts?: MountInput[];
   /** --add-host entries ("name:ip", checked): lines of the step's /etc/hosts. */
   extraHosts?: string[];
   /** What the error message calls the command ("/bin/sh -c exit 3"). */
@@ -85,7 +87,7 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
 
     const hostname = id.slice(6, 18);
     await writeFile(join(bundle, 'hostname'), `${hostname}\n`);
-    const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }];
+    const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }, ...(i.mounts ?? [])];
     // With the host's network, the host's name resolution (as a build container on the host network has).
     if (i.network === 'host' && existsSync('/etc/resolv.conf')) mounts.push({ type: 'bind', source: '/etc/resolv.conf', destination: '/etc/resolv.conf', readonly: true });
     const extra = i.extraHosts ?? [];

@@ -10,7 +10,7 @@ import type { Digest } from '../../core/digest.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { Image } from '../images/types.js';
 import { unmountAll } from '../snapshots/mount.js';
-import type { OverlaySnapshotter } from '../snapshots/overlay.js';
+import { diskUsage, type OverlaySnapshotter } from '../snapshots/overlay.js';
 import { BuildCache, type BuildCacheEntry, type CacheRecord } from './cache.js';
 import { Builder, type BuildRequest } from './builder.js';
 import { receiveContext, sweepContexts, type BuildContext } from './context.js';
@@ -112,6 +112,15 @@ export class BuildService {
       // The layer's snapshot (when nothing stacks on it) and its blob.
       if (r.state.chainId && !usedChains.has(r.state.chainId)) await this.o.snapshotter.remove(r.state.chainId).catch(() => {});
       await this.o.images.content.delete(r.layer.digest as Digest).catch(() => {});
+    }
+    // RUN --mount=type=cache directories go with everything else (`prune -a` without filters), as BuildKit's cache mounts.
+    if (opts.all && opts.untilMs === undefined && !opts.keepBytes) {
+      const dir = join(this.root, 'cache-mounts');
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        space += (await diskUsage(join(dir, name))).size;
+        await rm(join(dir, name), { recursive: true, force: true });
+        deleted.push(`cache-mount:${name.slice(0, 12)}`);
+      }
     }
     return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
   }
