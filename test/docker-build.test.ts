@@ -230,4 +230,27 @@ describe('docker build against minke', { concurrency: false }, () => {
     assert.equal(fail.code, 1);
     assert.match(fail.stderr, /returned a non-zero code: 4/);
   });
+
+  it('minke build --secret: from a file and from the environment, for RUN --mount=type=secret only', async () => {
+    const secretFile = join(ctx, '..', `minke-secret-${process.pid}`);
+    writeFileSync(secretFile, 'from-file');
+    try {
+      const df = 'FROM busybox\nRUN --mount=type=secret,id=f --mount=type=secret,id=TOKEN,env=TOKEN,required echo "$(cat /run/secrets/f) $TOKEN" > /seen\n';
+      const r = await e.run(minkeCmd, ['build', '-q', '--secret', `id=f,src=${secretFile}`, '--secret', 'id=TOKEN', '-'], { env: { ...e.env, TOKEN: 'from-env' }, input: df, timeout: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim();
+      assert.equal(await ok(['run', '--rm', id, 'cat', '/seen']), 'from-file from-env\n');
+      assert.doesNotMatch(await ok(['history', '--no-trunc', id]), /from-file|from-env/);
+      assert.equal((await e.docker(['run', '--rm', id, 'ls', '/run/secrets'])).code, 1, 'no secret mount point in the image');
+      // Through the docker CLI (no secrets in its protocol) a required secret is missing, named.
+      const d = await docker(['build', '--no-cache', '-'], df);
+      assert.notEqual(d.code, 0);
+      assert.match(d.stdout + d.stderr, /secret TOKEN: not found/);
+      const bad = await e.run(minkeCmd, ['build', '--secret', 'src=/nonexistent', '-'], { env: e.env, input: df, timeout: 60_000 });
+      assert.match(bad.stderr, /secret missing ID/);
+      await noLeftovers();
+    } finally {
+      rmSync(secretFile, { force: true });
+    }
+  });
 });

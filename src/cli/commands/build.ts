@@ -183,7 +183,7 @@ export const command: Command = {
   },
   async run(ctx, p) {
     const arg = p.args[0]!;
-    if (p.list('secret').length) throw new StatusError('--secret needs RUN --mount=type=secret, which this builder does not support yet', 1);
+    const secrets = await readSecrets(p.list('secret'), ctx.env);
     const progressFlag = p.str('progress') || 'auto';
     if (!['auto', 'plain', 'tty', 'quiet'].includes(progressFlag)) throw new StatusError(`invalid progress mode "${progressFlag}": use auto, plain, tty or quiet`, 1);
     const quiet = p.bool('quiet') || progressFlag === 'quiet';
@@ -262,10 +262,65 @@ export const command: Command = {
       rm: '1',
       version: '1',
     };
+    if (secrets.size) {
+      const r = await ctx.client().post<{ ID: string }>('/build/secrets', undefined, { Secrets: Object.fromEntries([...secrets].map(([k, v]) => [k, v.toString('base64')])) });
+      query['secrets'] = r.ID;
+    }
     const res = await ctx.client().stream('POST', '/build', { query, body, headers: { 'Content-Type': 'application/x-tar' } });
     return show(ctx, res, mode, p.str('iidfile'));
   },
 };
+
+/** BuildKit's limit on one secret (session/secrets/secretsprovider). */
+const MAX_SECRET_SIZE = 500 * 1024;
+
+/**
+ * --secret id=ID[,src=FILE|,env=VAR][,type=file|env] as buildx reads it: without src and env the
+ * value is the environment variable named ID when there is one, else the file named ID.
+ */
+async function readSecrets(specs: string[], env: NodeJS.ProcessEnv): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const spec of specs) {
+    let id = '';
+    let file = '';
+    let envName = '';
+    let type = '';
+    for (const field of spec.split(',')) {
+      const eq = field.indexOf('=');
+      const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
+      const value = eq < 0 ? '' : field.slice(eq + 1);
+      if (key === 'type') {
+        if (value !== 'file' && value !== 'env') throw new StatusError(`invalid secret type "${value}": use file or env`, 1);
+        type = value;
+      } else if (key === 'id') id = value;
+      else if (key === 'source' || key === 'src') file = value;
+      else if (key === 'env') envName = value;
+      else throw new StatusError(`unexpected key '${key}' in '${field}'`, 1);
+    }
+    if (type === 'env' && envName === '') [envName, file] = [file, ''];
+    if (!id) throw new StatusError(`invalid secret ${JSON.stringify(spec)}: secret missing ID`, 1);
+    if (!file && !envName) {
+      if (env[id] !== undefined) envName = id;
+      else file = id;
+    }
+    let value: Buffer;
+    if (envName) {
+      const v = env[envName];
+      if (v === undefined) throw new StatusError(`secret ${id}: environment variable ${envName} is not set`, 1);
+      value = Buffer.from(v);
+    } else {
+      try {
+        if ((await stat(file)).size > MAX_SECRET_SIZE) throw new StatusError(`secret ${id} too big. max size 500KB`, 1);
+        value = await readFile(file);
+      } catch (err) {
+        if (err instanceof StatusError) throw err;
+        throw new StatusError(`failed to stat ${file}: ${(err as Error).message}`, 1);
+      }
+    }
+    out.set(id, value);
+  }
+  return out;
+}
 
 async function show(ctx: Ctx, res: Readable, mode: Progress, iidfile: string): Promise<number> {
   const r = mode === 'quiet' ? undefined : new StepRenderer(mode === 'tty' ? ctx.err : ctx.out, mode);

@@ -119,3 +119,6 @@ export const NETWORK_DISCONNECT: GoType = struct('network.DisconnectOptions', { 
 export const VOLUME_CREATE: GoType = struct('volume.CreateOptions', {
   ClusterVolumeSpec: ptr(struct('volume.ClusterVolumeSpec', {})), Driver: str(), DriverOpts: stringMap, Labels: stringMap, Name: str(),
 });
+
+/** POST /build/secrets (minke's own: `minke build --secret`): base64 values by secret id. */
+export const BUILD_SECRETS: GoType = struct('build.SecretsRequest', { Secrets: stringMap });

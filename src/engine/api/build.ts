@@ -21,6 +21,7 @@ import { RunFailed } from '../build/run-step.js';
 import type { BuildService } from '../build/service.js';
 import { parseFilters } from '../images/filters.js';
 import type { Router } from './router.js';
+import { BUILD_SECRETS } from './body-types.js';
 
 
 function networkOf(mode: string | null): 'host' | 'none' {
@@ -68,6 +69,12 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const extraHosts = q.getAll('extrahosts').map(checkExtraHost);
     const dockerfile = q.get('dockerfile') || 'Dockerfile';
     const quiet = ctx.flag('q');
+    const session = q.get('secrets');
+    let secrets: Map<string, Buffer> | undefined;
+    if (session) {
+      secrets = d.builds.takeSecrets(session);
+      if (!secrets) throw new InvalidArgument(`no build secrets with session ID ${session}: they are taken by one build and kept five minutes`);
+    }
     const abort = new AbortController();
     const res = ctx.res!;
     res.on('close', () => {
@@ -101,6 +108,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
         const img = await d.builds.build({
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
           target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal,
+          ...(secrets ? { secrets } : {}),
         });
         trace(tk, 'built');
         if (quiet) stream.stream(`${img.id}\n`);
@@ -114,6 +122,18 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       trace(tk, 'context removed');
       traceEnd(tk);
     }
+  });
+
+  // minke's own (the docker CLI without buildx has no secrets): `minke build --secret` sends the values first.
+  r.on('POST', '/build/secrets', async (ctx) => {
+    const body = await ctx.bodyOf<{ Secrets: Record<string, string> }>(BUILD_SECRETS);
+    const secrets = new Map<string, Buffer>();
+    for (const [id, b64] of Object.entries(body.Secrets ?? {})) {
+      if (id === '' || id.includes('/')) throw new InvalidArgument(`invalid secret id ${JSON.stringify(id)}`);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new InvalidArgument(`secret ${id}: the value is not base64`);
+      secrets.set(id, Buffer.from(b64, 'base64'));
+    }
+    ctx.send(201, { ID: d.builds.addSecrets(secrets) });
   });
 
   r.on('POST', '/build/prune', async (ctx) => {

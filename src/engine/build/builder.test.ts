@@ -27,7 +27,7 @@ let sn: OverlaySnapshotter;
 let cache: BuildCache;
 let builder: Builder;
 
-async function build(dockerfile: string, opts: { noCache?: boolean; buildArgs?: Record<string, string>; tags?: string[]; target?: string } = {}): Promise<{ id: string; out: MemoryOutput }> {
+async function build(dockerfile: string, opts: { noCache?: boolean; buildArgs?: Record<string, string>; tags?: string[]; target?: string; secrets?: Map<string, Buffer> } = {}): Promise<{ id: string; out: MemoryOutput }> {
   const out = new MemoryOutput();
   const parsed = parseForBuild(dockerfile);
   const img = await builder.build({ ...parsed, contextDir: ctx, out, network: 'none', ...opts });
@@ -48,7 +48,7 @@ before(async () => {
   await importImage({ images, snapshotter: sn }, createReadStream(busyboxTar()), { ref: 'busybox:latest', changes: ['CMD ["sh"]'] });
   cache = await BuildCache.open(join(dir, 'cache'));
   await mkdir(join(dir, 'exec'), { recursive: true });
-  builder = new Builder({ images, snapshotter: sn, cache, buildRoot: join(dir, 'build'), runcRoot: join(dir, 'exec', 'runc') });
+  builder = new Builder({ images, snapshotter: sn, cache, buildRoot: join(dir, 'build'), runcRoot: join(dir, 'exec', 'runc'), secretsRoot: join(dir, 'exec', 'secrets') });
 });
 
 after(async () => {
@@ -195,4 +195,115 @@ test('COPY <<EOF writes the heredoc as a file; ADD extracts a local tar; WORKDIR
   assert.deepEqual(c.Volumes, { '/data': {} });
   assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 });
   assert.equal(c.StopSignal, 'SIGINT');
+});
+
+/** Whether a path is in the image's top layer (what the last step made). */
+async function inTopLayer(imageId: string, rel: string): Promise<boolean> {
+  const img = await images.get(imageId);
+  return existsSync(join(await sn.dir(img.chainId!), rel));
+}
+
+test('RUN --mount=type=secret: a file or a variable for the step, never in a layer or the history', { skip }, async () => {
+  const secrets = new Map([['tok', Buffer.from('s3cr3t')]]);
+  const { id } = await build([
+    'FROM busybox',
+    'RUN --mount=type=secret,id=tok cat /run/secrets/tok > /copied; stat -c %a:%u /run/secrets/tok > /perm',
+    'RUN --mount=type=secret,id=tok,env=TOKEN,target=/s/t,mode=0440,uid=1 echo "$TOKEN" > /fromenv; stat -c %a:%u /s/t > /perm2',
+    'RUN --mount=type=secret,id=absent echo ok > /absent-ok',
+    '',
+  ].join('\n'), { secrets, noCache: true });
+  assert.equal(await fileIn(id, 'copied'), 's3cr3t');
+  assert.equal(await fileIn(id, 'perm'), '400:0\n');
+  assert.equal(await fileIn(id, 'fromenv'), 's3cr3t\n');
+  assert.equal(await fileIn(id, 'perm2'), '440:1\n');
+  assert.equal(await fileIn(id, 'absent-ok'), 'ok\n');
+  const img = await images.get(id);
+  const dirs = [await sn.dir(img.chainId!), ...await sn.parentDirs(img.chainId!)];
+  for (const d of dirs) {
+    assert.ok(!existsSync(join(d, 'run/secrets/tok')), 'no secret mount point in a layer');
+    assert.ok(!existsSync(join(d, 's/t')), 'no secret target in a layer');
+  }
+  assert.ok(!JSON.stringify(img.config).includes('s3cr3t'), 'the value is not in the config or history');
+  await assert.rejects(build('FROM busybox\nRUN --mount=type=secret,id=nope,required cat /run/secrets/nope\n'), /secret nope: not found/);
+  assert.deepEqual(await readdir(join(dir, 'exec', 'secrets')).catch(() => []), [], 'secret files are removed after the step');
+});
+
+test('RUN --mount=type=bind: the context, a stage or an image; read-only by default, writes thrown away with rw', { skip }, async () => {
+  const s = [
+    'FROM busybox AS src', 'RUN mkdir /data && echo staged > /data/f',
+    'FROM busybox',
+    'RUN --mount=type=bind,source=d,target=/ctx cat /ctx/sub/x > /from-ctx',
+    'RUN --mount=type=bind,from=src,source=/data,target=/m cat /m/f > /from-stage',
+    'RUN --mount=type=bind,from=busybox,source=/bin,target=/bb test -x /bb/sh && echo img > /from-image',
+    'RUN --mount=type=bind,target=/rw,rw touch /rw/new && test -f /rw/new && echo rw > /rw-ok',
+    '',
+  ].join('\n');
+  const { id } = await build(s);
+  assert.equal(await fileIn(id, 'from-ctx'), 'x\n');
+  assert.equal(await fileIn(id, 'from-stage'), 'staged\n');
+  assert.equal(await fileIn(id, 'from-image'), 'img\n');
+  assert.equal(await fileIn(id, 'rw-ok'), 'rw\n');
+  assert.ok(!existsSync(join(ctx, 'new')), 'a rw bind does not write into the context');
+  assert.ok(!await inTopLayer(id, 'rw/new') && !await inTopLayer(id, 'rw'), 'nor into the layer');
+  await assert.rejects(build('FROM busybox\nRUN --mount=type=bind,target=/ro touch /ro/z\n'), /returned a non-zero code/);
+  await assert.rejects(build('FROM busybox\nRUN --mount=type=bind,source=nothere,target=/x true\n'), /"\/nothere" not found/);
+  // The bound files are part of the step's key: a change in them makes the step again.
+  const again = await build(s);
+  assert.equal(again.id, id);
+  await writeFile(join(ctx, 'd/sub/x'), 'y\n');
+  try {
+    const changed = await build(s);
+    assert.equal(await fileIn(changed.id, 'from-ctx'), 'y\n');
+  } finally {
+    await writeFile(join(ctx, 'd/sub/x'), 'x\n');
+  }
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  assert.ok(!mounts.includes(join(dir, 'build')), 'no build mount left');
+});
+
+test('COPY --parents, --exclude and --link', { skip }, async () => {
+  const { id } = await build([
+    'FROM scratch',
+    'COPY --parents d/sub/x a.txt /p/',
+    'COPY --parents ./d/./sub/x /q/',
+    'COPY --exclude=*.txt --exclude=*.tar . /e/',
+    'COPY --link a.txt /l',
+    '',
+  ].join('\n'));
+  assert.equal(await fileIn(id, 'p/d/sub/x'), 'x\n');
+  assert.equal(await fileIn(id, 'p/a.txt'), 'hello\n');
+  assert.equal(await fileIn(id, 'q/sub/x'), 'x\n');
+  assert.equal(await fileIn(id, 'e/d/sub/x'), 'x\n');
+  await assert.rejects(fileIn(id, 'e/a.txt'), /not in/);
+  assert.equal(await fileIn(id, 'l'), 'hello\n');
+});
+
+test('RUN heredocs: fed to a command, a script with a shebang, <<- with tabs', { skip }, async () => {
+  const { id } = await build([
+    'FROM busybox',
+    'RUN cat <<EOF > /h1', 'home $HOME', 'EOF',
+    'RUN <<EOF', '#!/bin/sh', 'echo shebang $0 > /h2', 'EOF',
+    'RUN <<-EOT sh', '\techo tabbed > /h3', '\tEOT',
+    '',
+  ].join('\n'));
+  assert.equal(await fileIn(id, 'h1'), 'home /root\n');
+  assert.equal(await fileIn(id, 'h2'), 'shebang /dev/pipes/EOF\n');
+  assert.equal(await fileIn(id, 'h3'), 'tabbed\n');
+});
+
+test('ADD --checksum checks what a URL serves', { skip }, async () => {
+  const { createServer } = await import('node:http');
+  const { createHash } = await import('node:crypto');
+  const server = createServer((_req, res) => res.end('payload\n'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/f.txt`;
+    const good = `sha256:${createHash('sha256').update('payload\n').digest('hex')}`;
+    const { id } = await build(`FROM scratch\nADD --checksum=${good} ${url} /f\n`);
+    assert.equal(await fileIn(id, 'f'), 'payload\n');
+    await assert.rejects(build(`FROM scratch\nADD --checksum=sha256:${'0'.repeat(64)} ${url} /f\n`), /digest mismatch/);
+    await assert.rejects(build('FROM scratch\nADD --checksum=md5:x a.txt /f\n'), /checksum/);
+  } finally {
+    server.close();
+  }
 });

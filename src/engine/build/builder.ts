@@ -6,9 +6,8 @@
  * builder's stream (Step n/N, ---> id), in the Dockerfile's order even when stages overlap.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, rename, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { trace, traceEnd } from '../../core/trace.js';
@@ -24,11 +23,11 @@ import type { BuildCache, BuildState, CacheRecord } from './cache.js';
 import { parseChmod, planCopy, resolveChown, type CopyPlan } from './copy-step.js';
 import type { ArgCommand, Command, Stage } from './instructions.js';
 import type { BuildOutput } from './legacy-stream.js';
-import { heredocBody } from './dockerfile/index.js';
 import { commitUpper, layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
 import { runStep } from './run-step.js';
-import type { MountInput } from '../runtime/index.js';
 import { StageOutputs } from './stage-output.js';
+import { heredocCommand, mountKeyInputs, withRunMounts, type HeredocCommand, type RunMountDeps } from './run-mounts.js';
+import { applyMeta, envMap, StageContext } from './meta-steps.js';
 
 /** What the builder needs of the Dockerfile frontend (the parser): expansion and ONBUILD triggers. */
 export interface Frontend {
@@ -47,6 +46,8 @@ export interface BuilderDeps {
   /** Mount points, bundles and downloads of running steps. */
   buildRoot: string;
   runcRoot: string;
+  /** Where RUN steps' secret files are written for as long as the step runs. */
+  secretsRoot: string;
 }
 
 export interface BuildRequest {
@@ -62,6 +63,8 @@ export interface BuildRequest {
   network?: 'host' | 'none';
   /** --add-host: "name:ip" lines added to each RUN's /etc/hosts. */
   extraHosts?: string[];
+  /** --secret values by id, for RUN --mount=type=secret. */
+  secrets?: ReadonlyMap<string, Buffer>;
   out: BuildOutput;
   signal?: AbortSignal;
 }
@@ -86,37 +89,6 @@ export function configBytes(c: ImageConfigBlob): Buffer {
 }
 export function stateId(s: BuildState): string {
   return createHash('sha256').update(configBytes(s.config)).digest('hex');
-}
-
-function envMap(env: readonly string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of env) {
-    const i = e.indexOf('=');
-    m.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
-  }
-  return m;
-}
-
-function setEnv(env: readonly string[], key: string, value: string): string[] {
-  const out = env.filter((e) => !(e === key || e.startsWith(`${key}=`)));
-  const at = env.findIndex((e) => e === key || e.startsWith(`${key}=`));
-  if (at >= 0) {
-    const copy = [...env];
-    copy[at] = `${key}=${value}`;
-    return copy;
-  }
-  return [...out, `${key}=${value}`];
-}
-
-/** Go's %q of a []string: ["a" "b"]. */
-function goQuoted(a: readonly string[] | null | undefined): string {
-  return `[${(a ?? []).map((s) => JSON.stringify(s)).join(' ')}]`;
-}
-
-function goDuration(ns: number | undefined): string {
-  if (!ns) return '0s';
-  const s = ns / 1e9;
-  return Number.isInteger(s) ? `${s}s` : `${s}s`;
 }
 
 interface StageRun {
@@ -377,7 +349,7 @@ class BuildRun {
   private async step(state: BuildState, raw: Command, sc: StageContext, out: BuildOutput, stageIdx: number): Promise<BuildState> {
     const cmd = raw.kind === 'onbuild' ? raw : this.req.frontend.expand(raw, this.expandEnv(state, sc));
     if (cmd.kind === 'arg') return this.metaStep(state, cmd, sc, out);
-    if (cmd.kind === 'run') return this.runInstruction(state, cmd, sc, out);
+    if (cmd.kind === 'run') return this.runInstruction(state, cmd, sc, out, stageIdx);
     if (cmd.kind === 'copy' || cmd.kind === 'add') return this.copyInstruction(state, cmd, out, stageIdx);
     if (cmd.kind === 'workdir') return this.workdirInstruction(state, cmd, out);
     return this.metaStep(state, cmd, sc, out);
@@ -464,7 +436,6 @@ class BuildRun {
 
   private async metaStep(state: BuildState, cmd: Command, sc: StageContext, out: BuildOutput): Promise<BuildState> {
     const rt: ImageRuntimeConfig = structuredClone(state.config.config ?? {});
-    let text: string;
     switch (cmd.kind) {
       case 'arg': {
         const parts: string[] = [];
@@ -475,97 +446,17 @@ class BuildRun {
           sc.args.set(a.key, v);
           parts.push(a.value === undefined ? a.key : `${a.key}=${a.value}`);
         }
-        text = `ARG ${parts.join(' ')}`;
+        const text = `ARG ${parts.join(' ')}`;
         // The values are part of the key: a different --build-arg is a different step.
         return this.simple(state, cmd, rt, this.nop(state, text), out, JSON.stringify(cmd.args.map((a) => [a.key, sc.args.get(a.key) ?? null])));
       }
-      case 'env': {
-        let env = rt.Env ?? [];
-        for (const p of cmd.pairs) env = setEnv(env, p.key, p.value);
-        rt.Env = env;
-        text = `ENV ${cmd.pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`;
-        break;
-      }
-      case 'label':
-        rt.Labels = { ...(rt.Labels ?? {}) };
-        for (const p of cmd.pairs) rt.Labels[p.key] = p.value;
-        text = `LABEL ${cmd.pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`;
-        break;
       case 'maintainer':
-        text = `MAINTAINER ${cmd.maintainer}`;
-        return this.simple(state, cmd, rt, this.nop(state, text), out, '', cmd.maintainer);
-      case 'user':
-        rt.User = cmd.user;
-        text = `USER ${cmd.user}`;
-        break;
-      case 'expose': {
-        rt.ExposedPorts = { ...(rt.ExposedPorts ?? {}) };
-        const ports: string[] = [];
-        for (const p of cmd.ports) {
-          for (const one of expandPortRange(p)) {
-            rt.ExposedPorts[one] = {};
-            ports.push(one);
-          }
-        }
-        text = `EXPOSE ${cmd.ports.join(' ')}`;
-        void ports;
-        break;
+        return this.simple(state, cmd, rt, this.nop(state, `MAINTAINER ${cmd.maintainer}`), out, '', cmd.maintainer);
+      default: {
+        const text = applyMeta(cmd, rt, { shell: this.shellOf(state), stage: sc });
+        return this.simple(state, cmd, rt, this.nop(state, text), out, '');
       }
-      case 'volume':
-        rt.Volumes = { ...(rt.Volumes ?? {}) };
-        for (const v of cmd.volumes) {
-          if (v.trim() === '') throw new InvalidArgument('VOLUME specified can not be an empty string');
-          rt.Volumes[v] = {};
-        }
-        text = `VOLUME [${cmd.volumes.join(' ')}]`;
-        break;
-      case 'stopsignal':
-        rt.StopSignal = cmd.signal;
-        text = `STOPSIGNAL ${cmd.signal}`;
-        break;
-      case 'cmd': {
-        rt.Cmd = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
-        sc.cmdSet = true;
-        text = `CMD ${goQuoted(rt.Cmd)}`;
-        break;
-      }
-      case 'entrypoint': {
-        rt.Entrypoint = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
-        // dockerd: an ENTRYPOINT drops the CMD the base image had, unless this stage set one.
-        if (!sc.cmdSet) rt.Cmd = null;
-        text = `ENTRYPOINT ${goQuoted(rt.Entrypoint)}`;
-        break;
-      }
-      case 'healthcheck': {
-        if (cmd.test[0] === 'NONE') rt.Healthcheck = { Test: ['NONE'] };
-        else {
-          rt.Healthcheck = { Test: [...cmd.test] };
-          if (cmd.interval) rt.Healthcheck.Interval = cmd.interval;
-          if (cmd.timeout) rt.Healthcheck.Timeout = cmd.timeout;
-          if (cmd.startPeriod) rt.Healthcheck.StartPeriod = cmd.startPeriod;
-          if (cmd.startInterval) rt.Healthcheck.StartInterval = cmd.startInterval;
-          if (cmd.retries) rt.Healthcheck.Retries = cmd.retries;
-        }
-        const hc = rt.Healthcheck;
-        text = `HEALTHCHECK &{${goQuoted(hc.Test)} "${goDuration(hc.Interval)}" "${goDuration(hc.Timeout)}" "${goDuration(hc.StartPeriod)}" "${goDuration(hc.StartInterval)}" '\\x${(hc.Retries ?? 0).toString(16).padStart(2, '0')}'}`;
-        break;
-      }
-      case 'shell':
-        rt.Shell = [...cmd.shell];
-        text = `SHELL [${cmd.shell.join(' ')}]`;
-        break;
-      case 'onbuild':
-        if (/^\s*(ONBUILD|FROM|MAINTAINER)\b/i.test(cmd.expression)) {
-          const word = /^\s*(\S+)/.exec(cmd.expression)![1]!.toUpperCase();
-          throw new InvalidArgument(word === 'ONBUILD' ? 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed' : `${word} isn't allowed as an ONBUILD trigger`);
-        }
-        rt.OnBuild = [...(rt.OnBuild ?? []), cmd.expression];
-        text = `ONBUILD ${cmd.expression}`;
-        break;
-      default:
-        throw new InvalidArgument(`unsupported instruction: ${(cmd as Command).original}`);
     }
-    return this.simple(state, cmd, rt, this.nop(state, text), out, '');
   }
 
   private async simple(state: BuildState, cmd: Command, rt: ImageRuntimeConfig, createdBy: string, out: BuildOutput, input: string, author?: string): Promise<BuildState> {
@@ -584,49 +475,14 @@ class BuildRun {
     return [await this.d.snapshotter.dir(state.chainId), ...await this.d.snapshotter.parentDirs(state.chainId)];
   }
 
-  /**
-   * RUN --mount: `cache` binds a directory the engine keeps between builds (by id, the target by
-   * default; owner and mode as given, root 0755 otherwise), `tmpfs` an empty tmpfs. Neither is
-   * part of the step's layer (the mount points are scrubbed from it).
-   */
-  private async stepMounts(cmd: Extract<Command, { kind: 'run' }>): Promise<{ mounts: MountInput[] }> {
-    const mounts: MountInput[] = [];
-    for (const m of cmd.mounts ?? []) {
-      const target = m.target ?? '';
-      if (!target.startsWith('/')) throw new InvalidArgument(`RUN --mount=type=${m.type}: the target must be an absolute path, not "${target}"`);
-      if (m.type === 'cache') {
-        if (m.from) throw new InvalidArgument('RUN --mount=type=cache,from=... is not supported by this builder yet');
-        const dir = join(this.d.buildRoot, 'cache-mounts', createHash('sha256').update(m.id || target).digest('hex').slice(0, 32));
-        if (!existsSync(dir)) {
-          await mkdir(dirname(dir), { recursive: true });
-          const tmp = `${dir}.${randomBytes(4).toString('hex')}`;
-          await mkdir(tmp, { mode: m.mode ?? 0o755 });
-          await chmod(tmp, m.mode ?? 0o755);
-          await chown(tmp, m.uid ?? 0, m.gid ?? 0);
-          await rename(tmp, dir).catch(() => rm(tmp, { recursive: true, force: true })); // made by another step meanwhile
-        }
-        mounts.push({ type: 'bind', source: dir, destination: target, readonly: m.readOnly });
-      } else if (m.type === 'tmpfs') {
-        mounts.push({ type: 'tmpfs', destination: target, options: m.size ? `size=${m.size}` : undefined });
-      } else {
-        throw new InvalidArgument(`RUN --mount=type=${m.type} is not supported by this builder yet`);
-      }
-    }
-    return { mounts };
-  }
-
-  private async runInstruction(state: BuildState, cmd: Extract<Command, { kind: 'run' }>, sc: StageContext, out: BuildOutput): Promise<BuildState> {
-    const stepMounts = await this.stepMounts(cmd);
+  private async runInstruction(state: BuildState, cmd: Extract<Command, { kind: 'run' }>, sc: StageContext, out: BuildOutput, stageIdx: number): Promise<BuildState> {
     if (cmd.security === 'insecure') throw new InvalidArgument('RUN --security=insecure is not allowed by this builder');
     const rt = state.config.config ?? {};
     let args = cmd.shell ? [...this.shellOf(state), cmd.cmd.join(' ')] : [...cmd.cmd];
+    let script: HeredocCommand['script'];
     if (cmd.heredocs.length) {
-      // `RUN <<EOF` alone: the body is the script (BuildKit's common case); heredocs fed to a command's stdin are not.
-      const h = cmd.heredocs[0]!;
-      if (!cmd.shell || cmd.heredocs.length > 1 || !/^<<-?(["']?)[^\s]+\1$/.test(cmd.cmd.join(' ').trim())) {
-        throw new InvalidArgument('RUN with a heredoc other than the whole script (RUN <<EOF) is not supported by this builder yet');
-      }
-      args = [...this.shellOf(state), heredocBody(h)];
+      if (!cmd.shell) throw new InvalidArgument('RUN with heredocs needs the shell form');
+      ({ args, script } = heredocCommand(cmd.cmd.join(' '), cmd.heredocs, this.shellOf(state)));
     }
     if (args.length === 0) throw new InvalidArgument('RUN needs a command');
     const env = rt.Env ?? [];
@@ -636,23 +492,54 @@ class BuildRun {
     const display = args.join(' ');
     const createdBy = argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ${display}` : display;
     const network = (cmd.network === 'none' ? 'none' : cmd.network === 'host' ? 'host' : this.req.network) ?? 'host';
-    const key = this.keyOf(state, cmd, createdBy, String(this.epochMs ?? ''));
+    const mountDeps: RunMountDeps = {
+      buildRoot: this.d.buildRoot, secretsRoot: this.d.secretsRoot, secrets: this.req.secrets ?? new Map(), workdir: rt.WorkingDir || '/',
+      withSource: (from, fn) => this.withSourceRoot(from, stageIdx, fn),
+      sourceIdentity: (from) => this.sourceIdentity(from, stageIdx),
+    };
+    const mounts = cmd.mounts ?? [];
+    const key = this.keyOf(state, cmd, createdBy, String(this.epochMs ?? ''), ...await mountKeyInputs(mounts, mountDeps));
     const hit = await this.cached(key, out);
     if (hit) return hit;
     await this.ensureChain(state);
     const runId = randomBytes(6).toString('hex');
     out.stream(` ---> Running in ${runId}\n`);
-    const layer = await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
-      parent: state.chainId, args, env: [...env, ...argPairs], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts.mounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
-    }, async (r) => {
-      if (r.empty) return undefined;
-      // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.
-      if (this.epochMs !== undefined) return layerFromUpper(this.deps(), state.chainId, r.upperDir, { epochMs: this.epochMs, signal: this.signal });
-      return commitUpper(this.deps(), state.chainId, r.key, r.upperDir, { signal: this.signal });
+    const layer = await withRunMounts(mounts, mountDeps, async (extra) => {
+      const stepMounts = [...extra.mounts];
+      if (script) {
+        const dir = join(this.d.buildRoot, 'tmp', `heredoc-${runId}`);
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFile(join(dir, 'script'), script.data, { mode: 0o755 });
+        stepMounts.push({ type: 'bind', source: join(dir, 'script'), destination: `/dev/pipes/${script.name}`, readonly: true });
+      }
+      try {
+        return await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
+          parent: state.chainId, args, env: [...env, ...argPairs, ...extra.env], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
+        }, async (r) => {
+          if (r.empty) return undefined;
+          // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.
+          if (this.epochMs !== undefined) return layerFromUpper(this.deps(), state.chainId, r.upperDir, { epochMs: this.epochMs, signal: this.signal });
+          return commitUpper(this.deps(), state.chainId, r.key, r.upperDir, { signal: this.signal });
+        });
+      } finally {
+        if (script) await rm(join(this.d.buildRoot, 'tmp', `heredoc-${runId}`), { recursive: true, force: true });
+      }
     });
     out.stream(`Removing intermediate container ${runId}\n`);
     const next = this.advance(state, structuredClone(rt), createdBy, layer);
     return this.store(key, state, next, createdBy, layer, out);
+  }
+
+  /** What a RUN --mount's from= is, for the cache key: a stage's or an image's config digest; undefined for the context. */
+  private async sourceIdentity(from: string | undefined, stageIdx: number): Promise<string | undefined> {
+    if (!from) return undefined;
+    const i = this.stageRef(from, stageIdx);
+    if (i !== undefined) return `stage:${stateId(await this.stageResult(i))}`;
+    try {
+      return `image:${(await this.d.images.get(from)).id}`;
+    } catch (err) {
+      throw new BuildFailed(`invalid from flag value ${from}: ${messageOf(err)}`);
+    }
   }
 
   private deps(): { content: ImageStore['content']; snapshotter: OverlaySnapshotter } {
@@ -728,9 +615,9 @@ class BuildRun {
 
   private async copyInstruction(state: BuildState, cmd: Extract<Command, { kind: 'copy' | 'add' }>, out: BuildOutput, stageIdx: number): Promise<BuildState> {
     const verb = cmd.kind.toUpperCase();
-    if (cmd.link) throw new InvalidArgument(`${verb} --link is not supported by this builder yet`);
-    if (cmd.kind === 'add' && (cmd.checksum || cmd.keepGitDir)) throw new InvalidArgument('ADD --checksum and --keep-git-dir are not supported by this builder yet');
-    if ((cmd.kind === 'copy' && cmd.parents) || cmd.exclude.length) throw new InvalidArgument(`${verb} --parents and --exclude are not supported by this builder yet`);
+    // --link's layer is made as COPY's (on its own, from the sources alone): the image is the same, and
+    // its cache key still follows the parent's (a rebase reuses nothing; BuildKit's merge would).
+    if (cmd.kind === 'add' && cmd.sources.some(isGitSource)) throw new InvalidArgument(`ADD of a git repository (${cmd.sources.find(isGitSource)!}) is not supported by this builder: clone it into the context`);
     if (cmd.kind === 'copy' && cmd.sources.some((s) => /^https?:\/\//i.test(s))) throw new InvalidArgument('COPY failed: source can\'t be a URL for COPY');
     const rt = state.config.config ?? {};
     const layers = await this.layerDirs(state);
@@ -743,7 +630,8 @@ class BuildRun {
       const plan: CopyPlan = await planCopy({
         kind: cmd.kind, root, fromContext, sources: cmd.sources, dest, parentLayers: layers,
         inline: cmd.contents.map((c) => ({ name: c.path, data: c.data })),
-        tmpRoot: join(this.d.buildRoot, 'tmp'), signal: this.signal,
+        tmpRoot: join(this.d.buildRoot, 'tmp'), signal: this.signal, exclude: cmd.exclude,
+        ...(cmd.kind === 'copy' && cmd.parents ? { parents: true } : {}), ...(cmd.kind === 'add' && cmd.checksum ? { checksum: cmd.checksum } : {}),
         ...(owner ? { owner } : {}), ...(chmod !== undefined ? { chmod } : {}),
       });
       try {
@@ -781,22 +669,7 @@ class BuildRun {
   }
 }
 
-/** Per-stage scope: the ARGs declared so far (value undefined: declared, unset), CMD seen. */
-class StageContext {
-  readonly args = new Map<string, string | undefined>();
-  readonly metaAllowed = new Set<string>();
-  cmdSet = false;
-}
-
-/** EXPOSE 80, 80/udp, 8000-8002/tcp: nat.ParsePortSpecs' keys. */
-export function expandPortRange(spec: string): string[] {
-  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec.trim());
-  if (!m) throw new InvalidArgument(`invalid containerPort: ${spec}`);
-  const lo = Number(m[1]);
-  const hi = m[2] ? Number(m[2]) : lo;
-  if (hi < lo || hi > 65535) throw new InvalidArgument(`invalid range specified for container port: ${spec}`);
-  const proto = (m[3] ?? 'tcp').toLowerCase();
-  const out: string[] = [];
-  for (let p = lo; p <= hi; p++) out.push(`${p}/${proto}`);
-  return out;
+/** A git remote as BuildKit's ADD recognises one (git@, git://, ssh://, or an http(s) URL of a .git repo). */
+function isGitSource(s: string): boolean {
+  return /^(git@|git:\/\/|ssh:\/\/)/.test(s) || /^https?:\/\/[^#]*\.git(#.*)?$/i.test(s);
 }

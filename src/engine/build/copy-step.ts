@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdtemp, open, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, open, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { InvalidArgument, NotFound } from '../../core/errors.js';
@@ -15,7 +15,8 @@ import { mergedLstat } from '../snapshots/init-layer.js';
 import { readTar, type TarHeader, type TarSourceEntry } from '../archive/tar.js';
 import { decompress, detectCompression } from '../archive/compression.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
-import { filepathMatch } from './ignore.js';
+import { filepathMatch, PatternMatcher } from './ignore.js';
+import { resolveInRoot } from '../snapshots/apply.js';
 
 export interface Owner { uid: number; gid: number }
 
@@ -36,6 +37,12 @@ export interface CopyRequest {
   parentLayers: string[];
   /** Where ADD keeps downloads for the step. */
   tmpRoot: string;
+  /** COPY --parents: each source keeps its path (from the root, or from a `/./` in it) under dest. */
+  parents?: boolean;
+  /** --exclude: patterns (.dockerignore syntax) of paths, as they land under dest, left out. */
+  exclude?: string[];
+  /** ADD --checksum: the digest a URL's content must have. */
+  checksum?: string;
   signal?: AbortSignal;
 }
 
@@ -155,7 +162,9 @@ async function isArchive(abs: string): Promise<boolean> {
   return fd.length >= 262 && fd.subarray(257, 262).toString() === 'ustar';
 }
 
-async function download(url: string, dir: string, signal?: AbortSignal): Promise<{ path: string; name: string }> {
+/** ADD's URL into dir, streamed to disk and hashed on the way; checked against --checksum. */
+async function download(url: string, dir: string, checksum: string | undefined, signal?: AbortSignal): Promise<{ path: string; name: string }> {
+  const want = checksum ? parseChecksum(checksum) : undefined;
   let res: Response;
   try {
     res = await fetch(url, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000) });
@@ -163,11 +172,42 @@ async function download(url: string, dir: string, signal?: AbortSignal): Promise
     const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     throw new InvalidArgument(`ADD failed: Get "${url}": ${cause}`);
   }
-  if (!res.ok) throw new InvalidArgument(`ADD failed: Get "${url}": unexpected status ${res.status} ${res.statusText}`);
+  if (!res.ok || !res.body) throw new InvalidArgument(`ADD failed: Get "${url}": unexpected status ${res.status} ${res.statusText}`);
   const path = join(dir, 'download');
-  await writeFile(path, Buffer.from(await res.arrayBuffer()));
+  const h = want ? createHash(want.algorithm) : undefined;
+  const f = await open(path, 'w', 0o600);
+  try {
+    for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+      h?.update(c);
+      await f.write(c);
+    }
+  } finally {
+    await f.close();
+  }
+  if (want && h) {
+    const got = `${want.algorithm}:${h.digest('hex')}`;
+    if (got !== want.digest) throw new InvalidArgument(`ADD failed: digest mismatch ${want.digest}: ${got}`);
+  }
   const name = basename(new URL(url).pathname) || 'index.html';
   return { path, name };
+}
+
+/** --checksum=sha256:hex (or sha384/sha512), as BuildKit's digest check takes it. */
+function parseChecksum(c: string): { algorithm: string; digest: string } {
+  const m = /^(sha256|sha384|sha512):([0-9a-f]+)$/.exec(c);
+  const len = { sha256: 64, sha384: 96, sha512: 128 };
+  if (!m || m[2]!.length !== len[m[1] as keyof typeof len]) throw new InvalidArgument(`invalid checksum digest format: ${c}`);
+  return { algorithm: m[1]!, digest: c };
+}
+
+/** COPY --parents: the part of a (cleaned) source path that is kept under dest. */
+function keptPath(src: string, rel: string): string {
+  // `./a/./b/c` keeps `b/c`: the pivot is the last `/./` of the source as written.
+  const norm = src.replace(/^\.\//, '');
+  const at = norm.lastIndexOf('/./');
+  if (at < 0) return rel;
+  const prefix = cleanSource(norm.slice(0, at));
+  return prefix && rel.startsWith(`${prefix}/`) ? rel.slice(prefix.length + 1) : rel;
 }
 
 /** Resolves the sources into a plan; errors in Docker's words. */
@@ -179,12 +219,13 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
   try {
-    const resolved: Array<{ abs: string; name: string; st: Stats; url?: boolean }> = [];
+    const resolved: Array<{ abs: string; name: string; st: Stats; url?: boolean; kept?: string }> = [];
+    if (r.checksum && (r.sources.length !== 1 || !isUrl(r.sources[0]!))) throw new InvalidArgument(`${verb} failed: checksum can't be specified for non-HTTP(S) sources`);
     for (const src of r.sources) {
       if (isUrl(src)) {
         if (r.kind === 'copy') throw new InvalidArgument(`${verb} failed: source can't be a URL for COPY`);
         tmp ??= await mkdtemp(join(r.tmpRoot, 'add-'));
-        const d = await download(src, tmp, r.signal);
+        const d = await download(src, tmp, r.checksum || undefined, r.signal);
         resolved.push({ abs: d.path, name: d.name, st: await stat(d.path), url: true });
         continue;
       }
@@ -192,34 +233,41 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
       const rels = GLOB.test(clean) ? await globIn(r.root, clean) : [clean];
       if (GLOB.test(clean) && rels.length === 0) throw new InvalidArgument(`${verb} failed: no source files were specified`);
       for (const rel of rels) {
-        const abs = join(r.root, rel);
         let st: Stats;
+        let abs: string;
         try {
+          // Symlinks in the source are followed inside the root only (a context's link to /etc stays in the context).
+          abs = await resolveInRoot(r.root, rel);
           st = await stat(abs);
         } catch {
           const where = r.fromContext ? 'file not found in build context or excluded by .dockerignore' : 'file not found';
           throw new NotFound(`${verb} failed: ${where}: stat ${rel || '.'}: file does not exist`);
         }
-        resolved.push({ abs, name: basename(rel) || '.', st });
+        resolved.push({ abs, name: basename(rel) || '.', st, ...(r.parents ? { kept: keptPath(src, rel) } : {}) });
       }
     }
     const inline = r.inline ?? [];
     const count = resolved.length + inline.length;
-    const destSaysDir = r.dest.endsWith('/') || r.dest.endsWith('/.');
+    const destSaysDir = r.dest.endsWith('/') || r.dest.endsWith('/.') || r.parents === true;
     const dest = posix.normalize(r.dest).replace(/^\/+|\/+$/g, '');
     const destSt = dest === '' ? 'dir' : await mergedLstat(r.parentLayers, dest);
     const destIsDir = destSaysDir || count > 1 || (destSt !== null && destSt !== 'blocked' && (destSt === 'dir' || destSt.isDirectory()));
     if (count > 1 && !destSaysDir) {
       throw new InvalidArgument(`When using ${verb} with more than one source file, the destination must be a directory and end with a /`);
     }
+    const excluded = excluder(r.exclude ?? [], dest);
     for (const s of resolved) {
+      const base = s.kept !== undefined ? posix.join(dest, s.kept).replace(/^\.$/, '') : dest;
       if (s.st.isDirectory()) {
-        items.push({ kind: 'dir', target: dest, mode: s.st.mode & 0o7777, mtime: s.st.mtimeMs });
-        await walkInto(s.abs, dest, items);
+        if (s.kept !== undefined && excluded(base)) continue;
+        items.push({ kind: 'dir', target: base, mode: s.st.mode & 0o7777, mtime: s.st.mtimeMs });
+        await walkInto(s.abs, base, items, excluded);
       } else if (r.kind === 'add' && !s.url && r.fromContext && await isArchive(s.abs)) {
         items.push({ kind: 'archive', abs: s.abs, target: dest });
       } else {
-        items.push({ kind: 'path', abs: s.abs, target: destIsDir ? join(dest, s.name) : dest, st: s.st });
+        const target = s.kept !== undefined ? base : destIsDir ? join(dest, s.name) : dest;
+        if (excluded(target)) continue;
+        items.push({ kind: 'path', abs: s.abs, target, st: s.st });
       }
     }
     for (const f of inline) items.push({ kind: 'inline', data: Buffer.from(f.data), target: destIsDir ? join(dest, f.name) : dest });
@@ -240,14 +288,30 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
   }
 }
 
-async function walkInto(absDir: string, target: string, out: Item[]): Promise<void> {
+async function walkInto(absDir: string, target: string, out: Item[], excluded: (target: string) => boolean): Promise<void> {
   for (const n of (await readdir(absDir)).sort()) {
     const abs = join(absDir, n);
     const st = await lstat(abs);
     const t = target ? `${target}/${n}` : n;
+    if (excluded(t)) continue;
     out.push({ kind: 'path', abs, target: t, st });
-    if (st.isDirectory()) await walkInto(abs, t, out);
+    if (st.isDirectory()) await walkInto(abs, t, out, excluded);
   }
+}
+
+/** --exclude: whether a target (relative to the layer root) is left out, matched below dest. */
+function excluder(patterns: string[], dest: string): (target: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  let m: PatternMatcher;
+  try {
+    m = new PatternMatcher(patterns);
+  } catch (err) {
+    throw new InvalidArgument(`invalid --exclude pattern: ${(err as Error).message}`);
+  }
+  return (target) => {
+    const rel = dest === '' ? target : target.startsWith(`${dest}/`) ? target.slice(dest.length + 1) : '';
+    return rel !== '' && m.matches(rel);
+  };
 }
 
 /** Directories on the way to the targets that the parent layers lack: made 0755 root. */
@@ -270,7 +334,7 @@ async function missingParents(layers: string[], items: Item[], destDir: string):
   return out;
 }
 
-async function fileDigest(abs: string): Promise<string> {
+export async function fileDigest(abs: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');

@@ -4,6 +4,7 @@
  * root (build/contexts, build/cache, build/mnt, build/bundles) and runc's state of build
  * containers under the exec root; whatever a crashed engine left there is removed at open.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../core/digest.js';
@@ -29,9 +30,33 @@ export interface PruneResult {
 
 export class BuildService {
   private readonly builder: Builder;
+  private readonly secretSessions = new Map<string, { secrets: Map<string, Buffer>; timer: NodeJS.Timeout }>();
 
   private constructor(private readonly o: BuildServiceOptions, readonly cache: BuildCache, private readonly root: string) {
-    this.builder = new Builder({ images: o.images, snapshotter: o.snapshotter, cache, buildRoot: root, runcRoot: join(o.execRoot, 'build-runc') });
+    this.builder = new Builder({
+      images: o.images, snapshotter: o.snapshotter, cache, buildRoot: root, runcRoot: join(o.execRoot, 'build-runc'), secretsRoot: join(o.execRoot, 'build-secrets'),
+    });
+  }
+
+  /**
+   * `minke build --secret`: the values arrive before the build (POST /build/secrets) and are
+   * kept in memory under a random session ID that POST /build names; taken once, or dropped
+   * after five minutes.
+   */
+  addSecrets(secrets: Map<string, Buffer>): string {
+    const id = randomBytes(16).toString('hex');
+    const timer = setTimeout(() => this.secretSessions.delete(id), 5 * 60_000);
+    timer.unref();
+    this.secretSessions.set(id, { secrets, timer });
+    return id;
+  }
+
+  takeSecrets(id: string): Map<string, Buffer> | undefined {
+    const s = this.secretSessions.get(id);
+    if (!s) return undefined;
+    clearTimeout(s.timer);
+    this.secretSessions.delete(id);
+    return s.secrets;
   }
 
   static async open(o: BuildServiceOptions): Promise<BuildService> {
@@ -51,6 +76,7 @@ export class BuildService {
     await rm(join(root, 'bundles'), { recursive: true, force: true });
     await rm(join(root, 'tmp'), { recursive: true, force: true });
     await rm(join(o.execRoot, 'build-runc'), { recursive: true, force: true });
+    await rm(join(o.execRoot, 'build-secrets'), { recursive: true, force: true });
     for (const s of await o.snapshotter.walk()) {
       if (s.kind !== 'committed' && s.name.startsWith('build-')) await o.snapshotter.remove(s.name).catch(() => {});
     }
