@@ -272,7 +272,9 @@ class BuildRun {
     const s = r.stage;
     let n = r.firstStep;
     out.stream(`Step ${n++}/${this.total} : ${s.original}\n`);
+    trace(`s${s.index}-build-stage`, 'start');
     let state = await this.fromState(s, out);
+    trace(`s${s.index}-build-stage`, 'from');
     const sc = new StageContext();
     for (const a of Object.keys(PLATFORM_ARGS)) sc.metaAllowed.add(a);
     for (const line of this.req.metaArgs) for (const a of line.args) sc.metaAllowed.add(a.key);
@@ -289,7 +291,9 @@ class BuildRun {
       this.signal.throwIfAborted();
       out.stream(`Step ${n++}/${this.total} : ${c.original}\n`);
       state = await this.step(state, c, sc, out, r.stage.index);
+      trace(`s${s.index}-build-stage`, `step ${c.kind}`);
     }
+    traceEnd(`s${s.index}-build-stage`);
     return state;
   }
 

@@ -5,7 +5,7 @@
  * modes, owners and contents; not times) so the cache can be asked before any layer is written.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat, mkdtemp, open, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, join, posix } from 'node:path';
@@ -261,7 +261,7 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
       if (s.st.isDirectory()) {
         if (s.kept !== undefined && excluded(base)) continue;
         items.push({ kind: 'dir', target: base, mode: s.st.mode & 0o7777, mtime: s.st.mtimeMs });
-        await walkInto(s.abs, base, items, excluded);
+        walkInto(s.abs, base, items, excluded);
       } else if (r.kind === 'add' && !s.url && r.fromContext && await isArchive(s.abs)) {
         items.push({ kind: 'archive', abs: s.abs, target: dest });
       } else {
@@ -288,14 +288,15 @@ export async function planCopy(r: CopyRequest): Promise<CopyPlan> {
   }
 }
 
-async function walkInto(absDir: string, target: string, out: Item[], excluded: (target: string) => boolean): Promise<void> {
-  for (const n of (await readdir(absDir)).sort()) {
+/** A source directory's tree, synchronously: mostly small files, where a thread-pool round trip per call costs more than the call. */
+function walkInto(absDir: string, target: string, out: Item[], excluded: (target: string) => boolean): void {
+  for (const n of readdirSync(absDir).sort()) {
     const abs = join(absDir, n);
-    const st = await lstat(abs);
+    const st = lstatSync(abs);
     const t = target ? `${target}/${n}` : n;
     if (excluded(t)) continue;
     out.push({ kind: 'path', abs, target: t, st });
-    if (st.isDirectory()) await walkInto(abs, t, out, excluded);
+    if (st.isDirectory()) walkInto(abs, t, out, excluded);
   }
 }
 
@@ -334,7 +335,11 @@ async function missingParents(layers: string[], items: Item[], destDir: string):
   return out;
 }
 
-export async function fileDigest(abs: string): Promise<string> {
+/** Below this a file is read and hashed in one synchronous call: a stream's round trips cost more. */
+const SYNC_HASH_MAX = 1 << 20;
+
+export async function fileDigest(abs: string, size?: number): Promise<string> {
+  if (size !== undefined && size <= SYNC_HASH_MAX) return createHash('sha256').update(readFileSync(abs)).digest('hex');
   const h = createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');
@@ -350,7 +355,7 @@ async function hashPlan(items: Item[], r: CopyRequest): Promise<string> {
     else {
       const st = it.st;
       let content = '';
-      if (st.isFile()) content = await fileDigest(it.abs);
+      if (st.isFile()) content = await fileDigest(it.abs, st.size);
       else if (st.isSymbolicLink()) content = await readlink(it.abs);
       h.update(`\0p ${it.target} ${st.mode} ${st.size} ${content}`);
     }

@@ -40,13 +40,40 @@ export function layerFromEntries(d: LayerDeps, parent: Digest | null, entries: A
   return layerFromTar(d, parent, writeTar(clamp(entries, opts.epochMs)), opts);
 }
 
+/**
+ * The tar goes to the content store and into the new snapshot at the same time (one pass, the
+ * writes queued behind the unpack, a few chunks at most); the blob is committed once the unpack
+ * has verified the same digest, and a blob that fails takes the snapshot with it.
+ */
 async function layerFromTar(d: LayerDeps, parent: Digest | null, tar: AsyncIterable<Buffer>, opts: { signal?: AbortSignal }): Promise<NewLayer> {
-  const hash = createHash('sha256');
-  const blob = await d.content.writeStream(tap(tar, (c) => hash.update(c)), undefined, { signal: opts.signal });
-  const diffId = blob.digest; // uncompressed: the blob is the diff
-  if (`sha256:${hash.digest('hex')}` !== diffId) throw new Error('layer changed while it was written');
-  const u = await unpackLayer(d.snapshotter, parent, () => d.content.readStream(diffId), { diffId, signal: opts.signal });
-  return { descriptor: { mediaType: MediaTypes.ociLayer, digest: blob.digest, size: blob.size }, diffId, chainId: u.chainId, size: u.size };
+  const w = await d.content.writer({ signal: opts.signal });
+  let pending: Promise<void> = Promise.resolve();
+  let queued = 0;
+  async function* teed(): AsyncGenerator<Buffer> {
+    for await (const c of tar) {
+      queued++;
+      pending = pending.then(() => w.write(c)).then(() => { queued--; });
+      if (queued > 16) await pending;
+      yield c;
+    }
+  }
+  let u: Awaited<ReturnType<typeof unpackLayer>>;
+  try {
+    u = await unpackLayer(d.snapshotter, parent, teed, { signal: opts.signal });
+    await pending;
+  } catch (err) {
+    await pending.catch(() => {});
+    await w.abort();
+    throw err;
+  }
+  let blob: Awaited<ReturnType<typeof w.commit>>;
+  try {
+    blob = await w.commit({ digest: u.diffId });
+  } catch (err) {
+    if (!u.reused) await d.snapshotter.remove(u.chainId).catch(() => {});
+    throw err;
+  }
+  return { descriptor: { mediaType: MediaTypes.ociLayer, digest: blob.digest, size: blob.size }, diffId: u.diffId, chainId: u.chainId, size: u.size };
 }
 
 /** A RUN's upper dir as a layer. */

@@ -59,7 +59,7 @@ async function treeDigest(abs: string): Promise<string> {
       h.update(`\0d ${rel} ${st.mode}`);
       for (const n of (await readdir(p)).sort()) await walk(join(p, n), `${rel}/${n}`, await lstat(join(p, n)));
     } else if (st.isSymbolicLink()) h.update(`\0l ${rel} ${await readlink(p)}`);
-    else if (st.isFile()) h.update(`\0f ${rel} ${st.mode} ${await fileDigest(p)}`);
+    else if (st.isFile()) h.update(`\0f ${rel} ${st.mode} ${await fileDigest(p, st.size)}`);
     else h.update(`\0o ${rel} ${st.mode}`);
   };
   await walk(abs, '', await stat(abs));

@@ -7,7 +7,8 @@
  * inside the root (a symlink in the layer can never make a later entry land outside it).
  */
 import { createHash } from 'node:crypto';
-import { link, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, chmod } from 'node:fs/promises';
+import { link, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { InvalidArgument, isErrno } from '../../core/errors.js';
@@ -136,7 +137,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
       const rel = cleanEntryPath(h.name);
       const base = posix.basename(rel);
       if (rel === '') {
-        if (h.type === 'directory') await setMeta(root, h, opts, dirTimes);
+        if (h.type === 'directory') setMeta(root, h, opts, dirTimes);
         continue;
       }
       const parentAbs = await parentOf(rel);
@@ -168,7 +169,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
       }
 
       const path = `${parentAbs}/${base}`;
-      const old = await exists(path);
+      const old = existsSyncStat(path);
       if (old && !(old.isDirectory() && h.type === 'directory')) {
         await removeAll(path);
         if (old.isDirectory()) {
@@ -178,17 +179,19 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
       }
       switch (h.type) {
         case 'directory':
-          if (!old || !old.isDirectory()) await mkdir(path, { mode: 0o700 });
+          if (!old || !old.isDirectory()) mkdirSync(path, { mode: 0o700 });
           break;
         case 'file': {
-          const fh = await open(path, 'wx', 0o600);
+          // Synchronous calls per entry (as the build context's extraction): layers are mostly
+          // small files, where a thread-pool round trip per call costs more than the call.
+          const fd = openSync(path, 'wx', 0o600);
           try {
             for await (const chunk of body) {
               let off = 0;
-              while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+              while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
             }
           } finally {
-            await fh.close();
+            closeSync(fd);
           }
           size += h.size;
           break;
@@ -218,7 +221,7 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
           sys().mknod(path, S_IFIFO | h.mode, 0, 0);
           break;
       }
-      await setMeta(path, h, opts, dirTimes);
+      setMeta(path, h, opts, dirTimes);
     }
     // Directory times last: creating entries inside a directory changes its mtime.
     for (const [p, t] of dirTimes.reverse()) await lutimes(p, t / 1000, t / 1000);
@@ -231,9 +234,9 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
   return { diffId: `sha256:${hash.digest('hex')}`, size, tarSize };
 }
 
-async function setMeta(path: string, h: TarHeader, opts: ApplyOptions, dirTimes: Array<[string, number]>): Promise<void> {
-  if (!opts.noLchown) await lchown(path, opts.owner?.uid ?? h.uid, opts.owner?.gid ?? h.gid);
-  if (h.type !== 'symlink') await chmod(path, h.mode & 0o7777);
+function setMeta(path: string, h: TarHeader, opts: ApplyOptions, dirTimes: Array<[string, number]>): void {
+  if (!opts.noLchown) lchownSync(path, opts.owner?.uid ?? h.uid, opts.owner?.gid ?? h.gid);
+  if (h.type !== 'symlink') chmodSync(path, h.mode & 0o7777);
   if (h.xattrs) {
     for (const [k, v] of h.xattrs) {
       if (k.startsWith('trusted.overlay.')) continue;
@@ -246,5 +249,14 @@ async function setMeta(path: string, h: TarHeader, opts: ApplyOptions, dirTimes:
     }
   }
   if (h.type === 'directory') dirTimes.push([path, h.mtime]);
-  else await lutimes(path, h.mtime / 1000, h.mtime / 1000);
+  else lutimesSync(path, h.mtime / 1000, h.mtime / 1000);
+}
+
+function existsSyncStat(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
 }
