@@ -1,21 +1,36 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
+import { promisify } from 'node:util';
 
-/** Writes a file so that readers see either the old or the new content, never a torn one. */
+const fsyncAsync = promisify(fsync);
+
+/**
+ * Writes a file so that readers see either the old or the new content, never a torn one, and it
+ * is on disk when the promise resolves. The small steps (open, write, close, rename) are
+ * synchronous calls and only the fsync goes to libuv's threads: records are a few kB, where each
+ * round trip through the thread pool costs more than its call (five trips made a container's
+ * record write 2 ms).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', mode);
+  const fd = openSync(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    await fsyncAsync(fd);
   } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => {});
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
     throw err;
   }
-  await fh.close();
-  await rename(tmp, path);
+  closeSync(fd);
+  renameSync(tmp, path);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

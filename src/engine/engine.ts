@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { trashSettled } from '../core/trash.js';
 import { Conflict, NotFound } from '../core/errors.js';
 import { LocalContentStore } from './content/store.js';
 import { ImageStore } from './images/image-store.js';
@@ -334,7 +335,7 @@ export class Engine {
     // records still being written must land, or the next engine would adopt a running container
     // as the state before (created, say).
     this.containers.close();
-    await Promise.all([this.containers.store.flush(), this.snapshotter.settled(), this.runtime.closeLogs()]);
+    await Promise.all([this.containers.store.flush(), this.snapshotter.settled(), this.runtime.closeLogs(), trashSettled()]);
   }
 }
 

@@ -17,6 +17,7 @@ import type { EndpointConfig } from '../networks/model.js';
 import { mountIdOf, populateVolumes, readOnlyNonRecursive, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
+import { discard, sweepTrash } from '../../core/trash.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import type { Platform } from '../images/platforms.js';
@@ -561,7 +562,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       }),
       this.rootfs.unmount(join(bundleDir, 'rootfs')).catch(() => {})
         // a few small files on the exec root: at once, rather than a dozen trips through libuv's threads
-        .then(() => { trace(rec.Id, 'exit: unmounted'); rmSync(bundleDir, { recursive: true, force: true }); trace(rec.Id, 'exit: bundle removed'); })
+        .then(async () => { trace(rec.Id, 'exit: unmounted'); await discard(bundleDir); trace(rec.Id, 'exit: bundle removed'); })
         .then(() => (removing ? this.rootfs.remove(rec.Id) : undefined)).then(() => trace(rec.Id, 'exit: layer removed')).catch(() => {
           released = false; // the removal does it again
         }),
@@ -835,7 +836,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       if (!releasedAtExit) {
         if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
         await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
-        await rm(this.bundleDir(rec.Id), { recursive: true, force: true });
+        await discard(this.bundleDir(rec.Id));
         await this.unmountVolumes(rec, false);
       }
       if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
@@ -875,6 +876,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
    */
   async adopt(): Promise<void> {
     const recs = await this.store.load();
+    sweepTrash(join(this.opts.execRoot, 'containers'));
     // Volumes in use stay in use across engine restarts; those of containers that were running (or
     // starting) count as mounted until their exit is handled (all registered before any exit unmounts).
     for (const rec of recs) {

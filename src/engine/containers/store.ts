@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/fs-atomic.js';
+import { discard, sweepTrash } from '../../core/trash.js';
 import { Conflict, NotFound, isErrno } from '../../core/errors.js';
 import type { ContainerRecord } from './model.js';
 
@@ -22,6 +23,7 @@ export class ContainerStore {
   async load(): Promise<ContainerRecord[]> {
     await mkdir(this.root, { recursive: true });
     const out: ContainerRecord[] = [];
+    sweepTrash(this.root);
     for (const id of await readdir(this.root)) {
       try {
         const rec = JSON.parse(await readFile(join(this.root, id, 'config.v2.json'), 'utf8')) as ContainerRecord;
@@ -113,6 +115,6 @@ export class ContainerStore {
     this.byId.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);
     await this.writes.get(rec.Id);
-    await rm(this.dir(rec.Id), { recursive: true, force: true });
+    await discard(this.dir(rec.Id));
   }
 }
