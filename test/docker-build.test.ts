@@ -231,6 +231,17 @@ describe('docker build against minke', { concurrency: false }, () => {
     assert.match(fail.stderr, /returned a non-zero code: 4/);
   });
 
+  it('--platform: the host\'s in any spelling, another refused before the context is read', async () => {
+    const host = (await ok(['version', '-f', '{{.Server.Arch}}'])).trim();
+    assert.match(await ok(['build', '-q', '--platform', `linux/${host}`, '-'], 'FROM busybox\nARG TARGETPLATFORM\nRUN echo $TARGETPLATFORM > /p\n'), /^sha256:/);
+    const other = host === 'arm64' ? 'linux/amd64' : 'linux/arm64';
+    const r = await docker(['build', '--platform', other, '-'], 'FROM busybox\n');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`this engine builds for linux/${host} only, not ${other}`));
+    const f = await docker(['build', '-'], `FROM --platform=${other} busybox\n`);
+    assert.match(f.stdout + f.stderr, /this engine builds for linux\/\w+ only/);
+  });
+
   it('minke build --secret: from a file and from the environment, for RUN --mount=type=secret only', async () => {
     const secretFile = join(ctx, '..', `minke-secret-${process.pid}`);
     writeFileSync(secretFile, 'from-file');

@@ -11,7 +11,7 @@ import { InvalidArgument, messageOf } from '../../core/errors.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { parseTagReference } from '../images/references.js';
 import type { EventBus } from '../events.js';
-import { BuildFailed } from '../build/builder.js';
+import { BuildFailed, checkBuildPlatform } from '../build/builder.js';
 import { cleanSource } from '../build/copy-step.js';
 import { dropIgnoredBuildFiles } from '../build/context.js';
 import { parseForBuild } from '../build/frontend.js';
@@ -61,7 +61,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const tags = q.getAll('t').filter((t) => t !== '');
     for (const t of tags) parseTagReference(t);
     const platform = q.get('platform') ?? '';
-    if (platform !== '' && !/^linux(\/amd64)?$/.test(platform)) throw new InvalidArgument(`"${platform}": this engine builds for linux/amd64 only`);
+    if (platform !== '') checkBuildPlatform(platform);
     if (ctx.flag('pull')) throw new InvalidArgument('--pull needs a registry client, which this engine does not have yet');
     const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;

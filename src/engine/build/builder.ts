@@ -13,6 +13,7 @@ import { InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import type { ImageStore } from '../images/image-store.js';
 import { parseTagReference, familiarString } from '../images/references.js';
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../images/platforms.js';
 import type { HistoryEntry, Image, ImageConfigBlob, ImageRuntimeConfig } from '../images/types.js';
 import { nextChainId } from '../snapshots/chain.js';
 import { mergedLstat } from '../snapshots/init-layer.js';
@@ -71,11 +72,18 @@ export interface BuildRequest {
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** BuildKit's automatic platform ARGs (this engine builds for its own platform only). */
+/** BuildKit's automatic platform ARGs: this engine builds for its own platform only. */
+const HOST = hostPlatform();
+const HOST_PLATFORM = formatPlatform(HOST);
 const PLATFORM_ARGS: Record<string, string> = {
-  BUILDPLATFORM: 'linux/amd64', BUILDOS: 'linux', BUILDARCH: 'amd64', BUILDVARIANT: '',
-  TARGETPLATFORM: 'linux/amd64', TARGETOS: 'linux', TARGETARCH: 'amd64', TARGETVARIANT: '',
+  BUILDPLATFORM: HOST_PLATFORM, BUILDOS: HOST.os, BUILDARCH: HOST.architecture, BUILDVARIANT: HOST.variant ?? '',
+  TARGETPLATFORM: HOST_PLATFORM, TARGETOS: HOST.os, TARGETARCH: HOST.architecture, TARGETVARIANT: HOST.variant ?? '',
 };
+
+/** --platform and FROM --platform: the host's, in any spelling containerd takes; others refused. */
+export function checkBuildPlatform(spec: string): void {
+  if (!platformMatches(HOST, parsePlatform(spec))) throw new InvalidArgument(`this engine builds for ${HOST_PLATFORM} only, not ${spec}`);
+}
 
 export function sha(...parts: string[]): string {
   const h = createHash('sha256');
@@ -308,11 +316,11 @@ class BuildRun {
     }
     if (s.platform) {
       const p = this.req.frontend.expandWord(s.platform, [...this.metaEnv].map(([k, v]) => `${k}=${v}`));
-      if (p !== 'linux/amd64' && p !== 'linux') throw new InvalidArgument(`this engine builds for linux/amd64 only, not ${p}`);
+      checkBuildPlatform(p);
     }
     if (ref.toLowerCase() === 'scratch') {
       return {
-        config: { architecture: 'amd64', os: 'linux', config: { Env: [DEFAULT_PATH] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
+        config: { architecture: HOST.architecture, os: HOST.os, ...(HOST.variant ? { variant: HOST.variant } : {}), config: { Env: [DEFAULT_PATH] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
         layers: [], layerSizes: [], chainId: null, key: root('scratch'),
       };
     }
