@@ -242,6 +242,20 @@ describe('docker build against minke', { concurrency: false }, () => {
     assert.match(f.stdout + f.stderr, /this engine builds for linux\/\w+ only/);
   });
 
+  it('RUN steps get --memory, --ulimit and --shm-size; --squash and --cache-from are refused clearly', async () => {
+    const df = 'FROM busybox\nRUN echo "mem=$(cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null) nofile=$(ulimit -n) shm=$(df -k /dev/shm | tail -1 | awk \'{print $2}\')"\n';
+    for (const cli of ['docker', minkeCmd]) {
+      const r = await e.run(cli, ['build', '--no-cache', '--progress', 'plain', '--memory', '64m', '--ulimit', 'nofile=1024:2048', '--shm-size', '16m', '-'].filter((a) => cli === minkeCmd || a !== '--progress' && a !== 'plain'),
+        { env: { ...e.env, DOCKER_BUILDKIT: '0' }, input: df, timeout: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /mem=67108864 nofile=1024 shm=16384/, `${cli}: ${r.stdout}`);
+    }
+    const sq = await docker(['build', '--squash', '-'], 'FROM busybox\n');
+    assert.match(sq.stderr, /squash is only supported with experimental mode|experimental/);
+    const cf = await docker(['build', '--cache-from', 'busybox', '-'], 'FROM busybox\n');
+    assert.match(cf.stderr, /--cache-from is not supported by this builder/);
+  });
+
   it('minke build --secret: from a file and from the environment, for RUN --mount=type=secret only', async () => {
     const secretFile = join(ctx, '..', `minke-secret-${process.pid}`);
     writeFileSync(secretFile, 'from-file');

@@ -130,7 +130,7 @@ function badFlag(msg: string): never {
   throw new FlagValueError(msg);
 }
 
-function flagBytes(p: Parsed, name: string, label: string): number | undefined {
+export function flagBytes(p: Parsed, name: string, label: string): number | undefined {
   if (!p.has(name)) return undefined;
   const v = p.str(name);
   if (v === '-1') return -1;

@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import type { Command, Ctx } from '../command.js';
 import { StatusError } from '../flags.js';
 import { jsonStream } from '../progress.js';
+import { flagBytes, parseUlimit } from '../container-opts.js';
 import { PatternMatcher, readDockerignore, type MatchInfo } from '../../engine/build/ignore.js';
 
 type Progress = 'plain' | 'tty' | 'quiet';
@@ -177,6 +178,16 @@ export const command: Command = {
       { name: 'platform', kind: 'string', help: 'Set platform if server is multi-platform capable' },
       { name: 'pull', kind: 'bool', help: 'Always attempt to pull a newer version of the image' },
       { name: 'secret', kind: 'list', type: 'list', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")' },
+      { name: 'memory', short: 'm', kind: 'string', type: 'bytes', help: 'Memory limit' },
+      { name: 'memory-swap', kind: 'string', type: 'bytes', help: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" },
+      { name: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
+      { name: 'cpu-period', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+      { name: 'cpu-quota', kind: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+      { name: 'cpuset-cpus', kind: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+      { name: 'cpuset-mems', kind: 'string', help: 'MEMs in which to allow execution (0-3, 0,1)' },
+      { name: 'shm-size', kind: 'string', type: 'bytes', help: 'Size of /dev/shm' },
+      { name: 'ulimit', kind: 'list', type: 'ulimit', help: 'Ulimit options' },
+      { name: 'cgroup-parent', kind: 'string', help: 'Set the parent cgroup for the "RUN" instructions during build' },
     ],
     minArgs: 1,
     maxArgs: 1,
@@ -259,6 +270,16 @@ export const command: Command = {
       extrahosts: p.list('add-host'),
       platform: p.str('platform') || undefined,
       pull: p.bool('pull') ? '1' : undefined,
+      memory: num(flagBytes(p, 'memory', '-m, --memory')),
+      memswap: num(flagBytes(p, 'memory-swap', '--memory-swap')),
+      cpushares: p.has('cpu-shares') ? String(p.num('cpu-shares')) : undefined,
+      cpuperiod: p.has('cpu-period') ? String(p.num('cpu-period')) : undefined,
+      cpuquota: p.has('cpu-quota') ? String(p.num('cpu-quota')) : undefined,
+      cpusetcpus: p.str('cpuset-cpus') || undefined,
+      cpusetmems: p.str('cpuset-mems') || undefined,
+      shmsize: num(flagBytes(p, 'shm-size', '--shm-size')),
+      ulimits: p.list('ulimit').length ? JSON.stringify(p.list('ulimit').map(parseUlimit)) : undefined,
+      cgroupparent: p.str('cgroup-parent') || undefined,
       rm: '1',
       version: '1',
     };
@@ -270,6 +291,10 @@ export const command: Command = {
     return show(ctx, res, mode, p.str('iidfile'));
   },
 };
+
+function num(n: number | undefined): string | undefined {
+  return n === undefined ? undefined : String(n);
+}
 
 /** BuildKit's limit on one secret (session/secrets/secretsprovider). */
 const MAX_SECRET_SIZE = 500 * 1024;

@@ -20,7 +20,8 @@ import { LegacyStream, MemoryOutput, type BuildOutput } from '../build/legacy-st
 import { RunFailed } from '../build/run-step.js';
 import type { BuildService } from '../build/service.js';
 import { parseFilters } from '../images/filters.js';
-import type { Router } from './router.js';
+import type { ApiContext, Router } from './router.js';
+import type { RunOptions } from '../build/run-step.js';
 import { BUILD_SECRETS } from './body-types.js';
 
 
@@ -54,6 +55,48 @@ function jsonRecord(raw: string | null, name: string): Record<string, string | n
   }
 }
 
+/** The RUN steps' resources as the docker CLI sends them (--memory, --cpu-shares, --shm-size, --ulimit...), checked as dockerd's. */
+function stepOptions(ctx: ApiContext): RunOptions {
+  const nonNegative = (name: string): number | undefined => {
+    const v = ctx.int(name);
+    if (v !== undefined && (v < 0 || !Number.isInteger(v))) throw new InvalidArgument(`invalid value for ${name}: ${ctx.query.get(name) ?? ''}`);
+    return v || undefined;
+  };
+  const memory = nonNegative('memory');
+  const memswap = ctx.int('memswap');
+  if (memory !== undefined && memory < 6 * 1024 * 1024) throw new InvalidArgument('Minimum memory limit allowed is 6MB');
+  if (memswap !== undefined && memswap > 0 && memory !== undefined && memswap < memory) throw new InvalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+  const resources: NonNullable<RunOptions['resources']> = {};
+  if (memory !== undefined) resources.memory = memory;
+  if (memswap !== undefined && memswap !== 0) resources.memorySwap = memswap;
+  const shares = nonNegative('cpushares');
+  if (shares !== undefined) resources.cpuShares = shares;
+  const period = nonNegative('cpuperiod');
+  if (period !== undefined) resources.cpuPeriod = period;
+  const quota = ctx.int('cpuquota');
+  if (quota !== undefined && quota !== 0) resources.cpuQuota = quota;
+  const cpus = ctx.query.get('cpusetcpus');
+  if (cpus) resources.cpusetCpus = cpus;
+  const mems = ctx.query.get('cpusetmems');
+  if (mems) resources.cpusetMems = mems;
+  const out: RunOptions = {};
+  if (Object.keys(resources).length) out.resources = resources;
+  const shm = nonNegative('shmsize');
+  if (shm !== undefined) out.shmSize = shm;
+  const ulimits = ctx.jsonQuery<Array<{ Name?: unknown; Soft?: unknown; Hard?: unknown }> | null>('ulimits');
+  if (ulimits) {
+    if (!Array.isArray(ulimits)) throw new InvalidArgument('invalid ulimits parameter: not a list');
+    out.ulimits = ulimits.map((u) => {
+      if (typeof u?.Name !== 'string' || typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw new InvalidArgument(`invalid ulimit ${JSON.stringify(u)}`);
+      if (u.Soft > u.Hard) throw new InvalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+      return { name: u.Name, soft: u.Soft, hard: u.Hard };
+    });
+  }
+  const parent = ctx.query.get('cgroupparent');
+  if (parent) out.cgroupParent = parent;
+  return out;
+}
+
 export function buildRoutes(r: Router, d: { builds: BuildService; events: EventBus }): void {
   r.on('POST', '/build', async (ctx) => {
     const q = ctx.query;
@@ -67,6 +110,10 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
     const network = networkOf(q.get('networkmode'));
     const extraHosts = q.getAll('extrahosts').map(checkExtraHost);
+    if (ctx.flag('squash')) throw new InvalidArgument('squash is only supported with experimental mode');
+    const cacheFrom = q.get('cachefrom');
+    if (cacheFrom && cacheFrom !== '[]' && cacheFrom !== 'null') throw new InvalidArgument('--cache-from is not supported by this builder: its own cache is kept between builds (docker builder prune clears it)');
+    const runOptions = stepOptions(ctx);
     const dockerfile = q.get('dockerfile') || 'Dockerfile';
     const quiet = ctx.flag('q');
     const session = q.get('secrets');
@@ -107,7 +154,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       try {
         const img = await d.builds.build({
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
-          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal,
+          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal, runOptions,
           ...(secrets ? { secrets } : {}),
         });
         trace(tk, 'built');

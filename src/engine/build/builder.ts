@@ -25,7 +25,7 @@ import { parseChmod, planCopy, resolveChown, type CopyPlan } from './copy-step.j
 import type { ArgCommand, Command, Stage } from './instructions.js';
 import type { BuildOutput } from './legacy-stream.js';
 import { commitUpper, layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
-import { runStep } from './run-step.js';
+import { runStep, type RunOptions } from './run-step.js';
 import { StageOutputs } from './stage-output.js';
 import { heredocCommand, mountKeyInputs, withRunMounts, type HeredocCommand, type RunMountDeps } from './run-mounts.js';
 import { applyMeta, envMap, StageContext } from './meta-steps.js';
@@ -64,6 +64,8 @@ export interface BuildRequest {
   network?: 'host' | 'none';
   /** --add-host: "name:ip" lines added to each RUN's /etc/hosts. */
   extraHosts?: string[];
+  /** Resources and limits of every RUN step. */
+  runOptions?: RunOptions;
   /** --secret values by id, for RUN --mount=type=secret. */
   secrets?: ReadonlyMap<string, Buffer>;
   out: BuildOutput;
@@ -526,7 +528,7 @@ class BuildRun {
       }
       try {
         return await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
-          parent: state.chainId, args, env: [...env, ...argPairs, ...extra.env], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal,
+          parent: state.chainId, args, env: [...env, ...argPairs, ...extra.env], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal, options: this.req.runOptions,
         }, async (r) => {
           if (r.empty) return undefined;
           // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.

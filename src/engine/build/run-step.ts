@@ -14,6 +14,7 @@ import { constants } from 'node:os';
 import { spawnProcess } from '../../core/spawn.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { buildSpec, resolveUser, type MountInput } from '../runtime/index.js';
+import type { ResourcesInput } from '../runtime/spec.js';
 import { RUNC_PATH } from '../runtime/runc.js';
 import { mergedLstat } from '../snapshots/init-layer.js';
 import { isOpaque } from '../snapshots/diff.js';
@@ -29,6 +30,14 @@ export interface RunDeps {
   runcRoot: string;
 }
 
+/** What `docker build` sets for every RUN step (--memory, --cpu-shares, --shm-size, --ulimit, --cgroup-parent). */
+export interface RunOptions {
+  resources?: ResourcesInput;
+  shmSize?: number;
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  cgroupParent?: string;
+}
+
 export interface RunInput {
   /** The parent layers' chain ID (null: scratch). */
   parent: string | null;
@@ -42,6 +51,7 @@ export interface RunInput {
   mounts?: MountInput[];
   /** --add-host entries ("name:ip", checked): lines of the step's /etc/hosts. */
   extraHosts?: string[];
+  options?: RunOptions;
   /** What the error message calls the command ("/bin/sh -c exit 3"). */
   display: string;
   out: BuildOutput;
@@ -100,7 +110,9 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
     } else if (existsSync('/etc/hosts')) mounts.push({ type: 'bind', source: '/etc/hosts', destination: '/etc/hosts', readonly: true });
     const spec = buildSpec({
       id, rootfs: target, args: i.args, env: i.env, cwd: i.cwd || '/', hostname,
-      user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: '/minke-build',
+      user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: i.options?.cgroupParent || '/minke-build',
+      ...(i.options?.resources ? { resources: i.options.resources } : {}), ...(i.options?.shmSize ? { shmSize: i.options.shmSize } : {}),
+      ...(i.options?.ulimits ? { ulimits: i.options.ulimits } : {}),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
     trace(id, 'bundle written');
