@@ -2,7 +2,9 @@
  * Legacy links (`--link target:alias` on the default bridge): the variables dockerd gives the
  * linking container about each target, and the names links are stored under.
  */
-import { NotFound } from '../../core/errors.js';
+import { InvalidArgument, NotFound } from '../../core/errors.js';
+import type { ContainerStore } from './store.js';
+import type { HostConfig } from './model.js';
 import type { ContainerRecord } from './model.js';
 
 export interface LinkTarget {
@@ -105,4 +107,25 @@ export function resolveLink(dir: LinkDirectory, ref: string): { parent: Containe
   const target = entry ? dir.find(parseLink(entry).target) : undefined;
   if (!parent || !entry || !target) throw new NotFound(`No such container: ${ref}`);
   return { parent, entry, target };
+}
+
+/**
+ * HostConfig.Links of a new container resolved as dockerd does: legacy links belong to the
+ * default bridge (elsewhere they are kept as they are), to containers on it, never with host
+ * networking.
+ */
+export function defaultBridgeLinks(store: Pick<ContainerStore, 'find'>, hc: HostConfig): Array<{ name: string; alias: string }> {
+  const onDefaultBridge = hc.NetworkMode === 'bridge' || hc.NetworkMode === 'default';
+  if (!onDefaultBridge) return [];
+  return (hc.Links ?? []).map((l) => {
+    const [target, alias] = l.split(':');
+    const other = store.find(target!);
+    if (!other) throw new InvalidArgument(`could not get container for ${target}`);
+    const mode = other.HostConfig.NetworkMode ?? 'bridge';
+    if (mode === 'host') throw new InvalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+    if (!other.NetworkSettings?.Networks.bridge) {
+      throw new InvalidArgument(`cannot link to ${other.Name}, as it does not belong to the default network`);
+    }
+    return { name: other.Name, alias: alias?.replace(/^\/+/, '') || other.Name.slice(1) };
+  });
 }

@@ -399,3 +399,20 @@ export function validateMounts(hc: HostConfig, volumes?: Record<string, object> 
   for (const raw of hc.Binds ?? []) parseMountRaw(raw, hc.VolumeDriver ?? '');
   for (const m of hc.Mounts ?? []) parseMountSpec(m);
 }
+
+/** Mounts the container's volumes for a start (docker's mount events). */
+export async function mountVolumes(rec: ContainerRecord, volumes: VolumePort, events = true): Promise<void> {
+  for (const mp of Object.values(rec.MountPoints ?? {})) {
+    if (mp.Type !== 'volume' || !mp.Name) continue;
+    const event = { container: rec.Id, destination: mp.Destination, 'read/write': String(mp.RW), propagation: mp.Propagation };
+    await volumes.mount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? event : undefined);
+  }
+}
+
+/** Ends the container's volume mounts (after it exited, or when its start failed). */
+export async function unmountVolumes(rec: ContainerRecord, volumes: VolumePort, events = true): Promise<void> {
+  for (const mp of Object.values(rec.MountPoints ?? {})) {
+    if (mp.Type !== 'volume' || !mp.Name) continue;
+    await volumes.unmount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? { container: rec.Id } : undefined).catch(() => {});
+  }
+}

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Conflict, InvalidArgument, NotFound, NotModified, SystemError, messageOf } from '../../core/errors.js';
 import { newId, randomName, shortId } from '../../core/ids.js';
 import { mountShm, shmPath, unmountShm } from './ipc-shm.js';
-import { legacyLinks, linkNamesOf, linkVariables, parseLink, resolveLink } from './links.js';
+import { defaultBridgeLinks, legacyLinks, linkNamesOf, linkVariables, parseLink, resolveLink } from './links.js';
 import { resolveInRoot } from '../snapshots/apply.js';
 import { checkPlatform, commandOf, imageNameForError, mergeImageConfig, normalizeStringLists, validateEnv, validateHealth, validateHostConfig, validateName, validateNetworkMode } from './create-config.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from './model.js';
@@ -14,10 +14,11 @@ import { ZERO_TIME, initialState } from './model.js';
 import type { AttachStreams, ImagePort, LogPosition, NetworkPort, RootfsPort, RuntimePort, VolumePort } from './ports.js';
 import { DEFAULT_LOG_DRIVER, logPolicy, validateLogConfig, type LogPolicy } from './log-config.js';
 import type { EndpointConfig } from '../networks/model.js';
-import { mountIdOf, populateVolumes, readOnlyNonRecursive, registerMountPoints, releaseMountPoints, validateMounts } from './mounts.js';
+import { mountVolumes, populateVolumes, readOnlyNonRecursive, registerMountPoints, releaseMountPoints, unmountVolumes, validateMounts } from './mounts.js';
 import { ContainerStore } from './store.js';
 import { trace, traceEnd } from '../../core/trace.js';
 import { discard, sweepTrash } from '../../core/trash.js';
+import { Waiters, type WaitCondition, type WakeReason } from './waiters.js';
 import { startFailureExitCode } from '../runtime/conmon.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import type { Platform } from '../images/platforms.js';
@@ -27,22 +28,17 @@ import { parseSignal, signalNumber } from './signals.js';
 import { HealthMonitor, healthSettings, initialHealth } from './health.js';
 import { runProbe } from './health-probe.js';
 
+export type { WaitCondition } from './waiters.js';
+
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null } | null;
 }
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
-
 export interface ContainerEvent {
   action: string;
   rec: ContainerRecord;
   attributes?: Record<string, string>;
-}
-
-interface Waiter {
-  condition: WaitCondition;
-  resolve: (code: number) => void;
 }
 
 /**
@@ -52,7 +48,7 @@ interface Waiter {
  */
 export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> {
   readonly store: ContainerStore;
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Waiters();
   /** Each running container's current process: its exit code, and the end of its exit handling. */
   private readonly exits = new Map<string, { code: Promise<number>; handled: Promise<void> }>();
   /** Live OOM watches of running containers, and whether this run reported one. */
@@ -152,19 +148,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     validateHealth(config);
     validateEnv(config);
     validateMounts(hc, config.Volumes);
-    // Legacy links belong to the default bridge: elsewhere dockerd keeps them as they are.
-    const onDefaultBridge = hc.NetworkMode === 'bridge' || hc.NetworkMode === 'default';
-    const links = onDefaultBridge ? (hc.Links ?? []).map((l) => {
-      const [target, alias] = l.split(':');
-      const other = this.store.find(target!);
-      if (!other) throw new InvalidArgument(`could not get container for ${target}`);
-      const mode = other.HostConfig.NetworkMode ?? 'bridge';
-      if (mode === 'host') throw new InvalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
-      if (!other.NetworkSettings?.Networks.bridge) {
-        throw new InvalidArgument(`cannot link to ${other.Name}, as it does not belong to the default network`);
-      }
-      return { name: other.Name, alias: alias?.replace(/^\/+/, '') || other.Name.slice(1) };
-    }) : [];
+    const links = defaultBridgeLinks(this.store, hc);
     let image;
     try {
       image = await this.images.get(config.Image);
@@ -262,23 +246,6 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     } finally {
       if (mounted) await this.rootfs.unmount(target).catch(() => {});
       await rm(target, { recursive: true, force: true }).catch(() => {});
-    }
-  }
-
-  /** Mounts the container's volumes for a start (docker's mount events). */
-  private async mountVolumes(rec: ContainerRecord, events = true): Promise<void> {
-    for (const mp of Object.values(rec.MountPoints ?? {})) {
-      if (mp.Type !== 'volume' || !mp.Name) continue;
-      const event = { container: rec.Id, destination: mp.Destination, 'read/write': String(mp.RW), propagation: mp.Propagation };
-      await this.volumes.mount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? event : undefined);
-    }
-  }
-
-  /** Ends the container's volume mounts (after it exited, or when its start failed). */
-  private async unmountVolumes(rec: ContainerRecord, events = true): Promise<void> {
-    for (const mp of Object.values(rec.MountPoints ?? {})) {
-      if (mp.Type !== 'volume' || !mp.Name) continue;
-      await this.volumes.unmount(mp.Name, mountIdOf(rec.Id, mp.Destination), events ? { container: rec.Id } : undefined).catch(() => {});
     }
   }
 
@@ -414,7 +381,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           containerId: rec.Id, hostConfig: rec.HostConfig, volumes: rec.Config.Volumes, container: (ref) => this.get(ref), rootfs: async () => rootfsDir,
           daemonRoot: resolve(this.opts.dataRoot),
         }, this.volumes);
-        await this.mountVolumes(rec);
+        await mountVolumes(rec, this.volumes);
       } catch (err) {
         volumesFailed = true;
         throw err;
@@ -482,7 +449,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
       if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
       await sandbox?.joined.catch(() => {});
       await this.networks.detach(rec).catch(() => {});
-      await this.unmountVolumes(rec, false);
+      await unmountVolumes(rec, this.volumes, false);
       if (mounted) await this.rootfs.unmount(rootfsDir).catch(() => {});
       await rm(bundleDir, { recursive: true, force: true }).catch(() => {});
       rec.State = { ...rec.State, Running: false, Restarting: false, Pid: 0, Error: message, ExitCode: startFailureExitCode(message) };
@@ -567,7 +534,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
           released = false; // the removal does it again
         }),
       this.networks.detach(rec).catch(() => {}),
-      this.unmountVolumes(rec),
+      unmountVolumes(rec, this.volumes),
     ]);
     if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
     trace(rec.Id, 'exit: cleaned up');
@@ -606,33 +573,15 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
     this.wake(rec, code, 'exit');
   }
 
-  private wake(rec: ContainerRecord, code: number, why: 'exit' | 'removed' | 'start-failed'): void {
-    const list = this.waiters.get(rec.Id);
-    if (!list) return;
-    const keep: Waiter[] = [];
-    for (const w of list) {
-      if (why === 'removed' || (w.condition !== 'removed' && why === 'exit') || (why === 'start-failed' && w.condition === 'not-running')) {
-        w.resolve(code);
-      } else keep.push(w);
-    }
-    if (keep.length) this.waiters.set(rec.Id, keep);
-    else this.waiters.delete(rec.Id);
+  private wake(rec: ContainerRecord, code: number, why: WakeReason): void {
+    this.waiters.wake(rec.Id, code, why);
   }
 
   /** Docker's wait: resolves with the exit code when the condition is met. */
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<number> {
     const rec = this.get(ref);
     if (condition === 'not-running' && !rec.State.Running) return Promise.resolve(rec.State.ExitCode);
-    return new Promise<number>((resolve) => {
-      const w: Waiter = { condition, resolve };
-      const list = this.waiters.get(rec.Id) ?? [];
-      list.push(w);
-      this.waiters.set(rec.Id, list);
-      signal?.addEventListener('abort', () => {
-        const l = this.waiters.get(rec.Id);
-        if (l) this.waiters.set(rec.Id, l.filter((x) => x !== w));
-      });
-    });
+    return this.waiters.wait(rec.Id, condition, signal);
   }
 
   /** Stops with the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
@@ -837,7 +786,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         if (runtimeLeft) await this.runtime.delete(rec.Id).catch(() => {});
         await this.rootfs.unmount(join(this.bundleDir(rec.Id), 'rootfs')).catch(() => {});
         await discard(this.bundleDir(rec.Id));
-        await this.unmountVolumes(rec, false);
+        await unmountVolumes(rec, this.volumes, false);
       }
       if (rec.HostConfig.IpcMode === 'shareable') unmountShm(shmPath(this.store.dir(rec.Id)));
       // The log's rotation (a compression under way) is done with the directory first.
@@ -889,7 +838,7 @@ export class ContainerService extends EventEmitter<{ event: [ContainerEvent] }> 
         }
       }
       // (A restarting container has no process: its volumes were unmounted at its exit.)
-      if ((rec.State.Running && !rec.State.Restarting) || existsSync(this.bundleDir(rec.Id))) await this.mountVolumes(rec, false).catch(() => {});
+      if ((rec.State.Running && !rec.State.Restarting) || existsSync(this.bundleDir(rec.Id))) await mountVolumes(rec, this.volumes, false).catch(() => {});
     }
     await Promise.all(recs.map(async (rec) => {
       if (rec.State.Status === 'removing') rec.State = { ...rec.State, Status: 'dead', Dead: true };
