@@ -1,7 +1,7 @@
 import { Mutex } from '../images/mutex.js';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MNT_DETACH, sys } from '../../core/native.js';
 import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../../core/errors.js';
@@ -13,7 +13,8 @@ import { addAddressIn, deleteBridge, ensureBridge } from './bridge-link.js';
 import { cniAdd, cniDel, type CniConfList, type CniResult } from './cni.js';
 import type { EmbeddedDns } from './dns.js';
 import { ContainerNames } from './container-names.js';
-import { hostsFile, parseResolvConf, resolvConf, type ParsedResolvConf } from './etc-files.js';
+import type { ParsedResolvConf } from './etc-files.js';
+import { readHostResolv, writeContainerEtcFiles, writeContainerHosts, type EtcDeps } from './container-etc.js';
 import { Firewall, type FirewallNetwork } from './firewall.js';
 import { PREDEFINED_NETWORKS, emptyEndpoint, type Endpoint, type EndpointConfig, type IpamPool, type NetworkRecord, type NetworkSettings } from './model.js';
 import { PortReservations, portsView, requestedMappings, type PortMapping } from './published-ports.js';
@@ -171,7 +172,7 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   private async refreshHostResolv(): Promise<void> {
-    this.hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    this.hostResolv = readHostResolv();
   }
 
   /** The bridge, its rules and (user networks) the DNS server, once per engine run. */
@@ -431,49 +432,22 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
   }
 
   /** hostname, hosts and resolv.conf sources of the container (bind-mounted; rewritten in place). */
+  /** hostname, hosts and resolv.conf of a container, written at each start (container-etc.ts). */
   async writeEtcFiles(rec: ContainerRecord): Promise<void> {
     // The host's resolvers are read again at each start, as dockerd does (DHCP may change them).
-    await this.refreshHostResolv();
-    await writeFile(rec.HostnamePath, `${rec.Config.Hostname}\n`);
-    await this.writeHosts(rec);
-    await writeFile(rec.ResolvConfPath, await this.resolvContent(rec));
+    this.hostResolv = readHostResolv();
+    writeContainerEtcFiles(rec, this.etcDeps());
   }
 
-  /** /etc/hosts: rewritten in place (it is bind-mounted) once the container has its addresses. */
-  private async writeHosts(rec: ContainerRecord): Promise<void> {
-    const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-    if (mode.startsWith('container:')) {
-      const other = this.containers.get(mode.slice('container:'.length));
-      await writeFile(rec.HostsPath, await readFile(other.HostsPath, 'utf8').catch(() => ''));
-      return;
-    }
-    const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
-      const i = h.search(/[:=]/);
-      const ip = h.slice(i + 1);
-      return `${h.slice(0, i)}:${ip === 'host-gateway' ? this.hostGateway() : ip}`;
-    });
-    // Legacy links (--link name:alias): the linked container's address under its alias, ID and name.
-    for (const entry of legacyLinks(rec) ?? []) {
-      const { target, alias } = parseLink(entry);
-      const other = this.names.find(target);
-      const ip = other && Object.values(other.NetworkSettings?.Networks ?? {}).find((e) => e.IPAddress)?.IPAddress;
-      if (!other || !ip) continue;
-      // dockerd's line: the alias, the linked container's hostname, then its name if not the alias.
-      extraHosts.push(`${[...new Set([alias, other.Config.Hostname || other.Id.slice(0, 12), other.Name.slice(1)])].join(' ')}:${ip}`);
-    }
-    let hosts: string;
-    if (mode === 'host') {
-      hosts = await readFile('/etc/hosts', 'utf8').catch(() => '');
-      for (const h of extraHosts) hosts += `${h.slice(h.indexOf(':') + 1)}\t${h.slice(0, h.indexOf(':'))}\n`;
-    } else {
-      hosts = hostsFile({
-        hostname: rec.Config.Hostname ?? '',
-        domainname: rec.Config.Domainname || undefined,
-        addresses: Object.values(rec.NetworkSettings?.Networks ?? {}).flatMap((e) => [e.IPAddress, e.GlobalIPv6Address]).filter(Boolean),
-        extraHosts,
-      });
-    }
-    await writeFile(rec.HostsPath, hosts);
+  private etcDeps(): EtcDeps {
+    return {
+      container: (ref) => this.containers.get(ref),
+      linked: (ref) => this.names.find(ref),
+      network: (id) => this.store.find(id),
+      dns: (r) => this.dnsOf(r),
+      hostGateway: () => this.hostGateway(),
+      hostResolv: this.hostResolv,
+    };
   }
 
   /** A container's DNS settings, each the engine's where the container gives none (as dockerd). */
@@ -482,24 +456,6 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
     const d = this.opts.dns;
     const pick = (own: string[] | null | undefined, engine: string[] | undefined): string[] => (own?.length ? own : engine ?? []);
     return { Dns: pick(hc.Dns, d?.dns), DnsSearch: pick(hc.DnsSearch, d?.dnsSearch), DnsOptions: pick(hc.DnsOptions, d?.dnsOptions) };
-  }
-
-  private async resolvContent(rec: ContainerRecord): Promise<string> {
-    const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-    if (mode.startsWith('container:')) {
-      return readFile(this.containers.get(mode.slice('container:'.length)).ResolvConfPath, 'utf8').catch(() => '');
-    }
-    const hc = this.dnsOf(rec);
-    if (mode === 'host' && !hc.Dns.length && !hc.DnsSearch.length && !hc.DnsOptions.length) {
-      return readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    }
-    const embedded = Object.values(rec.NetworkSettings?.Networks ?? {})
-      .map((e) => this.store.find(e.NetworkID))
-      .find((n) => n && n.Driver === 'bridge' && !n.isDefault);
-    return resolvConf({
-      host: this.hostResolv, dns: hc.Dns, dnsSearch: hc.DnsSearch, dnsOptions: hc.DnsOptions,
-      embedded: embedded ? pool4(embedded)?.Gateway : undefined,
-    });
   }
 
   private sandboxPath(rec: ContainerRecord): string {
@@ -556,12 +512,17 @@ export class NetworkService extends EventEmitter<{ event: [NetworkEvent] }> impl
         if (!n!.Internal) defaultRoute = false;
       }
       settings.Ports = portsView(rec.Config.ExposedPorts, bound);
-      await this.writeHosts(rec);
+      writeContainerHosts(rec, this.etcDeps());
       // As dockerd: containers linking to this one learn its new address.
       for (const other of this.containers.all()) {
         if (other.Id === rec.Id || !isLive(other)) continue;
         const links = legacyLinks(other) ?? [];
-        if (links.some((l) => [rec.Name, rec.Id].includes(parseLink(l).target))) await this.writeHosts(other).catch(() => {});
+        if (!links.some((l) => [rec.Name, rec.Id].includes(parseLink(l).target))) continue;
+        try {
+          writeContainerHosts(other, this.etcDeps());
+        } catch {
+          // that container's files are gone (it is being removed)
+        }
       }
     } catch (err) {
       for (const { n, ep } of bridged) await this.leave(rec, n, ep, netns);
