@@ -105,7 +105,8 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     for (const t of tags) parseTagReference(t);
     const platform = q.get('platform') ?? '';
     if (platform !== '') checkBuildPlatform(platform);
-    if (ctx.flag('pull')) throw new InvalidArgument('--pull needs a registry client, which this engine does not have yet');
+    const pull = ctx.flag('pull');
+    if (pull && !d.builds.canPull) throw new InvalidArgument('--pull needs a registry client, which this engine does not have yet');
     const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
     const network = networkOf(q.get('networkmode'));
@@ -154,7 +155,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
       try {
         const img = await d.builds.build({
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
-          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal, runOptions,
+          target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal, runOptions, pull,
           ...(secrets ? { secrets } : {}),
         });
         trace(tk, 'built');

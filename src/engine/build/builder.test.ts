@@ -307,3 +307,27 @@ test('ADD --checksum checks what a URL serves', { skip }, async () => {
     server.close();
   }
 });
+
+test('an image the build names and the engine lacks is pulled (FROM, COPY --from), once; --pull pulls every one', { skip }, async () => {
+  const pulled: string[] = [];
+  const withPull = new Builder({
+    images, snapshotter: sn, cache, buildRoot: join(dir, 'build'), runcRoot: join(dir, 'exec', 'runc'), secretsRoot: join(dir, 'exec', 'secrets'),
+    pull: async (ref, o) => {
+      pulled.push(ref);
+      o.progress({ status: 'Pulling from fake', id: ref });
+      const bb = await images.get('busybox:latest');
+      await images.tag(bb.id, ref);
+      return images.get(ref);
+    },
+  });
+  const out = new MemoryOutput();
+  const progress: unknown[] = [];
+  (out as MemoryOutput & { progress(m: unknown): void }).progress = (m: unknown) => progress.push(m);
+  const parsed = parseForBuild('FROM remote.example/base:1\nCOPY --from=remote.example/base:1 /bin/sh /sh\n');
+  await withPull.build({ ...parsed, contextDir: ctx, out, network: 'none' });
+  assert.deepEqual(pulled, ['remote.example/base:1'], 'pulled once for both uses');
+  assert.deepEqual(progress, [{ status: 'Pulling from fake', id: 'remote.example/base:1' }]);
+  await withPull.build({ ...parseForBuild('FROM busybox\n'), contextDir: ctx, out: new MemoryOutput(), network: 'none', pull: true });
+  assert.deepEqual(pulled, ['remote.example/base:1', 'busybox']);
+  await assert.rejects(build('FROM remote.example/other:1\n'), /pull access denied for remote\.example\/other:1/);
+});

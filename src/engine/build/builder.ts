@@ -49,6 +49,12 @@ export interface BuilderDeps {
   runcRoot: string;
   /** Where RUN steps' secret files are written for as long as the step runs. */
   secretsRoot: string;
+  /**
+   * Pulls an image the build names and the engine lacks (FROM, COPY --from, RUN --mount from=),
+   * or every named image with --pull; its progress goes to the build's stream. Without it those
+   * builds fail, naming the image.
+   */
+  pull?: (ref: string, o: { progress(message: Record<string, unknown>): void; signal: AbortSignal }) => Promise<Image>;
 }
 
 export interface BuildRequest {
@@ -64,6 +70,8 @@ export interface BuildRequest {
   network?: 'host' | 'none';
   /** --add-host: "name:ip" lines added to each RUN's /etc/hosts. */
   extraHosts?: string[];
+  /** --pull: pull every image the build names, even those the engine has. */
+  pull?: boolean;
   /** Resources and limits of every RUN step. */
   runOptions?: RunOptions;
   /** --secret values by id, for RUN --mount=type=secret. */
@@ -134,6 +142,8 @@ class BuildRun {
   private total = 0;
   private readonly abort = new AbortController();
   private readonly outputs: StageOutputs;
+  /** The images named so far (FROM, --from): looked up or pulled once. */
+  private readonly images = new Map<string, Promise<Image>>();
 
   constructor(private readonly d: BuilderDeps, private readonly req: BuildRequest) {
     this.buildArgs = req.buildArgs ?? {};
@@ -326,16 +336,7 @@ class BuildRun {
         layers: [], layerSizes: [], chainId: null, key: root('scratch'),
       };
     }
-    let img: Image;
-    try {
-      parseTagReference(ref.includes('@') ? ref.split('@')[0]! : ref);
-      img = await this.d.images.get(ref);
-    } catch (err) {
-      if (err instanceof NotFound) {
-        throw new BuildFailed(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${ref} (this engine has no registry support yet: import or load the image)`);
-      }
-      throw new BuildFailed(`invalid reference format: ${ref}: ${messageOf(err)}`);
-    }
+    const img = await this.image(ref, 'base');
     const config = structuredClone(img.config);
     delete config.container;
     delete config.container_config;
@@ -345,6 +346,38 @@ class BuildRun {
     // As dockerd's builders: a base without PATH gets the default one.
     if (!(config.config.Env ?? []).some((e) => e.startsWith('PATH='))) config.config.Env = [...(config.config.Env ?? []), DEFAULT_PATH];
     return { config, layers: [...img.layers], layerSizes: [...(img.layerSizes ?? img.layers.map((l) => l.size))], chainId: img.chainId, key: root(`image:${img.id}`), baseImage: img.id };
+  }
+
+  /** An image the build names: the engine's, or pulled (always with --pull); once per build. */
+  private image(ref: string, what: 'base' | 'from'): Promise<Image> {
+    let p = this.images.get(ref);
+    if (!p) {
+      p = this.fetchImage(ref, what);
+      this.images.set(ref, p);
+    }
+    return p;
+  }
+
+  private async fetchImage(ref: string, what: 'base' | 'from'): Promise<Image> {
+    const fail = (msg: string): BuildFailed => new BuildFailed(what === 'base' ? msg : `invalid from flag value ${ref}: ${msg}`);
+    try {
+      parseTagReference(ref.includes('@') ? ref.split('@')[0]! : ref);
+    } catch (err) {
+      throw fail(`invalid reference format: ${ref}: ${messageOf(err)}`);
+    }
+    if (!this.req.pull || !this.d.pull) {
+      try {
+        return await this.d.images.get(ref);
+      } catch (err) {
+        if (!(err instanceof NotFound)) throw fail(messageOf(err));
+        if (!this.d.pull) throw fail(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${ref}`);
+      }
+    }
+    try {
+      return await this.d.pull(ref, { progress: (m) => this.req.out.progress?.(m), signal: this.signal });
+    } catch (err) {
+      throw fail(messageOf(err));
+    }
   }
 
   private rootKey(from: string): string {
@@ -549,11 +582,7 @@ class BuildRun {
     if (!from) return undefined;
     const i = this.stageRef(from, stageIdx);
     if (i !== undefined) return `stage:${stateId(await this.stageResult(i))}`;
-    try {
-      return `image:${(await this.d.images.get(from)).id}`;
-    } catch (err) {
-      throw new BuildFailed(`invalid from flag value ${from}: ${messageOf(err)}`);
-    }
+    return `image:${(await this.image(from, 'from')).id}`;
   }
 
   private deps(): { content: ImageStore['content']; snapshotter: OverlaySnapshotter } {
@@ -598,13 +627,7 @@ class BuildRun {
       await this.ensureChain(s);
       chain = s.chainId;
     } else {
-      let img: Image;
-      try {
-        img = await this.d.images.get(from);
-      } catch (err) {
-        throw new BuildFailed(`invalid from flag value ${from}: ${messageOf(err)}`);
-      }
-      chain = img.chainId;
+      chain = (await this.image(from, 'from')).chainId;
     }
     const key = `build-view-${randomBytes(8).toString('hex')}`;
     const target = join(this.d.buildRoot, 'mnt', key);

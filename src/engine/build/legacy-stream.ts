@@ -14,6 +14,8 @@ export interface BuildOutput {
   /** Text for the client's stdout ("Step 1/3 : ...\n"). */
   stream(text: string): void;
   aux(value: unknown): void;
+  /** A pull's progress message ({status, id, progressDetail}), as dockerd's builder relays it. */
+  progress?(message: Record<string, unknown>): void;
   /** The build failed: the last message. `code` is a failed RUN's exit code. */
   error(message: string, code?: number): void;
 }
@@ -31,6 +33,10 @@ export class LegacyStream implements BuildOutput {
 
   aux(value: unknown): void {
     this.write({ aux: value });
+  }
+
+  progress(message: Record<string, unknown>): void {
+    this.write(message);
   }
 
   error(message: string, code?: number): void {

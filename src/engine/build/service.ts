@@ -13,7 +13,7 @@ import type { Image } from '../images/types.js';
 import { unmountAll } from '../snapshots/mount.js';
 import { diskUsage, type OverlaySnapshotter } from '../snapshots/overlay.js';
 import { BuildCache, type BuildCacheEntry, type CacheRecord } from './cache.js';
-import { Builder, type BuildRequest } from './builder.js';
+import { Builder, type BuildRequest, type BuilderDeps } from './builder.js';
 import { receiveContext, sweepContexts, type BuildContext } from './context.js';
 
 export interface BuildServiceOptions {
@@ -21,6 +21,8 @@ export interface BuildServiceOptions {
   execRoot: string;
   images: ImageStore;
   snapshotter: OverlaySnapshotter;
+  /** The engine's pull (the registry client), for base images the engine lacks and --pull. */
+  pull?: BuilderDeps['pull'];
 }
 
 export interface PruneResult {
@@ -35,6 +37,7 @@ export class BuildService {
   private constructor(private readonly o: BuildServiceOptions, readonly cache: BuildCache, private readonly root: string) {
     this.builder = new Builder({
       images: o.images, snapshotter: o.snapshotter, cache, buildRoot: root, runcRoot: join(o.execRoot, 'build-runc'), secretsRoot: join(o.execRoot, 'build-secrets'),
+      ...(o.pull ? { pull: o.pull } : {}),
     });
   }
 
@@ -86,6 +89,11 @@ export class BuildService {
     await sweepContexts(join(root, 'contexts'));
     const cache = await BuildCache.open(join(root, 'cache'));
     return new BuildService(o, cache, root);
+  }
+
+  /** Whether images can be pulled (a registry client is wired in). */
+  get canPull(): boolean {
+    return this.o.pull !== undefined;
   }
 
   receive(body: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): Promise<BuildContext> {
