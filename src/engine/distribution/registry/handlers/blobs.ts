@@ -6,7 +6,7 @@ import { parseRange, send } from '../http.js';
 import { parseDigest, type ParsedDigest } from '../names.js';
 import type { OpenBlob } from '../storage/blobs.js';
 
-/** The blob if the repository has it (BLOB_UNKNOWN otherwise), fetched through a proxy's remote. */
+/** The blob if the repository has it. */
 async function openLinked(reg: Registry, name: string, d: ParsedDigest): Promise<OpenBlob | undefined> {
   if (!(await reg.storage.repos.hasBlob(name, d))) return undefined;
   return reg.storage.blobs.open(d);
@@ -14,7 +14,7 @@ async function openLinked(reg: Registry, name: string, d: ParsedDigest): Promise
 
 export async function getBlob(reg: Registry, call: Call, digestParam: string): Promise<void> {
   const d = parseDigest(digestParam);
-  const { req, res, name } = call;
+  const { req, name } = call;
   const blob = await openLinked(reg, name, d);
   if (!blob) {
     if (reg.proxy) return reg.proxy.serveBlob(call, d);
