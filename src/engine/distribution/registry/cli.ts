@@ -29,7 +29,7 @@ Options:
       --tls-key string          TLS key (PEM)
       --htpasswd string         htpasswd file of bcrypt entries: require Basic authentication
       --realm string            Realm of the Basic challenge (default "minke registry")
-      --token-realm string      Require Bearer tokens, issued by this server at this URL to the htpasswd users
+      --token-realm string      Require Bearer tokens, issued by this server at this URL (or path, e.g. /token) to the htpasswd users
       --token-service string    Service the tokens are for (default "minke-registry")
       --token-ttl int           Lifetime of a token in seconds (default 300)
       --read-only               Refuse every write (UNSUPPORTED)

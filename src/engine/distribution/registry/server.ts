@@ -26,7 +26,7 @@ export interface RegistryOptions {
   htpasswd?: string;
   /** The realm of the Basic challenge. */
   realm?: string;
-  /** Bearer token auth: the token endpoint's URL (this server serves it at that path). */
+  /** Bearer token auth: the token endpoint's URL, or a path on this server (this server serves it at that path). */
   tokenRealm?: string;
   tokenService?: string;
   tokenTtlSeconds?: number;
@@ -68,8 +68,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     await htpasswd.load();
     const realm = opts.realm ?? 'minke registry';
     if (opts.tokenRealm) {
-      const realmUrl = new URL(opts.tokenRealm);
-      tokenPath = realmUrl.pathname;
+      tokenPath = new URL(opts.tokenRealm, 'http://registry').pathname;
       if (tokenPath.startsWith('/v2')) throw new Error('--token-realm: the token endpoint cannot be under /v2/');
       const issuer = new TokenIssuer(await loadTokenKey(opts.root), 'minke-registry', opts.tokenService ?? 'minke-registry', opts.tokenTtlSeconds ?? 300);
       mode = { kind: 'token', htpasswd, realm: opts.tokenRealm, issuer };

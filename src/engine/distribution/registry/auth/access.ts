@@ -45,6 +45,16 @@ export function scopeOf(needs: Need[]): string {
   return [...byResource].map(([k, a]) => `${k}:${a.join(',')}`).join(' ');
 }
 
+/**
+ * The token realm as clients must call it: a realm given as a path (`/token`) is on this server,
+ * at the address the client used (so a registry on port 0 or behind a name needs no URL up front).
+ */
+export function realmUrl(realm: string, req: IncomingMessage): string {
+  if (!realm.startsWith('/')) return realm;
+  const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${realm}`;
+}
+
 const quote = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`;
 
 export class Authorizer {
@@ -61,7 +71,7 @@ export class Authorizer {
       throw regError('UNAUTHORIZED', undefined, { headers: { 'WWW-Authenticate': `Basic realm=${quote(mode.realm)}` } });
     }
     const challenge = (error?: string): never => {
-      let h = `Bearer realm=${quote(mode.realm)},service=${quote(mode.issuer.service)}`;
+      let h = `Bearer realm=${quote(realmUrl(mode.realm, req))},service=${quote(mode.issuer.service)}`;
       if (needs.length) h += `,scope=${quote(scopeOf(needs))}`;
       if (error) h += `,error=${quote(error)}`;
       throw regError('UNAUTHORIZED', needs.length ? needs.map((n) => ({ Type: n.type, Name: n.name, Action: n.action })) : undefined, { headers: { 'WWW-Authenticate': h } });
