@@ -11,11 +11,10 @@
  * half-finished upload is never served. Each upload's requests run one at a time.
  */
 import { randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { isErrno } from '../../../../core/errors.js';
 import { Mutex } from '../../../images/mutex.js';
 import { regError } from '../errors.js';
@@ -44,6 +43,60 @@ interface Live {
   /** sha256 of data[0, offset), or undefined until computed again from the file. */
   hash: Hash | undefined;
   lock: Mutex;
+}
+
+/** Bytes gathered before one write: large writes, while the next batch is read meanwhile. */
+const BATCH = 1 << 20;
+
+async function writeAll(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let pos = position;
+  const rest = [...bufs];
+  while (rest.length) {
+    let n = (await fh.writev(rest, pos)).bytesWritten;
+    pos += n;
+    // a short write: go on from where it stopped
+    while (rest.length && n >= rest[0]!.length) n -= rest.shift()!.length;
+    if (n > 0) rest[0] = rest[0]!.subarray(n);
+  }
+}
+
+/**
+ * Streams `source` into the file at `position`, hashing as it goes; one batch is written while
+ * the next is read. Everything read is written before this returns or throws.
+ */
+async function writeHashed(source: Readable, fh: FileHandle, position: number, hash: Hash): Promise<number> {
+  let pending: Promise<void> = Promise.resolve();
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let pos = position;
+  let received = 0;
+  const flush = async (): Promise<void> => {
+    await pending;
+    const b = batch;
+    const at = pos;
+    pos += batchBytes;
+    batch = [];
+    batchBytes = 0;
+    pending = writeAll(fh, b, at);
+    pending.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  };
+  try {
+    for await (const chunk of source) {
+      const c = chunk as Buffer;
+      hash.update(c);
+      received += c.length;
+      batch.push(c);
+      batchBytes += c.length;
+      if (batchBytes >= BATCH) await flush();
+    }
+  } catch (err) {
+    await flush().catch(() => {});
+    await pending.catch(() => {});
+    throw err;
+  }
+  await flush();
+  await pending;
+  return received;
 }
 
 const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -203,18 +256,8 @@ export class UploadHandle implements Upload {
     let failed: unknown;
     try {
       if (live.hash === undefined) await this.store.hashOf(live, 'sha256');
-      const hash = live.hash!;
-      const hashing = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          received += chunk.length;
-          cb(null, chunk);
-        },
-      });
-      // The numeric fd: a stream on the FileHandle itself holds it open past fh.close().
-      const out = createWriteStream('', { fd: fh.fd, start: before, autoClose: false, highWaterMark: 1 << 20 });
       try {
-        await pipeline(source, hashing, out);
+        received = await writeHashed(source, fh, before, live.hash!);
       } catch (err) {
         failed = err;
       }
