@@ -1,0 +1,195 @@
+// The registry (issue 12), side by side in one run, skopeo (Debian's) as the client on loopback:
+//   minke:        `minke registry serve` (its own process, its own root)
+//   distribution: Debian's docker-registry 2.8 (`/usr/bin/docker-registry serve`, its own config,
+//                 port and filesystem root, deletes enabled)
+// Images: one layer of 100 MiB, and 20 layers of 5 MiB (gzipped random bytes, so skopeo sends
+// them as they are). Push: `skopeo copy oci:... docker://...` into an empty registry (each push
+// starts from a fresh root, so no blob is already there nor mountable). Pull: `skopeo copy
+// docker://... dir:...` into an empty directory. Rounds rotate the order of the cases; medians.
+// Each registry's RSS is sampled every 20 ms: at rest after start, and its peak while streaming.
+//
+//   node dist/bench/registry.js [--runs 5] [--no-peer]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { projectRoot } from '../src/core/native.js';
+import { makeLayout, type Layout } from '../test/registry/oci-layout.js';
+import { median } from './measure.js';
+import { aptEnsure } from './peers.js';
+
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
+const withPeer = !args.includes('--no-peer');
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A registry process that can be started afresh on an empty root. */
+interface Peer {
+  name: string;
+  host: string;
+  pid(): number;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function peer(name: string, dir: string, start: (root: string, port: number) => ChildProcess): Promise<Peer> {
+  const port = await freePort();
+  const root = join(dir, `${name}-root`);
+  let child: ChildProcess | undefined;
+  const stop = async (): Promise<void> => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const restart = async (): Promise<void> => {
+    await stop();
+    rmSync(root, { recursive: true, force: true });
+    child = start(root, port);
+    await waitUp(`http://127.0.0.1:${port}/v2/`);
+  };
+  await restart();
+  return { name, host: `127.0.0.1:${port}`, pid: () => child!.pid!, restart, stop };
+}
+
+function minkeRegistry(dir: string): Promise<Peer> {
+  return peer('minke', dir, (root, port) =>
+    spawn(process.execPath, [join(projectRoot, 'bin', 'minke.js'), 'registry', 'serve', '--listen', `127.0.0.1:${port}`, '--root', root, '--log-level', 'warn'], { stdio: 'ignore' }));
+}
+
+function distribution(dir: string): Promise<Peer> {
+  return peer('distribution', dir, (root, port) => {
+    const config = join(dir, 'distribution.yml');
+    writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    return spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
+  });
+}
+
+/** skopeo in a child process, awaited (the RSS sampler of this process ticks meanwhile). */
+function skopeo(argv: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('skopeo', ['--insecure-policy', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`skopeo ${argv.join(' ')}: ${err}`))));
+  });
+}
+
+interface Case {
+  key: string;
+  label: string;
+  reg: Peer;
+  prepare: () => Promise<void>;
+  run: () => Promise<void>;
+}
+
+async function main(): Promise<void> {
+  if (!aptEnsure('skopeo', 'skopeo')) throw new Error('skopeo is needed');
+  const dir = mkdtempSync('/tmp/minke-bench-registry-');
+  console.log(`# registry benchmark (${new Date().toISOString()}), ${RUNS} runs each, skopeo as the client\n`);
+  try {
+    const big = await makeLayout(join(dir, 'big'), [100 << 20], 'big');
+    const many = await makeLayout(join(dir, 'many'), Array.from({ length: 20 }, () => 5 << 20), 'many');
+    const regs: Peer[] = [await minkeRegistry(dir)];
+    if (withPeer && aptEnsure('docker-registry', 'docker-registry')) regs.push(await distribution(dir));
+    const idle: Record<string, number> = {};
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const r of regs) idle[r.name] = rssKb(r.pid());
+    const out = join(dir, 'out');
+    const cases: Case[] = [];
+    for (const reg of regs) {
+      for (const [what, img] of [['100 MiB, 1 layer', big], ['20 layers of 5 MiB', many]] as [string, Layout][]) {
+        const ref = `docker://${reg.host}/bench/${img.tag}:${img.tag}`;
+        cases.push({
+          key: `${reg.name} push ${img.tag}`,
+          label: `${reg.name}: push ${what}`,
+          reg,
+          prepare: () => reg.restart(),
+          run: () => skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${img.dir}:${img.tag}`, ref]),
+        });
+        cases.push({
+          key: `${reg.name} pull ${img.tag}`,
+          label: `${reg.name}: pull ${what}`,
+          reg,
+          prepare: async () => {
+            rmSync(out, { recursive: true, force: true });
+            if (spawnSync('skopeo', ['--insecure-policy', 'inspect', '--raw', '--tls-verify=false', ref], { stdio: 'ignore' }).status !== 0) {
+              await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${img.dir}:${img.tag}`, ref]);
+            }
+          },
+          run: () => skopeo(['copy', '-q', '--src-tls-verify=false', ref, `dir:${out}`]),
+        });
+      }
+    }
+    const times: Record<string, number[]> = {};
+    const peaks: Record<string, number[]> = {};
+    for (let round = -1; round < RUNS; round++) {
+      for (let j = 0; j < cases.length; j++) {
+        const c = cases[(Math.max(round, 0) + j) % cases.length]!;
+        await c.prepare();
+        let peak = 0;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssKb(c.reg.pid()))), 20);
+        const t0 = process.hrtime.bigint();
+        await c.run();
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        clearInterval(sampler);
+        peak = Math.max(peak, rssKb(c.reg.pid()));
+        if (round < 0) continue; // warm-up
+        (times[c.key] ??= []).push(ms);
+        (peaks[c.key] ??= []).push(peak);
+      }
+    }
+    for (const c of cases) {
+      const xs = times[c.key]!;
+      console.log(`${c.label.padEnd(48)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${RUNS})  peak RSS ${(median(peaks[c.key]!) / 1024).toFixed(1)} MB`);
+    }
+    console.log('');
+    for (const r of regs) console.log(`${r.name}: RSS at rest after start ${(idle[r.name]! / 1024).toFixed(1)} MB`);
+    if (regs.length > 1) {
+      console.log('');
+      for (const op of ['push big', 'pull big', 'push many', 'pull many']) {
+        const m = median(times[`minke ${op}`]!);
+        const d = median(times[`distribution ${op}`]!);
+        console.log(`${op.padEnd(10)} minke/distribution = ${(m / d).toFixed(2)}`);
+      }
+    }
+    for (const r of regs) await r.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
