@@ -10,26 +10,17 @@
 //
 //   node dist/bench/registry.js [--runs 5] [--no-peer]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/core/native.js';
 import { makeLayout, type Layout } from '../test/registry/oci-layout.js';
-import { median } from './measure.js';
+import { median, rssKb } from './measure.js';
 import { aptEnsure } from './peers.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 5) || 5;
 const withPeer = !args.includes('--no-peer');
-
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
