@@ -66,3 +66,13 @@ export function rssKb(pid: number): number {
     return 0;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms (0 once it is gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -6,7 +6,8 @@
 // them as they are). Push: `skopeo copy oci:... docker://...` into an empty registry (each push
 // starts from a fresh root, so no blob is already there nor mountable). Pull: `skopeo copy
 // docker://... dir:...` into an empty directory. Rounds rotate the order of the cases; medians.
-// Each registry's RSS is sampled every 20 ms: at rest after start, and its peak while streaming.
+// Each registry's RSS is sampled every 20 ms (at rest after start, and its peak while streaming),
+// and the CPU time it spent on each case is read from /proc.
 //
 //   node dist/bench/registry.js [--runs 5] [--no-peer]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../src/core/native.js';
 import { makeLayout, type Layout } from '../test/registry/oci-layout.js';
-import { median, rssKb } from './measure.js';
+import { cpuMs, median, rssKb } from './measure.js';
 import { aptEnsure } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -147,25 +148,29 @@ async function main(): Promise<void> {
     }
     const times: Record<string, number[]> = {};
     const peaks: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
     for (let round = -1; round < RUNS; round++) {
       for (let j = 0; j < cases.length; j++) {
         const c = cases[(Math.max(round, 0) + j) % cases.length]!;
         await c.prepare();
         let peak = 0;
         const sampler = setInterval(() => (peak = Math.max(peak, rssKb(c.reg.pid()))), 20);
+        const cpu0 = cpuMs(c.reg.pid());
         const t0 = process.hrtime.bigint();
         await c.run();
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const cpuUsed = cpuMs(c.reg.pid()) - cpu0;
         clearInterval(sampler);
         peak = Math.max(peak, rssKb(c.reg.pid()));
         if (round < 0) continue; // warm-up
         (times[c.key] ??= []).push(ms);
         (peaks[c.key] ??= []).push(peak);
+        (cpu[c.key] ??= []).push(cpuUsed);
       }
     }
     for (const c of cases) {
       const xs = times[c.key]!;
-      console.log(`${c.label.padEnd(48)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${RUNS})  peak RSS ${(median(peaks[c.key]!) / 1024).toFixed(1)} MB`);
+      console.log(`${c.label.padEnd(48)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${RUNS})  registry CPU ${median(cpu[c.key]!).toFixed(0).padStart(5)} ms  peak RSS ${(median(peaks[c.key]!) / 1024).toFixed(1)} MB`);
     }
     console.log('');
     for (const r of regs) console.log(`${r.name}: RSS at rest after start ${(idle[r.name]! / 1024).toFixed(1)} MB`);

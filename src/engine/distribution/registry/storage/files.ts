@@ -23,7 +23,7 @@ export function tempPath(tmpDir: string): string {
 }
 
 /** Renames a synced file into place (making its directory) and syncs the directory. */
-export async function renameInto(from: string, to: string): Promise<void> {
+export async function renameInto(from: string, to: string, syncParent = true): Promise<void> {
   try {
     await rename(from, to);
   } catch (err) {
@@ -31,15 +31,20 @@ export async function renameInto(from: string, to: string): Promise<void> {
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
   }
-  await syncDir(dirname(to));
+  if (syncParent) await syncDir(dirname(to));
 }
 
-export async function writeAtomic(tmpDir: string, path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes a record whole, or not at all. `durable: false` skips the syncs: for records a crash
+ * may lose without harm (an upload's progress: the upload is verified before it is committed).
+ */
+export async function writeAtomic(tmpDir: string, path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const tmp = tempPath(tmpDir);
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close();
     await unlink(tmp).catch(() => {});
@@ -47,7 +52,7 @@ export async function writeAtomic(tmpDir: string, path: string, data: string | U
   }
   await fh.close();
   try {
-    await renameInto(tmp, path);
+    await renameInto(tmp, path, durable);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;
