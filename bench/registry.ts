@@ -3,11 +3,13 @@
 //   distribution: Debian's docker-registry 2.8 (`/usr/bin/docker-registry serve`, its own config,
 //                 port and filesystem root, deletes enabled)
 // Images: one layer of 100 MiB, and 20 layers of 5 MiB (gzipped random bytes, so skopeo sends
-// them as they are). Push: `skopeo copy oci:... docker://...` into an empty registry (each push
-// starts from a fresh root, so no blob is already there nor mountable). Pull: `skopeo copy
+// them as they are). Push: `skopeo copy oci:... docker://...` into an empty registry (the running
+// registry's content is removed before each push, so no blob is already there nor mountable;
+// both keep running, warm, as a registry does). Pull: `skopeo copy
 // docker://... dir:...` into an empty directory. Rounds rotate the order of the cases; medians.
 // Each registry's RSS is sampled every 20 ms (at rest after start, and its peak while streaming),
-// and the CPU time it spent on each case is read from /proc.
+// and the CPU time it spent on each case is read from /proc. Last, one 1 GiB blob is pushed and
+// pulled over plain HTTP by this process, to show the peak RSS does not grow with the blob.
 //
 //   node dist/bench/registry.js [--runs 5] [--no-peer]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -47,16 +49,17 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** A registry process that can be started afresh on an empty root. */
+/** A registry process, started on an empty root; `wipe` empties it again while it runs. */
 interface Peer {
   name: string;
   host: string;
   pid(): number;
   restart(): Promise<void>;
+  wipe(): void;
   stop(): Promise<void>;
 }
 
-async function peer(name: string, dir: string, start: (root: string, port: number) => ChildProcess): Promise<Peer> {
+async function peer(name: string, dir: string, content: string[], start: (root: string, port: number) => ChildProcess): Promise<Peer> {
   const port = await freePort();
   const root = join(dir, `${name}-root`);
   let child: ChildProcess | undefined;
@@ -73,16 +76,19 @@ async function peer(name: string, dir: string, start: (root: string, port: numbe
     await waitUp(`http://127.0.0.1:${port}/v2/`);
   };
   await restart();
-  return { name, host: `127.0.0.1:${port}`, pid: () => child!.pid!, restart, stop };
+  const wipe = (): void => {
+    for (const c of content) rmSync(join(root, c), { recursive: true, force: true });
+  };
+  return { name, host: `127.0.0.1:${port}`, pid: () => child!.pid!, restart, wipe, stop };
 }
 
 function minkeRegistry(dir: string): Promise<Peer> {
-  return peer('minke', dir, (root, port) =>
+  return peer('minke', dir, ['blobs', 'repositories'], (root, port) =>
     spawn(process.execPath, [join(projectRoot, 'bin', 'minke.js'), 'registry', 'serve', '--listen', `127.0.0.1:${port}`, '--root', root, '--log-level', 'warn'], { stdio: 'ignore' }));
 }
 
 function distribution(dir: string): Promise<Peer> {
-  return peer('distribution', dir, (root, port) => {
+  return peer('distribution', dir, ['docker/registry/v2/blobs', 'docker/registry/v2/repositories'], (root, port) => {
     const config = join(dir, 'distribution.yml');
     writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
     return spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
@@ -90,6 +96,47 @@ function distribution(dir: string): Promise<Peer> {
 }
 
 /** skopeo in a child process, awaited (the RSS sampler of this process ticks meanwhile). */
+/** Pushes then pulls one blob of `size` bytes (made up as it is sent), over plain HTTP, reading every byte back. */
+async function streamBlob(host: string, size: number): Promise<void> {
+  const { request } = await import('node:http');
+  const { createHash } = await import('node:crypto');
+  const chunk = Buffer.alloc(1 << 20);
+  const hash = createHash('sha256');
+  for (let i = 0; i < size >> 20; i++) {
+    chunk.writeUInt32LE(i, 0);
+    hash.update(chunk);
+  }
+  const digest = `sha256:${hash.digest('hex')}`;
+  const call = (method: string, path: string, body?: number): Promise<{ status: number; location?: string; bytes: number }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: host.split(':')[0], port: Number(host.split(':')[1]), method, path, headers: body ? { 'Content-Type': 'application/octet-stream', 'Content-Length': body } : {} }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, bytes }));
+      });
+      req.on('error', reject);
+      if (!body) return void req.end();
+      let i = 0;
+      const more = (): void => {
+        while (i < body >> 20) {
+          chunk.writeUInt32LE(i++, 0);
+          if (!req.write(Buffer.from(chunk))) return void req.once('drain', more);
+        }
+        req.end();
+      };
+      more();
+    });
+  const start = await call('POST', '/v2/bench/stream/blobs/uploads/');
+  const u = new URL(start.location!, `http://${host}`);
+  const patch = await call('PATCH', u.pathname + u.search, size);
+  const done = new URL(patch.location!, `http://${host}`);
+  done.searchParams.set('digest', digest);
+  const put = await call('PUT', done.pathname + done.search);
+  if (put.status !== 201) throw new Error(`stream push: ${put.status}`);
+  const got = await call('GET', `/v2/bench/stream/blobs/${digest}`);
+  if (got.bytes !== size) throw new Error(`stream pull: ${got.bytes} bytes`);
+}
+
 function skopeo(argv: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('skopeo', ['--insecure-policy', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -129,7 +176,7 @@ async function main(): Promise<void> {
           key: `${reg.name} push ${img.tag}`,
           label: `${reg.name}: push ${what}`,
           reg,
-          prepare: () => reg.restart(),
+          prepare: async () => reg.wipe(),
           run: () => skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${img.dir}:${img.tag}`, ref]),
         });
         cases.push({
@@ -174,6 +221,16 @@ async function main(): Promise<void> {
     }
     console.log('');
     for (const r of regs) console.log(`${r.name}: RSS at rest after start ${(idle[r.name]! / 1024).toFixed(1)} MB`);
+    // Flat memory: the peak while one blob of 1 GiB streams in and out, beside the 100 MiB cases.
+    for (const r of regs) {
+      await r.restart();
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssKb(r.pid()))), 20);
+      const t0 = process.hrtime.bigint();
+      await streamBlob(r.host, 1 << 30);
+      clearInterval(sampler);
+      console.log(`${r.name}: push and pull of one 1 GiB blob (plain HTTP) ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms, peak RSS ${(peak / 1024).toFixed(1)} MB`);
+    }
     if (regs.length > 1) {
       console.log('');
       for (const op of ['push big', 'pull big', 'push many', 'pull many']) {
