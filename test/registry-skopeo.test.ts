@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { startRegistry, type RegistryOptions, type RunningRegistry } from '../src/engine/distribution/registry/server.js';
 import { basic, http } from './registry/http-client.js';
-import { makeLayout, type Layout } from './registry/oci-layout.js';
+import { makeIndexLayout, makeLayout, type Layout } from './registry/oci-layout.js';
 import { haveSkopeo, skopeo, skopeoOk } from './registry/skopeo.js';
+import { makeCerts } from './tls-certs.js';
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -63,6 +64,48 @@ void describe('skopeo and a minke registry', { skip: !haveSkopeo && 'skopeo is n
     for (const l of image.layers) assert.equal((await http(`${reg.url}/v2/other/copy/blobs/${l}`, { method: 'HEAD' })).status, 200);
     const catalog = await http(`${reg.url}/v2/_catalog`);
     assert.deepEqual(catalog.json(), { repositories: ['library/busybox', 'other/copy'] });
+  });
+
+  it('converts to a Docker schema 2 manifest on the way in (--format v2s2), and serves it as one', async () => {
+    const reg = await serve();
+    const ref = `docker://${hostOf(reg)}/docker/v2s2:${image.tag}`;
+    await skopeoOk(['copy', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${image.dir}:${image.tag}`, ref]);
+    const m = await http(`${reg.url}/v2/docker/v2s2/manifests/${image.tag}`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(m.header('content-type'), 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(m.header('docker-content-digest'), sha256(m.body));
+    const out = mkdtempSync(join(dir, 'out-'));
+    await skopeoOk(['copy', '--src-tls-verify=false', ref, `dir:${out}`]);
+    for (const l of image.layers) assert.equal(sha256(readFileSync(join(out, l.slice(7)))), l);
+  });
+
+  it('copies a multi-platform image: an OCI index, and a Docker manifest list (--format v2s2)', async () => {
+    const multi = await makeIndexLayout(join(dir, 'multi'), ['amd64', 'arm64'], [5000, 70_000], 'multi');
+    const reg = await serve();
+    for (const [repo, format, type] of [['multi/oci', [], 'application/vnd.oci.image.index.v1+json'], ['multi/docker', ['--format', 'v2s2'], 'application/vnd.docker.distribution.manifest.list.v2+json']] as const) {
+      const ref = `docker://${hostOf(reg)}/${repo}:multi`;
+      await skopeoOk(['copy', '--all', ...format, '--dest-tls-verify=false', `oci:${multi.dir}:multi`, ref]);
+      const m = await http(`${reg.url}/v2/${repo}/manifests/multi`);
+      assert.equal(m.header('content-type'), type);
+      if (!format.length) assert.equal(sha256(m.body), multi.manifest, 'the index is kept byte for byte');
+      const out = mkdtempSync(join(dir, 'out-'));
+      await skopeoOk(['copy', '--all', '--src-tls-verify=false', ref, `oci:${out}:multi`]);
+      for (const l of multi.layers) assert.equal(sha256(readFileSync(join(out, 'blobs', 'sha256', l.slice(7)))), l);
+    }
+  });
+
+  it('serves HTTPS with --tls-cert and --tls-key (skopeo trusting its CA)', async () => {
+    const certs = makeCerts(join(dir, 'certs'));
+    const reg = await serve({ tlsCert: certs.serverCert, tlsKey: certs.serverKey });
+    assert.match(reg.url, /^https:/);
+    const trust = join(dir, 'trust');
+    mkdirSync(trust, { recursive: true });
+    copyFileSync(certs.ca, join(trust, 'ca.crt'));
+    const ref = `docker://${hostOf(reg)}/secure/img:${image.tag}`;
+    await skopeoOk(['copy', '--dest-cert-dir', trust, `oci:${image.dir}:${image.tag}`, ref]);
+    const raw = Buffer.from(await skopeoOk(['inspect', '--raw', '--cert-dir', trust, ref]));
+    assert.equal(sha256(raw), image.manifest);
+    const untrusted = await skopeo(['inspect', '--raw', ref]);
+    assert.notEqual(untrusted.code, 0, 'a client that does not trust the CA is refused');
   });
 
   it('with htpasswd auth: refused without credentials or with wrong ones, copies with them', async () => {

@@ -87,12 +87,11 @@ function* layerParts(size: number): Iterable<Buffer> {
   yield Buffer.alloc((512 - (size % 512)) % 512 + 1024);
 }
 
-export async function makeLayout(dir: string, layerSizes: number[], tag = 'latest'): Promise<Layout> {
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+/** One image's blobs in the layout: its manifest's digest and size, and its layers. */
+async function writeImage(dir: string, layerSizes: number[], architecture: string): Promise<{ digest: string; size: number; layers: string[] }> {
   const layers: { digest: string; size: number; diff: string }[] = [];
   for (const s of layerSizes) layers.push(await writeLayer(dir, s));
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diff) }, config: {} }));
+  const config = Buffer.from(JSON.stringify({ architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diff) }, config: {} }));
   const c = await writeBlob(dir, () => [config]);
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2,
@@ -101,9 +100,39 @@ export async function makeLayout(dir: string, layerSizes: number[], tag = 'lates
     layers: layers.map((l) => ({ mediaType: LAYER, digest: l.digest, size: l.size })),
   }));
   const m = await writeBlob(dir, () => [manifest]);
+  return { ...m, layers: layers.map((l) => l.digest) };
+}
+
+function startLayout(dir: string): void {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+}
+
+function writeIndexJson(dir: string, mediaType: string, d: { digest: string; size: number }, tag: string): void {
   writeFileSync(join(dir, 'index.json'), JSON.stringify({
     schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: m.digest, size: m.size, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    manifests: [{ mediaType, digest: d.digest, size: d.size, annotations: { 'org.opencontainers.image.ref.name': tag } }],
   }));
-  return { dir, tag, manifest: m.digest, layers: layers.map((l) => l.digest) };
+}
+
+export async function makeLayout(dir: string, layerSizes: number[], tag = 'latest'): Promise<Layout> {
+  startLayout(dir);
+  const m = await writeImage(dir, layerSizes, 'amd64');
+  writeIndexJson(dir, 'application/vnd.oci.image.manifest.v1+json', m, tag);
+  return { dir, tag, manifest: m.digest, layers: m.layers };
+}
+
+/** A multi-platform image: an OCI index of one image per architecture; `manifest` is the index. */
+export async function makeIndexLayout(dir: string, architectures: string[], layerSizes: number[], tag = 'latest'): Promise<Layout> {
+  startLayout(dir);
+  const images = [];
+  for (const a of architectures) images.push({ arch: a, ...(await writeImage(dir, layerSizes, a)) });
+  const index = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: images.map((i) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: i.digest, size: i.size, platform: { architecture: i.arch, os: 'linux' } })),
+  }));
+  const d = await writeBlob(dir, () => [index]);
+  writeIndexJson(dir, 'application/vnd.oci.image.index.v1+json', d, tag);
+  return { dir, tag, manifest: d.digest, layers: images.flatMap((i) => i.layers) };
 }
