@@ -218,6 +218,19 @@ void describe('bad input to the registry', () => {
     assert.equal((await http(`${base}/v2/good/repo/blobs/${blob}`, { headers: { Range: 'bytes=0-1,4-5' } })).status, 200, 'several ranges: the whole blob');
   });
 
+  it('refuses uploads past the limit with TOOMANYREQUESTS', async () => {
+    const busy = await testRegistry({ maxUploads: 2 });
+    try {
+      const a = await http(`${busy.url}/v2/x/blobs/uploads/`, { method: 'POST' });
+      assert.equal((await http(`${busy.url}/v2/x/blobs/uploads/`, { method: 'POST' })).status, 202);
+      assertError(await http(`${busy.url}/v2/x/blobs/uploads/`, { method: 'POST' }), 429, 'TOOMANYREQUESTS');
+      assert.equal((await http(new URL(a.header('location')!, busy.url), { method: 'DELETE' })).status, 204);
+      assert.equal((await http(`${busy.url}/v2/x/blobs/uploads/`, { method: 'POST' })).status, 202, 'a place again once one ended');
+    } finally {
+      await busy.dispose();
+    }
+  });
+
   it('refuses every write of a read-only registry with UNSUPPORTED, and serves reads', async () => {
     const ro = await testRegistry({ root: reg.root, readOnly: true });
     try {

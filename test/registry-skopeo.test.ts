@@ -158,6 +158,10 @@ void describe('skopeo and a minke registry', { skip: !haveSkopeo && 'skopeo is n
     const out = mkdtempSync(join(dir, 'cached-'));
     await skopeoOk(['copy', '--src-tls-verify=false', `docker://${hostOf(cache)}/mirror/img:${image.tag}`, `oci:${out}:${image.tag}`]);
     for (const l of image.layers) assert.equal(sha256(readFileSync(join(out, 'blobs', 'sha256', l.slice(7)))), l);
+    const wrongCreds = await serve({ proxy: { remote: upstream.url, username: 'carol', password: 'nope' } });
+    const denied = await http(`${wrongCreds.url}/v2/mirror/img/manifests/${image.tag}`);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json<{ errors: { code: string }[] }>().errors[0]!.code, 'DENIED');
     const refused = await http(`${cache.url}/v2/mirror/img/blobs/uploads/`, { method: 'POST' });
     assert.equal(refused.status, 405);
     assert.equal(refused.json<{ errors: { code: string }[] }>().errors[0]!.code, 'UNSUPPORTED');

@@ -33,6 +33,7 @@ Options:
       --token-service string    Service the tokens are for (default "minke-registry")
       --token-ttl int           Lifetime of a token in seconds (default 300)
       --read-only               Refuse every write (UNSUPPORTED)
+      --max-uploads int         Uploads in progress at once; more are refused (TOOMANYREQUESTS) (default 10000)
       --proxy-remote string     Pull-through cache of the registry at this URL
       --proxy-username string   User on the remote registry
       --proxy-password string   Password on the remote registry
@@ -73,6 +74,7 @@ async function serve(argv: string[]): Promise<number> {
       'token-service': { type: 'string' },
       'token-ttl': { type: 'string' },
       'read-only': { type: 'boolean', default: false },
+      'max-uploads': { type: 'string' },
       'proxy-remote': { type: 'string' },
       'proxy-username': { type: 'string' },
       'proxy-password': { type: 'string' },
@@ -89,6 +91,8 @@ async function serve(argv: string[]): Promise<number> {
   const log = logger(level);
   const ttl = values['token-ttl'] === undefined ? undefined : Number(values['token-ttl']);
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new Error('--token-ttl must be a positive number of seconds');
+  const maxUploads = values['max-uploads'] === undefined ? undefined : Number(values['max-uploads']);
+  if (maxUploads !== undefined && !(Number.isInteger(maxUploads) && maxUploads > 0)) throw new Error('--max-uploads must be a positive number');
   const reg = await startRegistry({
     listen: values.listen,
     root: values.root,
@@ -100,6 +104,7 @@ async function serve(argv: string[]): Promise<number> {
     tokenService: values['token-service'],
     tokenTtlSeconds: ttl,
     readOnly: values['read-only'],
+    maxUploads,
     proxy: values['proxy-remote'] ? { remote: values['proxy-remote'], username: values['proxy-username'], password: values['proxy-password'] } : undefined,
     log,
   });

@@ -17,6 +17,12 @@ import { RemoteRegistry, type RemoteOptions } from './remote.js';
 
 const ACCEPT = [...MANIFEST_TYPES].join(', ');
 
+/** The remote's refusals, passed on: it denied this cache (its credentials), or asks it to slow down. */
+function refusal(status: number): void {
+  if (status === 401 || status === 403) throw regError('DENIED', { remote: status, reason: 'the remote registry refused the cache' });
+  if (status === 429) throw regError('TOOMANYREQUESTS', { remote: status });
+}
+
 export class PullThrough {
   readonly remote: RemoteRegistry;
 
@@ -54,7 +60,7 @@ export class PullThrough {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      if (res.status === 429) throw regError('TOOMANYREQUESTS', { remote: res.status });
+      refusal(res.status);
       this.unreachable(new Error(`manifest ${name}:${ref}: ${res.status}`));
       return this.serveLocalTag(call, r);
     }
@@ -96,7 +102,7 @@ export class PullThrough {
     }
     if (!remote.ok || (!head && !remote.body)) {
       await remote.body?.cancel();
-      if (remote.status === 429) throw regError('TOOMANYREQUESTS', { remote: remote.status });
+      refusal(remote.status);
       throw regError('BLOB_UNKNOWN', { digest: d.digest });
     }
     const length = remote.headers.get('content-length');

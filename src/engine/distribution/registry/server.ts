@@ -31,6 +31,8 @@ export interface RegistryOptions {
   tokenService?: string;
   tokenTtlSeconds?: number;
   readOnly?: boolean;
+  /** Uploads in progress at once (more get TOOMANYREQUESTS); default 10000. */
+  maxUploads?: number;
   proxy?: { remote: string; username?: string; password?: string };
   log?: Log;
 }
@@ -60,7 +62,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const { host, port } = parseListen(opts.listen ?? '0.0.0.0:5000');
   if (opts.tokenRealm && !opts.htpasswd) throw new Error('--token-realm needs --htpasswd: the token endpoint signs in its users');
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
-  const storage = await RegistryStorage.open(opts.root);
+  const storage = await RegistryStorage.open(opts.root, { maxUploads: opts.maxUploads });
   let mode: AuthMode = { kind: 'none' };
   let tokenPath: string | undefined;
   if (opts.htpasswd) {

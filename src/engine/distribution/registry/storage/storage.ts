@@ -12,7 +12,7 @@ export interface StorageOptions {
   /** Uploads untouched for this long are dropped (distribution: a week). */
   uploadMaxAgeMs?: number;
   /** At most this many uploads in progress; more get TOOMANYREQUESTS. */
-  maxUploads?: number;
+  maxUploads?: number | undefined;
 }
 
 export const WEEK_MS = 7 * 24 * 3600 * 1000;
