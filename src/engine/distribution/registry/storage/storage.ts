@@ -2,7 +2,7 @@
  * A registry's root: blobs/ (content by digest), repositories/ (what each repository holds),
  * uploads/ (uploads in progress) and tmp/ (files being written, renamed into place when whole).
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from './blobs.js';
 import { RepositoryStore } from './repositories.js';
@@ -42,7 +42,7 @@ export class RegistryStorage {
    */
   static async attach(root: string): Promise<RegistryStorage> {
     const tmp = join(root, 'tmp');
-    for (const d of ['blobs', 'repositories', 'tmp']) await mkdir(join(root, d), { recursive: true });
+    if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new Error(`${root}: no such directory`);
     const blobs = new BlobStore(join(root, 'blobs'), tmp);
     return new RegistryStorage(root, blobs, new RepositoryStore(join(root, 'repositories'), tmp), new UploadStore(join(root, 'uploads'), tmp, blobs, 0), WEEK_MS);
   }
