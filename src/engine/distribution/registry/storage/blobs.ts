@@ -80,9 +80,14 @@ export class BlobStore {
     return touch(this.path(d));
   }
 
-  /** Moves a synced file whose content has digest `d` into place (replacing an equal one). */
+  /**
+   * Moves a synced file whose content has digest `d` into place (replacing an equal one). Its
+   * directory is not synced here, once a layer: a crash may lose the rename, never the content's
+   * integrity, and what makes a blob matter (a manifest's record, synced with its directory)
+   * comes after it and commits the file system's journal, this rename with it.
+   */
   async commitFile(file: string, d: ParsedDigest): Promise<void> {
-    await renameInto(file, this.path(d));
+    await renameInto(file, this.path(d), false);
   }
 
   /** Stores bytes already in memory (manifests), verified against `d`. */
