@@ -5,7 +5,8 @@
 // Images: one layer of 100 MiB, and 20 layers of 5 MiB (gzipped random bytes, so skopeo sends
 // them as they are). Push: `skopeo copy oci:... docker://...` into an empty registry (the running
 // registry's content is removed before each push, so no blob is already there nor mountable;
-// both keep running, warm, as a registry does). Pull: `skopeo copy
+// both keep running, warm, as a registry does). Floor: skopeo copying the same layout to a
+// directory with no registry between, what skopeo itself takes. Pull: `skopeo copy
 // docker://... dir:...` into an empty directory. Rounds rotate the order of the cases; medians.
 // Each registry's RSS is sampled every 20 ms (at rest after start, and its peak while streaming),
 // and the CPU time it spent on each case is read from /proc. Last, one 1 GiB blob is pushed and
@@ -150,7 +151,8 @@ function skopeo(argv: string[]): Promise<void> {
 interface Case {
   key: string;
   label: string;
-  reg: Peer;
+  /** None for the floor: skopeo copying the layout to a directory, no registry between. */
+  reg?: Peer;
   prepare: () => Promise<void>;
   run: () => Promise<void>;
 }
@@ -169,6 +171,14 @@ async function main(): Promise<void> {
     for (const r of regs) idle[r.name] = rssKb(r.pid());
     const out = join(dir, 'out');
     const cases: Case[] = [];
+    for (const img of [big, many]) {
+      cases.push({
+        key: `floor ${img.tag}`,
+        label: `floor: skopeo oci: to dir: ${img.tag === 'big' ? '100 MiB, 1 layer' : '20 layers of 5 MiB'}`,
+        prepare: async () => rmSync(out, { recursive: true, force: true }),
+        run: () => skopeo(['copy', '-q', `oci:${img.dir}:${img.tag}`, `dir:${out}`]),
+      });
+    }
     for (const reg of regs) {
       for (const [what, img] of [['100 MiB, 1 layer', big], ['20 layers of 5 MiB', many]] as [string, Layout][]) {
         const ref = `docker://${reg.host}/bench/${img.tag}:${img.tag}`;
@@ -200,15 +210,16 @@ async function main(): Promise<void> {
       for (let j = 0; j < cases.length; j++) {
         const c = cases[(Math.max(round, 0) + j) % cases.length]!;
         await c.prepare();
+        const pid = c.reg?.pid() ?? 0;
         let peak = 0;
-        const sampler = setInterval(() => (peak = Math.max(peak, rssKb(c.reg.pid()))), 20);
-        const cpu0 = cpuMs(c.reg.pid());
+        const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 20);
+        const cpu0 = cpuMs(pid);
         const t0 = process.hrtime.bigint();
         await c.run();
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        const cpuUsed = cpuMs(c.reg.pid()) - cpu0;
+        const cpuUsed = cpuMs(pid) - cpu0;
         clearInterval(sampler);
-        peak = Math.max(peak, rssKb(c.reg.pid()));
+        peak = Math.max(peak, rssKb(pid));
         if (round < 0) continue; // warm-up
         (times[c.key] ??= []).push(ms);
         (peaks[c.key] ??= []).push(peak);
@@ -217,6 +228,10 @@ async function main(): Promise<void> {
     }
     for (const c of cases) {
       const xs = times[c.key]!;
+      if (!c.reg) {
+        console.log(`${c.label.padEnd(48)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${RUNS})`);
+        continue;
+      }
       console.log(`${c.label.padEnd(48)} median ${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${RUNS})  registry CPU ${median(cpu[c.key]!).toFixed(0).padStart(5)} ms  peak RSS ${(median(peaks[c.key]!) / 1024).toFixed(1)} MB`);
     }
     console.log('');
