@@ -1,6 +1,7 @@
 // Shared by the benchmarks: medians, cases measured in rotation within one run, and the no-op
 // engine that times the docker CLI alone.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,3 +56,23 @@ export async function stubEngine(dir: string): Promise<{ host: string; stop: () 
   return { host: `unix://${sock}`, stop: () => child.kill('SIGTERM') };
 }
 
+
+/** RSS in kB of a process (0 once it is gone). */
+export function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (0 once it is gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}

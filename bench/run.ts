@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, minkeCmd } from '../test/harness.js';
 import { floorBundle } from './floor.js';
-import { interleaved, median, stubEngine, type Case } from './measure.js';
+import { interleaved, median, rssKb, stubEngine, type Case } from './measure.js';
 import { dockerDaemon, pidsOf } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -41,15 +41,6 @@ function series(label: string, fn: () => number, runs = RUNS): number {
   return m;
 }
 
-/** RSS in kB of a process and (optionally) its descendants matching a name. */
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 
 

@@ -195,7 +195,7 @@ function mainHelp(): string {
     ...col(common.map((c) => [c, topLevel[c][1]])),
     '',
     'Management Commands:',
-    ...col([...Object.entries(management).map(([n, m]): [string, string] => [n, m.help]), ['daemon', 'Run the minke engine']]),
+    ...col([...Object.entries(management).map(([n, m]): [string, string] => [n, m.help]), ['daemon', 'Run the minke engine'], ['registry', 'Serve an OCI registry']]),
     '',
     'Commands:',
     ...col(Object.keys(topLevel).filter((c) => !common.includes(c)).sort().map((c) => [c, topLevel[c][1]])),
@@ -282,6 +282,12 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     const mod = (await import(spec)) as { main(argv: string[]): Promise<void> };
     await mod.main(argv.slice(i + 1));
     return 0;
+  }
+  if (name === 'registry') {
+    // as the daemon: the registry server is built beside the CLI, and not part of its snapshot
+    const spec = '../engine/distribution/registry/cli.js';
+    const mod = (await import(spec)) as { run(argv: string[]): Promise<number> };
+    return mod.run(argv.slice(i + 1));
   }
   if (name === 'help') return runCli([...argv.slice(i + 1), '--help'], io);
   let loader: Loader | undefined = topLevel[name]?.[0];

@@ -1,6 +1,7 @@
 import { sys } from '../core/native.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Duplex } from 'node:stream';
@@ -39,6 +40,7 @@ Options:
   -l, --log-level string                      Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
       --log-opt map                           Default log driver options for containers (default map[])
   -p, --pidfile string                        Path to use for daemon PID file
+      --registry string                       Also serve an OCI registry on this address (host:port), its content under the data root
       --registry-mirror list                  Preferred registry mirror
       --root string                           Alias of --data-root
       --runtime string                        Alias of --default-runtime
@@ -185,8 +187,21 @@ export async function main(argv: string[]): Promise<void> {
     await engine.close();
     return fail((err as Error).message);
   }
+  let registry: { url: string; close(): Promise<void> } | undefined;
+  const registryAddr = flags.str('registry');
+  if (registryAddr) {
+    try {
+      const { startRegistry } = await import('./distribution/registry/server.js');
+      registry = await startRegistry({ listen: registryAddr, root: join(config.dataRoot, 'registry'), log: (lvl, msg) => log(lvl, `registry: ${msg}`) });
+    } catch (err) {
+      await Promise.all(listeners.map((l) => l.close()));
+      await engine.close();
+      return fail(`failed to start the registry: ${(err as Error).message}`);
+    }
+  }
   if (config.pidfile) await writeFile(config.pidfile, `${process.pid}\n`);
   for (const l of listeners) log('info', `API listen on ${l.address.replace(/^(unix|tcp):\/\//, '')}`);
+  if (registry) log('info', `Registry listen on ${registry.url}`);
 
   // SIGHUP: read the configuration again and apply what dockerd reloads (config/settings.ts).
   const configFile = flags.str('config-file') ?? DEFAULT_CONFIG_FILE;
@@ -215,7 +230,7 @@ export async function main(argv: string[]): Promise<void> {
     closing = true;
     log('info', `Processing signal '${sig}'`);
     // Containers keep running: conmon holds them; the next engine adopts them.
-    const closed = Promise.all(listeners.map((l) => l.close()));
+    const closed = Promise.all([...listeners.map((l) => l.close()), registry?.close()]);
     void engine.close().finally(async () => {
       await closed;
       if (config.pidfile) await rm(config.pidfile, { force: true });

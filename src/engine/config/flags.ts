@@ -36,6 +36,8 @@ export const DAEMON_FLAGS: readonly FlagSpec[] = [
   { name: 'dns-opt', kind: 'list', key: 'dns-opts' },
   { name: 'insecure-registry', kind: 'list', key: 'insecure-registries' },
   { name: 'registry-mirror', kind: 'list', key: 'registry-mirrors' },
+  // minke's own: serve an OCI registry from the engine's process (its content under the data root)
+  { name: 'registry', kind: 'string' },
   { name: 'add-runtime', kind: 'list', key: 'runtimes' },
   { name: 'default-runtime', kind: 'string', key: 'default-runtime' },
   // minke's older name for --default-runtime.

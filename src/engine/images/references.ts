@@ -25,6 +25,10 @@ const remoteName = `${pathComponent}(?:/${pathComponent})*`;
 const namePat = `(?:${domainAndPort}/)?${remoteName}`;
 const REFERENCE_RE = new RegExp(`^(${namePat})(?::(${tag}))?(?:@(${digestPat}))?$`);
 const ANCHORED_NAME_RE = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
+/** A repository path as the distribution spec's `<name>` grammar has it (no registry host). */
+export const REPOSITORY_PATH_RE = new RegExp(`^${remoteName}$`);
+/** A tag as the distribution spec's `<reference>` grammar has it. */
+export const TAG_RE = new RegExp(`^${tag}$`);
 const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 const SHORT_IDENTIFIER_RE = /^[a-f0-9]{6,64}$/;
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
