@@ -74,6 +74,17 @@ export async function ingest(store: Pick<Ingester, 'writer'>, source: AsyncItera
   }
 }
 
+/** Whether a provider holds the blob (info without the NotFound). */
+export async function hasContent(p: Pick<Provider, 'info'>, digest: Digest): Promise<boolean> {
+  try {
+    await p.info(digest);
+    return true;
+  } catch (err) {
+    if (err instanceof NotFound) return false;
+    throw err;
+  }
+}
+
 function checkDigest(d: string): Digest {
   if (!isDigest(d)) throw new InvalidArgument(`invalid digest: ${d}`);
   return d;
