@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgument } from '../../../core/errors.js';
-import { errorFromResponse, RegistryError } from './errors.js';
+import { errorFromResponse, NoCredentials, RegistryError } from './errors.js';
 
 /** docker's registry.AuthConfig, as the CLI sends it (base64url JSON in X-Registry-Auth). */
 export interface AuthConfig {
@@ -154,7 +154,7 @@ export class Authorizer {
     if (ch.scheme === 'basic') {
       if (!this.creds?.username && !this.creds?.password) {
         const verb = what.method.charAt(0) + what.method.slice(1).toLowerCase();
-        throw new RegistryError(401, [], `${verb} "${what.url}": no basic auth credentials`);
+        throw new NoCredentials(`${verb} "${what.url}": no basic auth credentials`);
       }
       return `Basic ${Buffer.from(`${this.creds.username ?? ''}:${this.creds.password ?? ''}`).toString('base64')}`;
     }

@@ -36,6 +36,14 @@ export class TransportError extends EngineError {
   readonly status = 500;
 }
 
+/**
+ * A registry wants Basic credentials and none were given: a 500 as from dockerd (a 401 would
+ * make the docker CLI prompt for a login on a pull).
+ */
+export class NoCredentials extends EngineError {
+  readonly status = 500;
+}
+
 /** A blob or manifest whose bytes do not hash to the digest asked for: nothing of it is kept. */
 export class DigestMismatch extends EngineError {
   readonly status = 500;

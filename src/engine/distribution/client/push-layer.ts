@@ -43,9 +43,11 @@ function pathIn(domain: string, repo: string): string | undefined {
 
 /** The layer's compressed forms this engine knows, the image's own first. */
 function candidates(d: LayerPushDeps, local: Descriptor, diffId: Digest): LayerSource[] {
-  const known = d.sources.get(diffId).filter((s) => isCompressedLayer(s.mediaType));
-  if (isCompressedLayer(local.mediaType) && !known.some((s) => s.digest === local.digest)) {
-    known.unshift({ digest: local.digest, size: local.size, mediaType: local.mediaType, repos: [] });
+  const known = d.sources.get(diffId).filter((s) => isCompressedLayer(s.mediaType) && s.digest !== local.digest);
+  if (isCompressedLayer(local.mediaType)) {
+    // The image's own blob first: its manifest (and digest) then still holds.
+    const own = d.sources.get(diffId).find((s) => s.digest === local.digest);
+    known.unshift(own ?? { digest: local.digest, size: local.size, mediaType: local.mediaType, repos: [] });
   }
   return known;
 }
