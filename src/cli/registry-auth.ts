@@ -3,7 +3,9 @@
  * (~/.docker/config.json, shared with docker) as X-Registry-Auth, base64url JSON.
  */
 import { configDir, credentialsFor, INDEX_SERVER, type Credentials } from '../core/docker-config.js';
-import { parseNormalizedNamed } from './reference.js';
+import type { Ctx } from './command.js';
+import { StatusError, type Parsed } from './flags.js';
+import { parseNormalizedNamed, type Named } from './reference.js';
 
 /** The registry host of an image reference (`docker.io` for Docker Hub's names). */
 export function registryOf(image: string): string {
@@ -33,4 +35,27 @@ export function loginServer(arg: string | undefined): string {
   const host = arg.replace(/^https?:\/\//i, '').split('/')[0]!;
   if (host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') return INDEX_SERVER;
   return host;
+}
+
+/**
+ * The image argument of pull and push, as the docker CLI reads it: parsed (its words on failure),
+ * no tag with --all-tags, and `latest` (said, unless quiet) when it names neither tag nor digest.
+ */
+export function imageArgument(ctx: Ctx, p: Parsed): { image: string; ref: Named; all: boolean; quiet: boolean; tag: string | undefined } {
+  const image = p.args[0]!;
+  let ref: Named;
+  try {
+    ref = parseNormalizedNamed(image);
+  } catch (e) {
+    throw new StatusError((e as Error).message, 1);
+  }
+  const all = p.bool('all-tags');
+  const quiet = p.bool('quiet');
+  if (all && (ref.tag || ref.digest)) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
+  let tag = ref.digest ?? ref.tag;
+  if (!all && !tag) {
+    tag = 'latest';
+    if (!quiet) ctx.out.write('Using default tag: latest\n');
+  }
+  return { image, ref, all, quiet, tag: all ? undefined : tag };
 }

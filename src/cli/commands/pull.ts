@@ -1,9 +1,7 @@
 import type { Command } from '../command.js';
 import { println } from '../command.js';
-import { StatusError } from '../flags.js';
 import { displayJsonMessages } from '../progress.js';
-import { parseNormalizedNamed } from '../reference.js';
-import { authHeaderFor } from '../registry-auth.js';
+import { authHeaderFor, imageArgument } from '../registry-auth.js';
 
 export const command: Command = {
   spec: {
@@ -20,23 +18,9 @@ export const command: Command = {
     exactArgs: 1,
   },
   async run(ctx, p) {
-    const image = p.args[0]!;
-    let ref;
-    try {
-      ref = parseNormalizedNamed(image);
-    } catch (e) {
-      throw new StatusError((e as Error).message, 1);
-    }
-    const all = p.bool('all-tags');
-    const quiet = p.bool('quiet');
-    if (all && (ref.tag || ref.digest)) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
-    let tag = ref.digest ?? ref.tag;
-    if (!all && !tag) {
-      tag = 'latest';
-      if (!quiet) println(ctx.out, 'Using default tag: latest');
-    }
+    const { image, ref, all, quiet, tag } = imageArgument(ctx, p);
     const res = await ctx.client().stream('POST', '/images/create', {
-      query: { fromImage: ref.name, tag: all ? undefined : tag, platform: p.str('platform') || undefined },
+      query: { fromImage: ref.name, tag, platform: p.str('platform') || undefined },
       headers: authHeaderFor(image, ctx.env),
     });
     await displayJsonMessages(res, ctx.out, { quiet });

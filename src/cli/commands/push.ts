@@ -2,8 +2,8 @@ import type { Command } from '../command.js';
 import { enc, println } from '../command.js';
 import { StatusError } from '../flags.js';
 import { displayJsonMessages } from '../progress.js';
-import { familiar, parseNormalizedNamed } from '../reference.js';
-import { authHeaderFor } from '../registry-auth.js';
+import { familiar } from '../reference.js';
+import { authHeaderFor, imageArgument } from '../registry-auth.js';
 
 export const command: Command = {
   spec: {
@@ -19,24 +19,10 @@ export const command: Command = {
     exactArgs: 1,
   },
   async run(ctx, p) {
-    const image = p.args[0]!;
-    let ref;
-    try {
-      ref = parseNormalizedNamed(image);
-    } catch (e) {
-      throw new StatusError((e as Error).message, 1);
-    }
-    const all = p.bool('all-tags');
-    const quiet = p.bool('quiet');
-    if (all && ref.tag) throw new StatusError('tag can\'t be used with --all-tags/-a', 1);
+    const { image, ref, all, quiet, tag } = imageArgument(ctx, p);
     if (ref.digest) throw new StatusError('cannot push a digest reference', 1);
-    let tag = ref.tag;
-    if (!all && !tag) {
-      tag = 'latest';
-      if (!quiet) println(ctx.out, 'Using default tag: latest');
-    }
     const res = await ctx.client().stream('POST', `/images/${enc(ref.name)}/push`, {
-      query: { tag: all ? undefined : tag },
+      query: { tag },
       headers: authHeaderFor(image, ctx.env),
     });
     await displayJsonMessages(res, ctx.out, { quiet });
