@@ -81,7 +81,7 @@ function once(o: SendOptions): Promise<IncomingMessage> {
     }, CONNECT_TIMEOUT_MS);
     req.on('socket', (s) => {
       if (!s.connecting) connected = true;
-      s.once('connect', () => { connected = true; });
+      else s.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => { connected = true; });
     });
     req.on('response', (res) => {
       clearTimeout(timer);
