@@ -79,7 +79,7 @@ async function pullOne(dist: Distribution, repo: RemoteRepository, ref: Referenc
   const { manifest, config, root } = resolved;
   const name = fullName(ref);
   const tag = ref.digest === undefined ? referenceString(ref) : undefined;
-  const before = tag ? images.resolve(tag) : undefined;
+  const before = images.resolve(tag ?? `${name}@${root.digest}`);
   const configDigest = manifest.doc.config.digest;
   // The image is here already (its layers too): nothing to fetch, as dockerd.
   const known = images.resolve(configDigest) !== undefined && await hasAllLayers(dist, configDigest);
