@@ -9,13 +9,13 @@
  */
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../../core/digest.js';
-import { InvalidArgument } from '../../../core/errors.js';
+import { EngineError, InvalidArgument } from '../../../core/errors.js';
 import { hasContent, type ContentStore, type Writer } from '../../content/store.js';
 import type { Descriptor } from '../../images/types.js';
 import { chainIds } from '../../snapshots/chain.js';
 import type { DirSnapshotter } from '../../snapshots/snapshotter.js';
 import { hasSnapshot, SIZE_LABEL, unpackLayer } from '../../snapshots/unpack.js';
-import { DigestMismatch } from './errors.js';
+import { DigestMismatch, TransportError } from './errors.js';
 import { Limiter } from './limiter.js';
 import { Counter, shortDigest, update, type ProgressSink } from './progress.js';
 import type { RepositoryReader } from './repository.js';
@@ -37,19 +37,28 @@ export class Inflight {
     this.blobs.set(digest, p);
   }
 
-  claim(chains: readonly string[]): () => void {
-    for (const c of chains) this.chains.set(c, (this.chains.get(c) ?? 0) + 1);
-    return () => {
-      for (const c of chains) {
-        const n = (this.chains.get(c) ?? 1) - 1;
-        if (n <= 0) this.chains.delete(c);
-        else this.chains.set(c, n);
+  private readonly digests = new Map<string, number>();
+
+  /** Marks the chains and blobs a pull will stand on; the answer releases them. */
+  claim(chains: readonly string[], blobs: readonly string[]): () => void {
+    const take = (m: Map<string, number>, keys: readonly string[], n: number): void => {
+      for (const k of keys) {
+        const v = (m.get(k) ?? 0) + n;
+        if (v <= 0) m.delete(k);
+        else m.set(k, v);
       }
+    };
+    take(this.chains, chains, 1);
+    take(this.digests, blobs, 1);
+    return () => {
+      take(this.chains, chains, -1);
+      take(this.digests, blobs, -1);
     };
   }
 
-  claimedByOthers(chain: string): boolean {
-    return (this.chains.get(chain) ?? 0) > 1;
+  /** Whether another pull in progress stands on this chain or blob too. */
+  claimedByOthers(key: string, kind: 'chain' | 'blob' = 'chain'): boolean {
+    return ((kind === 'chain' ? this.chains : this.digests).get(key) ?? 0) > 1;
   }
 }
 
@@ -63,6 +72,8 @@ export interface LayerDeps {
   concurrency: number;
   /** Whether an image stands on a chain (a failed pull removes only what none uses). */
   chainInUse: (chain: string) => boolean;
+  /** Whether an image lists the blob (a failed pull deletes only blobs none lists). */
+  blobInUse: (digest: Digest) => Promise<boolean>;
   signal: AbortSignal;
 }
 
@@ -87,12 +98,22 @@ async function commitBlob(w: Writer, desc: Descriptor): Promise<void> {
   }
 }
 
+/** A blob's bytes from the registry; a connection that breaks midway is an error in Go's words. */
+async function* received(src: Readable, digest: Digest): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of src) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    throw new TransportError(`error pulling layer ${digest}: unexpected EOF`, { cause: err });
+  }
+}
+
 /** The blob's bytes as they come, each written to the store first; the commit (verification) ends the stream. */
-async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string): AsyncGenerator<Buffer> {
+async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string, made: Made): AsyncGenerator<Buffer> {
   let n = 0;
   let committed = false;
   try {
-    for await (const chunk of src) {
+    for await (const chunk of received(src, desc.digest)) {
       const c = chunk as Buffer;
       n += c.length;
       if (n > desc.size) throw verificationFailed(desc.digest);
@@ -104,6 +125,7 @@ async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter
     update(sink, id, 'Verifying Checksum');
     await commitBlob(w, desc);
     committed = true;
+    made.blobs.push(desc.digest);
     update(sink, id, 'Download complete');
   } finally {
     if (!committed) {
@@ -152,17 +174,26 @@ interface Layer {
   route: Deferred<Route>;
 }
 
-/** Fetches, verifies and unpacks an image's layers; on failure, leaves no snapshot it made that nothing uses. */
+/** What a pull made: snapshots committed and blobs stored (a failed pull takes them back). */
+interface Made {
+  chains: Digest[];
+  blobs: Digest[];
+}
+
+/** Fetches, verifies and unpacks an image's layers; on failure, leaves no snapshot or blob it made that nothing uses. */
 export async function pullLayers(d: LayerDeps, layers: readonly Descriptor[], diffIds: readonly Digest[]): Promise<LayersResult> {
   const chains = chainIds(diffIds);
-  const release = d.inflight.claim(chains);
-  const made: Digest[] = [];
+  const release = d.inflight.claim(chains, layers.map((l) => l.digest));
+  const made: Made = { chains: [], blobs: [] };
   try {
     return await run(d, layers, diffIds, chains, made);
   } catch (err) {
-    for (const c of made.reverse()) {
+    for (const c of made.chains.reverse()) {
       if (d.chainInUse(c) || d.inflight.claimedByOthers(c)) break;
       await d.snapshotter.remove(c).catch(() => {});
+    }
+    for (const b of made.blobs) {
+      if (!d.inflight.claimedByOthers(b, 'blob') && !await d.blobInUse(b)) await d.content.delete(b).catch(() => {});
     }
     throw err;
   } finally {
@@ -170,7 +201,7 @@ export async function pullLayers(d: LayerDeps, layers: readonly Descriptor[], di
   }
 }
 
-async function run(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly Digest[], chains: Digest[], made: Digest[]): Promise<LayersResult> {
+async function run(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly Digest[], chains: Digest[], made: Made): Promise<LayersResult> {
   const layers: Layer[] = descs.map((desc, i) => ({
     id: shortDigest(desc.digest), desc, diffId: diffIds[i]!, chain: chains[i]!, parent: i === 0 ? null : chains[i - 1]!,
     unpacked: new Deferred<number>(), route: new Deferred<Route>(),
@@ -212,7 +243,7 @@ async function run(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly
       signal.throwIfAborted();
       const counter = new Counter(d.sink, l.id, 'Extracting', l.desc.size);
       const r = await unpackLayer(d.snapshotter, l.parent, async () => counting(await d.content.readStream(l.desc.digest) as AsyncIterable<Buffer>, counter), { diffId: l.diffId, signal });
-      if (!r.reused) made.push(r.chainId);
+      if (!r.reused) made.chains.push(r.chainId);
       update(d.sink, l.id, 'Pull complete');
       l.unpacked.resolve(r.size);
     }
@@ -226,7 +257,7 @@ async function run(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly
 }
 
 /** One layer's download: streamed into its snapshot when its parent is ready, else into the store. */
-async function fetchLayer(d: LayerDeps, l: Layer, limiter: Limiter, signal: AbortSignal, layers: Layer[], made: Digest[]): Promise<void> {
+async function fetchLayer(d: LayerDeps, l: Layer, limiter: Limiter, signal: AbortSignal, layers: Layer[], made: Made): Promise<void> {
   const others = d.inflight.blob(l.desc.digest);
   if (others || await hasContent(d.content, l.desc.digest)) {
     // Stored already, or on its way by another pull: unpacked from the store.
@@ -251,7 +282,7 @@ async function fetchLayer(d: LayerDeps, l: Layer, limiter: Limiter, signal: Abor
       blob.stream.destroy();
       throw err;
     });
-    const bytes = throughStore(blob.stream, w, l.desc, counter, d.sink, l.id);
+    const bytes = throughStore(blob.stream, w, l.desc, counter, d.sink, l.id, made);
     if (!stream) {
       for await (const _ of bytes) { /* stored as it passes */ }
       stored.resolve();
@@ -265,7 +296,7 @@ async function fetchLayer(d: LayerDeps, l: Layer, limiter: Limiter, signal: Abor
       await w.abort();
     });
     stored.resolve();
-    if (!r.reused) made.push(r.chainId);
+    if (!r.reused) made.chains.push(r.chainId);
     new Counter(d.sink, l.id, 'Extracting', l.desc.size).done();
     update(d.sink, l.id, 'Pull complete');
     l.unpacked.resolve(r.size);

@@ -60,6 +60,7 @@ export interface ResolveOptions {
 
 export async function resolveImage(o: ResolveOptions): Promise<ResolvedImage> {
   const root = await o.repo.resolve(o.reference, o.signal);
+  if (kindOf(root.mediaType) === 'schema1') throw schema1Error(o.shown);
   let desc = root;
   let bytes = (await o.repo.fetchManifest(root.digest, o.signal)).bytes;
   for (let depth = 0; kindOf(desc.mediaType) === 'index'; depth++) {

@@ -89,6 +89,7 @@ async function pullOne(dist: Distribution, repo: RemoteRepository, ref: Referenc
     const r = await pullLayers({
       content: images.content, snapshotter, repo, sink, inflight: dist.inflight, concurrency: 3, signal,
       chainInUse: (c) => images.chainInUse(c),
+      blobInUse: async (digest) => (await images.list()).some((i) => i.layers.some((l) => l.digest === digest)),
     }, manifest.doc.layers, config.doc.rootfs.diff_ids);
     downloaded = r.downloaded;
     sizes = r.sizes;
