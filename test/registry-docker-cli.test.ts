@@ -158,3 +158,34 @@ describe('docker login, logout and pulls with credentials through a minke engine
     assert.deepEqual(auths(), {});
   });
 });
+
+describe('a registry mirror serves docker.io names (--registry-mirror)', { skip: distributionSkip, concurrency: false, timeout: 300_000 }, () => {
+  let mirror: Distribution;
+  let pusher: TestEngine;
+  let e: TestEngine;
+
+  before(async () => {
+    mirror = await startDistribution();
+    pusher = new TestEngine();
+    // Insecure because it is on loopback; the mirror flag names it with its scheme, as dockerd's.
+    e = new TestEngine({ args: ['--registry-mirror', `http://${mirror.host}`] });
+    await Promise.all([pusher.start(), e.start()]);
+    await pusher.importBusybox(`${mirror.host}/library/mirrored:1`);
+    await pusher.ok(['push', `${mirror.host}/library/mirrored:1`]);
+  });
+  after(async () => {
+    await pusher?.destroy();
+    await e?.destroy();
+    await mirror?.stop();
+  });
+
+  it('pulls an official image from the mirror, recorded under its docker.io name', async () => {
+    const info = JSON.parse(await e.ok(['info', '--format', '{{json .RegistryConfig.Mirrors}}'])) as string[];
+    assert.deepEqual(info, [`http://${mirror.host}/`]);
+    const out = await e.ok(['pull', 'mirrored:1']);
+    assert.match(out, /^1: Pulling from library\/mirrored$/m);
+    assert.match(out, /^Status: Downloaded newer image for mirrored:1$/m);
+    assert.match(out, /^docker.io\/library\/mirrored:1$/m);
+    assert.equal((await e.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), 'mirrored:1');
+  });
+});
