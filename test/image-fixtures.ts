@@ -33,10 +33,11 @@ export interface FixtureImage {
   layers: FixtureLayer[];
   manifest: Buffer;
   manifestDigest: string;
+  mediaType: string;
 }
 
 /** An image of these layer tars: gzip blobs (level 1 unless said), a config, a schema 2 manifest. */
-export function makeImage(tars: Buffer[], opts: { level?: number; cmd?: string[]; diffIds?: string[] } = {}): FixtureImage {
+export function makeImage(tars: Buffer[], opts: { level?: number; cmd?: string[]; diffIds?: string[]; oci?: boolean } = {}): FixtureImage {
   const layers = tars.map((tar) => {
     const gz = gzipSync(tar, { level: opts.level ?? 1 });
     return { tar, gz, digest: sha(gz), diffId: sha(tar) };
@@ -47,13 +48,16 @@ export function makeImage(tars: Buffer[], opts: { level?: number; cmd?: string[]
     rootfs: { type: 'layers', diff_ids: opts.diffIds ?? layers.map((l) => l.diffId) },
     history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'fixture' })),
   }));
+  const types = opts.oci
+    ? { manifest: 'application/vnd.oci.image.manifest.v1+json', config: 'application/vnd.oci.image.config.v1+json', layer: 'application/vnd.oci.image.layer.v1.tar+gzip' }
+    : { manifest: 'application/vnd.docker.distribution.manifest.v2+json', config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' };
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2,
-    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: sha(config) },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: l.gz.length, digest: l.digest })),
+    mediaType: types.manifest,
+    config: { mediaType: types.config, size: config.length, digest: sha(config) },
+    layers: layers.map((l) => ({ mediaType: types.layer, size: l.gz.length, digest: l.digest })),
   }, null, 3));
-  return { config, configDigest: sha(config), layers, manifest, manifestDigest: sha(manifest) };
+  return { config, configDigest: sha(config), layers, manifest, manifestDigest: sha(manifest), mediaType: types.manifest };
 }
 
 /** Writes the image as an OCI image layout in dir, tagged `tag` (skopeo's `oci:DIR:TAG`). */
@@ -67,7 +71,7 @@ export function writeOciLayout(dir: string, img: FixtureImage, tag: string): voi
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({
     schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    manifests: [{ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
   }));
 }
 
@@ -81,8 +85,8 @@ export interface FakeContent {
 
 /** Serves an image under repo:tag in a fake registry's content. */
 export function addImage(c: FakeContent, repo: string, tag: string, img: FixtureImage): void {
-  c.manifests.set(`${repo}:${tag}`, { type: 'application/vnd.docker.distribution.manifest.v2+json', bytes: img.manifest });
-  c.manifests.set(`${repo}:${img.manifestDigest}`, { type: 'application/vnd.docker.distribution.manifest.v2+json', bytes: img.manifest });
+  c.manifests.set(`${repo}:${tag}`, { type: img.mediaType, bytes: img.manifest });
+  c.manifests.set(`${repo}:${img.manifestDigest}`, { type: img.mediaType, bytes: img.manifest });
   c.blobs.set(img.configDigest, img.config);
   for (const l of img.layers) c.blobs.set(l.digest, l.gz);
 }

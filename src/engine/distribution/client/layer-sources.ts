@@ -48,15 +48,20 @@ export class LayerSources {
 
   /** Records that `repo` (a full name, or undefined for the local store only) holds `blob` for `diffId`. */
   add(diffId: Digest, blob: Omit<LayerSource, 'repos'>, repo?: string): Promise<void> {
+    return this.addAll([{ diffId, blob }], repo);
+  }
+
+  /** Several at once (one write): a pulled image's layers. */
+  addAll(entries: ReadonlyArray<{ diffId: Digest; blob: Omit<LayerSource, 'repos'> }>, repo?: string): Promise<void> {
     return this.change((st) => {
-      const list = st[diffId] ??= [];
-      let s = list.find((x) => x.digest === blob.digest);
-      if (!s) {
-        s = { ...blob, repos: [] };
-        list.push(s);
-      }
-      if (repo) {
-        s.repos = [repo, ...s.repos.filter((r) => r !== repo)].slice(0, MAX_REPOS);
+      for (const { diffId, blob } of entries) {
+        const list = st[diffId] ??= [];
+        let s = list.find((x) => x.digest === blob.digest);
+        if (!s) {
+          s = { ...blob, repos: [] };
+          list.push(s);
+        }
+        if (repo) s.repos = [repo, ...s.repos.filter((r) => r !== repo)].slice(0, MAX_REPOS);
       }
     });
   }

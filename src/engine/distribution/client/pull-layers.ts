@@ -1,74 +1,35 @@
 /**
- * The layer steps of a pull: fetch (a bounded number of downloads at once, as dockerd's
+ * The layer steps of a pull: fetch (a bounded number at once, as dockerd's
  * max-concurrent-downloads), verify (the content store's writer checks digest and size before
- * the blob is committed), unpack (into snapshots named by chain ID, in order; layers already
- * unpacked are skipped). A layer whose parent is already unpacked when its download starts is
- * unpacked as it arrives (one pass: the bytes go to the store and through gunzip into the
- * snapshot at once, and the snapshot is committed only after the blob verified); the others are
- * stored first and unpacked from the store once their parent is there.
+ * the blob is committed), unpack (layers already there are skipped). Each layer is unpacked as
+ * its bytes arrive — one pass: to the store, and through gunzip into a scratch directory of its
+ * own — in parallel with the others, then the layers become committed snapshots in order, named
+ * by chain ID, each only once its blob verified and its diff ID matched the config
+ * (LayerAdopter: a layer's directory does not depend on its parents').
  */
 import type { Readable } from 'node:stream';
+import { rm } from 'node:fs/promises';
 import type { Digest } from '../../../core/digest.js';
 import { EngineError, InvalidArgument } from '../../../core/errors.js';
+import { trace } from '../../../core/trace.js';
 import { hasContent, type ContentStore, type Writer } from '../../content/store.js';
 import type { Descriptor } from '../../images/types.js';
 import { chainIds } from '../../snapshots/chain.js';
-import type { DirSnapshotter } from '../../snapshots/snapshotter.js';
-import { hasSnapshot, SIZE_LABEL, unpackLayer } from '../../snapshots/unpack.js';
+import type { DirSnapshotter, LayerAdopter } from '../../snapshots/snapshotter.js';
+import { hasSnapshot, SIZE_LABEL, unpackDetached, type Detached } from '../../snapshots/unpack.js';
 import { DigestMismatch, TransportError } from './errors.js';
+import type { Inflight } from './inflight.js';
 import { Limiter } from './limiter.js';
 import { Counter, shortDigest, update, type ProgressSink } from './progress.js';
 import type { RepositoryReader } from './repository.js';
 
-/** Downloads in progress in this engine, by digest: a second pull of the same blob waits for the first. */
-export class Inflight {
-  private readonly blobs = new Map<string, Promise<void>>();
-  /** Chain IDs that pulls in progress will stand on (a failed pull leaves those alone). */
-  private readonly chains = new Map<string, number>();
-
-  blob(digest: Digest): Promise<void> | undefined {
-    return this.blobs.get(digest);
-  }
-
-  track(digest: Digest, done: Promise<void>): void {
-    const p = done.catch(() => {}).finally(() => {
-      if (this.blobs.get(digest) === p) this.blobs.delete(digest);
-    });
-    this.blobs.set(digest, p);
-  }
-
-  private readonly digests = new Map<string, number>();
-
-  /** Marks the chains and blobs a pull will stand on; the answer releases them. */
-  claim(chains: readonly string[], blobs: readonly string[]): () => void {
-    const take = (m: Map<string, number>, keys: readonly string[], n: number): void => {
-      for (const k of keys) {
-        const v = (m.get(k) ?? 0) + n;
-        if (v <= 0) m.delete(k);
-        else m.set(k, v);
-      }
-    };
-    take(this.chains, chains, 1);
-    take(this.digests, blobs, 1);
-    return () => {
-      take(this.chains, chains, -1);
-      take(this.digests, blobs, -1);
-    };
-  }
-
-  /** Whether another pull in progress stands on this chain or blob too. */
-  claimedByOthers(key: string, kind: 'chain' | 'blob' = 'chain'): boolean {
-    return ((kind === 'chain' ? this.chains : this.digests).get(key) ?? 0) > 1;
-  }
-}
-
 export interface LayerDeps {
   content: ContentStore;
-  snapshotter: DirSnapshotter;
+  snapshotter: DirSnapshotter & LayerAdopter;
   repo: RepositoryReader;
   sink: ProgressSink;
   inflight: Inflight;
-  /** Downloads at once (dockerd's default is 3). */
+  /** Layers fetched and unpacked at once (dockerd downloads 3 at once by default). */
   concurrency: number;
   /** Whether an image stands on a chain (a failed pull removes only what none uses). */
   chainInUse: (chain: string) => boolean;
@@ -83,6 +44,9 @@ export interface LayersResult {
   /** Whether any layer was downloaded (dockerd's "Downloaded newer image" versus "up to date"). */
   downloaded: boolean;
 }
+
+/** Bytes a download may be ahead of its writes to the store. */
+const WRITE_AHEAD = 8 << 20;
 
 /** dockerd's words for bytes that do not hash to their digest. */
 function verificationFailed(digest: Digest, cause?: unknown): DigestMismatch {
@@ -108,31 +72,56 @@ async function* received(src: Readable, digest: Digest): AsyncGenerator<Buffer> 
   }
 }
 
-/** The blob's bytes as they come, each written to the store first; the commit (verification) ends the stream. */
-async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string, made: Made): AsyncGenerator<Buffer> {
+/** What a pull made: snapshots committed and blobs stored (a failed pull takes them back). */
+interface Made {
+  chains: Digest[];
+  blobs: Digest[];
+}
+
+/**
+ * The blob's bytes as they come, each written to the store too (the writes run behind, in order,
+ * a bounded amount ahead); the stream ends only once the blob is committed, i.e. verified.
+ */
+async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string, made: Made, outcome: { error?: unknown }): AsyncGenerator<Buffer> {
   let n = 0;
   let committed = false;
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: { err: unknown } | undefined;
+  let queued = 0;
   try {
-    for await (const chunk of received(src, desc.digest)) {
-      const c = chunk as Buffer;
+    for await (const c of received(src, desc.digest)) {
       n += c.length;
       if (n > desc.size) throw verificationFailed(desc.digest);
-      await w.write(c);
+      queued += c.length;
+      writing = writing.then(() => w.write(c)).then(() => { queued -= c.length; }, (err: unknown) => { writeError ??= { err }; });
+      if (queued > WRITE_AHEAD) await writing;
+      if (writeError) throw writeError.err;
       counter.set(n);
       yield c;
     }
+    await writing;
+    if (writeError) throw writeError.err;
     counter.done();
     update(sink, id, 'Verifying Checksum');
-    await commitBlob(w, desc);
+    await commitBlob(w, desc).catch((err: unknown) => {
+      outcome.error = err;
+      throw err;
+    });
     committed = true;
     made.blobs.push(desc.digest);
     update(sink, id, 'Download complete');
   } finally {
     if (!committed) {
       src.destroy();
+      await writing;
       await w.abort();
     }
   }
+}
+
+/** The generator's bytes for a consumer that may stop early without ending the generator. */
+function unclosable(g: AsyncGenerator<Buffer>): AsyncIterable<Buffer> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => g.next(), return: async () => ({ done: true, value: undefined }) }) };
 }
 
 async function* counting(src: AsyncIterable<Buffer>, counter: Counter): AsyncGenerator<Buffer> {
@@ -148,20 +137,17 @@ async function* counting(src: AsyncIterable<Buffer>, counter: Counter): AsyncGen
 /** A promise with its settling functions, and whether it settled well (read synchronously). */
 class Deferred<T> {
   readonly promise: Promise<T>;
-  settled = false;
+  value: T | undefined;
   resolve!: (v: T) => void;
   reject!: (e: unknown) => void;
   constructor() {
     this.promise = new Promise<T>((res, rej) => {
-      this.resolve = (v) => { this.settled = true; res(v); };
+      this.resolve = (v) => { this.value = v; res(v); };
       this.reject = rej;
     });
     this.promise.catch(() => {});
   }
 }
-
-/** How a layer's bytes come to its snapshot: unpacked as they arrive, or stored first (settles when stored). */
-type Route = { kind: 'stream' } | { kind: 'store'; stored: Promise<void> };
 
 interface Layer {
   id: string;
@@ -169,25 +155,22 @@ interface Layer {
   diffId: Digest;
   chain: Digest;
   parent: Digest | null;
-  /** Settles with the layer's size once its snapshot is committed (or found). */
-  unpacked: Deferred<number>;
-  route: Deferred<Route>;
+  /** The layer unpacked in its scratch directory, not yet adopted. */
+  detached: Deferred<Detached>;
 }
 
-/** What a pull made: snapshots committed and blobs stored (a failed pull takes them back). */
-interface Made {
-  chains: Digest[];
-  blobs: Digest[];
-}
-
-/** Fetches, verifies and unpacks an image's layers; on failure, leaves no snapshot or blob it made that nothing uses. */
-export async function pullLayers(d: LayerDeps, layers: readonly Descriptor[], diffIds: readonly Digest[]): Promise<LayersResult> {
+/** Fetches, verifies and unpacks an image's layers; on failure, leaves no snapshot, scratch or blob it made that nothing uses. */
+export async function pullLayers(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly Digest[]): Promise<LayersResult> {
   const chains = chainIds(diffIds);
-  const release = d.inflight.claim(chains, layers.map((l) => l.digest));
+  const release = d.inflight.claim(chains, descs.map((l) => l.digest));
   const made: Made = { chains: [], blobs: [] };
+  const layers: Layer[] = descs.map((desc, i) => ({
+    id: shortDigest(desc.digest), desc, diffId: diffIds[i]!, chain: chains[i]!, parent: i === 0 ? null : chains[i - 1]!, detached: new Deferred<Detached>(),
+  }));
   try {
-    return await run(d, layers, diffIds, chains, made);
+    return await run(d, layers, made);
   } catch (err) {
+    for (const l of layers) if (l.detached.value) await rm(l.detached.value.scratch, { recursive: true, force: true });
     for (const c of made.chains.reverse()) {
       if (d.chainInUse(c) || d.inflight.claimedByOthers(c)) break;
       await d.snapshotter.remove(c).catch(() => {});
@@ -201,109 +184,106 @@ export async function pullLayers(d: LayerDeps, layers: readonly Descriptor[], di
   }
 }
 
-async function run(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly Digest[], chains: Digest[], made: Made): Promise<LayersResult> {
-  const layers: Layer[] = descs.map((desc, i) => ({
-    id: shortDigest(desc.digest), desc, diffId: diffIds[i]!, chain: chains[i]!, parent: i === 0 ? null : chains[i - 1]!,
-    unpacked: new Deferred<number>(), route: new Deferred<Route>(),
-  }));
+async function run(d: LayerDeps, layers: Layer[], made: Made): Promise<LayersResult> {
   const present = await Promise.all(layers.map((l) => hasSnapshot(d.snapshotter, l.chain)));
   layers.forEach((l, i) => update(d.sink, l.id, present[i] ? 'Already exists' : 'Pulling fs layer'));
-  for (let i = 0; i < layers.length; i++) {
-    if (!present[i]) continue;
-    const info = await d.snapshotter.stat(layers[i]!.chain);
-    layers[i]!.unpacked.resolve(Number(info.labels[SIZE_LABEL] ?? 0));
-  }
-  const todo = layers.filter((_, i) => !present[i]);
+  const sizes: number[] = [];
+  for (const [i, l] of layers.entries()) sizes.push(present[i] ? Number((await d.snapshotter.stat(l.chain)).labels[SIZE_LABEL] ?? 0) : 0);
   const limiter = new Limiter(d.concurrency);
   const failed = new AbortController();
   const signal = AbortSignal.any([d.signal, failed.signal]);
+  const todo = layers.filter((_, i) => !present[i]);
   const fail = (err: unknown): never => {
-    failed.abort(err);
-    for (const l of todo) {
-      l.unpacked.reject(err);
-      l.route.reject(err);
-    }
+    if (!failed.signal.aborted) failed.abort(err);
     throw err;
   };
   const tasks = todo.map((l) => {
     if (!limiter.free) update(d.sink, l.id, 'Waiting');
-    return fetchLayer(d, l, limiter, signal, layers, made).catch(fail);
+    return fetchAndUnpack(d, l, limiter, signal, made).then((r) => l.detached.resolve(r), (err: unknown) => {
+      l.detached.reject(err);
+      fail(err);
+    });
   });
-  // Unpacking in order: each stored layer once its parent is committed.
-  const chain = (async () => {
-    for (const l of todo) {
-      const route = await l.route.promise;
-      if (route.kind === 'stream') {
-        await l.unpacked.promise;
-        continue;
-      }
-      await route.stored;
-      const i = layers.indexOf(l);
-      if (i > 0) await layers[i - 1]!.unpacked.promise;
+  // Adopted in order, as many at once as are ready (one metadata write for them).
+  const adopting = (async () => {
+    let next = 0;
+    while (next < todo.length) {
+      await todo[next]!.detached.promise;
       signal.throwIfAborted();
-      const counter = new Counter(d.sink, l.id, 'Extracting', l.desc.size);
-      const r = await unpackLayer(d.snapshotter, l.parent, async () => counting(await d.content.readStream(l.desc.digest) as AsyncIterable<Buffer>, counter), { diffId: l.diffId, signal });
-      if (!r.reused) made.chains.push(r.chainId);
-      update(d.sink, l.id, 'Pull complete');
-      l.unpacked.resolve(r.size);
+      const batch: Layer[] = [];
+      while (next < todo.length && todo[next]!.detached.value) batch.push(todo[next++]!);
+      const adopted = await d.snapshotter.adopt(batch.map((l) => ({ name: l.chain, parent: l.parent, scratch: l.detached.value!.scratch, labels: { [SIZE_LABEL]: String(l.detached.value!.size) } })));
+      for (const [k, l] of batch.entries()) {
+        if (adopted[k]) made.chains.push(l.chain);
+        l.detached.value = undefined; // adopted or dropped: no scratch of ours left
+        update(d.sink, l.id, 'Pull complete');
+        trace('pull', `${l.id} committed`);
+      }
     }
   })().catch(fail);
-  const results = await Promise.allSettled([...tasks, chain]);
-  const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (firstError) throw signal.reason ?? firstError.reason;
-  const sizes: number[] = [];
-  for (const l of layers) sizes.push(await l.unpacked.promise);
+  const results = await Promise.allSettled([...tasks, adopting]);
+  if (results.some((r) => r.status === 'rejected')) throw failed.signal.reason ?? (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  for (const [i, l] of layers.entries()) {
+    if (!present[i]) sizes[i] = Number((await d.snapshotter.stat(l.chain)).labels[SIZE_LABEL] ?? 0);
+  }
   return { sizes, downloaded: todo.length > 0 };
 }
 
-/** One layer's download: streamed into its snapshot when its parent is ready, else into the store. */
-async function fetchLayer(d: LayerDeps, l: Layer, limiter: Limiter, signal: AbortSignal, layers: Layer[], made: Made): Promise<void> {
-  const others = d.inflight.blob(l.desc.digest);
-  if (others || await hasContent(d.content, l.desc.digest)) {
-    // Stored already, or on its way by another pull: unpacked from the store.
-    const ready = (others ?? Promise.resolve()).then(async () => {
-      if (!await hasContent(d.content, l.desc.digest)) throw verificationFailed(l.desc.digest);
-      update(d.sink, l.id, 'Download complete');
-    });
-    l.route.resolve({ kind: 'store', stored: ready });
-    return ready;
-  }
-  const stored = new Deferred<void>();
-  d.inflight.track(l.desc.digest, stored.promise);
-  let releaseSlot: (() => void) | undefined;
+/** One layer: its bytes from the registry (or the store, when already there), unpacked as they come. */
+async function fetchAndUnpack(d: LayerDeps, l: Layer, limiter: Limiter, signal: AbortSignal, made: Made): Promise<Detached> {
+  const release = await limiter.acquire(signal);
   try {
-    releaseSlot = await limiter.acquire(signal);
-    const i = layers.indexOf(l);
-    const stream = i === 0 || layers[i - 1]!.unpacked.settled;
-    l.route.resolve(stream ? { kind: 'stream' } : { kind: 'store', stored: stored.promise });
-    const counter = new Counter(d.sink, l.id, 'Downloading', l.desc.size);
-    const blob = await d.repo.fetchBlob(l.desc.digest, signal);
-    const w = await d.content.writer({ signal }).catch((err: unknown) => {
-      blob.stream.destroy();
-      throw err;
-    });
-    const bytes = throughStore(blob.stream, w, l.desc, counter, d.sink, l.id, made);
-    if (!stream) {
-      for await (const _ of bytes) { /* stored as it passes */ }
-      stored.resolve();
-      return;
+    const others = d.inflight.blob(l.desc.digest);
+    if (others) await others;
+    if (await hasContent(d.content, l.desc.digest)) {
+      // Stored already (an earlier pull, or another one just now): unpacked from the store.
+      update(d.sink, l.id, 'Download complete');
+      const counter = new Counter(d.sink, l.id, 'Extracting', l.desc.size);
+      const r = await unpackDetached(d.snapshotter, counting(await d.content.readStream(l.desc.digest) as AsyncIterable<Buffer>, counter), { diffId: l.diffId, signal });
+      trace('pull', `${l.id} unpacked from the store`);
+      return r;
     }
-    let opened = false;
-    const r = await unpackLayer(d.snapshotter, l.parent, () => { opened = true; return bytes; }, { diffId: l.diffId, signal }).finally(async () => {
-      if (opened) return;
-      // Unpacked meanwhile by another pull: this download is not needed.
-      blob.stream.destroy();
-      await w.abort();
+    const stored = new Promise<void>((resolve, reject) => {
+      void download().then(resolve, reject);
     });
-    stored.resolve();
-    if (!r.reused) made.chains.push(r.chainId);
+    let result: Detached | undefined;
+    async function download(): Promise<void> {
+      const counter = new Counter(d.sink, l.id, 'Downloading', l.desc.size);
+      trace('pull', `${l.id} download`);
+      const blob = await d.repo.fetchBlob(l.desc.digest, signal);
+      const w = await d.content.writer({ signal }).catch((err: unknown) => {
+        blob.stream.destroy();
+        throw err;
+      });
+      const outcome: { error?: unknown } = {};
+      const bytes = throughStore(blob.stream, w, l.desc, counter, d.sink, l.id, made, outcome);
+      try {
+        result = await unpackDetached(d.snapshotter, unclosable(bytes), { diffId: l.diffId, signal });
+      } catch (err) {
+        // Bad layer data is most often bytes that are not the blob: the rest is read, so that
+        // the digest check says so, as dockerd (which verifies before it unpacks) would.
+        if (err instanceof InvalidArgument && !signal.aborted) {
+          try {
+            while (!(await bytes.next()).done) { /* drained */ }
+          } catch {
+            // outcome has it
+          }
+        } else await bytes.return(undefined);
+        throw outcome.error ?? err;
+      }
+      // The unpack read the stream to its end, so the blob is verified; made sure of here.
+      while (!(await bytes.next()).done) { /* nothing left, normally */ }
+      if (!made.blobs.includes(l.desc.digest)) {
+        await rm(result.scratch, { recursive: true, force: true });
+        throw outcome.error ?? verificationFailed(l.desc.digest);
+      }
+    }
+    d.inflight.track(l.desc.digest, stored);
+    await stored;
     new Counter(d.sink, l.id, 'Extracting', l.desc.size).done();
-    update(d.sink, l.id, 'Pull complete');
-    l.unpacked.resolve(r.size);
-  } catch (err) {
-    stored.reject(err);
-    throw err;
+    trace('pull', `${l.id} downloaded and unpacked`);
+    return result!;
   } finally {
-    releaseSlot?.();
+    release();
   }
 }

@@ -6,6 +6,7 @@
  * every tag of the repository is pulled (`docker pull -a`).
  */
 import { NotFound } from '../../../core/errors.js';
+import { trace, traceEnd } from '../../../core/trace.js';
 import { hostPlatform, type Platform } from '../../images/platforms.js';
 import { familiarName, familiarString, fullName, referenceString, type Reference } from '../../images/references.js';
 import type { Image } from '../../images/types.js';
@@ -71,6 +72,7 @@ export async function pullImage(dist: Distribution, req: PullRequest, sink: Prog
 async function pullOne(dist: Distribution, repo: RemoteRepository, ref: Reference, req: PullRequest, sink: ProgressSink, signal: AbortSignal): Promise<{ image: Image; updated: boolean }> {
   const { images, snapshotter, events } = dist.deps;
   const reference = ref.digest ?? ref.tag!;
+  trace('pull', `resolving ${reference}`);
   const resolved = await resolveImage({
     repo, reference, shown: familiarString(ref), platform: req.platform ?? hostPlatform(), platformGiven: req.platform !== undefined, signal,
   });
@@ -94,6 +96,7 @@ async function pullOne(dist: Distribution, repo: RemoteRepository, ref: Referenc
     downloaded = r.downloaded;
     sizes = r.sizes;
   }
+  trace('pull', 'layers done');
   const image = await images.create({
     config: config.doc,
     configBytes: config.bytes,
@@ -104,9 +107,9 @@ async function pullOne(dist: Distribution, repo: RemoteRepository, ref: Referenc
     repoDigests: [`${name}@${root.digest}`],
   });
   const diffIds = config.doc.rootfs.diff_ids;
-  for (const [i, l] of manifest.doc.layers.entries()) {
-    await dist.layerSources.add(diffIds[i]!, { digest: l.digest, size: l.size, mediaType: l.mediaType }, name);
-  }
+  await dist.layerSources.addAll(manifest.doc.layers.map((l, i) => ({ diffId: diffIds[i]!, blob: { digest: l.digest, size: l.size, mediaType: l.mediaType } })), name);
+  trace('pull', 'recorded');
+  traceEnd('pull');
   message(sink, `Digest: ${root.digest}`);
   events.publish('image', 'pull', image.id, { name: familiarString(ref) });
   return { image, updated: downloaded || before !== image.id };

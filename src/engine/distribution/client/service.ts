@@ -6,18 +6,18 @@
  */
 import { join } from 'node:path';
 import type { ImageStore } from '../../images/image-store.js';
-import type { DirSnapshotter } from '../../snapshots/snapshotter.js';
+import type { DirSnapshotter, LayerAdopter } from '../../snapshots/snapshotter.js';
 import type { EventBus } from '../../events.js';
 import { TokenCache, withUserPass, type AuthConfig } from './auth.js';
 import { mayFallBack, RegistryError } from './errors.js';
 import { endpointsFor, type RegistrySettings } from './hosts.js';
 import { LayerSources } from './layer-sources.js';
-import { Inflight } from './pull-layers.js';
+import { Inflight } from './inflight.js';
 import { Session, type Endpoint } from './session.js';
 
 export interface DistributionDeps {
   images: ImageStore;
-  snapshotter: DirSnapshotter;
+  snapshotter: DirSnapshotter & LayerAdopter;
   events: EventBus;
   dataRoot: string;
   /** The engine's registry settings, read at each use (a reload may change them). */
