@@ -45,6 +45,9 @@ export interface LayersResult {
   downloaded: boolean;
 }
 
+/** The size of the pieces a download is handed on in. */
+const COALESCE = 1 << 20;
+
 /** Bytes a download may be ahead of its writes to the store. */
 const WRITE_AHEAD = 8 << 20;
 
@@ -64,8 +67,22 @@ async function commitBlob(w: Writer, desc: Descriptor): Promise<void> {
 
 /** A blob's bytes from the registry; a connection that breaks midway is an error in Go's words. */
 async function* received(src: Readable, digest: Digest): AsyncGenerator<Buffer> {
+  // The socket's 64 KiB reads passed on as 1 MiB pieces: every step after this one (the store's
+  // writer, gunzip, the tar reader) then runs 16 times less often per byte, which counts in an
+  // engine running V8's lite mode (no optimising compiler).
+  let parts: Buffer[] = [];
+  let have = 0;
   try {
-    for await (const chunk of src) yield chunk as Buffer;
+    for await (const chunk of src) {
+      parts.push(chunk as Buffer);
+      have += (chunk as Buffer).length;
+      if (have >= COALESCE) {
+        yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
+        parts = [];
+        have = 0;
+      }
+    }
+    if (have) yield Buffer.concat(parts, have);
   } catch (err) {
     if (err instanceof EngineError) throw err;
     throw new TransportError(`error pulling layer ${digest}: unexpected EOF`, { cause: err });

@@ -45,6 +45,7 @@ export function translatePullError(err: unknown, ref: Reference): unknown {
 
 export async function pullImage(dist: Distribution, req: PullRequest, sink: ProgressSink, signal: AbortSignal): Promise<PullResult> {
   const { ref } = req;
+  trace('pull', 'start');
   const creds = dist.credentials(ref.domain, req.auth);
   const all = ref.tag === undefined && ref.digest === undefined;
   try {
