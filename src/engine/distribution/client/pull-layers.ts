@@ -93,13 +93,22 @@ async function* received(src: Readable, digest: Digest): AsyncGenerator<Buffer> 
 interface Made {
   chains: Digest[];
   blobs: Digest[];
+  /** Blob commits under way (their fsync runs while other layers go on). */
+  commits: Array<Promise<void>>;
+}
+
+/** How a layer's stream ended: its verified blob's commit, or the error that stopped it. */
+interface Outcome {
+  error?: unknown;
+  commit?: Promise<void>;
 }
 
 /**
  * The blob's bytes as they come, each written to the store too (the writes run behind, in order,
- * a bounded amount ahead); the stream ends only once the blob is committed, i.e. verified.
+ * a bounded amount ahead); the stream ends only once the bytes are verified against the digest.
+ * The blob's commit (fsync, rename) then runs on while the pull goes on.
  */
-async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string, made: Made, outcome: { error?: unknown }): AsyncGenerator<Buffer> {
+async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter: Counter, sink: ProgressSink, id: string, made: Made, outcome: Outcome): AsyncGenerator<Buffer> {
   let n = 0;
   let committed = false;
   let writing: Promise<void> = Promise.resolve();
@@ -120,13 +129,15 @@ async function* throughStore(src: Readable, w: Writer, desc: Descriptor, counter
     if (writeError) throw writeError.err;
     counter.done();
     update(sink, id, 'Verifying Checksum');
-    await commitBlob(w, desc).catch((err: unknown) => {
-      outcome.error = err;
-      throw err;
-    });
-    committed = true;
-    made.blobs.push(desc.digest);
+    if (w.offset !== desc.size || w.digest() !== desc.digest) {
+      outcome.error = verificationFailed(desc.digest);
+      throw outcome.error;
+    }
+    committed = true; // the writer is the commit's now
     update(sink, id, 'Download complete');
+    outcome.commit = commitBlob(w, desc).then(() => { made.blobs.push(desc.digest); });
+    outcome.commit.catch(() => {});
+    made.commits.push(outcome.commit);
   } finally {
     if (!committed) {
       src.destroy();
@@ -180,13 +191,16 @@ interface Layer {
 export async function pullLayers(d: LayerDeps, descs: readonly Descriptor[], diffIds: readonly Digest[]): Promise<LayersResult> {
   const chains = chainIds(diffIds);
   const release = d.inflight.claim(chains, descs.map((l) => l.digest));
-  const made: Made = { chains: [], blobs: [] };
+  const made: Made = { chains: [], blobs: [], commits: [] };
   const layers: Layer[] = descs.map((desc, i) => ({
     id: shortDigest(desc.digest), desc, diffId: diffIds[i]!, chain: chains[i]!, parent: i === 0 ? null : chains[i - 1]!, detached: new Deferred<Detached>(),
   }));
   try {
-    return await run(d, layers, made);
+    const r = await run(d, layers, made);
+    await Promise.all(made.commits);
+    return r;
   } catch (err) {
+    await Promise.allSettled(made.commits);
     for (const l of layers) if (l.detached.value) await rm(l.detached.value.scratch, { recursive: true, force: true });
     for (const c of made.chains.reverse()) {
       if (d.chainInUse(c) || d.inflight.claimedByOthers(c)) break;
@@ -264,6 +278,7 @@ async function fetchAndUnpack(d: LayerDeps, l: Layer, limiter: Limiter, signal: 
       void download().then(resolve, reject);
     });
     let result: Detached | undefined;
+    let commit: Promise<void> | undefined;
     async function download(): Promise<void> {
       const counter = new Counter(d.sink, l.id, 'Downloading', l.desc.size);
       trace('pull', `${l.id} download`);
@@ -272,7 +287,7 @@ async function fetchAndUnpack(d: LayerDeps, l: Layer, limiter: Limiter, signal: 
         blob.stream.destroy();
         throw err;
       });
-      const outcome: { error?: unknown } = {};
+      const outcome: Outcome = {};
       const bytes = throughStore(blob.stream, w, l.desc, counter, d.sink, l.id, made, outcome);
       try {
         result = await unpackDetached(d.snapshotter, unclosable(bytes), { diffId: l.diffId, signal });
@@ -290,12 +305,14 @@ async function fetchAndUnpack(d: LayerDeps, l: Layer, limiter: Limiter, signal: 
       }
       // The unpack read the stream to its end, so the blob is verified; made sure of here.
       while (!(await bytes.next()).done) { /* nothing left, normally */ }
-      if (!made.blobs.includes(l.desc.digest)) {
+      if (!outcome.commit) {
         await rm(result.scratch, { recursive: true, force: true });
         throw outcome.error ?? verificationFailed(l.desc.digest);
       }
+      commit = outcome.commit;
     }
-    d.inflight.track(l.desc.digest, stored);
+    // Another pull of this blob waits for its commit, then unpacks it from the store.
+    d.inflight.track(l.desc.digest, stored.then(() => commit));
     await stored;
     new Counter(d.sink, l.id, 'Extracting', l.desc.size).done();
     trace('pull', `${l.id} downloaded and unpacked`);
