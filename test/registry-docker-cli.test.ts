@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { TestEngine } from './harness.js';
 import { distributionSkip, startDistribution, type Distribution } from './registries.js';
@@ -90,6 +91,33 @@ describe('docker push and pull through a minke engine', { skip: distributionSkip
     assert.match(r.stderr, new RegExp(`^Unable to find image '${name}' locally$`, 'm'));
     assert.match(r.stderr, /^Status: Downloaded newer image for /m);
     assert.equal(r.stdout.trim(), 'pulled-and-ran');
+  });
+
+  it('minke run pulls an image it does not have yet, as docker\'s run does', async () => {
+    const name = `${reg.host}/team/bb:1`;
+    await fresh.ok(['rmi', '-f', name]);
+    const r = await fresh.minke(['run', '--rm', '--network', 'none', name, 'echo', 'minke-ran'], { timeout: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^Unable to find image '${name}' locally$`, 'm'));
+    assert.equal(r.stdout.trim(), 'minke-ran');
+  });
+
+  it('answers GET /distribution/{name}/json with the descriptor and platforms, as dockerd', async () => {
+    const name = `${reg.host}/team/bb:1`;
+    const digest = (await e.ok(['image', 'inspect', '-f', '{{index .RepoDigests 0}}', name])).trim().split('@')[1];
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath: e.socket, path: `/v1.45/distribution/${name}/json` }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => { b += d.toString(); });
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const got = JSON.parse(body) as { Descriptor: { mediaType: string; digest: string; size: number }; Platforms: Array<{ os: string; architecture: string }> };
+    assert.equal(got.Descriptor.digest, digest);
+    assert.equal(got.Descriptor.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.deepEqual(got.Platforms, [{ architecture: 'amd64', os: 'linux' }]);
   });
 });
 

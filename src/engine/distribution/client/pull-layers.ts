@@ -7,6 +7,7 @@
  * by chain ID, each only once its blob verified and its diff ID matched the config
  * (LayerAdopter: a layer's directory does not depend on its parents').
  */
+import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import type { Digest } from '../../../core/digest.js';
@@ -223,6 +224,8 @@ async function run(d: LayerDeps, layers: Layer[], made: Made): Promise<LayersRes
   const limiter = new Limiter(d.concurrency);
   const failed = new AbortController();
   const signal = AbortSignal.any([d.signal, failed.signal]);
+  // Every layer's requests, writers and waits listen to it: not a leak.
+  setMaxListeners(0, signal, failed.signal, d.signal);
   const todo = layers.filter((_, i) => !present[i]);
   const fail = (err: unknown): never => {
     if (!failed.signal.aborted) failed.abort(err);

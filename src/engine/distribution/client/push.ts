@@ -6,6 +6,7 @@
  * A pulled image keeps the manifest it was pulled with (and so its digest) where it still
  * describes the blobs pushed; others get a Docker schema 2 manifest, as from docker.
  */
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { sha256, type Digest } from '../../../core/digest.js';
 import { NotFound } from '../../../core/errors.js';
@@ -76,6 +77,7 @@ async function pushTag(dist: Distribution, d: LayerPushDeps, image: Image, tag: 
   const limiter = new Limiter(MAX_UPLOADS);
   const failed = new AbortController();
   const signal = AbortSignal.any([d.signal, failed.signal]);
+  setMaxListeners(0, signal, failed.signal, d.signal);
   const ld: LayerPushDeps = { ...d, signal };
   const pushed = await Promise.all(diffIds.map(async (diffId, i) => {
     if (!limiter.free) update(d.sink, ids[i]!, 'Waiting');
