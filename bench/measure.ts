@@ -18,7 +18,8 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-export interface Case { key: string; label: string; fn: () => Promise<unknown> }
+/** A measured step; `reset` (not timed) runs before each time it is measured. */
+export interface Case { key: string; label: string; fn: () => Promise<unknown>; reset?: () => Promise<unknown> }
 
 /**
  * Every case once as a warm-up, then `runs` rounds of all cases, the order rotated each round so
@@ -27,12 +28,14 @@ export interface Case { key: string; label: string; fn: () => Promise<unknown> }
 export async function interleaved(cases: Case[], runs: number): Promise<Record<string, number>> {
   const xs: Record<string, number[]> = {};
   for (const c of cases) {
+    await c.reset?.();
     await c.fn();
     xs[c.key] = [];
   }
   for (let i = 0; i < runs; i++) {
     for (let j = 0; j < cases.length; j++) {
       const c = cases[(i + j) % cases.length]!;
+      await c.reset?.();
       xs[c.key]!.push(await timed(c.fn));
     }
   }
@@ -75,4 +78,19 @@ export function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Runs a command quietly (its stderr kept for the error), failing on a non-zero exit or after 10 minutes. */
+export function runCommand(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 600_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.trim()}`));
+    });
+  });
 }

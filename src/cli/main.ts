@@ -27,10 +27,14 @@ const load = {
   inspect: () => import('./commands/inspect.js'),
   kill: () => import('./commands/kill.js'),
   load: () => import('./commands/load.js'),
+  login: () => import('./commands/login.js'),
+  logout: () => import('./commands/logout.js'),
   logs: () => import('./commands/logs.js'),
   pause: () => import('./commands/pause.js'),
   port: () => import('./commands/port.js'),
   ps: () => import('./commands/ps.js'),
+  pull: () => import('./commands/pull.js'),
+  push: () => import('./commands/push.js'),
   rename: () => import('./commands/rename.js'),
   restart: () => import('./commands/restart.js'),
   rm: () => import('./commands/rm.js'),
@@ -72,6 +76,8 @@ const topLevel: Record<string, [Loader, string]> = {
   run: [load.run, 'Create and run a new container from an image'],
   exec: [load.exec, 'Execute a command in a running container'],
   ps: [load.ps, 'List containers'],
+  pull: [load.pull, 'Download an image from a registry'],
+  push: [load.push, 'Upload an image to a registry'],
   images: [load.images, 'List images'],
   version: [load.version, 'Show the minke version information'],
   info: [load.info, 'Display system-wide information'],
@@ -88,6 +94,8 @@ const topLevel: Record<string, [Loader, string]> = {
   inspect: [load.inspect, 'Return low-level information on minke objects'],
   kill: [load.kill, 'Kill one or more running containers'],
   load: [load.load, 'Load an image from a tar archive or STDIN'],
+  login: [load.login, 'Log in to a registry'],
+  logout: [load.logout, 'Log out from a registry'],
   logs: [load.logs, 'Fetch the logs of a container'],
   pause: [load.pause, 'Pause all processes within one or more containers'],
   port: [load.port, 'List port mappings or a specific mapping for the container'],
@@ -132,7 +140,7 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
     help: 'Manage images',
     subs: {
       build: load.build, history: load.history, import: load.import, inspect: load.imageInspect, load: load.load, ls: load.images,
-      list: load.images, prune: load.imagePrune, rm: load.rmi, remove: load.rmi, save: load.save, tag: load.tag,
+      list: load.images, prune: load.imagePrune, pull: load.pull, push: load.push, rm: load.rmi, remove: load.rmi, save: load.save, tag: load.tag,
     },
     shown: {
       inspect: 'Display detailed information on one or more images',
@@ -185,7 +193,7 @@ const management: Record<string, { help: string; subs: Record<string, Loader>; s
 
 function mainHelp(): string {
   const col = (entries: [string, string][]): string[] => entries.map(([n, h]) => `  ${n.padEnd(11)} ${h}`);
-  const common = ['run', 'exec', 'ps', 'images', 'version', 'info'];
+  const common = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'version', 'info'];
   return [
     'Usage:  minke [OPTIONS] COMMAND',
     '',

@@ -26,6 +26,9 @@ import { containerProcessRoutes } from './api/container-processes.js';
 import { containerFileRoutes } from './api/container-files.js';
 import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
+import { distributionRoutes } from './api/distribution.js';
+import { Distribution } from './distribution/client/service.js';
+import { credentialsFor } from '../core/docker-config.js';
 import { systemDfRoute } from './api/system-df.js';
 import { buildRoutes } from './api/build.js';
 import { BuildService } from './build/service.js';
@@ -318,7 +321,14 @@ export class Engine {
     containerProcessRoutes(router, containers);
     containerFileRoutes(router, { containers, images, snapshotter, execRoot, volumes });
     execRoutes(router, execs);
-    imageRoutes(router, { images, snapshotter, events });
+    const distribution = await Distribution.open({
+      images, snapshotter, events, dataRoot,
+      settings: () => live.engine?.current ?? settings,
+      storedCredentials: (registry) => credentialsFor(registry),
+    });
+    const registry = { distribution, log: opts.log };
+    imageRoutes(router, { images, snapshotter, events, registry });
+    distributionRoutes(router, registry);
     eventRoutes(router, events);
     volumeRoutes(router, volumes);
     const builds = await BuildService.open({ dataRoot, execRoot, images, snapshotter });

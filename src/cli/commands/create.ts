@@ -17,7 +17,8 @@ export interface Created {
 async function pull(ctx: Ctx, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   // the client's ImageCreate: the normalized name, and the tag or digest apart
   const ref = parseNormalizedNamed(withDefaultTag(image));
-  const res = await ctx.client().stream('POST', '/images/create', { query: { fromImage: ref.name, tag: ref.digest ?? ref.tag, platform } });
+  const { authHeaderFor } = await import('../registry-auth.js');
+  const res = await ctx.client().stream('POST', '/images/create', { query: { fromImage: ref.name, tag: ref.digest ?? ref.tag, platform }, headers: authHeaderFor(image, ctx.env) });
   const { displayJsonMessages } = await import('../progress.js');
   await displayJsonMessages(res, ctx.err, { quiet });
 }

@@ -4,10 +4,11 @@ import { loadImages } from '../archive/load.js';
 import { saveImages } from '../archive/save.js';
 import { parseFilters } from '../images/filters.js';
 import type { ImageStore } from '../images/image-store.js';
-import { familiar, familiarName, parseNormalizedNamed } from '../images/references.js';
+import { familiar } from '../images/references.js';
 import { chainIds } from '../snapshots/chain.js';
 import type { DirSnapshotter } from '../snapshots/snapshotter.js';
 import type { ApiContext, Router } from './router.js';
+import { handlePull, handlePush, type DistributionRouteDeps } from './distribution.js';
 import { writeOut } from './streams.js';
 import type { EventBus } from '../events.js';
 import { imageInspectForVersion, imageListForVersion, importPlatform } from './versions.js';
@@ -16,6 +17,8 @@ export interface ImageRoutesDeps {
   images: ImageStore;
   snapshotter: DirSnapshotter;
   events: EventBus;
+  /** Pulls and pushes (api/distribution.ts). */
+  registry: DistributionRouteDeps;
 }
 
 /** docker's `repo` + `tag` query pair as one reference (`tag` may be empty). */
@@ -62,14 +65,8 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       return;
     }
     if (fromImage) {
-      // dockerd's wording for an image no registry has (clients such as docker-py look for it).
-      let repo = fromImage;
-      try {
-        repo = familiarName(parseNormalizedNamed(fromImage));
-      } catch {
-        // as given
-      }
-      throw new NotFound(`pull access denied for ${repo}, repository does not exist or may require 'docker login': minke has no registry support yet; import or load the image instead`);
+      await handlePull(ctx, d.registry, fromImage);
+      return;
     }
     throw new InvalidArgument('fromImage or fromSrc is required');
   });
@@ -157,13 +154,7 @@ export function imageRoutes(r: Router, d: ImageRoutesDeps): void {
       d.events.publish('image', 'tag', (await images.get(name)).id, { name: familiar(target) });
       ctx.send(201);
     } else if (method === 'POST' && action === 'push') {
-      // As dockerd, a missing image first; then what minke cannot do yet.
-      const tag = ctx.query.get('tag');
-      const ref = tag ? `${name}:${tag}` : name;
-      await images.get(ref).catch(() => {
-        throw new NotFound(`An image does not exist locally with the tag: ${familiar(name)}`);
-      });
-      throw new InvalidArgument(`pushing is not supported yet: no registry support in this engine`);
+      await handlePush(ctx, d.registry, name);
     } else {
       throw new NotFound('page not found');
     }

@@ -33,6 +33,9 @@ const DECODERS: Record<'bzip2' | 'xz' | 'zstd', { cmd: string; args: string[]; p
   zstd: { cmd: 'zstd', args: ['-d', '-c', '-q'], pkg: 'zstd' },
 };
 
+/** Output chunk of gzip decompression (see decompressed). */
+export const GUNZIP_CHUNK = 256 << 10;
+
 /** Enough bytes to tell every kind apart (a zstd skippable frame's header is 8). */
 const MAGIC_BYTES = 8;
 
@@ -73,7 +76,9 @@ export async function peekCompression(source: AsyncIterable<Buffer | Uint8Array>
 export function decompressed(compression: Compression, raw: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   if (compression === 'none') return raw;
   if (compression === 'gzip') {
-    const gunzip = createGunzip();
+    // 256 KiB output chunks: zlib's default 16 KiB makes a thread-pool round trip per 16 KiB,
+    // which takes layer inflation from ~330 to ~890 ms per 100 MiB here.
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
     const src = Readable.from(raw);
     src.on('error', (err) => gunzip.destroy(err));
     src.pipe(gunzip);

@@ -12,6 +12,7 @@ import type { ImageStore } from '../images/image-store.js';
 import { familiar, familiarName, fullName, parseNormalizedNamed, referenceString } from '../images/references.js';
 import { MediaTypes, type Image, type ImageManifest } from '../images/types.js';
 import { writeTar, type TarHeader, type TarSourceEntry } from './tar.js';
+import { GUNZIP_CHUNK } from './compression.js';
 
 export interface SaveItem {
   image: Image;
@@ -76,7 +77,7 @@ async function uncompressedLayer(images: ImageStore, layer: { digest: Digest; me
   } catch (err) {
     if (!(err instanceof NotFound)) throw err;
   }
-  const gz = createGunzip();
+  const gz = createGunzip({ chunkSize: GUNZIP_CHUNK });
   const src = await images.content.readStream(layer.digest);
   src.on('error', (e) => gz.destroy(e));
   src.pipe(gz);

@@ -83,6 +83,8 @@ export interface ImageMatcher {
   match(img: Image): boolean;
   /** With reference=: the image's tags that matched (docker shows only those). */
   matchingTags(img: Image): string[];
+  /** The image's digest references the reference filters match (all without one), as dockerd lists them. */
+  matchingDigests(img: Image): string[];
 }
 
 function labelMatch(labels: Record<string, string>, spec: string): boolean {
@@ -110,12 +112,10 @@ export function imageFilter(filters: FilterArgs, opts: ImageFilterOptions): Imag
   const labels = get('label');
   const notLabels = get('label!');
 
-  const matchingTags = (img: Image): string[] => {
-    if (refPatterns.length === 0) return img.repoTags;
-    return img.repoTags.filter((t) => refPatterns.some((p) => familiarMatch(p, t)));
-  };
+  const matching = (refs: string[]): string[] => (refPatterns.length === 0 ? refs : refs.filter((t) => refPatterns.some((p) => familiarMatch(p, t))));
   return {
-    matchingTags,
+    matchingTags: (img) => matching(img.repoTags),
+    matchingDigests: (img) => matching(img.repoDigests),
     match(img: Image): boolean {
       const isDangling = img.repoTags.length === 0 && img.repoDigests.length === 0;
       if (dangling !== undefined && dangling !== isDangling) return false;

@@ -448,7 +448,7 @@ export class ImageStore {
         Id: img.id,
         ParentId: img.parent ?? '',
         RepoTags: m.matchingTags(img).map(familiar),
-        RepoDigests: img.repoDigests.map(familiar),
+        RepoDigests: m.matchingDigests(img).map(familiar),
         Created: Math.floor(createdMs(img) / 1000),
         Size: img.size,
         SharedSize: -1,

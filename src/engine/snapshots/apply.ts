@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { link, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
-import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, write, writeSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { InvalidArgument, isErrno } from '../../core/errors.js';
@@ -91,6 +91,43 @@ export async function resolveInRoot(root: string, rel: string, create = false): 
     done.push(c);
   }
   return done.length ? root + '/' + done.join('/') : root;
+}
+
+/** Files from this size on are written by the thread pool (see applyLayer). */
+const LARGE_FILE = 1 << 20;
+/** Bytes of a large file in flight to the thread pool at once. */
+const WRITE_WINDOW = 8 << 20;
+
+/** Writes a stream to fd at increasing offsets, several writes in flight; settles once all landed. */
+async function writeBehind(fd: number, body: AsyncIterable<Buffer>): Promise<void> {
+  const pending = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  let inFlight = 0;
+  let pos = 0;
+  const writeAt = async (chunk: Buffer, at: number): Promise<void> => {
+    let off = 0;
+    while (off < chunk.length) off += await fsWrite(fd, chunk, off, chunk.length - off, at + off);
+  };
+  try {
+    for await (const chunk of body) {
+      if (failure) break;
+      const p: Promise<void> = writeAt(chunk, pos).catch((err: unknown) => { failure ??= { err }; }).finally(() => {
+        inFlight -= chunk.length;
+        pending.delete(p);
+      });
+      pending.add(p);
+      pos += chunk.length;
+      inFlight += chunk.length;
+      while (inFlight > WRITE_WINDOW && pending.size) await Promise.race(pending);
+    }
+  } finally {
+    await Promise.all(pending);
+  }
+  if (failure) throw failure.err;
+}
+
+function fsWrite(fd: number, buf: Buffer, off: number, len: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, off, len, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 async function removeAll(p: string): Promise<void> {
@@ -183,12 +220,17 @@ export async function applyLayer(dir: string, source: AsyncIterable<Buffer | Uin
           break;
         case 'file': {
           // Synchronous calls per entry (as the build context's extraction): layers are mostly
-          // small files, where a thread-pool round trip per call costs more than the call.
+          // small files, where a thread-pool round trip per call costs more than the call. A
+          // large file is written from the thread pool, so that the event loop meanwhile
+          // inflates and hashes what follows (a pull unpacks as it downloads).
           const fd = openSync(path, 'wx', 0o600);
           try {
-            for await (const chunk of body) {
-              let off = 0;
-              while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+            if (h.size >= LARGE_FILE) await writeBehind(fd, body);
+            else {
+              for await (const chunk of body) {
+                let off = 0;
+                while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+              }
             }
           } finally {
             closeSync(fd);

@@ -12,7 +12,8 @@ import { writeJsonAtomic } from '../../core/fs-atomic.js';
 import { Conflict, InvalidArgument, NotFound, isErrno } from '../../core/errors.js';
 import { Mutex } from '../images/mutex.js';
 import type { Mount } from './mount.js';
-import type { DirSnapshotter, Kind, SnapshotInfo, Usage } from './snapshotter.js';
+import type { Adoption, DirSnapshotter, Kind, LayerAdopter, SnapshotInfo, Usage } from './snapshotter.js';
+import { randomBytes } from 'node:crypto';
 
 interface Record_ {
   id: number;
@@ -28,7 +29,7 @@ interface Metadata {
   snapshots: Record<string, Record_>;
 }
 
-export class OverlaySnapshotter implements DirSnapshotter {
+export class OverlaySnapshotter implements DirSnapshotter, LayerAdopter {
   private readonly lock = new Mutex();
 
   /** Deletions of removed snapshots' files still running. */
@@ -212,6 +213,52 @@ export class OverlaySnapshotter implements DirSnapshotter {
         await rm(dir, { recursive: true, force: true });
         throw err;
       }
+    });
+  }
+
+  async scratch(): Promise<string> {
+    const dir = join(this.root, 'snapshots', `scratch-${randomBytes(8).toString('hex')}`);
+    await mkdir(join(dir, 'fs'), { recursive: true, mode: 0o755 });
+    return dir;
+  }
+
+  adopt(items: readonly Adoption[]): Promise<boolean[]> {
+    return this.lock.run(async () => {
+      const added: Array<{ name: string; from: string; to: string }> = [];
+      const out: boolean[] = [];
+      const dropped: string[] = [];
+      try {
+        for (const it of items) {
+          if (this.meta.snapshots[it.name]) {
+            out.push(false);
+            dropped.push(it.scratch);
+            continue;
+          }
+          if (it.parent !== null) {
+            const p = this.meta.snapshots[it.parent];
+            if (!p) throw new NotFound(`parent snapshot ${it.parent}: not found`);
+            if (p.kind !== 'committed') throw new InvalidArgument(`parent snapshot ${it.parent} is not committed`);
+          }
+          const id = this.meta.nextId++;
+          const to = join(this.root, 'snapshots', String(id));
+          await rename(it.scratch, to);
+          added.push({ name: it.name, from: it.scratch, to });
+          const now = Date.now();
+          const r: Record_ = { id, kind: 'committed', labels: { ...it.labels }, created: now, updated: now };
+          if (it.parent !== null) r.parent = it.parent;
+          this.meta.snapshots[it.name] = r;
+          out.push(true);
+        }
+        if (added.length) await this.save();
+      } catch (err) {
+        for (const a of added.reverse()) {
+          delete this.meta.snapshots[a.name];
+          await rename(a.to, a.from).catch(() => rm(a.to, { recursive: true, force: true }));
+        }
+        throw err;
+      }
+      for (const d of dropped) await rm(d, { recursive: true, force: true });
+      return out;
     });
   }
 

@@ -48,3 +48,29 @@ export interface DirSnapshotter extends Snapshotter {
   /** Own dirs of the snapshot's ancestors, nearest first. */
   parentDirs(key: string): Promise<string[]>;
 }
+
+/** A layer unpacked into a scratch directory, to become the committed snapshot `name` on `parent`. */
+export interface Adoption {
+  name: string;
+  parent: string | null;
+  /** What scratch() gave, its `fs` filled. */
+  scratch: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * Layers unpacked side by side before their parents exist (a pull's layers arrive in parallel):
+ * each into a scratch directory of its own, then adopted as committed snapshots in order. A
+ * layer's own directory never depends on its parents' (whiteouts are character devices, opaque
+ * directories an xattr), so this is the same as unpacking on top of each parent in turn.
+ */
+export interface LayerAdopter {
+  /** An empty directory with an empty `fs` inside, on the snapshotter's filesystem (gone at the next open if never adopted). */
+  scratch(): Promise<string>;
+  /**
+   * Makes filled scratch directories committed snapshots, in the order given (a parent may be
+   * one given before it), with one metadata write. A name that exists already keeps what it
+   * has (its scratch is removed): answers, per item, whether it was adopted.
+   */
+  adopt(items: readonly Adoption[]): Promise<boolean[]>;
+}

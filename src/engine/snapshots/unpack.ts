@@ -8,7 +8,9 @@ import type { Digest } from '../../core/digest.js';
 import { Conflict, InvalidArgument, NotFound } from '../../core/errors.js';
 import { applyLayer } from './apply.js';
 import { nextChainId } from './chain.js';
-import type { DirSnapshotter } from './snapshotter.js';
+import type { DirSnapshotter, LayerAdopter } from './snapshotter.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface UnpackResult {
   chainId: Digest;
@@ -66,6 +68,31 @@ export async function unpackLayer(
     return { chainId, diffId: res.diffId, size: res.size, reused: false };
   } catch (err) {
     await sn.remove(key).catch(() => {});
+    throw err;
+  }
+}
+
+export interface Detached {
+  /** The scratch directory holding the layer (for LayerAdopter.adopt). */
+  scratch: string;
+  diffId: Digest;
+  size: number;
+}
+
+/**
+ * A layer unpacked into a scratch directory of its own, before its parent is there (see
+ * LayerAdopter); the diff ID is checked when given. A failure removes the scratch directory.
+ */
+export async function unpackDetached(sn: LayerAdopter, source: AsyncIterable<Buffer | Uint8Array>, opts: { diffId?: Digest; signal?: AbortSignal } = {}): Promise<Detached> {
+  const scratch = await sn.scratch();
+  try {
+    const res = await applyLayer(join(scratch, 'fs'), source, { signal: opts.signal });
+    if (opts.diffId && res.diffId !== opts.diffId) {
+      throw new InvalidArgument(`layer digest mismatch: expected diff ID ${opts.diffId}, got ${res.diffId}`);
+    }
+    return { scratch, diffId: res.diffId, size: res.size };
+  } catch (err) {
+    await rm(scratch, { recursive: true, force: true });
     throw err;
   }
 }
