@@ -11,6 +11,10 @@ type Loader = () => Promise<{ command: ComposeCommand }>;
 
 const commands: Record<string, [Loader, string]> = {
   config: [() => import('../commands/config.js'), 'Parse, resolve and render compose file in canonical format'],
+  down: [() => import('../commands/down.js'), 'Stop and remove containers, networks'],
+  logs: [() => import('../commands/logs.js'), 'View output from containers'],
+  ps: [() => import('../commands/ps.js'), 'List containers'],
+  up: [() => import('../commands/up.js'), 'Create and start containers'],
 };
 
 const globalFlags: FlagSpec[] = [
