@@ -35,7 +35,7 @@ export const command: ComposeCommand = {
         const ev = `Service ${n}`;
         progress.event(ev, 'working', 'Building');
         try {
-          await buildService(a.client, project, s, { noCache: p.bool('no-cache'), pull: p.bool('pull'), quiet: p.bool('quiet'), args, out: c.err });
+          await buildService(a, project, s, { noCache: p.bool('no-cache'), pull: p.bool('pull'), quiet: p.bool('quiet'), args, out: c.err });
         } catch (e) {
           progress.event(ev, 'error', 'Error');
           throw new Error(`failed to solve: ${(e as Error).message}`, { cause: e });

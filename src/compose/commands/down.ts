@@ -7,8 +7,7 @@
 import { StatusError } from '../../cli/flags.js';
 import type { ComposeCommand } from '../cli/context.js';
 import type { ContainerSummary } from '../engine/api.js';
-import { nameOf, stopAndRemove, stopTimeout } from '../engine/convergence.js';
-import { inDependencyOrder } from '../engine/graph.js';
+import { nameOf, removeContainer, stopContainer, stopTimeout } from '../engine/convergence.js';
 import { LABEL } from '../engine/labels.js';
 import { imageName } from '../engine/names.js';
 import { removeNetworks, removeVolumes } from '../engine/resources.js';
@@ -49,16 +48,30 @@ export const command: ComposeCommand = {
         const svc = ct.Labels[LABEL.service] ?? '';
         byService.set(svc, [...(byService.get(svc) ?? []), ct]);
       }
-      const remove = (svc: string): Promise<void> =>
-        Promise.all((byService.get(svc) ?? []).map((ct) => stopAndRemove(a, ct, stopTimeout(project?.services[svc], timeout), progress, volumes))).then(() => undefined);
-      if (project) {
-        // dependents first; services the files no longer have (orphans) alongside
-        const known = Object.fromEntries(Object.entries(project.services).filter(([n]) => byService.has(n)));
-        await Promise.all([inDependencyOrder(known, remove, true), ...[...byService.keys()].filter((s) => !known[s]).map(remove)]);
-      } else await Promise.all([...byService.keys()].map(remove));
+      // each service stops once the services depending on it have stopped (their removal
+      // goes on meanwhile); services the files no longer have (orphans) stop at once
+      const stops = new Map<string, Promise<void>>();
+      const dependents = (svc: string): string[] => (project ? Object.values(project.services).filter((s) => s.depends_on?.[svc] && byService.has(s.name)).map((s) => s.name) : []);
+      const stopped = (svc: string): Promise<void> => {
+        let pr = stops.get(svc);
+        if (!pr) {
+          pr = Promise.all(dependents(svc).map(stopped)).then(() => Promise.all((byService.get(svc) ?? []).map((ct) => stopContainer(a, ct, stopTimeout(project?.services[svc], timeout), progress)))).then(() => undefined);
+          stops.set(svc, pr);
+        }
+        return pr;
+      };
+      const removals = [...byService.entries()].flatMap(([svc, list]) => list.map(async (ct) => {
+        await stopped(svc);
+        await removeContainer(a, ct, progress, volumes);
+      }));
+      const results = await Promise.allSettled(removals);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (named.length) return;
-      await removeNetworks(a, name, project ? Object.values(project.networks).filter((n) => !n.external).map((n) => n.name) : [], progress);
-      if (volumes) await removeVolumes(a, name, progress);
+      await Promise.all([
+        removeNetworks(a, name, project ? Object.values(project.networks).filter((n) => !n.external).map((n) => n.name) : [], progress),
+        volumes ? removeVolumes(a, name, progress) : undefined,
+      ]);
       if (rmi) {
         const images = new Set<string>();
         if (project) {

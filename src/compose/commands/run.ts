@@ -9,8 +9,7 @@ import { StatusError } from '../../cli/flags.js';
 import { Convergence } from '../engine/convergence.js';
 import { ensureImages } from '../engine/images.js';
 import { ensureNetworks, ensureVolumes } from '../engine/resources.js';
-import { inDependencyOrder } from '../engine/graph.js';
-import { startServices } from '../engine/start.js';
+import { startService } from '../engine/start.js';
 import { LABEL, projectFilter } from '../engine/labels.js';
 import { oneoffName } from '../engine/names.js';
 import { parsePortSpec } from '../normalize/ports.js';
@@ -83,8 +82,9 @@ export const command: ComposeCommand = {
       const observed = await a.containers(projectFilter(full.name));
       const conv = new Convergence(a, selected, observed, progress);
       const converge = { recreate: 'diverged' as const, recreateDependencies: 'diverged' as const, named: [], scale: new Map<string, number>(), imageIds };
-      await inDependencyOrder(deps.services, (n) => conv.ensure(deps.services[n]!, 'diverged', converge));
-      await startServices(a, deps, conv.state, progress, (m) => c.warn(m));
+      const depConv = new Convergence(a, deps, observed, progress);
+      await depConv.apply(converge, (n) => startService(a, deps, n, depConv.state, progress, (m) => c.warn(m)));
+      for (const [n, list] of depConv.state) conv.state.set(n, list);
       const made = await conv.create(s, 1, converge, {
         oneoff: true,
         name,

@@ -9,7 +9,7 @@ import type { ComposeCommand, ComposeCtx } from '../cli/context.js';
 import type { ContainerSummary } from '../engine/api.js';
 import { nameOf, stopTimeout } from '../engine/convergence.js';
 import { createProject, type CreateOptions } from '../engine/up.js';
-import { startServices, waitRunning } from '../engine/start.js';
+import { waitRunning } from '../engine/start.js';
 import { LogPrinter, logName } from '../logs.js';
 import type { Project } from '../model.js';
 import { api, selectServices, withProgress } from './common.js';
@@ -151,9 +151,8 @@ export const command: ComposeCommand = {
     checkScale(full, o.scale);
     const a = api(c);
     const state = await withProgress(c, async (progress) => {
-      const st = await createProject(a, full, selected, o, progress, (m) => c.warn(m));
+      const st = await createProject(a, full, selected, { ...o, start: !p.bool('no-start') }, progress, (m) => c.warn(m));
       if (p.bool('no-start')) return st;
-      await startServices(a, selected, st, progress, (m) => c.warn(m));
       if (p.bool('wait')) {
         const t = p.has('wait-timeout') ? p.num('wait-timeout') * 1000 : undefined;
         await waitRunning(a, selected, st, progress, t);

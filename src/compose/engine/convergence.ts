@@ -10,7 +10,6 @@ import type { Project, Service } from '../model.js';
 import type { ComposeApi, ContainerSummary } from './api.js';
 import { containerName } from './names.js';
 import { createRequest, fileTarget, serviceHash, type ContainerOptions } from './container-config.js';
-import { inDependencyOrder } from './graph.js';
 import { LABEL } from './labels.js';
 import type { Progress } from '../progress.js';
 import { durationMs } from '../normalize/values.js';
@@ -52,17 +51,27 @@ export function stopTimeout(s: Service | undefined, timeout: number | undefined)
   return ms === undefined ? undefined : Math.round(ms / 1000);
 }
 
-/** Stops and removes one container, with its progress lines. */
-export async function stopAndRemove(api: ComposeApi, c: ContainerSummary, timeout: number | undefined, progress: Progress, volumes = false): Promise<void> {
+/** Stops one container if it runs, with its progress lines. */
+export async function stopContainer(api: ComposeApi, c: ContainerSummary, timeout: number | undefined, progress: Progress): Promise<void> {
+  if (c.State !== 'running' && c.State !== 'paused' && c.State !== 'restarting') return;
   const ev = `Container ${nameOf(c)}`;
-  if (c.State === 'running' || c.State === 'paused' || c.State === 'restarting') {
-    progress.event(ev, 'working', 'Stopping');
-    await api.stop(c.Id, timeout);
-    progress.event(ev, 'done', 'Stopped');
-  }
+  progress.event(ev, 'working', 'Stopping');
+  await api.stop(c.Id, timeout);
+  progress.event(ev, 'done', 'Stopped');
+}
+
+/** Removes one (stopped) container, with its progress lines. */
+export async function removeContainer(api: ComposeApi, c: ContainerSummary, progress: Progress, volumes = false): Promise<void> {
+  const ev = `Container ${nameOf(c)}`;
   progress.event(ev, 'working', 'Removing');
   await api.remove(c.Id, { force: true, volumes });
   progress.event(ev, 'done', 'Removed');
+}
+
+/** Stops and removes one container, with its progress lines. */
+export async function stopAndRemove(api: ComposeApi, c: ContainerSummary, timeout: number | undefined, progress: Progress, volumes = false): Promise<void> {
+  await stopContainer(api, c, timeout, progress);
+  await removeContainer(api, c, progress, volumes);
 }
 
 /** Inline configs and secrets (content, environment) copied into a container before it starts. */
@@ -110,10 +119,39 @@ export class Convergence {
 
   private resolve = (service: string): string | undefined => this.state.get(service)?.[0]?.Id;
 
+  /** Whether a container must be recreated (its service's hash or image changed, or forced). */
   private mustRecreate(s: Service, c: ContainerSummary, policy: RecreatePolicy, o: ConvergeOptions): boolean {
     if (policy === 'never') return false;
     if (policy === 'force' || this.forced.has(s.name)) return true;
     return c.Labels[LABEL.configHash] !== serviceHash(s) || (o.imageIds.has(s.name) && c.Labels[LABEL.image] !== o.imageIds.get(s.name));
+  }
+
+  /**
+   * Decides, before anything is done, what recreates: walking the graph from the dependencies up,
+   * a service with a container to recreate forces its dependents' recreate, as compose does.
+   */
+  plan(o: ConvergeOptions): void {
+    const order: string[] = [];
+    const seen = new Set<string>();
+    const visit = (n: string): void => {
+      if (seen.has(n)) return;
+      seen.add(n);
+      for (const d of Object.keys(this.p.services[n]?.depends_on ?? {})) if (this.p.services[d]) visit(d);
+      order.push(n);
+    };
+    Object.keys(this.p.services).forEach(visit);
+    for (const n of order) {
+      const s = this.p.services[n]!;
+      const policy = this.policyOf(n, o);
+      const kept = [...(this.state.get(n) ?? [])].sort((a, b) => numberOf(a) - numberOf(b)).slice(0, scaleOf(s, o.scale));
+      if (kept.some((c) => this.mustRecreate(s, c, policy, o))) {
+        for (const other of Object.values(this.p.services)) if (other.depends_on?.[n]) this.forced.add(other.name);
+      }
+    }
+  }
+
+  private policyOf(name: string, o: ConvergeOptions): RecreatePolicy {
+    return o.named.length === 0 || o.named.includes(name) ? o.recreate : o.recreateDependencies;
   }
 
   /** Creates one container; its summary as listing would show it. */
@@ -124,8 +162,13 @@ export class Convergence {
     const body = createRequest(this.p, s, { number, name, imageId: o.imageIds.get(s.name), resolve: this.resolve, ...extra });
     let id: string;
     try {
+      // an engine before API 1.44 takes one network at create: the others are connected after
+      const endpoints = (body.NetworkingConfig as { EndpointsConfig: Record<string, unknown> }).EndpointsConfig;
+      const later = this.api.multipleEndpoints ? [] : Object.entries(endpoints).filter(([n]) => n !== (body.HostConfig as { NetworkMode: string }).NetworkMode);
+      for (const [n] of later) delete endpoints[n];
       const r = await this.api.create(tmpName ?? name, body);
       id = r.Id;
+      for (const [n, ep] of later) await this.api.connect(n, id, ep);
       for (const w of r.Warnings ?? []) this.progress.tail(`WARN[0000] ${w}`);
       await injectFiles(this.api, this.p, s, id);
     } catch (e) {
@@ -151,8 +194,6 @@ export class Convergence {
       throw e;
     }
     this.progress.event(ev, 'done', 'Recreated');
-    // as compose: what depends on a recreated service is recreated too
-    for (const other of Object.values(this.p.services)) if (other.depends_on?.[s.name]) this.forced.add(other.name);
     return { ...made, Names: [`/${name}`] };
   }
 
@@ -190,11 +231,45 @@ export class Convergence {
     if (failed) throw failed.reason;
   }
 
-  /** Converges the project's services in dependency order. */
-  async apply(o: ConvergeOptions): Promise<void> {
-    await inDependencyOrder(this.p.services, async (name) => {
-      const policy = o.named.length === 0 || o.named.includes(name) ? o.recreate : o.recreateDependencies;
-      await this.ensure(this.p.services[name]!, policy, o);
-    });
+  /**
+   * Converges the project's services, and starts them unless `start` is undefined: every service
+   * is converged at once (after the ones it shares a namespace or volumes with), and started once
+   * it is converged and its dependencies are started and meet their conditions.
+   */
+  async apply(o: ConvergeOptions, start?: (name: string) => Promise<void>): Promise<void> {
+    this.plan(o);
+    const converged = new Map<string, Promise<void>>();
+    const started = new Map<string, Promise<void>>();
+    const converge = (n: string): Promise<void> => {
+      let pr = converged.get(n);
+      if (!pr) {
+        const s = this.p.services[n]!;
+        pr = Promise.all(sharedWith(s).filter((d) => this.p.services[d]).map(converge)).then(() => this.ensure(s, this.policyOf(n, o), o));
+        converged.set(n, pr);
+      }
+      return pr;
+    };
+    const launch = (n: string): Promise<void> => {
+      let pr = started.get(n);
+      if (!pr) {
+        const deps = Object.keys(this.p.services[n]!.depends_on ?? {}).filter((d) => this.p.services[d]);
+        pr = Promise.all([converge(n), ...deps.map(launch)]).then(() => start!(n));
+        started.set(n, pr);
+      }
+      return pr;
+    };
+    const names = Object.keys(this.p.services);
+    const all = names.map((n) => (start ? launch(n) : converge(n)));
+    const results = await Promise.allSettled([...all, ...names.map(converge)]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
+}
+
+/** The services a service's containers refer to by container: network_mode, ipc, pid, volumes_from. */
+function sharedWith(s: Service): string[] {
+  const out: string[] = [];
+  for (const mode of [s.network_mode, s.ipc, s.pid]) if (typeof mode === 'string' && mode.startsWith('service:')) out.push(mode.slice('service:'.length));
+  for (const v of s.volumes_from ?? []) if (!v.startsWith('container:')) out.push(v.split(':')[0]!);
+  return out;
 }

@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { EngineClient } from '../../cli/client.js';
 import { directoryContext } from '../../cli/commands/build.js';
 import { jsonStream } from '../../cli/progress.js';
 import type { Project, Service } from '../model.js';
@@ -42,7 +41,7 @@ async function drain(stream: AsyncIterable<unknown> & NodeJS.ReadableStream, onT
 }
 
 /** Builds one service's image; its ID. */
-export async function buildService(client: EngineClient, p: Project, s: Service, o: BuildOptions): Promise<string | undefined> {
+export async function buildService(api: ComposeApi, p: Project, s: Service, o: BuildOptions): Promise<string | undefined> {
   const b = s.build!;
   const tag = imageName(p.name, s);
   const dockerfile = b.dockerfile_inline !== undefined ? '-' : path.resolve(b.context, b.dockerfile ?? 'Dockerfile');
@@ -68,7 +67,7 @@ export async function buildService(client: EngineClient, p: Project, s: Service,
     rm: '1',
     version: '1',
   };
-  const res = await client.stream('POST', '/build', { query, body, headers: { 'Content-Type': 'application/x-tar' } });
+  const res = await api.build(query, body);
   return drain(res, (t) => {
     if (!o.quiet) o.out.write(t);
   });
@@ -100,16 +99,18 @@ export interface EnsureOptions {
 export async function ensureImages(api: ComposeApi, p: Project, services: Service[], o: EnsureOptions, progress: Progress): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const built = new Set<string>();
-  for (const s of services) {
+  // the images looked up at once; builds one after the other, as they share the engine's builder
+  const found = await Promise.all(services.map((s) => api.image(imageName(p.name, s))));
+  for (const [i, s] of services.entries()) {
     const ref = imageName(p.name, s);
-    let img = await api.image(ref);
+    let img = built.has(ref) ? await api.image(ref) : found[i];
     const policy = o.pull ?? s.pull_policy ?? 'missing';
     if (s.build && (o.build === 'always' || (!img && o.build !== 'never') || policy === 'build')) {
       if (!built.has(ref)) {
         const ev = `Service ${s.name}`;
         progress.event(ev, 'working', 'Building');
         try {
-          await buildService(api.client, p, s, { out: o.buildOut });
+          await buildService(api, p, s, { out: o.buildOut });
         } catch (e) {
           progress.event(ev, 'error', 'Error');
           throw new Error(`failed to solve: ${(e as Error).message}`, { cause: e });

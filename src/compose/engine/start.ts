@@ -85,25 +85,28 @@ async function waitDependencies(api: ComposeApi, p: Project, s: Service, state: 
   }));
 }
 
+/** Starts one service's containers that do not run, once its depends_on conditions hold. */
+export async function startService(api: ComposeApi, p: Project, name: string, state: Map<string, ContainerSummary[]>, progress: Progress, warn: (m: string) => void): Promise<void> {
+  const s = p.services[name]!;
+  await waitDependencies(api, p, s, state, progress, warn);
+  await Promise.all((state.get(name) ?? []).map(async (c) => {
+    if (c.State === 'running') return;
+    const ev = `Container ${nameOf(c)}`;
+    progress.event(ev, 'working', 'Starting');
+    try {
+      await api.start(c.Id);
+    } catch (e) {
+      progress.event(ev, 'error', 'Error');
+      throw e;
+    }
+    c.State = 'running';
+    progress.event(ev, 'done', 'Started');
+  }));
+}
+
 /** Starts the services' containers that do not run, dependencies first. */
 export async function startServices(api: ComposeApi, p: Project, state: Map<string, ContainerSummary[]>, progress: Progress, warn: (m: string) => void): Promise<void> {
-  await inDependencyOrder(p.services, async (name) => {
-    const s = p.services[name]!;
-    await waitDependencies(api, p, s, state, progress, warn);
-    for (const c of state.get(name) ?? []) {
-      if (c.State === 'running') continue;
-      const ev = `Container ${nameOf(c)}`;
-      progress.event(ev, 'working', 'Starting');
-      try {
-        await api.start(c.Id);
-      } catch (e) {
-        progress.event(ev, 'error', 'Error');
-        throw e;
-      }
-      c.State = 'running';
-      progress.event(ev, 'done', 'Started');
-    }
-  });
+  await inDependencyOrder(p.services, (name) => startService(api, p, name, state, progress, warn));
 }
 
 /** --wait: every service running, or healthy when it has a health check, by the deadline. */
