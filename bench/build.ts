@@ -8,11 +8,11 @@
 // Every build runs with --network none; the rounds rotate the order of the cases.
 //
 //   node dist/bench/build.js [--runs 7] [--no-docker] [--no-podman]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar } from '../test/harness.js';
-import { interleaved } from './measure.js';
+import { interleaved, runQuiet as run } from './measure.js';
 import { aptEnsure, dockerDaemon } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -60,19 +60,6 @@ function makeContext(dir: string): string {
   return ctx;
 }
 
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.trim()}`));
-    });
-  });
-}
 
 /** A builder under test: how to run one build of a Dockerfile in the context, with extra flags. */
 interface Builder { name: string; build: (dockerfile: string, flags: string[]) => Promise<void> }

@@ -6,11 +6,11 @@
 // and, for reference, each compose against the other engine. The rounds rotate the order.
 //
 //   node dist/bench/compose.js [--runs 5] [--no-docker]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEngine, busyboxTar, minkeCmd } from '../test/harness.js';
-import { median, timed } from './measure.js';
+import { median, runQuiet as run, timed } from './measure.js';
 import { dockerDaemon } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -56,19 +56,6 @@ volumes:
   dbdata: {}
 `;
 
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-3000); });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.trim()}`));
-    });
-  });
-}
 
 interface Tool { name: string; up: () => Promise<void>; down: () => Promise<void> }
 

@@ -4,6 +4,21 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Runs a command with its output discarded; rejects with the end of its stderr when it fails. */
+export function runQuiet(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-3000); });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.trim()}`));
+    });
+  });
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
