@@ -68,7 +68,7 @@ class TtyProgress implements Progress {
   private draw(): void {
     if (!this.lines.size) return;
     this.frame++;
-    const width = this.out.columns ?? 80;
+    const width = this.out.columns || 80;
     const all = [...this.lines.values()];
     const done = all.filter((l) => l.status === 'done').length;
     const pad = Math.max(...all.map((l) => l.id.length + 1));

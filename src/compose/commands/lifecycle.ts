@@ -81,8 +81,26 @@ export const startCommand: ComposeCommand = {
 
 export const restartCommand: ComposeCommand = {
   spec: { name: 'compose restart', usage: `[OPTIONS] ${services}`, description: 'Restart service containers', flags: [timeoutFlag, { name: 'no-deps', kind: 'bool', help: "Don't restart dependent services" }] },
-  run: (c, p) => eachContainer(c, p.args, { all: true }, 'Restarting', 'Started', (a, ct) => a.restart(ct.Id, p.has('timeout') ? p.num('timeout') : undefined)),
+  run: (c, p) => eachContainer(c, withRestartingDependents(c, p.args, p.bool('no-deps')), { all: true }, 'Restarting', 'Started', (a, ct) => a.restart(ct.Id, p.has('timeout') ? p.num('timeout') : undefined)),
 };
+
+/** The services named and, as compose restarts them too, those depending on one with `restart: true`. */
+function withRestartingDependents(c: ComposeCtx, names: string[], noDeps: boolean): string[] {
+  const project = c.tryProject();
+  if (!names.length || noDeps || !project) return names;
+  const out = new Set(names);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of Object.values(project.services)) {
+      if (out.has(s.name)) continue;
+      if (Object.entries(s.depends_on ?? {}).some(([d, cfg]) => cfg.restart && out.has(d))) {
+        out.add(s.name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
 
 export const killCommand: ComposeCommand = {
   spec: {
