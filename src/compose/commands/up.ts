@@ -96,7 +96,8 @@ async function attach(c: ComposeCtx, a: ComposeApi, project: Project, containers
       const info = await a.inspect(ct.Id);
       await printer.print(a, ct, { follow: true }, info.Config.Tty === true);
       if (stopping) return;
-      const exit = (await a.inspect(ct.Id)).State.ExitCode;
+      // the log stream ends as the process does; the engine's wait gives the recorded exit
+      const exit = await a.wait(ct.Id);
       printer.status(ct, `exited with code ${exit}`);
       const svc = ct.Labels[LABEL.service];
       if (exitFrom ? svc === exitFrom : abort) {
