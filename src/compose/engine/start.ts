@@ -55,6 +55,9 @@ async function waitDependencies(api: ComposeApi, p: Project, s: Service, state: 
   await Promise.all(Object.entries(s.depends_on ?? {}).map(async ([dep, cfg]) => {
     if (cfg.condition === 'service_started' || !p.services[dep]) return;
     const containers = state.get(dep) ?? [];
+    const d = p.services[dep]!;
+    // a dependency scaled to 0 is not waited for
+    if (!containers.length && (d.scale === 0 || d.deploy?.replicas === 0)) return;
     if (!containers.length) {
       if (cfg.required) throw new Error(`${s.name} is missing dependency ${dep}`);
       warn(`${s.name} is missing dependency ${dep}`);
