@@ -46,3 +46,4 @@ echo "setup: building"
 npx tsc -p tsconfig.json
 bash scripts/build-native.sh
 bash scripts/build-cli-snapshot.sh
+bash scripts/install-compose-plugin.sh

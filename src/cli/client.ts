@@ -93,6 +93,8 @@ export class EngineClient {
   private readonly target: Target;
   /** Connections still open (streams, hijacked sessions): close() ends them. */
   private readonly open = new Set<{ destroy(): unknown }>();
+  /** The API version in request paths (a client of an older engine may lower it). */
+  apiVersion = API_VERSION;
 
   constructor(readonly host: string) {
     if (host.startsWith('unix://')) this.target = { socketPath: host.slice('unix://'.length) };
@@ -111,7 +113,7 @@ export class EngineClient {
       body = isReadable(opts.body) || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
     }
     if (upgrade) headers.Upgrade = 'tcp';
-    const sent = httpRequest(this.target, { method, path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`, headers, body, upgrade });
+    const sent = httpRequest(this.target, { method, path: `/v${this.apiVersion}${path}${encodeQuery(opts.query)}`, headers, body, upgrade });
     return sent.then(
       (r) => {
         const conn = r.kind === 'response' ? r.res : r.socket;

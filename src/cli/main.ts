@@ -14,6 +14,7 @@ const load = {
   build: () => import('./commands/build.js'),
   builderPrune: () => import('./commands/builder-prune.js'),
   commit: () => import('./commands/commit.js'),
+  compose: () => import('../compose/cli/main.js'),
   cp: () => import('./commands/cp.js'),
   create: () => import('./commands/create.js'),
   diff: () => import('./commands/diff.js'),
@@ -84,6 +85,7 @@ const topLevel: Record<string, [Loader, string]> = {
   attach: [load.attach, 'Attach local standard input, output, and error streams to a running container'],
   build: [load.build, 'Build an image from a Dockerfile'],
   commit: [load.commit, "Create a new image from a container's changes"],
+  compose: [load.compose, 'Docker Compose'],
   cp: [load.cp, 'Copy files/folders between a container and the local filesystem'],
   create: [load.create, 'Create a new container'],
   diff: [load.diff, "Inspect changes to files or directories on a container's filesystem"],
@@ -236,9 +238,18 @@ export interface Io {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Which engine to talk to: -H, else MINKE_HOST, else the default socket. */
-function resolveHost(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag || env.MINKE_HOST || 'unix:///run/minke/minke.sock';
+/**
+ * Which engine to talk to: -H, else MINKE_HOST, else the default socket. Compose (a client of
+ * any engine) takes DOCKER_HOST first, as docker compose does; invoked by the docker CLI as its
+ * plugin, it falls back to docker's own socket when there is one.
+ */
+function resolveHost(flag: string | undefined, env: NodeJS.ProcessEnv, command: string): string {
+  if (flag) return flag;
+  if (command === 'compose') {
+    if (env.DOCKER_HOST) return env.DOCKER_HOST;
+    if (env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND && !env.MINKE_HOST && process.getBuiltinModule('node:fs').existsSync('/var/run/docker.sock')) return 'unix:///var/run/docker.sock';
+  }
+  return env.MINKE_HOST || 'unix:///run/minke/minke.sock';
 }
 
 const globalUsage = "Usage:  minke [OPTIONS] COMMAND [ARG...]\n\nRun 'minke --help' for more information\n";
@@ -297,6 +308,12 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     const mod = (await import(spec)) as { run(argv: string[]): Promise<number> };
     return mod.run(argv.slice(i + 1));
   }
+  if (name === 'docker-cli-plugin-metadata') {
+    // the docker CLI asks its plugins what they are: minke is installed as its compose plugin
+    const [{ version }, { pluginMetadata }] = await Promise.all([import('./meta.js'), import('../compose/cli/main.js')]);
+    out.write(pluginMetadata(version()));
+    return 0;
+  }
   if (name === 'help') return runCli([...argv.slice(i + 1), '--help'], io);
   let loader: Loader | undefined = topLevel[name]?.[0];
   let invoked = name;
@@ -321,7 +338,7 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
     err.write(`minke: unknown command: minke ${name}\n\nRun 'minke --help' for more information\n`);
     return 1;
   }
-  const host = resolveHost(hostFlag, env);
+  const host = resolveHost(hostFlag, env, name);
   let client: EngineClient | undefined;
   let Client: typeof EngineClient | undefined;
   const ctx: Ctx = {

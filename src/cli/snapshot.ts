@@ -10,7 +10,7 @@
  * Nothing here may keep per-process state (environment, arguments, stdio, time, open handles):
  * the snapshot is made once and every process starts from it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,10 @@ async function warmUp(): Promise<void> {
       server.listen(sock, resolve);
     });
     const env = { MINKE_HOST: `unix://${sock}` };
-    const commands = [['run', '--rm', '--network', 'none', '-e', 'A=1', 'busybox', 'true'], ['ps', '-a'], ['images']];
+    // compose: its file loaded (the schema's validator compiled into the snapshot) and a ps
+    const composeFile = join(dir, 'compose.yaml');
+    writeFileSync(composeFile, 'services:\n  web:\n    image: busybox\n    ports: ["8080:80"]\n    environment: [A=1]\n    depends_on: [db]\n  db:\n    image: busybox\n    volumes: [data:/data]\nvolumes: {data: {}}\n');
+    const commands = [['run', '--rm', '--network', 'none', '-e', 'A=1', 'busybox', 'true'], ['ps', '-a'], ['images'], ['compose', '-f', composeFile, 'config', '-q'], ['compose', '-f', composeFile, 'ps']];
     for (let round = 0; round < 3; round++) {
       for (const argv of commands) {
         const out = new PassThrough();

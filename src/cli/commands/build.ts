@@ -77,6 +77,54 @@ function tarContext(dir: string, extra: Array<{ name: string; data: Buffer }>, i
   return Readable.from(pack as unknown as AsyncIterable<Buffer>);
 }
 
+/**
+ * A directory as the build context the docker CLI sends: its tar (.dockerignore applied) and
+ * the Dockerfile's name in it; a Dockerfile outside the directory (or `-f -`, read by
+ * readDockerfile) is sent along under a name of its own.
+ */
+export async function directoryContext(arg: string, file: string, readDockerfile: () => Promise<Buffer>): Promise<{ body: Readable; dockerfile?: string }> {
+  let dockerfile: string | undefined;
+  const dir = path.resolve(arg);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new StatusError(`unable to prepare context: path "${arg}" not found`, 1);
+  }
+  const extra: Array<{ name: string; data: Buffer }> = [];
+  let ignoreText = '';
+  try {
+    ignoreText = await readFile(path.join(dir, '.dockerignore'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
+  }
+  if (file === '-') {
+    dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
+    extra.push({ name: dockerfile, data: await readDockerfile() });
+  } else if (file) {
+    const abs = path.resolve(file);
+    const rel = path.relative(dir, abs);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      // Outside the context: sent along under a name of its own, as the docker CLI does.
+      dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
+      try {
+        extra.push({ name: dockerfile, data: await readFile(abs) });
+      } catch {
+        throw new StatusError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`, 1);
+      }
+    } else dockerfile = rel.split(path.sep).join('/');
+  }
+  let ignore: PatternMatcher | undefined;
+  try {
+    ignore = ignoreText ? new PatternMatcher(readDockerignore(ignoreText)) : undefined;
+  } catch (err) {
+    throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
+  }
+  // As the docker CLI: a Dockerfile sent along is listed in .dockerignore, so the engine keeps it out of COPY.
+  if (extra.length) extra.push({ name: '.dockerignore', data: Buffer.from(`${ignoreText}\n.dockerignore\n${dockerfile!}`) });
+  const body = tarContext(dir, extra, ignore, [dockerfile ?? 'Dockerfile', '.dockerignore']);
+  return { body, dockerfile };
+}
+
 function parseKeyValues(items: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const it of items) {
@@ -219,44 +267,7 @@ export const command: Command = {
         body = Readable.from(pack as unknown as AsyncIterable<Buffer>);
       }
     } else {
-      const dir = path.resolve(arg);
-      try {
-        if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-      } catch {
-        throw new StatusError(`unable to prepare context: path "${arg}" not found`, 1);
-      }
-      const extra: Array<{ name: string; data: Buffer }> = [];
-      let ignoreText = '';
-      try {
-        ignoreText = await readFile(path.join(dir, '.dockerignore'), 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
-      }
-      if (file === '-') {
-        dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
-        extra.push({ name: dockerfile, data: await readAllInput(ctx.in) });
-      } else if (file) {
-        const abs = path.resolve(file);
-        const rel = path.relative(dir, abs);
-        if (rel.startsWith('..') || path.isAbsolute(rel)) {
-          // Outside the context: sent along under a name of its own, as the docker CLI does.
-          dockerfile = `.dockerfile.${randomBytes(10).toString('hex')}`;
-          try {
-            extra.push({ name: dockerfile, data: await readFile(abs) });
-          } catch {
-            throw new StatusError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${abs}: no such file or directory`, 1);
-          }
-        } else dockerfile = rel.split(path.sep).join('/');
-      }
-      let ignore: PatternMatcher | undefined;
-      try {
-        ignore = ignoreText ? new PatternMatcher(readDockerignore(ignoreText)) : undefined;
-      } catch (err) {
-        throw new StatusError(`error checking context: ${(err as Error).message}`, 1);
-      }
-      // As the docker CLI: a Dockerfile sent along is listed in .dockerignore, so the engine keeps it out of COPY.
-      if (extra.length) extra.push({ name: '.dockerignore', data: Buffer.from(`${ignoreText}\n.dockerignore\n${dockerfile!}`) });
-      body = tarContext(dir, extra, ignore, [dockerfile ?? 'Dockerfile', '.dockerignore']);
+      ({ body, dockerfile } = await directoryContext(arg, file, () => readAllInput(ctx.in)));
     }
     const query: Record<string, string | string[] | undefined> = {
       t: p.list('tag'),

@@ -1,0 +1,1 @@
+export { killCommand as command } from './lifecycle.js';

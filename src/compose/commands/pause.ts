@@ -1,0 +1,1 @@
+export { pauseCommand as command } from './lifecycle.js';

@@ -1,0 +1,1 @@
+export { restartCommand as command } from './lifecycle.js';

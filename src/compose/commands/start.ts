@@ -1,0 +1,1 @@
+export { startCommand as command } from './lifecycle.js';

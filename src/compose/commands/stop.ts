@@ -1,0 +1,1 @@
+export { stopCommand as command } from './lifecycle.js';

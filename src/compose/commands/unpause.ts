@@ -1,0 +1,1 @@
+export { unpauseCommand as command } from './lifecycle.js';
