@@ -58,7 +58,7 @@ export class EtcdStorage implements Storage {
       else atLeast = options.revision;
     }
     const limit = options.limit !== undefined && options.limit > 0 ? options.limit : 0;
-    const res = await this.call(prefix, () => this.client.kv.range({
+    const res = await this.call(prefix, revision, () => this.client.kv.range({
       key: Buffer.from(start), range_end: Buffer.from(prefixEnd(prefix)), revision, limit,
     }));
     const at = revision || Number(res.header.revision);
@@ -152,7 +152,7 @@ export class EtcdStorage implements Storage {
   }
 
   async compact(revision: Revision): Promise<void> {
-    await this.call('', () => this.client.kv.compact({ revision, physical: true }));
+    await this.call('', revision, () => this.client.kv.compact({ revision, physical: true }));
   }
 
   async close(): Promise<void> {
@@ -161,13 +161,13 @@ export class EtcdStorage implements Storage {
   }
 
   /** Maps etcd's revision errors to the storage's own. */
-  private async call<T>(key: string, rpc: () => Promise<T>): Promise<T> {
+  private async call<T>(key: string, revision: Revision, rpc: () => Promise<T>): Promise<T> {
     try {
       return await rpc();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (message.includes(COMPACTED)) throw new CompactedError(0, 0, key, { cause: err });
-      if (message.includes(FUTURE)) throw new FutureRevisionError(0, 0, key);
+      if (message.includes(COMPACTED)) throw new CompactedError(revision, 0, key, { cause: err });
+      if (message.includes(FUTURE)) throw new FutureRevisionError(revision, 0, key);
       throw err;
     }
   }
