@@ -30,6 +30,11 @@ have zstd || need+=(zstd)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 # docker-compose 1.29 (Debian's): an outside client of the engine through docker-py
 [ -x /usr/bin/docker-compose ] || need+=(docker-compose)
+# the cluster storage's etcd backend is tested against Debian's etcd 3.4 on loopback
+have etcd || need+=(etcd-server)
+# better-sqlite3 builds its binding with node-gyp when no prebuilt one can be fetched
+have make || need+=(make)
+have g++ || need+=(g++)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
