@@ -188,7 +188,7 @@ function mutate(seed: Req, rnd: () => number): Req {
 const ODD_PATHS = ['/containers/{id}/json', '/containers/{id}/top', '/containers/{id}/changes', '/containers/{id}/logs?stdout=1&stderr=1',
   '/containers/{id}/stats?stream=0', '/containers/{id}/archive?path=/etc/hostname', '/images/{id}/json', '/images/{id}/history',
   '/networks/{id}', '/volumes/{id}', '/exec/{id}/json', '/containers/json', '/images/json', '/networks', '/volumes', '/system/df',
-  '/info', '/version', '/_ping', '/distribution/{id}/json', '/{id}', '/containers/{id}/{id}'];
+  '/info', '/version', '/_ping', '/distribution/127.0.0.1:9/{id}/json', '/{id}', '/containers/{id}/{id}'];
 const ODD_IDS = ['fz', 'fznet', '', '..', '%2e%2e', '%zz', '%', 'a'.repeat(3000), '%C3%BC', '%00', '*', 'busybox:latest', 'sha256:abc', 'deadbeef', '%2F', 'fz%2Fx'];
 const PREFIXES = ['/v1.47', '/v1.24', '/v9.99', '/v1.0', '', '/v1.47/', '/V1.47', '/v1.47.0', '/vx'];
 
@@ -276,7 +276,10 @@ describe('Engine API fuzz: mutated docker CLI requests', { concurrency: false },
           if (!/application\/json/.test(a.type) || typeof msg !== 'string' || !msg) problems.push(`${what}: ${a.status} is not a {"message"}: ${a.body.slice(0, 200)}`);
           else if (JS_WORDS.test(msg)) problems.push(`${what}: ${a.status} ${msg}`);
         }
-        if (a.status >= 500 && a.status !== 501 && a.status !== 503) problems.push(`${what}: ${a.status} ${a.body.slice(0, 300)}`);
+        // A registry that is not there (the distribution paths name one on loopback, so that no
+        // request leaves the machine): dockerd answers 500 with Go's dial error, as minke does.
+        const unreachable = a.status === 500 && /\/distribution\//.test(what) && /"message":"(Get|Head) \\"https?:\/\/127\.0\.0\.1:9\/v2\/[^"]*\\": dial tcp 127\.0\.0\.1:9: connect: connection refused"/.test(a.body);
+        if (a.status >= 500 && a.status !== 501 && a.status !== 503 && !unreachable) problems.push(`${what}: ${a.status} ${a.body.slice(0, 300)}`);
         if (r.undecodable && r.contentType === undefined && a.status !== 400 && !/\/v(9\.99|1\.0)\//.test(r.path)) {
           problems.push(`${what}: ${r.undecodable} answered ${a.status} ${a.body.slice(0, 200)}`);
         }

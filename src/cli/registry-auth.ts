@@ -2,7 +2,7 @@
  * What the docker CLI sends a registry operation: the stored login for the image's registry
  * (~/.docker/config.json, shared with docker) as X-Registry-Auth, base64url JSON.
  */
-import { configDir, credentialsFor, INDEX_SERVER, type Credentials } from '../core/docker-config.js';
+import { allCredentials, configDir, credentialsFor, INDEX_SERVER, type Credentials } from '../core/docker-config.js';
 import type { Ctx } from './command.js';
 import { StatusError, type Parsed } from './flags.js';
 import { parseNormalizedNamed, type Named } from './reference.js';
@@ -14,8 +14,24 @@ export function registryOf(image: string): string {
 
 /** X-Registry-Auth for credentials: base64url of {username, password, serveraddress} (or identitytoken). */
 export function encodeAuth(c: Partial<Credentials> | undefined): string {
-  const body = c ? Object.fromEntries(Object.entries({ username: c.username, password: c.password, serveraddress: c.serveraddress, identitytoken: c.identitytoken }).filter(([, v]) => v)) : {};
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  return Buffer.from(JSON.stringify(authBody(c))).toString('base64url');
+}
+
+function authBody(c: Partial<Credentials> | undefined): Record<string, string> {
+  return c ? Object.fromEntries(Object.entries({ username: c.username, password: c.password, serveraddress: c.serveraddress, identitytoken: c.identitytoken }).filter((e): e is [string, string] => Boolean(e[1]))) : {};
+}
+
+/** X-Registry-Config of a build: every stored login, so that the engine can pull the build's bases. */
+export function buildAuthHeader(env: NodeJS.ProcessEnv): Record<string, string> {
+  let all: Map<string, Credentials>;
+  try {
+    all = allCredentials(configDir(env));
+  } catch {
+    return {};
+  }
+  if (all.size === 0) return {};
+  const body = Object.fromEntries([...all].map(([k, c]) => [k, authBody(c)]));
+  return { 'X-Registry-Config': Buffer.from(JSON.stringify(body)).toString('base64url') };
 }
 
 /** The header for a pull or push of `image`, from the stored login ({} when there is none). */

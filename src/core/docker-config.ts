@@ -117,6 +117,18 @@ export function credentialsFor(registry: string, dir = configDir()): Credentials
   return undefined;
 }
 
+/** Every stored login, by the key it is stored under (what docker build sends as X-Registry-Config). */
+export function allCredentials(dir = configDir()): Map<string, Credentials> {
+  const c = readConfig(dir);
+  const out = new Map<string, Credentials>();
+  const keys = new Set([...Object.keys(c.auths ?? {}), ...Object.keys(c.credHelpers ?? {})]);
+  for (const key of keys) {
+    const cred = credentialsFor(hostnameOf(key) === hostnameOf(INDEX_SERVER) ? 'docker.io' : hostnameOf(key), dir);
+    if (cred) out.set(key, cred);
+  }
+  return out;
+}
+
 /** Keeps a login (in the credential helper when one is configured); returns the file or helper used. */
 export function storeCredentials(cred: Credentials, dir = configDir()): string {
   const c = readConfig(dir);

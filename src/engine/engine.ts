@@ -10,6 +10,7 @@ import { trashSettled } from '../core/trash.js';
 import { Conflict, NotFound } from '../core/errors.js';
 import { LocalContentStore } from './content/store.js';
 import { ImageStore } from './images/image-store.js';
+import { parseReference } from './images/references.js';
 import { OverlaySnapshotter } from './snapshots/overlay.js';
 import { mountAll, unmountAll } from './snapshots/mount.js';
 import { ContainerService } from './containers/service.js';
@@ -28,6 +29,7 @@ import { execRoutes } from './api/exec.js';
 import { imageRoutes } from './api/images.js';
 import { distributionRoutes } from './api/distribution.js';
 import { Distribution } from './distribution/client/service.js';
+import { pullImage } from './distribution/client/pull.js';
 import { credentialsFor } from '../core/docker-config.js';
 import { systemDfRoute } from './api/system-df.js';
 import { buildRoutes } from './api/build.js';
@@ -331,7 +333,16 @@ export class Engine {
     distributionRoutes(router, registry);
     eventRoutes(router, events);
     volumeRoutes(router, volumes);
-    const builds = await BuildService.open({ dataRoot, execRoot, images, snapshotter });
+    const builds = await BuildService.open({
+      dataRoot, execRoot, images, snapshotter,
+      // a base the engine lacks (or every one, with --pull) comes through the registry client
+      pull: async (name, o) => {
+        const ref = parseReference(name);
+        const auth = o.auth?.get(ref.domain);
+        const r = await pullImage(distribution, { ref, ...(auth ? { auth } : {}) }, (m) => o.progress({ ...m }), o.signal);
+        return r.images[0]!;
+      },
+    });
     systemDfRoute(router, { containers, images, snapshotter, volumes, buildCache: () => builds.usage() });
     buildRoutes(router, { builds, events });
     networkRoutes(router, networks);

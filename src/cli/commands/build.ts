@@ -14,6 +14,7 @@ import type { Command, Ctx } from '../command.js';
 import { StatusError } from '../flags.js';
 import { jsonStream } from '../progress.js';
 import { flagBytes, parseUlimit } from '../container-opts.js';
+import { buildAuthHeader } from '../registry-auth.js';
 import { PatternMatcher, readDockerignore, type MatchInfo } from '../../engine/build/ignore.js';
 
 type Progress = 'plain' | 'tty' | 'quiet';
@@ -298,7 +299,7 @@ export const command: Command = {
       const r = await ctx.client().post<{ ID: string }>('/build/secrets', undefined, { Secrets: Object.fromEntries([...secrets].map(([k, v]) => [k, v.toString('base64')])) });
       query['secrets'] = r.ID;
     }
-    const res = await ctx.client().stream('POST', '/build', { query, body, headers: { 'Content-Type': 'application/x-tar' } });
+    const res = await ctx.client().stream('POST', '/build', { query, body, headers: { 'Content-Type': 'application/x-tar', ...buildAuthHeader(ctx.env) } });
     return show(ctx, res, mode, p.str('iidfile'));
   },
 };

@@ -4,6 +4,7 @@
  * 400 before the stream starts (as dockerd); everything later is told in the stream's errorDetail.
  * POST /build/prune: `docker builder prune`.
  */
+import { decodeRegistryConfig } from '../distribution/client/auth.js';
 import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -106,7 +107,9 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const platform = q.get('platform') ?? '';
     if (platform !== '') checkBuildPlatform(platform);
     const pull = ctx.flag('pull');
-    if (pull && !d.builds.canPull) throw new InvalidArgument('--pull needs a registry client, which this engine does not have yet');
+    if (pull && !d.builds.canPull) throw new InvalidArgument('--pull needs a registry client, which this engine does not have');
+    const rc = ctx.req.headers['x-registry-config'];
+    const registryAuth = decodeRegistryConfig(Array.isArray(rc) ? rc[0] : rc);
     const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
     const network = networkOf(q.get('networkmode'));
@@ -156,6 +159,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
         const img = await d.builds.build({
           ...parsed, contextDir: context.dir, tags, buildArgs, labels,
           target: q.get('target') || undefined, noCache: ctx.flag('nocache'), network, extraHosts, out, signal: abort.signal, runOptions, pull,
+          ...(registryAuth.size ? { registryAuth } : {}),
           ...(secrets ? { secrets } : {}),
         });
         trace(tk, 'built');

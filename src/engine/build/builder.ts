@@ -5,6 +5,7 @@
  * expansion and its inputs, and stored there when it had to be made. Output is the legacy
  * builder's stream (Step n/N, ---> id), in the Dockerfile's order even when stages overlap.
  */
+import type { AuthConfig } from '../distribution/client/auth.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -54,7 +55,7 @@ export interface BuilderDeps {
    * or every named image with --pull; its progress goes to the build's stream. Without it those
    * builds fail, naming the image.
    */
-  pull?: (ref: string, o: { progress(message: Record<string, unknown>): void; signal: AbortSignal }) => Promise<Image>;
+  pull?: (ref: string, o: { progress(message: Record<string, unknown>): void; signal: AbortSignal; auth?: ReadonlyMap<string, AuthConfig> }) => Promise<Image>;
 }
 
 export interface BuildRequest {
@@ -72,6 +73,8 @@ export interface BuildRequest {
   extraHosts?: string[];
   /** --pull: pull every image the build names, even those the engine has. */
   pull?: boolean;
+  /** The client's registry logins by registry host (X-Registry-Config), for those pulls. */
+  registryAuth?: ReadonlyMap<string, AuthConfig>;
   /** Resources and limits of every RUN step. */
   runOptions?: RunOptions;
   /** --secret values by id, for RUN --mount=type=secret. */
@@ -374,7 +377,7 @@ class BuildRun {
       }
     }
     try {
-      return await this.d.pull(ref, { progress: (m) => this.req.out.progress?.(m), signal: this.signal });
+      return await this.d.pull(ref, { progress: (m) => this.req.out.progress?.(m), signal: this.signal, ...(this.req.registryAuth ? { auth: this.req.registryAuth } : {}) });
     } catch (err) {
       throw fail(messageOf(err));
     }

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { decodeRegistryAuth, parseChallenges, TokenCache } from './auth.js';
+import { decodeRegistryAuth, decodeRegistryConfig, parseChallenges, TokenCache } from './auth.js';
 import { errorFromResponse, RegistryError, transportError } from './errors.js';
 import { endpointsFor, isInsecure, registryOfServer } from './hosts.js';
 import { login } from './login.js';
@@ -29,6 +29,27 @@ describe('X-Registry-Auth', () => {
     assert.equal(decodeRegistryAuth('e30='), undefined);
     assert.equal(decodeRegistryAuth(undefined), undefined);
     assert.throws(() => decodeRegistryAuth('!!!'), /invalid X-Registry-Auth/);
+  });
+});
+
+describe('X-Registry-Config', () => {
+  const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+  it('keys every login by its registry host, Docker Hub\'s index server as docker.io', () => {
+    const m = decodeRegistryConfig(b64({
+      'https://index.docker.io/v1/': { username: 'u', password: 'p' },
+      'localhost:5000': { auth: Buffer.from('a:b').toString('base64') },
+      'http://reg.example:8080/v2/': { Username: 'x', Password: 'y' },
+    }));
+    assert.deepEqual([...m.keys()].sort(), ['docker.io', 'localhost:5000', 'reg.example:8080']);
+    assert.equal(m.get('localhost:5000')?.password, 'b');
+    assert.equal(m.get('reg.example:8080')?.username, 'x');
+    assert.equal(decodeRegistryConfig(undefined).size, 0);
+    assert.equal(decodeRegistryConfig(b64(null)).size, 0);
+  });
+  it('refuses what is not base64 JSON of objects, naming the header', () => {
+    assert.throws(() => decodeRegistryConfig('%%%'), /invalid X-Registry-Config header/);
+    assert.throws(() => decodeRegistryConfig(b64([1])), /X-Registry-Config header: not a JSON object/);
+    assert.throws(() => decodeRegistryConfig(b64({ h: 5 })), /the entry for "h" is not a JSON object/);
   });
 });
 

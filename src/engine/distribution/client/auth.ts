@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgument } from '../../../core/errors.js';
 import { errorFromResponse, NoCredentials, RegistryError } from './errors.js';
+import { registryOfServer } from './hosts.js';
 
 /** docker's registry.AuthConfig, as the CLI sends it (base64url JSON in X-Registry-Auth). */
 export interface AuthConfig {
@@ -22,17 +23,40 @@ export interface AuthConfig {
   email?: string;
 }
 
+/** A header of base64url (or base64, padded or not) JSON. */
+function base64Json(header: string, name: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+  } catch {
+    throw new InvalidArgument(`invalid ${name} header: invalid character in base64 JSON`);
+  }
+}
+
 /** Decodes X-Registry-Auth (base64url or base64, padded or not); undefined for none or `{}`. */
 export function decodeRegistryAuth(header: string | undefined): AuthConfig | undefined {
   if (!header) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
-  } catch {
-    throw new InvalidArgument('invalid X-Registry-Auth header: invalid character in base64 JSON');
-  }
+  const json = base64Json(header, 'X-Registry-Auth');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidArgument('invalid X-Registry-Auth header: not a JSON object');
   return withUserPass(pickAuth(json as Record<string, unknown>));
+}
+
+/**
+ * X-Registry-Config of `POST /build`: base64url JSON of every stored login, keyed by registry
+ * (`https://index.docker.io/v1/` for Docker Hub, `host:port` for the others), as the docker CLI
+ * sends it so that the build can pull its bases. Keys are normalised to the registry's host.
+ */
+export function decodeRegistryConfig(header: string | undefined): Map<string, AuthConfig> {
+  const out = new Map<string, AuthConfig>();
+  if (!header) return out;
+  const json = base64Json(header, 'X-Registry-Config');
+  if (json === null) return out;
+  if (typeof json !== 'object' || Array.isArray(json)) throw new InvalidArgument('invalid X-Registry-Config header: not a JSON object');
+  for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgument(`invalid X-Registry-Config header: the entry for ${JSON.stringify(key)} is not a JSON object`);
+    const a = withUserPass(pickAuth(v as Record<string, unknown>));
+    if (a) out.set(registryOfServer(key), a);
+  }
+  return out;
 }
 
 /** The known fields of an auth object (case-insensitive keys, as Go's JSON decoding). */
