@@ -1,22 +1,18 @@
 // compose push and pull through the engine (POST /images/{name}/push, POST /images/create),
-// against a registry of the test's own on loopback (Debian's docker-registry). Until the
-// engine pulls and pushes, the tests check that compose reports the engine's answer, and skip
-// the round trip with the reason.
+// against a registry of the test's own on loopback (Debian's docker-registry), and what compose
+// reports for an image no registry has.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpGet, TestEngine, waitFor } from './harness.js';
-import { compose, composeOk, freePort } from './compose-harness.js';
-
-const REGISTRY = '/usr/bin/docker-registry';
+import { TestEngine } from './harness.js';
+import { compose, composeOk } from './compose-harness.js';
+import { distributionSkip, startDistribution, type Distribution } from './registries.js';
 
 describe('compose pull and push', () => {
   const e = new TestEngine();
   const dir = join(e.dir, 'reg');
-  let registry: ChildProcess | undefined;
-  let port = 0;
+  let reg: Distribution | undefined;
 
   before(async () => {
     await e.start();
@@ -25,7 +21,7 @@ describe('compose pull and push', () => {
     writeFileSync(join(dir, 'app', 'Dockerfile'), 'FROM busybox\nRUN echo pushed > /marker\n');
   });
   after(async () => {
-    registry?.kill();
+    await reg?.stop();
     await e.destroy();
   });
 
@@ -39,15 +35,9 @@ describe('compose pull and push', () => {
     assert.match(up.stderr, /Image 127\.0\.0\.1:1\/not\/there:1 {2}Error/);
   });
 
-  it('pushes a built image and pulls it back', async (t) => {
-    const probe = await e.run('docker', ['pull', '127.0.0.1:1/probe:1']);
-    if (/no registry support/.test(probe.stderr)) return t.skip('the engine does not pull from registries yet');
-    if (!existsSync(REGISTRY)) return t.skip('docker-registry is not installed');
-    port = await freePort();
-    writeFileSync(join(dir, 'registry.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'registry-data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-    registry = spawn(REGISTRY, ['serve', join(dir, 'registry.yml')], { stdio: 'ignore' });
-    await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/v2/`).catch(() => ({ status: 0 }))).status === 200, 'the registry', 20_000);
-    const image = `127.0.0.1:${port}/compose/app:1`;
+  it('pushes a built image and pulls it back', { skip: distributionSkip }, async () => {
+    reg = await startDistribution();
+    const image = `${reg.host}/compose/app:1`;
     writeFileSync(join(dir, 'compose.yaml'), `services:\n  app:\n    build: ./app\n    image: ${image}\n`);
     const f = ['-f', join(dir, 'compose.yaml')];
     await composeOk(e, 'minke', [...f, 'build']);
@@ -56,5 +46,11 @@ describe('compose pull and push', () => {
     const pulled = await composeOk(e, 'minke', [...f, 'pull']);
     assert.match(pulled.stderr, /app {2}Pulled/);
     assert.equal((await e.ok(['run', '--rm', image, 'cat', '/marker'])).trim(), 'pushed');
+    // up pulls what is missing, as compose v2 does (pull_policy missing)
+    await e.ok(['rmi', image]);
+    writeFileSync(join(dir, 'pull.yaml'), `services:\n  app:\n    image: ${image}\n    command: ["cat", "/marker"]\n`);
+    const up = await composeOk(e, 'minke', ['-f', join(dir, 'pull.yaml'), 'up', '--abort-on-container-exit']);
+    assert.match(up.stdout, /pushed/);
+    await composeOk(e, 'minke', ['-f', join(dir, 'pull.yaml'), 'down']);
   });
 });
