@@ -188,7 +188,7 @@ function mutate(seed: Req, rnd: () => number): Req {
 const ODD_PATHS = ['/containers/{id}/json', '/containers/{id}/top', '/containers/{id}/changes', '/containers/{id}/logs?stdout=1&stderr=1',
   '/containers/{id}/stats?stream=0', '/containers/{id}/archive?path=/etc/hostname', '/images/{id}/json', '/images/{id}/history',
   '/networks/{id}', '/volumes/{id}', '/exec/{id}/json', '/containers/json', '/images/json', '/networks', '/volumes', '/system/df',
-  '/info', '/version', '/_ping', '/distribution/127.0.0.1:9/{id}/json', '/{id}', '/containers/{id}/{id}'];
+  '/info', '/version', '/_ping', '/distribution/127.0.0.1:9/x{id}/json', '/{id}', '/containers/{id}/{id}'];
 const ODD_IDS = ['fz', 'fznet', '', '..', '%2e%2e', '%zz', '%', 'a'.repeat(3000), '%C3%BC', '%00', '*', 'busybox:latest', 'sha256:abc', 'deadbeef', '%2F', 'fz%2Fx'];
 const PREFIXES = ['/v1.47', '/v1.24', '/v9.99', '/v1.0', '', '/v1.47/', '/V1.47', '/v1.47.0', '/vx'];
 
