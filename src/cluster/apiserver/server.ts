@@ -48,6 +48,8 @@ export interface RunningApiServer {
   readonly port: number;
   readonly server: Server;
   readonly caCert: string;
+  /** The store behind the watch cache (compaction, tests). */
+  readonly storage: Storage;
   close(): Promise<void>;
 }
 
@@ -98,7 +100,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await writeFileAtomic(opts.writeKubeconfig, kubeconfig(url, pki), 0o600);
     }
     return {
-      url, port, server, caCert: pki.caCert,
+      url, port, server, caCert: pki.caCert, storage,
       close: async () => {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
