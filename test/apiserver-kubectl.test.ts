@@ -168,6 +168,29 @@ describe('kubectl against minke server', () => {
     assert.match(after.stderr, /NotFound/);
   });
 
+  it('kubectl create deployment, job and cronjob (protobuf bodies) and get them as tables', async () => {
+    const d = await s.kubectl(['create', 'deployment', 'web', '--image=nginx', '--port=80', '--replicas=2']);
+    assert.equal(d.code, 0, d.stderr);
+    const spec = JSON.parse((await s.kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec}'])).stdout) as {
+      replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string; ports: { containerPort: number }[] }[] } };
+    };
+    assert.equal(spec.replicas, 2);
+    assert.deepEqual(spec.selector.matchLabels, { app: 'web' });
+    assert.equal(spec.template.spec.containers[0].image, 'nginx');
+    assert.equal(spec.template.spec.containers[0].ports[0].containerPort, 80);
+    const t = await s.kubectl(['get', 'deploy']);
+    assert.match(t.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+0\s+0\s+\S+\n$/);
+    assert.equal((await s.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi'])).code, 0);
+    const job = JSON.parse((await s.kubectl(['get', 'job', 'once', '-o', 'json'])).stdout) as { spec: { template: { spec: { restartPolicy: string; containers: { command: string[] }[] } } } };
+    assert.equal(job.spec.template.spec.restartPolicy, 'Never');
+    assert.deepEqual(job.spec.template.spec.containers[0].command, ['echo', 'hi']);
+    assert.equal((await s.kubectl(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *'])).code, 0);
+    assert.match((await s.kubectl(['get', 'cj'])).stdout, /^tick\s+\*\/5 \* \* \* \*\s+\S+$/m);
+    const desc = await s.kubectl(['describe', 'deploy', 'web']);
+    assert.equal(desc.code, 0, desc.stderr);
+    assert.match(desc.stdout, /^Name:\s+web$/m);
+  });
+
   it('two servers side by side keep their own objects', async () => {
     assert.equal((await other.kubectl(['create', 'cm', 'only-here'])).code, 0);
     assert.equal((await other.kubectl(['get', 'cm', 'only-here', '-o', 'name'])).stdout.trim(), 'configmap/only-here');

@@ -9,7 +9,8 @@ import type { Obj } from './object.js';
 import type { Json } from './patch.js';
 
 type Field =
-  | { name: string; type: 'string' | 'bytes' | 'int' | 'bool' | 'time' }
+  /** opt*: Go pointer fields, written only when set, so a zero value is kept. */
+  | { name: string; type: 'string' | 'bytes' | 'int' | 'optint' | 'bool' | 'optbool' | 'time' }
   | { name: string; type: 'message'; schema: Schema }
   | { name: string; type: 'map'; value: 'string' | 'bytes' }
   | { name: string; type: 'repeated-string' }
@@ -34,19 +35,74 @@ const OBJECT_REFERENCE: Schema = {
   7: { name: 'fieldPath', type: 'string' },
 };
 const LOCAL_OBJECT_REFERENCE: Schema = { 1: { name: 'name', type: 'string' } };
-const metadata: Field = { name: 'metadata', type: 'message', schema: OBJECT_META };
+const metadata: Field = metadataField();
+
+// The pod template, as far as kubectl's generators fill it (create deployment/job/cronjob).
+const CONTAINER: Schema = {
+  1: { name: 'name', type: 'string' }, 2: { name: 'image', type: 'string' }, 3: { name: 'command', type: 'repeated-string' },
+  4: { name: 'args', type: 'repeated-string' }, 5: { name: 'workingDir', type: 'string' },
+  6: { name: 'ports', type: 'repeated-message', schema: {
+    1: { name: 'name', type: 'string' }, 2: { name: 'hostPort', type: 'int' }, 3: { name: 'containerPort', type: 'int' },
+    4: { name: 'protocol', type: 'string' }, 5: { name: 'hostIP', type: 'string' },
+  } },
+  7: { name: 'env', type: 'repeated-message', schema: { 1: { name: 'name', type: 'string' }, 2: { name: 'value', type: 'string' } } },
+  8: { name: 'resources', type: 'message', schema: {} },
+  13: { name: 'terminationMessagePath', type: 'string' }, 14: { name: 'imagePullPolicy', type: 'string' },
+  16: { name: 'stdin', type: 'bool' }, 18: { name: 'tty', type: 'bool' }, 20: { name: 'terminationMessagePolicy', type: 'string' },
+};
+const POD_SPEC: Schema = {
+  2: { name: 'containers', type: 'repeated-message', schema: CONTAINER }, 3: { name: 'restartPolicy', type: 'string' },
+  4: { name: 'terminationGracePeriodSeconds', type: 'optint' }, 6: { name: 'dnsPolicy', type: 'string' },
+  7: { name: 'nodeSelector', type: 'map', value: 'string' }, 8: { name: 'serviceAccountName', type: 'string' },
+  10: { name: 'nodeName', type: 'string' }, 19: { name: 'schedulerName', type: 'string' },
+  20: { name: 'initContainers', type: 'repeated-message', schema: CONTAINER },
+};
+const POD_TEMPLATE: Schema = { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: POD_SPEC } };
+const LABEL_SELECTOR: Schema = {
+  1: { name: 'matchLabels', type: 'map', value: 'string' },
+  2: { name: 'matchExpressions', type: 'repeated-message', schema: {
+    1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'repeated-string' },
+  } },
+};
+const JOB_SPEC: Schema = {
+  1: { name: 'parallelism', type: 'optint' }, 2: { name: 'completions', type: 'optint' }, 3: { name: 'activeDeadlineSeconds', type: 'optint' },
+  4: { name: 'selector', type: 'message', schema: LABEL_SELECTOR }, 6: { name: 'template', type: 'message', schema: POD_TEMPLATE },
+  7: { name: 'backoffLimit', type: 'optint' }, 8: { name: 'ttlSecondsAfterFinished', type: 'optint' }, 9: { name: 'completionMode', type: 'string' },
+};
+
+function metadataField(): Field {
+  return { name: 'metadata', type: 'message', schema: OBJECT_META };
+}
 
 /** By apiVersion/kind. */
 const SCHEMAS: Readonly<Record<string, Schema>> = {
-  'v1/ConfigMap': { 1: metadata, 2: { name: 'data', type: 'map', value: 'string' }, 3: { name: 'binaryData', type: 'map', value: 'bytes' }, 4: { name: 'immutable', type: 'bool' } },
+  'v1/ConfigMap': { 1: metadata, 2: { name: 'data', type: 'map', value: 'string' }, 3: { name: 'binaryData', type: 'map', value: 'bytes' }, 4: { name: 'immutable', type: 'optbool' } },
   'v1/Secret': {
     1: metadata, 2: { name: 'data', type: 'map', value: 'bytes' }, 3: { name: 'type', type: 'string' },
-    4: { name: 'stringData', type: 'map', value: 'string' }, 5: { name: 'immutable', type: 'bool' },
+    4: { name: 'stringData', type: 'map', value: 'string' }, 5: { name: 'immutable', type: 'optbool' },
   },
   'v1/Namespace': { 1: metadata, 2: { name: 'spec', type: 'message', schema: { 1: { name: 'finalizers', type: 'repeated-string' } } } },
+  'apps/v1/Deployment': {
+    1: metadata, 2: { name: 'spec', type: 'message', schema: {
+      1: { name: 'replicas', type: 'optint' }, 2: { name: 'selector', type: 'message', schema: LABEL_SELECTOR },
+      3: { name: 'template', type: 'message', schema: POD_TEMPLATE },
+      4: { name: 'strategy', type: 'message', schema: { 1: { name: 'type', type: 'string' } } },
+      5: { name: 'minReadySeconds', type: 'int' }, 6: { name: 'revisionHistoryLimit', type: 'optint' },
+      7: { name: 'paused', type: 'bool' }, 9: { name: 'progressDeadlineSeconds', type: 'optint' },
+    } },
+  },
+  'batch/v1/Job': { 1: metadata, 2: { name: 'spec', type: 'message', schema: JOB_SPEC } },
+  'batch/v1/CronJob': {
+    1: metadata, 2: { name: 'spec', type: 'message', schema: {
+      1: { name: 'schedule', type: 'string' }, 2: { name: 'startingDeadlineSeconds', type: 'optint' }, 3: { name: 'concurrencyPolicy', type: 'string' },
+      4: { name: 'suspend', type: 'optbool' },
+      5: { name: 'jobTemplate', type: 'message', schema: { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: JOB_SPEC } } },
+      6: { name: 'successfulJobsHistoryLimit', type: 'optint' }, 7: { name: 'failedJobsHistoryLimit', type: 'optint' }, 8: { name: 'timeZone', type: 'string' },
+    } },
+  },
   'v1/ServiceAccount': {
     1: metadata, 2: { name: 'secrets', type: 'repeated-message', schema: OBJECT_REFERENCE },
-    3: { name: 'imagePullSecrets', type: 'repeated-message', schema: LOCAL_OBJECT_REFERENCE }, 4: { name: 'automountServiceAccountToken', type: 'bool' },
+    3: { name: 'imagePullSecrets', type: 'repeated-message', schema: LOCAL_OBJECT_REFERENCE }, 4: { name: 'automountServiceAccountToken', type: 'optbool' },
   },
 };
 
@@ -103,7 +159,9 @@ function readMessage(buf: Buffer, schema: Schema, rawBytes: boolean): Record<str
       case 'string': if (bytes().length > 0) out[field.name] = bytes().toString('utf8'); break;
       case 'bytes': out[field.name] = rawBytes ? bytes() : bytes().toString('base64'); break;
       case 'int': if (typeof value === 'number' && value !== 0) out[field.name] = value; break;
-      case 'bool': out[field.name] = value === 1; break;
+      case 'optint': out[field.name] = typeof value === 'number' ? value : 0; break;
+      case 'bool': if (value === 1) out[field.name] = true; break;
+      case 'optbool': out[field.name] = value === 1; break;
       case 'time': {
         const t = readMessage(bytes(), { 1: { name: 's', type: 'int' } }, false);
         if (t.s === undefined) break;

@@ -35,6 +35,10 @@ function cell(o: Obj, c: Column): Json {
     }
     return n;
   }
+  if (c.path.startsWith('ratio:')) {
+    const [a, b] = c.path.slice(6).split('/').map((p) => at(o, p));
+    return `${typeof a === 'number' ? a : 0}/${typeof b === 'number' ? b : c.missing ?? 0}`;
+  }
   const v = at(o, c.path);
   if (v === undefined || v === null) return c.missing ?? '<none>';
   return typeof v === 'object' ? JSON.stringify(v) : v;

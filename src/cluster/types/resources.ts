@@ -10,7 +10,10 @@ export interface Column {
   readonly name: string;
   readonly type: 'string' | 'integer' | 'date';
   readonly description: string;
-  /** Dotted path into the object; `count:` counts the keys or items at the path (a ConfigMap's DATA). */
+  /**
+   * Dotted path into the object; `count:A,B` counts the keys or items at the paths (a ConfigMap's
+   * DATA); `ratio:A/B` prints A/B (a Deployment's READY; `missing` stands for an absent B).
+   */
   readonly path: string;
   /** Shown only with -o wide. */
   readonly priority?: number;
@@ -65,6 +68,8 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     selectableFields: ['spec.nodeName', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
     columns: [{ name: 'Status', type: 'string', description: 'The phase of the pod', path: 'status.phase', missing: 'Pending' }] },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', namespaced: true, shortNames: ['ev'],
+    selectableFields: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion',
+      'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
     columns: [
       { name: 'Type', type: 'string', description: 'The type of the event', path: 'type' },
       { name: 'Reason', type: 'string', description: 'The reason of the event', path: 'reason' },
@@ -74,11 +79,16 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', resource: 'endpoints', kind: 'Endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'] },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: all,
     columns: [
+      { name: 'Ready', type: 'string', description: 'Number of the pod with ready state', path: 'ratio:status.readyReplicas/spec.replicas', missing: 1 },
       { name: 'Up-to-date', type: 'integer', description: 'Replicas updated to the latest template', path: 'status.updatedReplicas', missing: 0 },
       { name: 'Available', type: 'integer', description: 'Available replicas', path: 'status.availableReplicas', missing: 0 },
     ] },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: all,
-    columns: [{ name: 'Desired', type: 'integer', description: 'Desired replicas', path: 'spec.replicas', missing: 1 }] },
+    columns: [
+      { name: 'Desired', type: 'integer', description: 'Desired replicas', path: 'spec.replicas', missing: 1 },
+      { name: 'Current', type: 'integer', description: 'Current replicas', path: 'status.replicas', missing: 0 },
+      { name: 'Ready', type: 'integer', description: 'Ready replicas', path: 'status.readyReplicas', missing: 0 },
+    ] },
   { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', singular: 'statefulset', namespaced: true, shortNames: ['sts'], categories: all },
   { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', singular: 'daemonset', namespaced: true, shortNames: ['ds'], categories: all },
   { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', singular: 'job', namespaced: true, categories: all },
