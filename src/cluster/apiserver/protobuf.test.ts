@@ -27,7 +27,7 @@ describe('protobuf bodies', () => {
   });
 
   it('refuses types it has no schema for, and non-envelopes', () => {
-    assert.throws(() => decodeProtobuf(envelope('apps/v1', 'Deployment', Buffer.alloc(0))), UnsupportedProtobuf);
+    assert.throws(() => decodeProtobuf(envelope('apps/v1', 'StatefulSet', Buffer.alloc(0))), UnsupportedProtobuf);
     assert.throws(() => decodeProtobuf(Buffer.from('{}')), UnsupportedProtobuf);
   });
 });
