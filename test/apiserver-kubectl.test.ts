@@ -98,6 +98,46 @@ describe('kubectl against minke server', () => {
     assert.equal(field.stdout.trim(), 'configmap/applied');
   });
 
+  it('kubectl apply of a Deployment merges containers by name (strategic merge patch)', async () => {
+    const file = join(s.dir, 'deploy.yaml');
+    const manifest = (image: string, extra = ''): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: applied-web
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: applied-web}}
+  template:
+    metadata: {labels: {app: applied-web}}
+    spec:
+      containers:
+      - name: app
+        image: ${image}
+        ports: [{containerPort: 80}]
+      - name: sidecar
+        image: busybox
+${extra}`;
+    writeFileSync(file, manifest('nginx:1'));
+    assert.equal((await s.kubectl(['apply', '-f', file])).code, 0);
+    // a field set by someone else survives the next apply, as it does with kube-apiserver
+    const p = await s.kubectl(['patch', 'deploy', 'applied-web', '--type=json', '-p', '[{"op":"add","path":"/spec/template/spec/containers/0/env","value":[{"name":"FROM_PATCH","value":"1"}]}]']);
+    assert.equal(p.code, 0, p.stderr);
+    writeFileSync(file, manifest('nginx:2'));
+    const r = await s.kubectl(['apply', '-f', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'deployment.apps/applied-web configured');
+    const got = JSON.parse((await s.kubectl(['get', 'deploy', 'applied-web', '-o', 'json'])).stdout) as {
+      metadata: { generation: number }; spec: { template: { spec: { containers: { name: string; image: string; ports?: object[]; env?: object[] }[] } } };
+    };
+    const [app, sidecar] = got.spec.template.spec.containers;
+    assert.equal(app.name, 'app');
+    assert.equal(app.image, 'nginx:2');
+    assert.deepEqual(app.ports, [{ containerPort: 80 }]);
+    assert.deepEqual(app.env, [{ name: 'FROM_PATCH', value: '1' }]);
+    assert.equal(sidecar.image, 'busybox');
+    assert.equal(got.metadata.generation, 3);
+  });
+
   it('kubectl patch (merge and json), label and annotate', async () => {
     assert.equal((await s.kubectl(['create', 'cm', 'p', '--from-literal=a=1'])).code, 0);
     const m = await s.kubectl(['patch', 'cm', 'p', '--type=merge', '-p', '{"data":{"b":"2"}}']);
@@ -178,7 +218,7 @@ describe('kubectl against minke server', () => {
     assert.deepEqual(spec.selector.matchLabels, { app: 'web' });
     assert.equal(spec.template.spec.containers[0].image, 'nginx');
     assert.equal(spec.template.spec.containers[0].ports[0].containerPort, 80);
-    const t = await s.kubectl(['get', 'deploy']);
+    const t = await s.kubectl(['get', 'deploy', 'web']);
     assert.match(t.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+0\s+0\s+\S+\n$/);
     assert.equal((await s.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi'])).code, 0);
     const job = JSON.parse((await s.kubectl(['get', 'job', 'once', '-o', 'json'])).stdout) as { spec: { template: { spec: { restartPolicy: string; containers: { command: string[] }[] } } } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonPatch, mergePatch, strategicAsMergePatch } from './patch.js';
+import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
 import { ApiError } from './status.js';
 
 describe('merge patch (RFC 7386)', () => {
@@ -9,8 +9,36 @@ describe('merge patch (RFC 7386)', () => {
     assert.deepEqual(mergePatch({ a: 1 }, 'x'), 'x');
   });
 
-  it('strategic patches drop their directives', () => {
-    assert.deepEqual(strategicAsMergePatch({ a: { b: 1 } }, { a: { $patch: 'replace', c: 2 }, '$setElementOrder/l': [] }), { a: { b: 1, c: 2 } });
+});
+
+describe('strategic merge patch', () => {
+  const deploy: Json = { spec: { template: { spec: { containers: [
+    { name: 'a', image: 'a:1', ports: [{ containerPort: 80 }], env: [{ name: 'X', value: '1' }] },
+    { name: 'b', image: 'b:1' },
+  ] } } } };
+
+  it('merges keyed lists by their merge key', () => {
+    const out = strategicMergePatch(deploy, { spec: { template: { spec: {
+      '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }],
+      containers: [{ name: 'a', image: 'a:2', env: [{ name: 'Y', value: '2' }] }],
+    } } } });
+    assert.deepEqual(out, { spec: { template: { spec: { containers: [
+      { name: 'a', image: 'a:2', ports: [{ containerPort: 80 }], env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] },
+      { name: 'b', image: 'b:1' },
+    ] } } } });
+  });
+
+  it('reads $patch delete/replace, $deleteFromPrimitiveList and $retainKeys', () => {
+    const del = strategicMergePatch(deploy, { spec: { template: { spec: { containers: [{ name: 'b', $patch: 'delete' }] } } } });
+    assert.deepEqual(JSON.stringify(del).match(/"name":"[a-z]"/g), ['"name":"a"']);
+    assert.deepEqual(strategicMergePatch({ m: { a: 1, b: 2 } }, { m: { $patch: 'replace', c: 3 } }), { m: { c: 3 } });
+    assert.deepEqual(strategicMergePatch({ metadata: { finalizers: ['x', 'y'] } }, { metadata: { '$deleteFromPrimitiveList/finalizers': ['x'] } }), { metadata: { finalizers: ['y'] } });
+    assert.deepEqual(strategicMergePatch({ metadata: { finalizers: ['x'] } }, { metadata: { finalizers: ['y'] } }), { metadata: { finalizers: ['x', 'y'] } });
+    assert.deepEqual(strategicMergePatch({ s: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } }, { s: { $retainKeys: ['type'], type: 'Recreate' } }), { s: { type: 'Recreate' } });
+  });
+
+  it('replaces unkeyed lists and merges maps; null deletes', () => {
+    assert.deepEqual(strategicMergePatch({ args: ['a'], labels: { x: '1', y: '2' } }, { args: ['b'], labels: { y: null, z: '3' } }), { args: ['b'], labels: { x: '1', z: '3' } });
   });
 });
 

@@ -1,9 +1,10 @@
 /**
- * PATCH bodies: JSON merge patch (RFC 7386) and JSON patch (RFC 6902). Strategic merge patch is
- * applied as a merge patch for now: lists are replaced rather than merged by their patch merge
- * keys, and `$patch`/`$retainKeys` directives are not interpreted (they are dropped). kubectl's
- * client-side apply of types without keyed lists (ConfigMaps, Secrets, labels, annotations)
- * behaves the same either way.
+ * PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch.
+ * The strategic patch knows the built-in types' merge keys by field name (containers by name,
+ * container ports by containerPort, service ports by port, ...) rather than from their Go
+ * struct tags or OpenAPI, and reads the directives `$patch` (delete/replace/merge),
+ * `$deleteFromPrimitiveList/<field>`, `$setElementOrder/<field>` and `$retainKeys`. Lists of
+ * fields without a merge key are replaced, as for unkeyed lists in Kubernetes.
  */
 import { badRequest } from './status.js';
 
@@ -23,9 +24,74 @@ export function mergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
-/** A merge patch that ignores strategic merge patch directives (see the file's comment). */
-export function strategicAsMergePatch(target: Json, patch: Json): Json {
-  return mergePatch(target, stripDirectives(patch));
+/** Merge keys of keyed lists, by field name (from the built-in types' patchMergeKey tags). */
+const MERGE_KEYS: Readonly<Record<string, string | ((items: readonly Json[]) => string)>> = {
+  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', volumes: 'name',
+  volumeMounts: 'mountPath', volumeDevices: 'devicePath', imagePullSecrets: 'name', hostAliases: 'ip',
+  conditions: 'type', ownerReferences: 'uid', topologySpreadConstraints: 'topologyKey', resourceClaims: 'name',
+  // a container's ports are keyed by containerPort, a service's by port
+  ports: (items) => (items.some((i) => isObject(i) && 'containerPort' in i) ? 'containerPort' : 'port'),
+};
+
+/** Lists of scalars that merge as sets (patchStrategy merge without a key). */
+const MERGED_SCALAR_LISTS = new Set(['finalizers']);
+
+export function strategicMergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  if (patch.$patch === 'replace') {
+    const { $patch: _, ...rest } = patch;
+    return stripDirectives(rest);
+  }
+  if (patch.$patch === 'delete') return null;
+  const out: { [key: string]: Json } = isObject(target) ? { ...target } : {};
+  const retain = Array.isArray(patch.$retainKeys) ? new Set(patch.$retainKeys.filter((k): k is string => typeof k === 'string')) : undefined;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
+    if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      const drop = new Set((Array.isArray(v) ? v : []).map((x) => JSON.stringify(x)));
+      const cur = out[field];
+      if (Array.isArray(cur)) out[field] = cur.filter((x) => !drop.has(JSON.stringify(x)));
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    const cur = out[k];
+    if (Array.isArray(v)) out[k] = mergeList(k, Array.isArray(cur) ? cur : [], v, patch[`$setElementOrder/${k}`]);
+    else if (isObject(v)) out[k] = strategicMergePatch(cur ?? null, v);
+    else out[k] = v;
+  }
+  if (retain) for (const k of Object.keys(out)) if (!retain.has(k)) delete out[k];
+  return out;
+}
+
+function mergeList(field: string, current: Json[], patch: Json[], order: Json | undefined): Json[] {
+  if (patch.length === 1 && isObject(patch[0]) && patch[0].$patch === 'replace') return [];
+  if (MERGED_SCALAR_LISTS.has(field)) {
+    const seen = new Set(current.map((x) => JSON.stringify(x)));
+    return [...current, ...patch.filter((x) => !seen.has(JSON.stringify(x)))];
+  }
+  const keyRule = MERGE_KEYS[field];
+  if (keyRule === undefined || !patch.every(isObject)) return patch.map(stripDirectives);
+  const key = typeof keyRule === 'string' ? keyRule : keyRule([...current, ...patch]);
+  const out = [...current];
+  const indexOf = (k: Json | undefined): number => out.findIndex((x) => isObject(x) && JSON.stringify(x[key]) === JSON.stringify(k));
+  for (const item of patch as { [key: string]: Json }[]) {
+    const i = indexOf(item[key]);
+    if (item.$patch === 'delete') {
+      if (i >= 0) out.splice(i, 1);
+    } else if (i >= 0) out[i] = strategicMergePatch(out[i], item);
+    else out.push(strategicMergePatch(null, item));
+  }
+  if (Array.isArray(order)) {
+    // $setElementOrder lists the keys in their order: items it names come first, in it
+    const rank = new Map(order.map((o, n) => [JSON.stringify(isObject(o) ? o[key] : o), n]));
+    const at = (x: Json): number => rank.get(JSON.stringify(isObject(x) ? x[key] : x)) ?? Infinity;
+    out.sort((a, b) => at(a) - at(b));
+  }
+  return out;
 }
 
 function stripDirectives(patch: Json): Json {
@@ -33,7 +99,7 @@ function stripDirectives(patch: Json): Json {
   if (!isObject(patch)) return patch;
   const out: { [key: string]: Json } = {};
   for (const [k, v] of Object.entries(patch)) {
-    if (k.startsWith('$') || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
+    if (k.startsWith('$')) continue;
     out[k] = stripDirectives(v);
   }
   return out;

@@ -9,7 +9,7 @@ import { AlreadyExistsError, CompactedError, ConflictError, InvalidContinueError
 import type { KeyValue, Revision, Storage } from '../storage/interface.js';
 import { apiVersionOf, type ResourceType } from '../types/resources.js';
 import { at, isObj, meta, stringMap, timestamp, type Obj } from './object.js';
-import { jsonPatch, mergePatch, strategicAsMergePatch, type Json } from './patch.js';
+import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
 import { nameRule, validateName } from './validation.js';
@@ -235,7 +235,7 @@ export class RestStorage {
 
   async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean): Promise<Obj> {
     return this.modify(t, namespace, name, dryRun, (current) => {
-      const next = type === 'json' ? jsonPatch(current, patch) : type === 'merge' ? mergePatch(current, patch) : strategicAsMergePatch(current, patch);
+      const next = type === 'json' ? jsonPatch(current, patch) : type === 'merge' ? mergePatch(current, patch) : strategicMergePatch(current, patch);
       if (!isObj(next)) throw badRequest('the patch does not yield an object');
       checkKind(t, next);
       const nm = meta(next);
