@@ -25,21 +25,25 @@ async function create(name: string, data: Record<string, string> = {}, labels: R
   return r.json<Obj>();
 }
 
-/** The first n lines of a watch stream, then the connection is closed. */
-function watchLines(path: string, n: number, onOpen?: () => Promise<void>): Promise<Record<string, unknown>[]> {
+/**
+ * The first n lines of a watch stream, then the connection is closed. onOpen runs once the
+ * response has begun (afterFirstLine: once the first line, e.g. the initial list's, arrived).
+ */
+function watchLines(path: string, n: number, onOpen?: () => Promise<void>, afterFirstLine = false): Promise<Record<string, unknown>[]> {
   const dir = s;
   return new Promise((resolve, reject) => {
     const tls = (f: string): Buffer => process.getBuiltinModule('node:fs').readFileSync(`${dir.dataDir}/tls/${f}`);
     const req = httpsRequest(`${dir.server.url}${path}`, { ca: tls('ca.crt'), cert: tls('admin.crt'), key: tls('admin.key'), signal: AbortSignal.timeout(30_000) }, (res) => {
       let buf = '';
       const lines: Record<string, unknown>[] = [];
-      if (onOpen) onOpen().catch(reject);
+      if (onOpen && !afterFirstLine) onOpen().catch(reject);
       res.on('data', (c: Buffer) => {
         buf += c.toString();
         let i: number;
         while ((i = buf.indexOf('\n')) >= 0 && lines.length < n) {
           lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
           buf = buf.slice(i + 1);
+          if (lines.length === 1 && onOpen && afterFirstLine) onOpen().catch(reject);
         }
         if (lines.length >= n) {
           req.destroy();
@@ -160,6 +164,22 @@ describe('API server REST semantics', () => {
     const bm = bookmarks[0].object as Obj;
     assert.equal(bm.kind, 'ConfigMap');
     assert.match(bm.metadata.resourceVersion, /^\d+$/);
+  });
+
+  it('a watch with a label selector sees objects enter (ADDED) and leave (DELETED) it', async () => {
+    const o = await create('mover', {}, { stage: 'a' });
+    const relabel = (stage: string): Promise<unknown> => s.request('PATCH', `${CM}/mover`, {
+      headers: { 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { labels: { stage } } }),
+    });
+    const lines = await watchLines(`${CM}?watch=1&labelSelector=stage%3Db&resourceVersion=${o.metadata.resourceVersion}`, 2, async () => {
+      await relabel('b');
+      await relabel('c');
+    });
+    assert.deepEqual(lines.map((l) => l.type), ['ADDED', 'DELETED']);
+    const fromList = await watchLines(`${CM}?watch=1&labelSelector=stage%3Dc`, 2, async () => {
+      await relabel('d');
+    }, true);
+    assert.deepEqual(fromList.map((l) => l.type), ['ADDED', 'DELETED']);
   });
 
   it('watch from a compacted resourceVersion ends with a 410 Expired Status', async () => {

@@ -151,17 +151,27 @@ export class RestStorage {
 
   /**
    * Events after the resourceVersion (or, without one or with "0", the current objects as
-   * ADDED first), filtered by the selectors. Selectors look at the new object only: an object
-   * that stops matching is not reported as DELETED (kube-apiserver reports it so).
+   * ADDED first), filtered by the selectors as kube-apiserver filters them: an object that
+   * starts matching is ADDED, one that stops matching is DELETED.
    */
   async *watch(t: ResourceType, namespace: string | undefined, q: ListQuery, signal: AbortSignal, bookmarks: { allow: boolean; everyMs: number }): AsyncGenerator<WatchEventOut> {
     const match = this.selector(t, q);
+    const filtered = (q.labelSelector ?? '').trim() !== '' || (q.fieldSelector ?? '').trim() !== '';
     const prefix = keyPrefix(t, namespace);
+    /** Keys whose last value matched; undefined when unknown (the store no longer has that revision). */
+    let matching: Set<string> | undefined = new Set();
     let from = parseRevision(q.resourceVersion);
     if (from === undefined || from === 0) {
       const initial = await this.list(t, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
-      for (const o of initial.items) yield { type: 'ADDED', object: withKind(t, o) };
+      for (const o of initial.items) {
+        matching.add(keyOf(t, meta(o).namespace, meta(o).name ?? ''));
+        yield { type: 'ADDED', object: withKind(t, o) };
+      }
       from = Number(initial.resourceVersion);
+    } else if (filtered) {
+      matching = await this.storage.list(prefix, { revision: from, revisionMatch: 'Exact' }).then(
+        (page) => new Set(page.items.filter((kv) => match(decode(kv))).map((kv) => kv.key)),
+        () => undefined);
     }
     const w = this.storage.watch(prefix, from, { signal });
     const timer = bookmarks.allow ? setInterval(() => w.requestProgress(), bookmarks.everyMs) : undefined;
@@ -172,7 +182,22 @@ export class RestStorage {
           continue;
         }
         const o = withKind(t, decode(ev.kv));
-        if (match(o)) yield { type: ev.type, object: o };
+        const now = match(o);
+        if (!filtered) {
+          yield { type: ev.type, object: o };
+          continue;
+        }
+        const before = matching?.has(ev.kv.key);
+        if (ev.type === 'DELETED') {
+          matching?.delete(ev.kv.key);
+          if (before ?? now) yield { type: 'DELETED', object: o };
+        } else if (now) {
+          matching?.add(ev.kv.key);
+          yield { type: ev.type === 'MODIFIED' && before === false ? 'ADDED' : ev.type, object: o };
+        } else if (before) {
+          matching?.delete(ev.kv.key);
+          yield { type: 'DELETED', object: o };
+        }
       }
     } catch (err) {
       if (err instanceof CompactedError) {
