@@ -229,6 +229,15 @@ describe('API server REST semantics', () => {
     assert.ok(deploy?.verbs.includes('watch'));
     const groups = (await s.request('GET', '/apis')).json<{ groups: { name: string }[] }>();
     assert.ok(groups.groups.some((g) => g.name === 'batch'));
+    const agg = await s.request('GET', '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    assert.equal(agg.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const aggDoc = agg.json<{ kind: string; items: { metadata: { name: string }; versions: { resources: { resource: string; scope: string }[] }[] }[] }>();
+    assert.equal(aggDoc.kind, 'APIGroupDiscoveryList');
+    const apps = aggDoc.items.find((g) => g.metadata.name === 'apps');
+    assert.equal(apps?.versions[0].resources.find((r) => r.resource === 'deployments')?.scope, 'Namespaced');
+    const core = (await s.request('GET', '/api', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' } }))
+      .json<{ items: { metadata: { name: string } }[] }>();
+    assert.deepEqual(core.items.map((g) => g.metadata.name), ['']);
     const nowhere = await s.request('GET', '/apis/nope/v1');
     assert.equal(nowhere.status, 404);
   });

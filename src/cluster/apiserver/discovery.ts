@@ -46,3 +46,33 @@ export function versionInfo(): Obj {
     platform: `${process.platform}/${GO_ARCH[process.arch] ?? process.arch}`,
   };
 }
+
+/** The media type of aggregated discovery (apidiscovery.k8s.io/v2), which kubectl 1.32 asks for first. */
+export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether the Accept header asks for aggregated discovery v2 (else the legacy documents are served). */
+export function wantsAggregated(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((m) => /as=APIGroupDiscoveryList/.test(m) && /g=apidiscovery\.k8s\.io/.test(m) && /v=v2(;|$|\s)/.test(m));
+}
+
+/** /api (core: true) or /apis as one APIGroupDiscoveryList. */
+export function aggregatedDiscovery(table: ResourceTable, core: boolean): Obj {
+  return {
+    kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {},
+    items: table.groups.filter((g) => (g.name === '') === core).map((g) => ({
+      metadata: { name: g.name, creationTimestamp: null },
+      versions: g.versions.map((version) => ({
+        version, freshness: 'Current',
+        resources: table.inGroupVersion(g.name, version).map((t) => {
+          const r: Obj = {
+            resource: t.resource, responseKind: { group: t.group, version: t.version, kind: t.kind },
+            scope: t.namespaced ? 'Namespaced' : 'Cluster', singularResource: t.singular, verbs: [...(t.verbs ?? ALL_VERBS)],
+          };
+          if (t.shortNames) r.shortNames = [...t.shortNames];
+          if (t.categories) r.categories = [...t.categories];
+          return r;
+        }),
+      })),
+    })),
+  };
+}

@@ -16,7 +16,9 @@ import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { openStorage } from '../storage/open.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import {
+  AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
+} from './discovery.js';
 import { kubeconfig } from './kubeconfig.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
@@ -146,6 +148,10 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
     if (health) return await serveHealth(ctx, res, health[1], health[2], url.searchParams.has('verbose'));
     if (!authorized && !OPEN_PATHS.test(path)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const aggregated = wantsAggregated(req.headers.accept);
+    if (parts.length === 1 && aggregated && (parts[0] === 'api' || parts[0] === 'apis')) {
+      return sendJson(res, 200, aggregatedDiscovery(ctx.types, parts[0] === 'api'), AGGREGATED_DISCOVERY_TYPE);
+    }
     if (parts[0] === 'api') {
       if (parts.length === 1) return sendJson(res, 200, apiVersions(ctx.serverAddress));
       return await serveGroupVersion(ctx, req, res, url, '', parts[1], parts.slice(2));
@@ -393,9 +399,9 @@ function internal(err: unknown): ApiError {
   return new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(res: ServerResponse, status: number, value: unknown, contentType = 'application/json'): void {
   const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-cache, private' });
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
   res.end(body);
 }
 
