@@ -226,6 +226,14 @@ ${extra}`;
     assert.deepEqual(job.spec.template.spec.containers[0].command, ['echo', 'hi']);
     assert.equal((await s.kubectl(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *'])).code, 0);
     assert.match((await s.kubectl(['get', 'cj'])).stdout, /^tick\s+\*\/5 \* \* \* \*\s+\S+$/m);
+    const scaled = await s.kubectl(['scale', 'deploy', 'web', '--replicas=5']);
+    assert.equal(scaled.code, 0, scaled.stderr);
+    assert.equal(scaled.stdout.trim(), 'deployment.apps/web scaled');
+    const st = await s.kubectl(['patch', 'deploy', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"readyReplicas":4}}']);
+    assert.equal(st.code, 0, st.stderr);
+    // status through the main resource is ignored: it has a status subresource
+    assert.equal((await s.kubectl(['patch', 'deploy', 'web', '--type=merge', '-p', '{"status":{"readyReplicas":1}}'])).code, 0);
+    assert.match((await s.kubectl(['get', 'deploy', 'web'])).stdout, /^web\s+4\/5\s/m);
     const desc = await s.kubectl(['describe', 'deploy', 'web']);
     assert.equal(desc.code, 0, desc.stderr);
     assert.match(desc.stdout, /^Name:\s+web$/m);

@@ -27,14 +27,19 @@ export function apiResourceList(table: ResourceTable, group: string, version: st
   if (!table.hasGroupVersion(group, version)) return undefined;
   return {
     kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }),
-    resources: table.inGroupVersion(group, version).map((t) => {
+    resources: table.inGroupVersion(group, version).flatMap((t) => {
       const r: Obj = { name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: [...(t.verbs ?? ALL_VERBS)] };
       if (t.shortNames) r.shortNames = [...t.shortNames];
       if (t.categories) r.categories = [...t.categories];
-      return r;
+      const subs = (t.subresources ?? []).map((sub): Obj => (sub === 'scale'
+        ? { name: `${t.resource}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: [...SUBRESOURCE_VERBS] }
+        : { name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: [...SUBRESOURCE_VERBS] }));
+      return [r, ...subs];
     }),
   };
 }
+
+const SUBRESOURCE_VERBS = ['get', 'patch', 'update'] as const;
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', ia32: '386' };
 
@@ -70,6 +75,12 @@ export function aggregatedDiscovery(table: ResourceTable, core: boolean): Obj {
           };
           if (t.shortNames) r.shortNames = [...t.shortNames];
           if (t.categories) r.categories = [...t.categories];
+          if (t.subresources) {
+            r.subresources = t.subresources.map((sub) => ({
+              subresource: sub, verbs: [...SUBRESOURCE_VERBS],
+              responseKind: sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: t.group, version: t.version, kind: t.kind },
+            }));
+          }
           return r;
         }),
       })),

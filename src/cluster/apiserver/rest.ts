@@ -255,18 +255,49 @@ export class RestStorage {
     if (t.namespaced && bm.namespace !== undefined && bm.namespace !== '' && bm.namespace !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    return this.modify(t, namespace, name, dryRun, () => body);
+    return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body));
   }
 
   async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean): Promise<Obj> {
     return this.modify(t, namespace, name, dryRun, (current) => {
-      const next = type === 'json' ? jsonPatch(current, patch) : type === 'merge' ? mergePatch(current, patch) : strategicMergePatch(current, patch);
-      if (!isObj(next)) throw badRequest('the patch does not yield an object');
+      const next = applyPatch(type, current, patch);
       checkKind(t, next);
       const nm = meta(next);
       if (nm.name !== name) throw badRequest(`the name of the object (${nm.name ?? ''}) does not match the name on the URL (${name})`);
+      return keepStatus(t, current, next);
+    });
+  }
+
+  /** GET of a subresource: the object itself for status, an autoscaling/v1 Scale for scale. */
+  async getSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource): Promise<Obj> {
+    const o = await this.get(t, namespace, name);
+    return sub === 'scale' ? scaleOf(o) : o;
+  }
+
+  /**
+   * PUT or PATCH of a subresource: change gets the subresource's view (the object, or its Scale)
+   * and returns the new view; only status (or spec.replicas) is taken from it.
+   */
+  async updateSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource, dryRun: boolean, change: (view: Obj) => Obj): Promise<Obj> {
+    const out = await this.modify(t, namespace, name, dryRun, (current) => {
+      const view = change(sub === 'scale' ? scaleOf(current) : structuredClone(current));
+      const vm = meta(view);
+      if (vm.name !== undefined && vm.name !== name) throw badRequest(`the name of the object (${vm.name}) does not match the name on the URL (${name})`);
+      const next = current;
+      meta(next).resourceVersion = vm.resourceVersion;
+      if (sub === 'status') {
+        if (view.status === undefined) delete next.status;
+        else next.status = view.status;
+      } else {
+        const replicas = isObj(view.spec) ? view.spec.replicas : undefined;
+        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+          throw invalid({ group: 'autoscaling', kind: 'Scale' }, name, [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, field: 'spec.replicas' }]);
+        }
+        next.spec = { ...(isObj(next.spec) ? next.spec : {}), replicas };
+      }
       return next;
     });
+    return sub === 'scale' ? scaleOf(out) : out;
   }
 
   private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj): Promise<Obj> {
@@ -338,6 +369,36 @@ export class RestStorage {
       throw err;
     }
   }
+}
+
+export type Subresource = 'status' | 'scale';
+
+/** Types with a status subresource take status only through it (kube-apiserver's PrepareForUpdate). */
+function keepStatus(t: ResourceType, current: Obj, next: Obj): Obj {
+  if (!(t.subresources ?? []).includes('status')) return next;
+  if (current.status === undefined) delete next.status;
+  else next.status = current.status;
+  return next;
+}
+
+export function applyPatch(type: PatchType, current: Obj, patch: Json): Obj {
+  const next = type === 'json' ? jsonPatch(current, patch) : type === 'merge' ? mergePatch(current, patch) : strategicMergePatch(current, patch);
+  if (!isObj(next)) throw badRequest('the patch does not yield an object');
+  return next;
+}
+
+/** The autoscaling/v1 Scale of a Deployment, ReplicaSet or StatefulSet. */
+function scaleOf(o: Obj): Obj {
+  const m = meta(o);
+  const spec = isObj(o.spec) ? o.spec : {};
+  const status = isObj(o.status) ? o.status : {};
+  const matchLabels = isObj(spec.selector) ? stringMap(spec.selector.matchLabels) : {};
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name ?? '', namespace: m.namespace ?? '', uid: m.uid ?? '', resourceVersion: m.resourceVersion ?? '', creationTimestamp: m.creationTimestamp ?? null },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
+    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',') },
+  };
 }
 
 function withKind(t: ResourceType, o: Obj): Obj {

@@ -25,7 +25,7 @@ import type { Json } from './patch.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
-import { RestStorage, type ListQuery, type PatchType } from './rest.js';
+import { applyPatch, RestStorage, type ListQuery, type PatchType, type Subresource } from './rest.js';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './status.js';
 import { table, type IncludeObject } from './table.js';
 
@@ -201,16 +201,38 @@ async function serveGroupVersion(ctx: Ctx, req: IncomingMessage, res: ServerResp
   let namespace: string | undefined;
   let resource: string;
   let name: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    [namespace, resource, name] = [rest[1], rest[2], rest[3]];
-    if (rest.length > 4) throw pathNotFound(); // subresources come later
+  let sub: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+    [namespace, resource, name, sub] = [rest[1], rest[2], rest[3], rest[4]];
+    if (rest.length > 5) throw pathNotFound();
   } else {
-    [resource, name] = [rest[0], rest[1]];
-    if (rest.length > 2) throw pathNotFound();
+    [resource, name, sub] = [rest[0], rest[1], rest[2]];
+    if (rest.length > 3) throw pathNotFound();
   }
   const t = ctx.types.find(group, version, resource);
   if (!t || (namespace !== undefined && !t.namespaced) || (namespace === undefined && name !== undefined && t.namespaced)) throw pathNotFound();
+  if (sub !== undefined) {
+    if (name === undefined || !(t.subresources ?? []).some((x) => x === sub)) throw pathNotFound();
+    return serveSubresource(ctx, req, res, url, t, namespace, name, sub as Subresource);
+  }
   return serveResource(ctx, req, res, url, t, namespace, name);
+}
+
+async function serveSubresource(ctx: Ctx, req: IncomingMessage, res: ServerResponse, url: URL, t: ResourceType, namespace: string | undefined, name: string, sub: Subresource): Promise<void> {
+  const dryRun = url.searchParams.getAll('dryRun').includes('All');
+  switch (req.method) {
+    case 'GET': return sendJson(res, 200, await ctx.rest.getSubresource(t, namespace, name, sub));
+    case 'PUT': {
+      const body = await readObject(req);
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, () => body));
+    }
+    case 'PATCH': {
+      const type = patchType(req.headers['content-type']);
+      const patch = await readJson(req);
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, (view) => applyPatch(type, view, patch)));
+    }
+    default: throw methodNotAllowed();
+  }
 }
 
 function listQuery(q: URLSearchParams): ListQuery {

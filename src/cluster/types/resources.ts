@@ -35,6 +35,8 @@ export interface ResourceType {
   readonly verbs?: readonly Verb[];
   /** Field selectors beyond metadata.name and metadata.namespace (dotted paths). */
   readonly selectableFields?: readonly string[];
+  /** status: PUT/PATCH change only .status; scale: an autoscaling/v1 Scale of spec.replicas. */
+  readonly subresources?: readonly ('status' | 'scale')[];
   /** DELETE answers with the object (kube-apiserver's ReturnDeletedObject) rather than a Status. */
   readonly returnDeletedObject?: boolean;
   /** Columns between NAME and AGE. */
@@ -46,7 +48,7 @@ export const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection
 const all = ['all'] as const;
 
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [
-  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', singular: 'namespace', namespaced: false, shortNames: ['ns'], returnDeletedObject: true,
+  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', subresources: ['status'], singular: 'namespace', namespaced: false, shortNames: ['ns'], returnDeletedObject: true,
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     columns: [{ name: 'Status', type: 'string', description: 'The status of the namespace', path: 'status.phase' }] },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap', namespaced: true, shortNames: ['cm'],
@@ -58,13 +60,13 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     ] },
   { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'],
     columns: [{ name: 'Secrets', type: 'string', description: 'Number of secrets', path: 'count:secrets' }] },
-  { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', namespaced: true, shortNames: ['svc'], categories: all, returnDeletedObject: true,
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', subresources: ['status'], singular: 'service', namespaced: true, shortNames: ['svc'], categories: all, returnDeletedObject: true,
     verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     columns: [
       { name: 'Type', type: 'string', description: 'The type of the service', path: 'spec.type', missing: 'ClusterIP' },
       { name: 'Cluster-IP', type: 'string', description: 'The cluster IP of the service', path: 'spec.clusterIP', missing: '<none>' },
     ] },
-  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', singular: 'pod', namespaced: true, shortNames: ['po'], categories: all, returnDeletedObject: true,
+  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', subresources: ['status'], singular: 'pod', namespaced: true, shortNames: ['po'], categories: all, returnDeletedObject: true,
     selectableFields: ['spec.nodeName', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
     columns: [{ name: 'Status', type: 'string', description: 'The phase of the pod', path: 'status.phase', missing: 'Pending' }] },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', namespaced: true, shortNames: ['ev'],
@@ -75,24 +77,24 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
       { name: 'Reason', type: 'string', description: 'The reason of the event', path: 'reason' },
       { name: 'Message', type: 'string', description: 'The message of the event', path: 'message' },
     ] },
-  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', singular: 'node', namespaced: false, shortNames: ['no'] },
+  { group: '', version: 'v1', resource: 'nodes', kind: 'Node', subresources: ['status'], singular: 'node', namespaced: false, shortNames: ['no'] },
   { group: '', version: 'v1', resource: 'endpoints', kind: 'Endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'] },
-  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: all,
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', subresources: ['status', 'scale'], singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: all,
     columns: [
       { name: 'Ready', type: 'string', description: 'Number of the pod with ready state', path: 'ratio:status.readyReplicas/spec.replicas', missing: 1 },
       { name: 'Up-to-date', type: 'integer', description: 'Replicas updated to the latest template', path: 'status.updatedReplicas', missing: 0 },
       { name: 'Available', type: 'integer', description: 'Available replicas', path: 'status.availableReplicas', missing: 0 },
     ] },
-  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: all,
+  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', subresources: ['status', 'scale'], singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: all,
     columns: [
       { name: 'Desired', type: 'integer', description: 'Desired replicas', path: 'spec.replicas', missing: 1 },
       { name: 'Current', type: 'integer', description: 'Current replicas', path: 'status.replicas', missing: 0 },
       { name: 'Ready', type: 'integer', description: 'Ready replicas', path: 'status.readyReplicas', missing: 0 },
     ] },
-  { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', singular: 'statefulset', namespaced: true, shortNames: ['sts'], categories: all },
-  { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', singular: 'daemonset', namespaced: true, shortNames: ['ds'], categories: all },
-  { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', singular: 'job', namespaced: true, categories: all },
-  { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', singular: 'cronjob', namespaced: true, shortNames: ['cj'], categories: all,
+  { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', subresources: ['status', 'scale'], singular: 'statefulset', namespaced: true, shortNames: ['sts'], categories: all },
+  { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', subresources: ['status'], singular: 'daemonset', namespaced: true, shortNames: ['ds'], categories: all },
+  { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', subresources: ['status'], singular: 'job', namespaced: true, categories: all },
+  { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', subresources: ['status'], singular: 'cronjob', namespaced: true, shortNames: ['cj'], categories: all,
     columns: [{ name: 'Schedule', type: 'string', description: 'The schedule', path: 'spec.schedule' }] },
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', singular: 'lease', namespaced: true,
     columns: [{ name: 'Holder', type: 'string', description: 'The holder of the lease', path: 'spec.holderIdentity', missing: '' }] },
