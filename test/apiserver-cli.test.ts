@@ -65,8 +65,9 @@ describe('minke server', () => {
     const got = await runKubectl(kubeconfig, ['get', 'cm', 'kept', '-o', 'jsonpath={.data.a}']);
     assert.equal(got.code, 0, got.stderr);
     assert.equal(got.stdout, 'b');
+    // the target is 0.5 s from exec to serving (about 0.3 s here); the bound leaves room for a loaded CI machine
     const readyMs = Number(/ready in (\d+) ms/.exec(second.log())?.[1]);
-    assert.ok(readyMs <= 2000, `a restart was ready in ${readyMs} ms`);
+    assert.ok(readyMs <= 1000, `a restart was ready in ${readyMs} ms`);
     await second.stop();
   });
 
