@@ -12,6 +12,10 @@ if (argv[0] === 'daemon') {
   // The registry server runs on its own, without the engine or the client's modules.
   const { main } = await import('../dist/src/engine/distribution/registry/cli.js');
   await main(argv.slice(1));
+} else if (argv[0] === 'server') {
+  // The cluster server too: its own modules only.
+  const { main } = await import('../dist/src/cluster/apiserver/cli.js');
+  await main(argv.slice(1));
 } else {
   const { main } = await import('../dist/src/cli/main.js');
   await main(argv);

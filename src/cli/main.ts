@@ -205,7 +205,7 @@ function mainHelp(): string {
     ...col(common.map((c) => [c, topLevel[c][1]])),
     '',
     'Management Commands:',
-    ...col([...Object.entries(management).map(([n, m]): [string, string] => [n, m.help]), ['daemon', 'Run the minke engine'], ['registry', 'Serve an OCI registry']]),
+    ...col([...Object.entries(management).map(([n, m]): [string, string] => [n, m.help]), ['daemon', 'Run the minke engine'], ['registry', 'Serve an OCI registry'], ['server', 'Run the Kubernetes API server']]),
     '',
     'Commands:',
     ...col(Object.keys(topLevel).filter((c) => !common.includes(c)).sort().map((c) => [c, topLevel[c][1]])),
@@ -305,6 +305,12 @@ export async function runCli(argv: string[], io: Io = {}): Promise<number> {
   if (name === 'registry') {
     // as the daemon: the registry server is built beside the CLI, and not part of its snapshot
     const spec = '../engine/distribution/registry/cli.js';
+    const mod = (await import(spec)) as { run(argv: string[]): Promise<number> };
+    return mod.run(argv.slice(i + 1));
+  }
+  if (name === 'server') {
+    // as the daemon: the cluster server is built beside the CLI, and not part of its snapshot
+    const spec = '../cluster/apiserver/cli.js';
     const mod = (await import(spec)) as { run(argv: string[]): Promise<number> };
     return mod.run(argv.slice(i + 1));
   }
