@@ -10,7 +10,8 @@ export function findEtcd(): string | undefined {
   return found.status === 0 && path !== '' ? path : undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port (closed again before it is returned). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
