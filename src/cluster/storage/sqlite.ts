@@ -1,8 +1,10 @@
 // The default backend: kine's design on SQLite. One append-only table is the revision log: every
 // create, update and delete appends a row whose id is the write's revision; the latest row of a
 // name is its current value (a row with deleted=1 is a tombstone carrying the last value).
-// Writes are synchronous SQLite transactions in WAL mode with synchronous=FULL, so a write is on
-// disk before its promise resolves. Watches are fed in-process from the writes as they commit,
+// Writes are SQLite transactions in WAL mode with synchronous=FULL, so a write is on disk before
+// its promise resolves. They are group-committed: the writes that arrive in one turn of the event
+// loop (the requests of many clients read in one poll) run in one transaction, each in a
+// savepoint of its own so that one's failure does not touch the others, and share one fsync. Watches are fed in-process from the writes as they commit,
 // and on start from the table since their revision (the same tick, so nothing falls between).
 import Database from 'better-sqlite3';
 import { AlreadyExistsError, CompactedError, FutureRevisionError, NotFoundError } from './errors.js';
@@ -41,6 +43,15 @@ CREATE TABLE IF NOT EXISTS kine_meta (key TEXT PRIMARY KEY, value INTEGER NOT NU
 
 const COLUMNS = 'id, name, created, deleted, create_revision, value';
 
+/** A write waiting for the next group commit: run inside the batch's transaction. */
+interface PendingWrite {
+  run(): KeyValue | undefined;
+  resolve(kv: KeyValue | undefined): void;
+  reject(err: unknown): void;
+  event?: WatchEvent['type'];
+  result?: KeyValue;
+}
+
 interface Watcher {
   readonly prefix: string;
   readonly end: string;
@@ -52,6 +63,8 @@ export class SqliteStorage implements Storage {
   private readonly watchers = new Set<Watcher>();
   private revision: Revision;
   private compacted: Revision;
+  private pending: PendingWrite[] = [];
+  private readonly commitBatch: Database.Transaction<(batch: PendingWrite[]) => void>;
   private readonly stmt: {
     latest: Database.Statement<[string], Row>;
     latestAt: Database.Statement<[string, number], Row>;
@@ -84,6 +97,46 @@ export class SqliteStorage implements Storage {
     this.revision = this.stmt.sequence.get()?.seq ?? 0;
     const meta = this.db.prepare<[string], { value: number }>('SELECT value FROM kine_meta WHERE key = ?');
     this.compacted = meta.get('compact_revision')?.value ?? 0;
+    this.commitBatch = this.db.transaction((batch: PendingWrite[]) => {
+      for (const w of batch) {
+        try {
+          w.result = this.db.transaction(() => w.run())(); // a savepoint: rolled back alone on a throw
+        } catch (err) {
+          w.event = undefined;
+          w.reject(err);
+        }
+      }
+    });
+  }
+
+  /**
+   * Queues a write for the next group commit; resolves with run's result once it is on disk and
+   * its event dispatched (an undefined result dispatches nothing).
+   */
+  private write(event: WatchEvent['type'], run: () => KeyValue | undefined): Promise<KeyValue | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ run, resolve, reject, event });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const before = this.revision;
+    try {
+      this.commitBatch.immediate(batch);
+    } catch (err) {
+      this.revision = before; // nothing of the batch is on disk
+      for (const w of batch) if (w.event !== undefined) w.reject(err);
+      return;
+    }
+    for (const w of batch) {
+      if (w.event === undefined) continue; // rejected on its own
+      if (w.result !== undefined) this.dispatch({ type: w.event, kv: w.result } as WatchEvent & { kv: KeyValue });
+      w.resolve(w.result);
+    }
   }
 
   async currentRevision(): Promise<Revision> {
@@ -117,14 +170,13 @@ export class SqliteStorage implements Storage {
   }
 
   async create(key: string, value: Uint8Array): Promise<Revision> {
-    const kv = this.db.transaction((): KeyValue => {
+    const kv = await this.write('ADDED', (): KeyValue => {
       const latest = this.stmt.latest.get(key);
       if (latest !== undefined && !latest.deleted) throw new AlreadyExistsError(key);
       const id = this.append(key, 1, 0, 0, latest?.id ?? 0, value);
       return { key, value, revision: id, createRevision: id };
-    }).immediate();
-    this.dispatch({ type: 'ADDED', kv });
-    return kv.revision;
+    });
+    return kv!.revision;
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, options: UpdateOptions = {}): Promise<KeyValue> {
@@ -132,29 +184,27 @@ export class SqliteStorage implements Storage {
       const current = await this.get(key);
       const next = await nextValue(current, tryUpdate, options.preconditions);
       if (next === undefined) return current;
-      const kv = this.db.transaction((): KeyValue | undefined => {
+      const kv = await this.write('MODIFIED', (): KeyValue | undefined => {
         const latest = this.stmt.latest.get(key);
         if (latest === undefined || latest.deleted || latest.id !== current.revision) return undefined;
         const id = this.append(key, 0, 0, current.createRevision, latest.id, next);
         return { key, value: next, revision: id, createRevision: current.createRevision };
-      }).immediate();
+      });
       if (kv === undefined) continue; // another write came between: read again
-      this.dispatch({ type: 'MODIFIED', kv });
       return kv;
     }
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<KeyValue> {
-    const kv = this.db.transaction((): KeyValue => {
+    const kv = await this.write('DELETED', (): KeyValue => {
       const latest = this.stmt.latest.get(key);
       if (latest === undefined || latest.deleted) throw new NotFoundError(key);
       const current = toKeyValue(latest);
       checkPreconditions(current, options.preconditions);
       const id = this.append(key, 0, 1, current.createRevision, latest.id, latest.value);
       return { ...current, revision: id };
-    }).immediate();
-    this.dispatch({ type: 'DELETED', kv });
-    return kv;
+    });
+    return kv!;
   }
 
   watch(prefix: string, fromRevision: Revision, options: WatchOptions = {}): Watch {
@@ -192,6 +242,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush();
     for (const watcher of [...this.watchers]) watcher.queue.end();
     this.db.close();
   }
