@@ -235,6 +235,32 @@ export function runStorageSuite(name: string, harness: StorageHarness): void {
       }
     });
 
+    it('writes issued together succeed or fail each on its own, in revision order', async () => {
+      const s = harness.store();
+      const prefix = newPrefix();
+      const from = await s.currentRevision();
+      // One turn of the event loop: twenty creates, a duplicate of one, and a delete of nothing.
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) => s.create(`${prefix}k${i}`, json({ i }))),
+        s.create(`${prefix}k3`, json({ dup: true })),
+        s.delete(`${prefix}missing`),
+      ]);
+      const created = results.slice(0, 20);
+      assert.ok(created.every((r) => r.status === 'fulfilled'));
+      assert.ok(results[20]!.status === 'rejected' && results[20].reason instanceof AlreadyExistsError);
+      assert.ok(results[21]!.status === 'rejected' && results[21].reason instanceof NotFoundError);
+      const revisions = created.map((r) => (r as PromiseFulfilledResult<number>).value);
+      assert.equal(new Set(revisions).size, 20);
+      assert.deepEqual(parse(await s.get(`${prefix}k3`)), { i: 3 });
+      const abort = new AbortController();
+      try {
+        const events = await take(s.watch(prefix, from, { signal: abort.signal }), 20);
+        assert.deepEqual(events.map((e) => e.type === 'ADDED' && e.kv.revision), [...revisions].sort((a, b) => a - b));
+      } finally {
+        abort.abort();
+      }
+    });
+
     it('concurrent guaranteedUpdates are each applied exactly once', async () => {
       const s = harness.store();
       const key = newPrefix() + 'counter';
