@@ -15,6 +15,8 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 [ -f /usr/share/containers/seccomp.json ] || need+=(golang-github-containers-common)
 # the docker-py tests run /usr/bin/python3 (not whatever python3 is first on PATH)
 /usr/bin/python3 -c 'import docker' >/dev/null 2>&1 || need+=(python3-docker)
+# judges of the cluster's API server: Debian's Kubernetes client for /usr/bin/python3
+/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
 have skopeo || need+=(skopeo)
 # Debian's distribution 2.8: the registry benchmark's peer (bench/registry.ts)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)

@@ -277,8 +277,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   const method = req.method ?? 'GET';
   if (name === undefined) {
     if (method === 'GET') {
-      const watch = q.get('watch');
-      if (watch === '1' || watch === 'true') return serveWatch(ctx, res, t, namespace, q, render);
+      if (queryBool(q, 'watch')) return serveWatch(ctx, res, t, namespace, q, render);
       const list = await ctx.rest.list(t, namespace, listQuery(q));
       const listMeta: Obj = { resourceVersion: list.resourceVersion };
       if (list.continue) listMeta.continue = list.continue;
@@ -338,7 +337,7 @@ async function serveWatch(ctx: Ctx, res: ServerResponse, t: ResourceType, namesp
   const timer = setTimeout(() => abort.abort(), (Number.isFinite(timeout) && timeout > 0 ? timeout : 1800) * 1000);
   res.on('close', () => abort.abort());
   const events = ctx.rest.watch(t, namespace, listQuery(q), abort.signal, {
-    allow: q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1', everyMs: ctx.bookmarkIntervalMs,
+    allow: queryBool(q, 'allowWatchBookmarks'), everyMs: ctx.bookmarkIntervalMs,
   });
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
@@ -450,3 +449,13 @@ function sendStatus(res: ServerResponse, err: ApiError): void {
 }
 
 
+
+/**
+ * A boolean query parameter as apimachinery converts one (Convert_Slice_string_To_bool): absent
+ * is false, "0" and "false" in any case are false, anything else is true (python's client sends
+ * `watch=True`).
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && v !== '0' && v.toLowerCase() !== 'false';
+}
