@@ -9,6 +9,7 @@ import { AlreadyExistsError, CompactedError, ConflictError, InvalidContinueError
 import type { KeyValue, Revision, Storage } from '../storage/interface.js';
 import { apiVersionOf, type ResourceType } from '../types/resources.js';
 import { at, isObj, meta, stringMap, timestamp, type Obj } from './object.js';
+import { checkDeletionUpdate, deleteObject, namespaceTerminating, shouldDeleteDuringUpdate, type DeleteOptions, type DeleteResult } from './delete.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
@@ -41,7 +42,7 @@ export function keyPrefix(t: ResourceType, namespace?: string): string {
   return t.namespaced && namespace ? `${base}${namespace}/` : base;
 }
 
-function keyOf(t: ResourceType, namespace: string | undefined, name: string): string {
+export function keyOf(t: ResourceType, namespace: string | undefined, name: string): string {
   return keyPrefix(t, t.namespaced ? namespace : undefined) + name;
 }
 
@@ -53,7 +54,7 @@ export function decode(kv: KeyValue): Obj {
   return o;
 }
 
-function encode(o: Obj): Uint8Array {
+export function encode(o: Obj): Uint8Array {
   const m = meta(o);
   const rv = m.resourceVersion;
   delete m.resourceVersion;
@@ -85,7 +86,7 @@ function storageError(t: ResourceType, name: string, err: unknown): unknown {
 
 export class RestStorage {
   /** namespacedTypes: whose objects a namespace's deletion removes. */
-  constructor(private readonly storage: Storage, private readonly namespacedTypes: readonly ResourceType[]) {}
+  constructor(private readonly storage: Storage, readonly namespacedTypes: readonly ResourceType[]) {}
 
   async get(t: ResourceType, namespace: string | undefined, name: string): Promise<Obj> {
     try {
@@ -229,7 +230,7 @@ export class RestStorage {
     const causes = validateName(name, nameRule(t.resource));
     if (t.namespaced) causes.push(...validateName(namespace ?? '', 'label', 'metadata.namespace'));
     if (causes.length > 0) throw invalid(t, name, causes);
-    if (t.namespaced) await this.requireNamespace(namespace ?? '');
+    if (t.namespaced) await this.requireNamespace(namespace ?? '', t, name);
     m.uid = randomUUID();
     m.creationTimestamp = timestamp();
     if (isObj(body.spec) && t.resource !== 'namespaces') m.generation = 1;
@@ -300,6 +301,11 @@ export class RestStorage {
     return sub === 'scale' ? scaleOf(out) : out;
   }
 
+  /** A read-modify-write by a controller (finalizers, ownerReferences), with the rules of an update. */
+  async mutate(t: ResourceType, namespace: string | undefined, name: string, change: (current: Obj) => Obj): Promise<Obj> {
+    return this.modify(t, namespace, name, false, change);
+  }
+
   private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj): Promise<Obj> {
     let result: Obj | undefined;
     try {
@@ -315,7 +321,7 @@ export class RestStorage {
         else delete nm.namespace;
         nm.uid = cm.uid;
         nm.creationTimestamp = cm.creationTimestamp;
-        if (cm.deletionTimestamp !== undefined) nm.deletionTimestamp = cm.deletionTimestamp;
+        checkDeletionUpdate(t, name, current, next);
         next.kind = t.kind;
         next.apiVersion = apiVersionOf(t);
         defaults(t, next);
@@ -325,45 +331,37 @@ export class RestStorage {
         nm.resourceVersion = cm.resourceVersion;
         result = next;
         if (dryRun) return currentKv.value;
+        if (shouldDeleteDuringUpdate(t, next)) throw new EmptiedFinalizers(next, currentKv.revision);
         return encode(next);
       });
       if (dryRun && result) return result;
       const out = withKind(t, decode(kv));
       return out;
     } catch (err) {
-      throw storageError(t, name, err);
-    }
-  }
-
-  async delete(t: ResourceType, namespace: string | undefined, name: string, preconditions: { uid?: string; resourceVersion?: string }, dryRun: boolean): Promise<Obj> {
-    const key = keyOf(t, namespace, name);
-    try {
-      if (dryRun) return await this.get(t, namespace, name);
-      if (t.resource === 'namespaces') await this.deleteNamespaceContents(name);
-      const kv = await this.storage.delete(key, { preconditions: { uid: preconditions.uid, revision: parseRevision(preconditions.resourceVersion) } });
-      return withKind(t, decode(kv));
-    } catch (err) {
-      throw storageError(t, name, err);
-    }
-  }
-
-  /** What the namespace controller does, done before the namespace itself goes (no controller runs yet). */
-  private async deleteNamespaceContents(namespace: string): Promise<void> {
-    for (const t of this.namespacedTypes) {
-      const { items } = await this.storage.list(keyPrefix(t, namespace));
-      for (const kv of items) {
+      if (err instanceof EmptiedFinalizers) {
+        // The update took the last finalizer: the object goes (Store.deleteWithoutFinalizers).
         try {
-          await this.storage.delete(kv.key);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
+          await this.storage.delete(keyOf(t, namespace, name), { preconditions: { revision: err.revision } });
+          return err.object;
+        } catch (e) {
+          if (e instanceof ConflictError) return this.modify(t, namespace, name, dryRun, change);
+          throw storageError(t, name, e);
         }
       }
+      throw storageError(t, name, err);
     }
   }
 
-  async requireNamespace(namespace: string): Promise<void> {
+  /** DELETE with DeleteOptions (delete.ts): the object gone, or marked for its finalizers or grace period. */
+  async delete(t: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+    return deleteObject(this.storage, t, keyOf(t, namespace, name), name, opts);
+  }
+
+  /** The namespace exists (404 otherwise) and, for a create, is not being deleted (403). */
+  async requireNamespace(namespace: string, creating?: ResourceType, name = ''): Promise<void> {
     try {
-      await this.storage.get(`/registry/namespaces/${namespace}`);
+      const ns = decode(await this.storage.get(`/registry/namespaces/${namespace}`));
+      if (creating && meta(ns).deletionTimestamp !== undefined) throw namespaceTerminating(namespace, creating, name);
     } catch (err) {
       if (err instanceof NotFoundError) throw notFound(NAMESPACES_TYPE, namespace);
       throw err;
@@ -372,6 +370,13 @@ export class RestStorage {
 }
 
 export type Subresource = 'status' | 'scale';
+
+/** Thrown out of guaranteedUpdate when the update empties the finalizers of an object being deleted. */
+class EmptiedFinalizers extends Error {
+  constructor(readonly object: Obj, readonly revision: Revision) {
+    super('finalizers emptied');
+  }
+}
 
 /** Types with a status subresource take status only through it (kube-apiserver's PrepareForUpdate). */
 function keepStatus(t: ResourceType, current: Obj, next: Obj): Obj {
@@ -401,7 +406,7 @@ function scaleOf(o: Obj): Obj {
   };
 }
 
-function withKind(t: ResourceType, o: Obj): Obj {
+export function withKind(t: ResourceType, o: Obj): Obj {
   o.kind = t.kind;
   o.apiVersion = apiVersionOf(t);
   return o;

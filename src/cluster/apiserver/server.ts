@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { startControllers, type RunningControllers } from '../controllers/start.js';
 import { Cacher } from '../storage/cacher.js';
 import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
@@ -18,6 +19,8 @@ import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } fro
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
 } from './discovery.js';
+import { deleteCollection } from './collection.js';
+import { deletedStatus, parseDeleteOptions } from './delete.js';
 import { kubeconfig } from './kubeconfig.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
@@ -68,7 +71,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     openBackend(opts.datastoreEndpoint ?? join(opts.dataDir, 'state.db')),
   ]);
   const storage = new Cacher(backend, { prefix: '/registry/' });
+  let controllers: RunningControllers | undefined;
   const closeStorage = async (): Promise<void> => {
+    await controllers?.stop();
     await storage.close();
     await backend.close();
   };
@@ -77,6 +82,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
+    controllers = startControllers(storage, rest, types, opts.log ?? (() => {}));
     const ctx: Ctx = { types, rest, storage, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       handle(ctx, req, res).catch((err: unknown) => {
@@ -294,16 +300,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
       return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
-      const list = await ctx.rest.list(t, namespace, listQuery(q));
-      const deleted: Obj[] = [];
-      for (const o of list.items) {
-        try {
-          deleted.push(await ctx.rest.delete(t, meta(o).namespace, meta(o).name ?? '', {}, dryRun));
-        } catch (err) {
-          if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-        }
-      }
-      return sendJson(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: list.resourceVersion }, items: deleted });
+      return sendJson(res, 200, await deleteCollection(ctx.rest, t, namespace, listQuery(q), parseDeleteOptions(await readJson(req, true), q)));
     }
     throw methodNotAllowed();
   }
@@ -316,17 +313,9 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
       return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun));
     }
     case 'DELETE': {
-      const body = await readJson(req, true);
-      const pre = isObj(body) && isObj(body.preconditions) ? body.preconditions : {};
-      const bodyDryRun = isObj(body) && Array.isArray(body.dryRun) && body.dryRun.includes('All');
-      const deleted = await ctx.rest.delete(t, namespace, name, {
-        uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-        resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
-      }, dryRun || bodyDryRun);
-      if (t.returnDeletedObject) return one(200, deleted);
-      const details: Obj = { name, kind: t.resource, uid: meta(deleted).uid ?? '' };
-      if (t.group !== '') details.group = t.group;
-      return sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
+      const opts = parseDeleteOptions(await readJson(req, true), q);
+      const { object, deleted } = await ctx.rest.delete(t, namespace, name, opts);
+      return deleted && !t.returnDeletedObject ? sendJson(res, 200, deletedStatus(t, object)) : one(200, object);
     }
     default: throw methodNotAllowed();
   }
