@@ -10,9 +10,11 @@ import type { KeyValue, Revision, Storage } from '../storage/interface.js';
 import { apiVersionOf, type ResourceType } from '../types/resources.js';
 import { at, isObj, meta, stringMap, timestamp, type Obj } from './object.js';
 import { checkDeletionUpdate, deleteObject, namespaceTerminating, shouldDeleteDuringUpdate, type DeleteOptions, type DeleteResult } from './delete.js';
+import { applyConfiguration, applyToObject, type ApplyRequest } from './apply.js';
+import { updateManagedFields, type Writer } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
-import { alreadyExists, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
 import { nameRule, validateName } from './validation.js';
 
 export interface ListQuery {
@@ -211,7 +213,8 @@ export class RestStorage {
     }
   }
 
-  async create(t: ResourceType, namespace: string | undefined, body: Obj, dryRun: boolean): Promise<Obj> {
+  /** writer: whose fields these are (managedFields); 'apply' when apply.ts has set them already. */
+  async create(t: ResourceType, namespace: string | undefined, body: Obj, dryRun: boolean, writer: Writer | 'apply' = SERVER): Promise<Obj> {
     checkKind(t, body);
     const m = meta(body);
     if (t.namespaced) {
@@ -236,6 +239,7 @@ export class RestStorage {
     if (isObj(body.spec) && t.resource !== 'namespaces') m.generation = 1;
     else delete m.generation;
     defaults(t, body);
+    if (writer !== 'apply') updateManagedFields(t, undefined, body, writer, apiVersionOf(t));
     if (dryRun) return body;
     try {
       const rev = await this.storage.create(keyOf(t, namespace, name), encode(body));
@@ -247,7 +251,7 @@ export class RestStorage {
   }
 
   /** PUT: the whole object; 409 when its resourceVersion is not the current one. */
-  async update(t: ResourceType, namespace: string | undefined, name: string, body: Obj, dryRun: boolean): Promise<Obj> {
+  async update(t: ResourceType, namespace: string | undefined, name: string, body: Obj, dryRun: boolean, writer: Writer = UNKNOWN): Promise<Obj> {
     checkKind(t, body);
     const bm = meta(body);
     if (bm.name !== undefined && bm.name !== name) {
@@ -256,17 +260,37 @@ export class RestStorage {
     if (t.namespaced && bm.namespace !== undefined && bm.namespace !== '' && bm.namespace !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body));
+    return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body), writer);
   }
 
-  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean): Promise<Obj> {
+  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean, writer: Writer = UNKNOWN): Promise<Obj> {
     return this.modify(t, namespace, name, dryRun, (current) => {
       const next = applyPatch(type, current, patch);
       checkKind(t, next);
       const nm = meta(next);
       if (nm.name !== name) throw badRequest(`the name of the object (${nm.name ?? ''}) does not match the name on the URL (${name})`);
       return keepStatus(t, current, next);
-    });
+    }, writer);
+  }
+
+  /** Server-side apply: the object as applied, created when it did not exist. */
+  async apply(t: ResourceType, namespace: string | undefined, name: string, body: Json, dryRun: boolean, req: ApplyRequest): Promise<{ object: Obj; created: boolean }> {
+    const config = applyConfiguration(t, body, name);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const object = await this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, applyToObject(t, current, structuredClone(config), req)), 'apply');
+        return { object, created: false };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound' && err.details?.name === name && err.details.kind === t.resource)) throw err;
+      }
+      try {
+        const fresh = applyToObject(t, undefined, structuredClone(config), req);
+        meta(fresh).name = name;
+        return { object: await this.create(t, namespace, fresh, dryRun, 'apply'), created: true };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt > 3) throw err;
+      }
+    }
   }
 
   /** GET of a subresource: the object itself for status, an autoscaling/v1 Scale for scale. */
@@ -279,7 +303,7 @@ export class RestStorage {
    * PUT or PATCH of a subresource: change gets the subresource's view (the object, or its Scale)
    * and returns the new view; only status (or spec.replicas) is taken from it.
    */
-  async updateSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource, dryRun: boolean, change: (view: Obj) => Obj): Promise<Obj> {
+  async updateSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource, dryRun: boolean, change: (view: Obj) => Obj, writer: Writer = UNKNOWN): Promise<Obj> {
     const out = await this.modify(t, namespace, name, dryRun, (current) => {
       const view = change(sub === 'scale' ? scaleOf(current) : structuredClone(current));
       const vm = meta(view);
@@ -297,16 +321,16 @@ export class RestStorage {
         next.spec = { ...(isObj(next.spec) ? next.spec : {}), replicas };
       }
       return next;
-    });
+    }, { ...writer, subresource: sub });
     return sub === 'scale' ? scaleOf(out) : out;
   }
 
   /** A read-modify-write by a controller (finalizers, ownerReferences), with the rules of an update. */
-  async mutate(t: ResourceType, namespace: string | undefined, name: string, change: (current: Obj) => Obj): Promise<Obj> {
-    return this.modify(t, namespace, name, false, change);
+  async mutate(t: ResourceType, namespace: string | undefined, name: string, change: (current: Obj) => Obj, writer: Writer = CONTROLLERS): Promise<Obj> {
+    return this.modify(t, namespace, name, false, change, writer);
   }
 
-  private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj): Promise<Obj> {
+  private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj, writer: Writer | 'apply'): Promise<Obj> {
     let result: Obj | undefined;
     try {
       const kv = await this.storage.guaranteedUpdate(keyOf(t, namespace, name), (currentKv) => {
@@ -329,6 +353,7 @@ export class RestStorage {
           nm.generation = JSON.stringify(next.spec ?? null) === JSON.stringify(current.spec ?? null) ? cm.generation : cm.generation + 1;
         } else delete nm.generation;
         nm.resourceVersion = cm.resourceVersion;
+        if (writer !== 'apply') updateManagedFields(t, current, next, writer, apiVersionOf(t));
         result = next;
         if (dryRun) return currentKv.value;
         if (shouldDeleteDuringUpdate(t, next)) throw new EmptiedFinalizers(next, currentKv.revision);
@@ -344,7 +369,7 @@ export class RestStorage {
           await this.storage.delete(keyOf(t, namespace, name), { preconditions: { revision: err.revision } });
           return err.object;
         } catch (e) {
-          if (e instanceof ConflictError) return this.modify(t, namespace, name, dryRun, change);
+          if (e instanceof ConflictError) return this.modify(t, namespace, name, dryRun, change, writer);
           throw storageError(t, name, e);
         }
       }
@@ -370,6 +395,11 @@ export class RestStorage {
 }
 
 export type Subresource = 'status' | 'scale';
+
+/** The managers of writes that name none: the server's own, a controller's, a client's without a User-Agent. */
+const SERVER: Writer = { manager: 'kube-apiserver' };
+const CONTROLLERS: Writer = { manager: 'kube-controller-manager' };
+const UNKNOWN: Writer = { manager: 'unknown' };
 
 /** Thrown out of guaranteedUpdate when the update empties the finalizers of an object being deleted. */
 class EmptiedFinalizers extends Error {

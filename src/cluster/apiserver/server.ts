@@ -22,6 +22,8 @@ import {
 import { deleteCollection } from './collection.js';
 import { deletedStatus, parseDeleteOptions } from './delete.js';
 import { kubeconfig } from './kubeconfig.js';
+import { managerOf, type Writer } from './managed-fields.js';
+import { APPLY_PATCH_TYPE, applyRequest } from './apply.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
@@ -238,12 +240,12 @@ async function serveSubresource(ctx: Ctx, req: IncomingMessage, res: ServerRespo
     case 'GET': return sendJson(res, 200, await ctx.rest.getSubresource(t, namespace, name, sub));
     case 'PUT': {
       const body = await readObject(req);
-      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, () => body));
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, () => body, writerOf(req, url)));
     }
     case 'PATCH': {
       const type = patchType(req.headers['content-type']);
       const patch = await readJson(req);
-      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, (view) => applyPatch(type, view, patch)));
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, (view) => applyPatch(type, view, patch), writerOf(req, url)));
     }
     default: throw methodNotAllowed();
   }
@@ -297,7 +299,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun));
+      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun, writerOf(req, url)));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
       return sendJson(res, 200, await deleteCollection(ctx.rest, t, namespace, listQuery(q), parseDeleteOptions(await readJson(req, true), q)));
@@ -306,11 +308,15 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun, writerOf(req, url)));
     case 'PATCH': {
+      if (isApplyPatch(req)) {
+        const { object, created } = await ctx.rest.apply(t, namespace, name, await readJson(req), dryRun, applyRequest(q));
+        return one(created ? 201 : 200, object);
+      }
       const type = patchType(req.headers['content-type']);
       const body = await readJson(req);
-      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun));
+      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun, writerOf(req, url)));
     }
     case 'DELETE': {
       const opts = parseDeleteOptions(await readJson(req, true), q);
@@ -359,13 +365,21 @@ async function serveWatch(ctx: Ctx, res: ServerResponse, t: ResourceType, namesp
   }
 }
 
+function writerOf(req: IncomingMessage, url: URL): Writer {
+  return { manager: managerOf(url.searchParams, req.headers['user-agent']) };
+}
+
+function isApplyPatch(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim() === APPLY_PATCH_TYPE;
+}
+
 function patchType(contentType: string | undefined): PatchType {
   const ct = (contentType ?? '').split(';')[0].trim();
   if (ct === 'application/merge-patch+json') return 'merge';
   if (ct === 'application/json-patch+json') return 'json';
   if (ct === 'application/strategic-merge-patch+json') return 'strategic';
   throw new ApiError(415, 'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -402,7 +416,7 @@ async function readJson(req: IncomingMessage, optional = false): Promise<Json> {
     }
   }
   try {
-    if (ct === 'application/yaml') return (await import('yaml')).parse(body.toString('utf8')) as Json;
+    if (ct === 'application/yaml' || ct === APPLY_PATCH_TYPE) return (await import('yaml')).parse(body.toString('utf8')) as Json;
     return JSON.parse(body.toString('utf8')) as Json;
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
