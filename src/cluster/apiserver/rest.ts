@@ -9,9 +9,12 @@ import { AlreadyExistsError, CompactedError, ConflictError, InvalidContinueError
 import type { KeyValue, Revision, Storage } from '../storage/interface.js';
 import { apiVersionOf, type ResourceType } from '../types/resources.js';
 import { at, isObj, meta, stringMap, timestamp, type Obj } from './object.js';
+import { checkDeletionUpdate, deleteObject, namespaceTerminating, shouldDeleteDuringUpdate, type DeleteOptions, type DeleteResult } from './delete.js';
+import { applyConfiguration, applyToObject, type ApplyRequest } from './apply.js';
+import { updateManagedFields, type Writer } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
-import { alreadyExists, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
+import { alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound, type Status } from './status.js';
 import { nameRule, validateName } from './validation.js';
 
 export interface ListQuery {
@@ -41,7 +44,7 @@ export function keyPrefix(t: ResourceType, namespace?: string): string {
   return t.namespaced && namespace ? `${base}${namespace}/` : base;
 }
 
-function keyOf(t: ResourceType, namespace: string | undefined, name: string): string {
+export function keyOf(t: ResourceType, namespace: string | undefined, name: string): string {
   return keyPrefix(t, t.namespaced ? namespace : undefined) + name;
 }
 
@@ -53,7 +56,7 @@ export function decode(kv: KeyValue): Obj {
   return o;
 }
 
-function encode(o: Obj): Uint8Array {
+export function encode(o: Obj): Uint8Array {
   const m = meta(o);
   const rv = m.resourceVersion;
   delete m.resourceVersion;
@@ -85,7 +88,7 @@ function storageError(t: ResourceType, name: string, err: unknown): unknown {
 
 export class RestStorage {
   /** namespacedTypes: whose objects a namespace's deletion removes. */
-  constructor(private readonly storage: Storage, private readonly namespacedTypes: readonly ResourceType[]) {}
+  constructor(private readonly storage: Storage, readonly namespacedTypes: readonly ResourceType[]) {}
 
   async get(t: ResourceType, namespace: string | undefined, name: string): Promise<Obj> {
     try {
@@ -210,7 +213,8 @@ export class RestStorage {
     }
   }
 
-  async create(t: ResourceType, namespace: string | undefined, body: Obj, dryRun: boolean): Promise<Obj> {
+  /** writer: whose fields these are (managedFields); 'apply' when apply.ts has set them already. */
+  async create(t: ResourceType, namespace: string | undefined, body: Obj, dryRun: boolean, writer: Writer | 'apply' = SERVER): Promise<Obj> {
     checkKind(t, body);
     const m = meta(body);
     if (t.namespaced) {
@@ -229,12 +233,13 @@ export class RestStorage {
     const causes = validateName(name, nameRule(t.resource));
     if (t.namespaced) causes.push(...validateName(namespace ?? '', 'label', 'metadata.namespace'));
     if (causes.length > 0) throw invalid(t, name, causes);
-    if (t.namespaced) await this.requireNamespace(namespace ?? '');
+    if (t.namespaced) await this.requireNamespace(namespace ?? '', t, name);
     m.uid = randomUUID();
     m.creationTimestamp = timestamp();
     if (isObj(body.spec) && t.resource !== 'namespaces') m.generation = 1;
     else delete m.generation;
     defaults(t, body);
+    if (writer !== 'apply') updateManagedFields(t, undefined, body, writer, apiVersionOf(t));
     if (dryRun) return body;
     try {
       const rev = await this.storage.create(keyOf(t, namespace, name), encode(body));
@@ -246,7 +251,7 @@ export class RestStorage {
   }
 
   /** PUT: the whole object; 409 when its resourceVersion is not the current one. */
-  async update(t: ResourceType, namespace: string | undefined, name: string, body: Obj, dryRun: boolean): Promise<Obj> {
+  async update(t: ResourceType, namespace: string | undefined, name: string, body: Obj, dryRun: boolean, writer: Writer = UNKNOWN): Promise<Obj> {
     checkKind(t, body);
     const bm = meta(body);
     if (bm.name !== undefined && bm.name !== name) {
@@ -255,17 +260,37 @@ export class RestStorage {
     if (t.namespaced && bm.namespace !== undefined && bm.namespace !== '' && bm.namespace !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body));
+    return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body), writer);
   }
 
-  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean): Promise<Obj> {
+  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean, writer: Writer = UNKNOWN): Promise<Obj> {
     return this.modify(t, namespace, name, dryRun, (current) => {
       const next = applyPatch(type, current, patch);
       checkKind(t, next);
       const nm = meta(next);
       if (nm.name !== name) throw badRequest(`the name of the object (${nm.name ?? ''}) does not match the name on the URL (${name})`);
       return keepStatus(t, current, next);
-    });
+    }, writer);
+  }
+
+  /** Server-side apply: the object as applied, created when it did not exist. */
+  async apply(t: ResourceType, namespace: string | undefined, name: string, body: Json, dryRun: boolean, req: ApplyRequest): Promise<{ object: Obj; created: boolean }> {
+    const config = applyConfiguration(t, body, name);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const object = await this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, applyToObject(t, current, structuredClone(config), req)), 'apply');
+        return { object, created: false };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound' && err.details?.name === name && err.details.kind === t.resource)) throw err;
+      }
+      try {
+        const fresh = applyToObject(t, undefined, structuredClone(config), req);
+        meta(fresh).name = name;
+        return { object: await this.create(t, namespace, fresh, dryRun, 'apply'), created: true };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists') || attempt > 3) throw err;
+      }
+    }
   }
 
   /** GET of a subresource: the object itself for status, an autoscaling/v1 Scale for scale. */
@@ -278,7 +303,7 @@ export class RestStorage {
    * PUT or PATCH of a subresource: change gets the subresource's view (the object, or its Scale)
    * and returns the new view; only status (or spec.replicas) is taken from it.
    */
-  async updateSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource, dryRun: boolean, change: (view: Obj) => Obj): Promise<Obj> {
+  async updateSubresource(t: ResourceType, namespace: string | undefined, name: string, sub: Subresource, dryRun: boolean, change: (view: Obj) => Obj, writer: Writer = UNKNOWN): Promise<Obj> {
     const out = await this.modify(t, namespace, name, dryRun, (current) => {
       const view = change(sub === 'scale' ? scaleOf(current) : structuredClone(current));
       const vm = meta(view);
@@ -296,11 +321,16 @@ export class RestStorage {
         next.spec = { ...(isObj(next.spec) ? next.spec : {}), replicas };
       }
       return next;
-    });
+    }, { ...writer, subresource: sub });
     return sub === 'scale' ? scaleOf(out) : out;
   }
 
-  private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj): Promise<Obj> {
+  /** A read-modify-write by a controller (finalizers, ownerReferences), with the rules of an update. */
+  async mutate(t: ResourceType, namespace: string | undefined, name: string, change: (current: Obj) => Obj, writer: Writer = CONTROLLERS): Promise<Obj> {
+    return this.modify(t, namespace, name, false, change, writer);
+  }
+
+  private async modify(t: ResourceType, namespace: string | undefined, name: string, dryRun: boolean, change: (current: Obj) => Obj, writer: Writer | 'apply'): Promise<Obj> {
     let result: Obj | undefined;
     try {
       const kv = await this.storage.guaranteedUpdate(keyOf(t, namespace, name), (currentKv) => {
@@ -315,7 +345,7 @@ export class RestStorage {
         else delete nm.namespace;
         nm.uid = cm.uid;
         nm.creationTimestamp = cm.creationTimestamp;
-        if (cm.deletionTimestamp !== undefined) nm.deletionTimestamp = cm.deletionTimestamp;
+        checkDeletionUpdate(t, name, current, next);
         next.kind = t.kind;
         next.apiVersion = apiVersionOf(t);
         defaults(t, next);
@@ -323,47 +353,40 @@ export class RestStorage {
           nm.generation = JSON.stringify(next.spec ?? null) === JSON.stringify(current.spec ?? null) ? cm.generation : cm.generation + 1;
         } else delete nm.generation;
         nm.resourceVersion = cm.resourceVersion;
+        if (writer !== 'apply') updateManagedFields(t, current, next, writer, apiVersionOf(t));
         result = next;
         if (dryRun) return currentKv.value;
+        if (shouldDeleteDuringUpdate(t, next)) throw new EmptiedFinalizers(next, currentKv.revision);
         return encode(next);
       });
       if (dryRun && result) return result;
       const out = withKind(t, decode(kv));
       return out;
     } catch (err) {
-      throw storageError(t, name, err);
-    }
-  }
-
-  async delete(t: ResourceType, namespace: string | undefined, name: string, preconditions: { uid?: string; resourceVersion?: string }, dryRun: boolean): Promise<Obj> {
-    const key = keyOf(t, namespace, name);
-    try {
-      if (dryRun) return await this.get(t, namespace, name);
-      if (t.resource === 'namespaces') await this.deleteNamespaceContents(name);
-      const kv = await this.storage.delete(key, { preconditions: { uid: preconditions.uid, revision: parseRevision(preconditions.resourceVersion) } });
-      return withKind(t, decode(kv));
-    } catch (err) {
-      throw storageError(t, name, err);
-    }
-  }
-
-  /** What the namespace controller does, done before the namespace itself goes (no controller runs yet). */
-  private async deleteNamespaceContents(namespace: string): Promise<void> {
-    for (const t of this.namespacedTypes) {
-      const { items } = await this.storage.list(keyPrefix(t, namespace));
-      for (const kv of items) {
+      if (err instanceof EmptiedFinalizers) {
+        // The update took the last finalizer: the object goes (Store.deleteWithoutFinalizers).
         try {
-          await this.storage.delete(kv.key);
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
+          await this.storage.delete(keyOf(t, namespace, name), { preconditions: { revision: err.revision } });
+          return err.object;
+        } catch (e) {
+          if (e instanceof ConflictError) return this.modify(t, namespace, name, dryRun, change, writer);
+          throw storageError(t, name, e);
         }
       }
+      throw storageError(t, name, err);
     }
   }
 
-  async requireNamespace(namespace: string): Promise<void> {
+  /** DELETE with DeleteOptions (delete.ts): the object gone, or marked for its finalizers or grace period. */
+  async delete(t: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+    return deleteObject(this.storage, t, keyOf(t, namespace, name), name, opts);
+  }
+
+  /** The namespace exists (404 otherwise) and, for a create, is not being deleted (403). */
+  async requireNamespace(namespace: string, creating?: ResourceType, name = ''): Promise<void> {
     try {
-      await this.storage.get(`/registry/namespaces/${namespace}`);
+      const ns = decode(await this.storage.get(`/registry/namespaces/${namespace}`));
+      if (creating && meta(ns).deletionTimestamp !== undefined) throw namespaceTerminating(namespace, creating, name);
     } catch (err) {
       if (err instanceof NotFoundError) throw notFound(NAMESPACES_TYPE, namespace);
       throw err;
@@ -372,6 +395,18 @@ export class RestStorage {
 }
 
 export type Subresource = 'status' | 'scale';
+
+/** The managers of writes that name none: the server's own, a controller's, a client's without a User-Agent. */
+const SERVER: Writer = { manager: 'kube-apiserver' };
+const CONTROLLERS: Writer = { manager: 'kube-controller-manager' };
+const UNKNOWN: Writer = { manager: 'unknown' };
+
+/** Thrown out of guaranteedUpdate when the update empties the finalizers of an object being deleted. */
+class EmptiedFinalizers extends Error {
+  constructor(readonly object: Obj, readonly revision: Revision) {
+    super('finalizers emptied');
+  }
+}
 
 /** Types with a status subresource take status only through it (kube-apiserver's PrepareForUpdate). */
 function keepStatus(t: ResourceType, current: Obj, next: Obj): Obj {
@@ -401,7 +436,7 @@ function scaleOf(o: Obj): Obj {
   };
 }
 
-function withKind(t: ResourceType, o: Obj): Obj {
+export function withKind(t: ResourceType, o: Obj): Obj {
   o.kind = t.kind;
   o.apiVersion = apiVersionOf(t);
   return o;

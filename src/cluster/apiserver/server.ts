@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { startControllers, type RunningControllers } from '../controllers/start.js';
 import { Cacher } from '../storage/cacher.js';
 import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
@@ -18,7 +19,11 @@ import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } fro
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
 } from './discovery.js';
+import { deleteCollection } from './collection.js';
+import { deletedStatus, parseDeleteOptions } from './delete.js';
 import { kubeconfig } from './kubeconfig.js';
+import { managerOf, type Writer } from './managed-fields.js';
+import { APPLY_PATCH_TYPE, applyRequest } from './apply.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
@@ -68,7 +73,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     openBackend(opts.datastoreEndpoint ?? join(opts.dataDir, 'state.db')),
   ]);
   const storage = new Cacher(backend, { prefix: '/registry/' });
+  let controllers: RunningControllers | undefined;
   const closeStorage = async (): Promise<void> => {
+    await controllers?.stop();
     await storage.close();
     await backend.close();
   };
@@ -77,6 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
+    controllers = startControllers(storage, rest, types, opts.log ?? (() => {}));
     const ctx: Ctx = { types, rest, storage, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       handle(ctx, req, res).catch((err: unknown) => {
@@ -232,12 +240,12 @@ async function serveSubresource(ctx: Ctx, req: IncomingMessage, res: ServerRespo
     case 'GET': return sendJson(res, 200, await ctx.rest.getSubresource(t, namespace, name, sub));
     case 'PUT': {
       const body = await readObject(req);
-      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, () => body));
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, () => body, writerOf(req, url)));
     }
     case 'PATCH': {
       const type = patchType(req.headers['content-type']);
       const patch = await readJson(req);
-      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, (view) => applyPatch(type, view, patch)));
+      return sendJson(res, 200, await ctx.rest.updateSubresource(t, namespace, name, sub, dryRun, (view) => applyPatch(type, view, patch), writerOf(req, url)));
     }
     default: throw methodNotAllowed();
   }
@@ -290,42 +298,29 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun));
+      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun, writerOf(req, url)));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
-      const list = await ctx.rest.list(t, namespace, listQuery(q));
-      const deleted: Obj[] = [];
-      for (const o of list.items) {
-        try {
-          deleted.push(await ctx.rest.delete(t, meta(o).namespace, meta(o).name ?? '', {}, dryRun));
-        } catch (err) {
-          if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-        }
-      }
-      return sendJson(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: list.resourceVersion }, items: deleted });
+      return sendJson(res, 200, await deleteCollection(ctx.rest, t, namespace, listQuery(q), parseDeleteOptions(await readJson(req, true), q)));
     }
     throw methodNotAllowed();
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun, writerOf(req, url)));
     case 'PATCH': {
+      if (isApplyPatch(req)) {
+        const { object, created } = await ctx.rest.apply(t, namespace, name, await readJson(req), dryRun, applyRequest(q));
+        return one(created ? 201 : 200, object);
+      }
       const type = patchType(req.headers['content-type']);
       const body = await readJson(req);
-      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun));
+      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun, writerOf(req, url)));
     }
     case 'DELETE': {
-      const body = await readJson(req, true);
-      const pre = isObj(body) && isObj(body.preconditions) ? body.preconditions : {};
-      const bodyDryRun = isObj(body) && Array.isArray(body.dryRun) && body.dryRun.includes('All');
-      const deleted = await ctx.rest.delete(t, namespace, name, {
-        uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-        resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
-      }, dryRun || bodyDryRun);
-      if (t.returnDeletedObject) return one(200, deleted);
-      const details: Obj = { name, kind: t.resource, uid: meta(deleted).uid ?? '' };
-      if (t.group !== '') details.group = t.group;
-      return sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
+      const opts = parseDeleteOptions(await readJson(req, true), q);
+      const { object, deleted } = await ctx.rest.delete(t, namespace, name, opts);
+      return deleted && !t.returnDeletedObject ? sendJson(res, 200, deletedStatus(t, object)) : one(200, object);
     }
     default: throw methodNotAllowed();
   }
@@ -369,13 +364,21 @@ async function serveWatch(ctx: Ctx, res: ServerResponse, t: ResourceType, namesp
   }
 }
 
+function writerOf(req: IncomingMessage, url: URL): Writer {
+  return { manager: managerOf(url.searchParams, req.headers['user-agent']) };
+}
+
+function isApplyPatch(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim() === APPLY_PATCH_TYPE;
+}
+
 function patchType(contentType: string | undefined): PatchType {
   const ct = (contentType ?? '').split(';')[0].trim();
   if (ct === 'application/merge-patch+json') return 'merge';
   if (ct === 'application/json-patch+json') return 'json';
   if (ct === 'application/strategic-merge-patch+json') return 'strategic';
   throw new ApiError(415, 'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -412,7 +415,7 @@ async function readJson(req: IncomingMessage, optional = false): Promise<Json> {
     }
   }
   try {
-    if (ct === 'application/yaml') return (await import('yaml')).parse(body.toString('utf8')) as Json;
+    if (ct === 'application/yaml' || ct === APPLY_PATCH_TYPE) return (await import('yaml')).parse(body.toString('utf8')) as Json;
     return JSON.parse(body.toString('utf8')) as Json;
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
