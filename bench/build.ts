@@ -5,9 +5,13 @@
 // Cases: cold (--no-cache), fully cached, one copied file changed, and a two-stage build whose
 // stages are independent (cold), beside each of its stages built alone (--target, cold): a
 // builder that runs independent stages in parallel takes less than their sum.
-// Every build runs with --network none; the rounds rotate the order of the cases.
+// Every build runs with --network none (or the mode --network names: default puts each RUN step
+// on the builder's default bridge); the rounds rotate the order of the cases.
 //
-//   node dist/bench/build.js [--runs 7] [--no-docker] [--no-podman]
+// --compare-network adds, per builder, the cold build with its RUN steps on the default bridge
+// (what a RUN step's own network costs, side by side with --network none).
+//
+//   node dist/bench/build.js [--runs 7] [--no-docker] [--no-podman] [--network none|default|host] [--compare-network]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +21,7 @@ import { aptEnsure, dockerDaemon } from './peers.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 7) || 7;
+const NETWORK = args.includes('--network') ? args[args.indexOf('--network') + 1] ?? 'none' : 'none';
 
 // The issue's Dockerfile: a base, ENV, WORKDIR, four RUN steps, a COPY of 50 files, CMD.
 const SINGLE = `FROM busybox
@@ -75,13 +80,16 @@ function casesOf(b: Builder, ctx: string): Parameters<typeof interleaved>[0] {
     { key: `${b.name}-two`, label: `${b.name}: two independent stages (cold)`, fn: () => b.build('Dockerfile.two', ['--no-cache']) },
     { key: `${b.name}-stage-a`, label: `${b.name}: stage a alone (cold)`, fn: () => b.build('Dockerfile.two', ['--no-cache', '--target', 'a']) },
     { key: `${b.name}-stage-b`, label: `${b.name}: stage b alone (cold)`, fn: () => b.build('Dockerfile.two', ['--no-cache', '--target', 'b']) },
+    ...(args.includes('--compare-network')
+      ? [{ key: `${b.name}-cold-bridge`, label: `${b.name}: cold, RUN steps on the default bridge`, fn: () => b.build('Dockerfile', ['--no-cache', '--network', 'bridge']) }]
+      : []),
   ];
 }
 
 function dockerCliBuilder(name: string, env: NodeJS.ProcessEnv, ctx: string): Builder {
   return {
     name,
-    build: (dockerfile, flags) => run('docker', ['build', '-q', '--network', 'none', '-f', dockerfile, ...flags, '-t', `bench-${name}`, '.'], env, ctx),
+    build: (dockerfile, flags) => run('docker', ['build', '-q', '--network', NETWORK, '-f', dockerfile, ...flags, '-t', `bench-${name}`, '.'], env, ctx),
   };
 }
 
@@ -95,7 +103,7 @@ async function podmanBuilder(dir: string, ctx: string): Promise<{ builder: Build
   return {
     builder: {
       name: 'podman',
-      build: (dockerfile, flags) => run('podman', [...base, 'build', '-q', '--pull=never', '--network', 'none', '-f', dockerfile, ...flags, '-t', 'bench-podman', '.'], env, ctx),
+      build: (dockerfile, flags) => run('podman', [...base, 'build', '-q', '--pull=never', '--network', NETWORK, '-f', dockerfile, ...flags, '-t', 'bench-podman', '.'], env, ctx),
     },
     stop: () => {
       spawnSync('podman', [...base, 'system', 'reset', '-f'], { env, stdio: 'ignore' });

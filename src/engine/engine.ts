@@ -40,6 +40,7 @@ import { reloadAttributes, registryInfo, type EngineSettings } from './config/se
 import { EventBus } from './events.js';
 import { eventRoutes } from './api/events.js';
 import { NetworkService } from './networks/service.js';
+import { StepNetworks } from './networks/step-sandbox.js';
 import { parseAddressPool } from './networks/subnets.js';
 import { parseAddressPool6, ulaPool } from './networks/subnets6.js';
 import { networkRoutes } from './api/networks.js';
@@ -333,8 +334,10 @@ export class Engine {
     distributionRoutes(router, registry);
     eventRoutes(router, events);
     volumeRoutes(router, volumes);
+    const stepNetworks = new StepNetworks(networks, execRoot);
+    await stepNetworks.sweep();
     const builds = await BuildService.open({
-      dataRoot, execRoot, images, snapshotter,
+      dataRoot, execRoot, images, snapshotter, networks: stepNetworks,
       // a base the engine lacks (or every one, with --pull) comes through the registry client
       pull: async (name, o) => {
         const ref = parseReference(name);

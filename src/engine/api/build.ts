@@ -26,21 +26,14 @@ import type { RunOptions } from '../build/run-step.js';
 import { BUILD_SECRETS } from './body-types.js';
 
 
-function networkOf(mode: string | null): 'host' | 'none' {
-  // The build containers use the host's network by default (no bridge endpoint per step).
-  if (mode === null || mode === '' || mode === 'default' || mode === 'bridge' || mode === 'host') return 'host';
-  if (mode === 'none') return 'none';
-  throw new InvalidArgument(`network mode "${mode}" not supported by the builder: use default, host or none`);
-}
-
 /** An --add-host entry ("name:ip" or "name=ip") as dockerd checks it (opts.ValidateExtraHost). */
 function checkExtraHost(h: string): string {
   const at = h.search(/[:=]/);
   const name = at > 0 ? h.slice(0, at) : '';
   const ip = at > 0 ? h.slice(at + 1).replace(/^\[(.*)\]$/, '$1') : '';
   if (!name || !/^\S+$/.test(name)) throw new InvalidArgument(`bad format for add-host: "${h}"`);
-  if (ip === 'host-gateway') throw new InvalidArgument(`invalid IP address in add-host: "host-gateway" (the builder's RUN steps have no bridge gateway)`);
-  if (isIP(ip) === 0) throw new InvalidArgument(`invalid IP address in add-host: "${ip}"`);
+  // host-gateway: the default bridge's gateway address, as a container's --add-host.
+  if (ip !== 'host-gateway' && isIP(ip) === 0) throw new InvalidArgument(`invalid IP address in add-host: "${ip}"`);
   return `${name}:${ip}`;
 }
 
@@ -112,7 +105,7 @@ export function buildRoutes(r: Router, d: { builds: BuildService; events: EventB
     const registryAuth = decodeRegistryConfig(Array.isArray(rc) ? rc[0] : rc);
     const buildArgs = jsonRecord(q.get('buildargs'), 'buildargs');
     const labels = jsonRecord(q.get('labels'), 'labels') as Record<string, string>;
-    const network = networkOf(q.get('networkmode'));
+    const network = d.builds.networkMode(q.get('networkmode'));
     const extraHosts = q.getAll('extrahosts').map(checkExtraHost);
     if (ctx.flag('squash')) throw new InvalidArgument('squash is only supported with experimental mode');
     const cacheFrom = q.get('cachefrom');

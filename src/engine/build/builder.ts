@@ -26,7 +26,7 @@ import { parseChmod, planCopy, resolveChown, type CopyPlan } from './copy-step.j
 import type { ArgCommand, Command, Stage } from './instructions.js';
 import type { BuildOutput } from './legacy-stream.js';
 import { commitUpper, layerFromEntries, layerFromUpper, type NewLayer } from './layers.js';
-import { runStep, type RunOptions } from './run-step.js';
+import { runStep, type RunOptions, type StepNetworkPort } from './run-step.js';
 import { StageOutputs } from './stage-output.js';
 import { heredocCommand, mountKeyInputs, withRunMounts, type HeredocCommand, type RunMountDeps } from './run-mounts.js';
 import { applyMeta, envMap, StageContext } from './meta-steps.js';
@@ -56,6 +56,8 @@ export interface BuilderDeps {
    * builds fail, naming the image.
    */
   pull?: (ref: string, o: { progress(message: Record<string, unknown>): void; signal: AbortSignal; auth?: ReadonlyMap<string, AuthConfig> }) => Promise<Image>;
+  /** The engine's networks for RUN steps (without them, default is the host's network). */
+  networks?: StepNetworkPort;
 }
 
 export interface BuildRequest {
@@ -68,7 +70,8 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   target?: string;
   noCache?: boolean;
-  network?: 'host' | 'none';
+  /** The RUN steps' network mode (--network): default, host, none or a network's name. */
+  network?: string;
   /** --add-host: "name:ip" lines added to each RUN's /etc/hosts. */
   extraHosts?: string[];
   /** --pull: pull every image the build names, even those the engine has. */
@@ -541,7 +544,8 @@ class BuildRun {
     const argPairs = [...sc.args].filter(([k, v]) => v !== undefined && !envNames.has(k)).map(([k, v]) => `${k}=${v!}`).sort();
     const display = args.join(' ');
     const createdBy = argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ${display}` : display;
-    const network = (cmd.network === 'none' ? 'none' : cmd.network === 'host' ? 'host' : this.req.network) ?? 'host';
+    // RUN --network=default is the build's mode (--network), the default bridge unless it says otherwise.
+    const network = cmd.network === 'default' ? this.req.network ?? 'default' : cmd.network;
     const mountDeps: RunMountDeps = {
       buildRoot: this.d.buildRoot, secretsRoot: this.d.secretsRoot, secrets: this.req.secrets ?? new Map(), workdir: rt.WorkingDir || '/',
       withSource: (from, fn) => this.withSourceRoot(from, stageIdx, fn),
@@ -563,8 +567,8 @@ class BuildRun {
         stepMounts.push({ type: 'bind', source: join(dir, 'script'), destination: `/dev/pipes/${script.name}`, readonly: true });
       }
       try {
-        return await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot }, {
-          parent: state.chainId, args, env: [...env, ...argPairs, ...extra.env], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal, options: this.req.runOptions,
+        return await runStep({ snapshotter: this.d.snapshotter, buildRoot: this.d.buildRoot, runcRoot: this.d.runcRoot, ...(this.d.networks ? { networks: this.d.networks } : {}) }, {
+          runId, parent: state.chainId, args, env: [...env, ...argPairs, ...extra.env], user: rt.User ?? '', cwd: rt.WorkingDir || '/', network, mounts: stepMounts, extraHosts: this.req.extraHosts ?? [], display, out, signal: this.signal, options: this.req.runOptions,
         }, async (r) => {
           if (r.empty) return undefined;
           // With SOURCE_DATE_EPOCH the layer's times are rewritten, so it is unpacked from its tar.

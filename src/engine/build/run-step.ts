@@ -28,6 +28,38 @@ export interface RunDeps {
   buildRoot: string;
   /** runc's --root for build containers (under the exec root). */
   runcRoot: string;
+  /** The engine's networks; without them (a builder alone) default is the host's network. */
+  networks?: StepNetworkPort;
+}
+
+/** A step's network, asked of the engine's networks. */
+export interface StepNetworkRequest {
+  id: string;
+  /** default (the default bridge), host, none, or a network's name. */
+  mode: string;
+  hostname: string;
+  /** "name:ip" lines for /etc/hosts (ip may be host-gateway). */
+  extraHosts: string[];
+  /** Where the step's hostname, hosts and resolv.conf are written. */
+  dir: string;
+}
+
+export interface StepSandbox {
+  /** The network namespace the step's container runs in. */
+  network: 'host' | 'none' | { path: string };
+  hostnamePath: string;
+  hostsPath: string;
+  resolvConfPath: string;
+  /** Settles once the namespace is on its network: awaited before the command runs. */
+  joined: Promise<void>;
+  /** Leaves the network: interface, address lease and namespace go. */
+  release(): Promise<void>;
+}
+
+export interface StepNetworkPort {
+  /** Throws docker's error for a mode the build cannot use (a network that does not exist). */
+  check(mode: string): void;
+  open(req: StepNetworkRequest): Promise<StepSandbox>;
 }
 
 /** What `docker build` sets for every RUN step (--memory, --cpu-shares, --shm-size, --ulimit, --cgroup-parent). */
@@ -45,13 +77,15 @@ export interface RunInput {
   env: string[];
   user: string;
   cwd: string;
-  /** host | none (own namespace with loopback only). */
-  network: 'host' | 'none';
+  /** default (the engine's default bridge), host, none (loopback only), or a network's name. */
+  network: string;
   /** RUN --mount's cache (bind of a kept dir) and tmpfs mounts, never part of the layer. */
   mounts?: MountInput[];
   /** --add-host entries ("name:ip", checked): lines of the step's /etc/hosts. */
   extraHosts?: string[];
   options?: RunOptions;
+  /** 12 hex digits: the step's hostname (the ID "Running in" shows). */
+  runId?: string;
   /** What the error message calls the command ("/bin/sh -c exit 3"). */
   display: string;
   out: BuildOutput;
@@ -78,12 +112,18 @@ const RED = '\x1b[91m';
 const RESET = '\x1b[0m';
 
 export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) => Promise<T>): Promise<T> {
-  const id = `build-${randomBytes(12).toString('hex')}`;
+  // The step's hostname is the ID its output shows ("Running in ..."), as a Docker build container's.
+  const id = `build-${i.runId ?? randomBytes(6).toString('hex')}${randomBytes(6).toString('hex')}`;
   const target = join(d.buildRoot, 'mnt', id);
   const bundle = join(d.buildRoot, 'bundles', id);
   const cleanups: Array<() => Promise<void> | void> = [];
   trace(id, 'run step');
   try {
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    cleanups.unshift(() => rm(bundle, { recursive: true, force: true }));
+    const hostname = id.slice(6, 18);
+    // First, so that the network is joined while the snapshot is made ready.
+    const net = await stepNetwork(d, i, id, hostname, bundle, cleanups);
     // On the parent itself (no init layer): the upper dir can then be committed as the layer.
     await d.snapshotter.prepare(id, i.parent);
     cleanups.unshift(() => d.snapshotter.remove(id));
@@ -92,32 +132,21 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
     trace(id, 'snapshots prepared');
     mountAll(await d.snapshotter.mounts(id), target);
     cleanups.unshift(() => unmountAll(target));
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    cleanups.unshift(() => rm(bundle, { recursive: true, force: true }));
-
-    const hostname = id.slice(6, 18);
-    await writeFile(join(bundle, 'hostname'), `${hostname}\n`);
-    const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }, ...(i.mounts ?? [])];
-    // With the host's network, the host's name resolution (as a build container on the host network has).
-    if (i.network === 'host' && existsSync('/etc/resolv.conf')) mounts.push({ type: 'bind', source: '/etc/resolv.conf', destination: '/etc/resolv.conf', readonly: true });
-    const extra = i.extraHosts ?? [];
-    if (extra.length > 0 || i.network === 'none') {
-      // The host's names (its network) or loopback's (none), then --add-host's, as a build container's hosts file.
-      const base = i.network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => '') : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
-      const lines = extra.map((h) => { const at = h.search(/[:=]/); return `${h.slice(at + 1)}\t${h.slice(0, at)}\n`; });
-      await writeFile(join(bundle, 'hosts'), `${base}${base && !base.endsWith('\n') ? '\n' : ''}${lines.join('')}`);
-      mounts.push({ type: 'bind', source: join(bundle, 'hosts'), destination: '/etc/hosts', readonly: true });
-    } else if (existsSync('/etc/hosts')) mounts.push({ type: 'bind', source: '/etc/hosts', destination: '/etc/hosts', readonly: true });
+    const mounts: MountInput[] = [...net.mounts, ...(i.mounts ?? [])];
     const spec = buildSpec({
       id, rootfs: target, args: i.args, env: i.env, cwd: i.cwd || '/', hostname,
-      user: await resolveUser(target, i.user || '0'), network: i.network, mounts, cgroupParent: i.options?.cgroupParent || '/minke-build',
+      user: await resolveUser(target, i.user || '0'), network: net.network, mounts, cgroupParent: i.options?.cgroupParent || '/minke-build',
       ...(i.options?.resources ? { resources: i.options.resources } : {}), ...(i.options?.shmSize ? { shmSize: i.options.shmSize } : {}),
       ...(i.options?.ulimits ? { ulimits: i.options.ulimits } : {}),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
     trace(id, 'bundle written');
+    await net.joined;
+    trace(id, 'network joined');
     await execute(d.runcRoot, bundle, id, i);
     trace(id, 'command exited');
+    // The network is left while the layer is made (the cleanup waits for it).
+    net.release().catch(() => {});
     const upperDir = await d.snapshotter.dir(id);
     const lowerDirs = await d.snapshotter.parentDirs(id);
     unmountAll(target);
@@ -136,6 +165,39 @@ export async function runStep<T>(d: RunDeps, i: RunInput, use: (r: RunResult) =>
     trace(id, 'cleaned up');
     traceEnd(id);
   }
+}
+
+/**
+ * The step's network namespace and its /etc/hostname, /etc/hosts and /etc/resolv.conf: from the
+ * engine's networks (as a container's), or without them the host's network (none: loopback).
+ * The network is joined while the rest of the step is made ready.
+ */
+async function stepNetwork(
+  d: RunDeps, i: RunInput, id: string, hostname: string, bundle: string, cleanups: Array<() => Promise<void> | void>,
+): Promise<{ network: 'host' | 'none' | { path: string }; mounts: MountInput[]; joined: Promise<void>; release: () => Promise<void> }> {
+  const extra = i.extraHosts ?? [];
+  if (d.networks) {
+    const sb = await d.networks.open({ id, mode: i.network, hostname, extraHosts: extra, dir: bundle });
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> => (released ??= sb.release());
+    cleanups.unshift(release);
+    sb.joined.catch(() => {});
+    const bind = (source: string, destination: string): MountInput => ({ type: 'bind', source, destination, readonly: true });
+    return {
+      network: sb.network, joined: sb.joined, release,
+      mounts: [bind(sb.hostnamePath, '/etc/hostname'), bind(sb.hostsPath, '/etc/hosts'), bind(sb.resolvConfPath, '/etc/resolv.conf')],
+    };
+  }
+  const network = i.network === 'none' ? 'none' : 'host';
+  await writeFile(join(bundle, 'hostname'), `${hostname}\n`);
+  const mounts: MountInput[] = [{ type: 'bind', source: join(bundle, 'hostname'), destination: '/etc/hostname', readonly: true }];
+  if (network === 'host' && existsSync('/etc/resolv.conf')) mounts.push({ type: 'bind', source: '/etc/resolv.conf', destination: '/etc/resolv.conf', readonly: true });
+  // The host's names (its network) or loopback's (none), then --add-host's.
+  const base = network === 'host' ? await readFile('/etc/hosts', 'utf8').catch(() => '') : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
+  const lines = extra.map((h) => { const at = h.search(/[:=]/); return `${h.slice(at + 1)}\t${h.slice(0, at)}\n`; });
+  await writeFile(join(bundle, 'hosts'), `${base}${base && !base.endsWith('\n') ? '\n' : ''}${lines.join('')}`);
+  mounts.push({ type: 'bind', source: join(bundle, 'hosts'), destination: '/etc/hosts', readonly: true });
+  return { network, mounts, joined: Promise.resolve(), release: () => Promise.resolve() };
 }
 
 /** `runc run` in the foreground; output to the build's stream (stderr in red, as dockerd's). */

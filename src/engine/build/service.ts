@@ -5,6 +5,7 @@
  * containers under the exec root; whatever a crashed engine left there is removed at open.
  */
 import { randomBytes } from 'node:crypto';
+import { InvalidArgument } from '../../core/errors.js';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../core/digest.js';
@@ -14,6 +15,7 @@ import { unmountAll } from '../snapshots/mount.js';
 import { diskUsage, type OverlaySnapshotter } from '../snapshots/overlay.js';
 import { BuildCache, type BuildCacheEntry, type CacheRecord } from './cache.js';
 import { Builder, type BuildRequest, type BuilderDeps } from './builder.js';
+import type { StepNetworkPort } from './run-step.js';
 import { receiveContext, sweepContexts, type BuildContext } from './context.js';
 
 export interface BuildServiceOptions {
@@ -23,6 +25,8 @@ export interface BuildServiceOptions {
   snapshotter: OverlaySnapshotter;
   /** The engine's pull (the registry client), for base images the engine lacks and --pull. */
   pull?: BuilderDeps['pull'];
+  /** The engine's networks, for RUN steps on the default bridge or a network by name. */
+  networks?: StepNetworkPort;
 }
 
 export interface PruneResult {
@@ -37,7 +41,7 @@ export class BuildService {
   private constructor(private readonly o: BuildServiceOptions, readonly cache: BuildCache, private readonly root: string) {
     this.builder = new Builder({
       images: o.images, snapshotter: o.snapshotter, cache, buildRoot: root, runcRoot: join(o.execRoot, 'build-runc'), secretsRoot: join(o.execRoot, 'build-secrets'),
-      ...(o.pull ? { pull: o.pull } : {}),
+      ...(o.pull ? { pull: o.pull } : {}), ...(o.networks ? { networks: o.networks } : {}),
     });
   }
 
@@ -89,6 +93,14 @@ export class BuildService {
     await sweepContexts(join(root, 'contexts'));
     const cache = await BuildCache.open(join(root, 'cache'));
     return new BuildService(o, cache, root);
+  }
+
+  /** The build's network mode (--network) as given: default, bridge (the same), host, none or a network's name; throws docker's error for one the steps cannot use. */
+  networkMode(mode: string | null): string {
+    const m = mode === null || mode === '' || mode === 'bridge' ? 'default' : mode;
+    if (this.o.networks) this.o.networks.check(m);
+    else if (m !== 'default' && m !== 'host' && m !== 'none') throw new InvalidArgument(`network mode "${m}" not supported by the builder without the engine's networks: use default, host or none`);
+    return m;
   }
 
   /** Whether images can be pulled (a registry client is wired in). */
