@@ -8,13 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { Cacher } from '../storage/cacher.js';
 import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
+import { ANONYMOUS, Authenticator, readTokenFile, type UserInfo } from './authn.js';
+import { objectUids, serveAuthnApi } from './authn-api.js';
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
 } from './discovery.js';
@@ -25,6 +26,7 @@ import { openApiDocument, openApiIndex } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
 import { applyPatch, RestStorage, type ListQuery, type PatchType, type Subresource } from './rest.js';
+import { DEFAULT_ISSUER, loadOrCreateSigningKey, TokenSigner } from './serviceaccount-token.js';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './status.js';
 import { table, type IncludeObject } from './table.js';
 
@@ -40,6 +42,10 @@ export interface ApiServerOptions {
   readonly datastoreEndpoint?: string;
   /** How often watches that allow bookmarks get one (default 60 s, as kube-apiserver). */
   readonly bookmarkIntervalMs?: number;
+  /** --token-auth-file: static bearer tokens, CSV `token,user,uid,"group1,group2"`. */
+  readonly tokenAuthFile?: string;
+  /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local); also the API audience. */
+  readonly serviceAccountIssuer?: string;
   readonly log?: (message: string) => void;
 }
 
@@ -63,9 +69,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const bindAddress = opts.bindAddress ?? '0.0.0.0';
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const wildcard = bindAddress === '0.0.0.0' || bindAddress === '::';
-  const [pki, backend] = await Promise.all([
+  const [pki, backend, signingKey, staticTokens] = await Promise.all([
     loadOrCreatePki(opts.dataDir, wildcard ? [] : [bindAddress]),
     openBackend(opts.datastoreEndpoint ?? join(opts.dataDir, 'state.db')),
+    loadOrCreateSigningKey(join(opts.dataDir, 'tls')),
+    opts.tokenAuthFile === undefined ? [] : readTokenFile(opts.tokenAuthFile),
   ]);
   const storage = new Cacher(backend, { prefix: '/registry/' });
   const closeStorage = async (): Promise<void> => {
@@ -77,7 +85,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
-    const ctx: Ctx = { types, rest, storage, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
+    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
+    const authn = new Authenticator(new TokenSigner(signingKey, issuer), [issuer], staticTokens, objectUids(rest, types));
+    const ctx: Ctx = { types, rest, storage, authn, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       handle(ctx, req, res).catch((err: unknown) => {
         ctx.log(`request ${req.method} ${req.url}: ${String(err)}`);
@@ -139,23 +149,28 @@ interface Ctx {
   readonly types: ResourceTable;
   readonly rest: RestStorage;
   readonly storage: Storage;
+  readonly authn: Authenticator;
   readonly bookmarkIntervalMs: number;
   serverAddress: string;
   readonly log: (message: string) => void;
 }
 
+/** What anonymous requests may read (system:public-info-viewer); anything else wants credentials. */
 const OPEN_PATHS = /^\/(version|healthz|livez|readyz)(\/|$)/;
 
 async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const authorized = (req.socket as TLSSocket).authorized;
   try {
+    const who = await ctx.authn.authenticate(req);
+    if ('failed' in who || ('anonymous' in who && !OPEN_PATHS.test(path))) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const user: UserInfo = 'user' in who ? who.user : ANONYMOUS;
     if (path === '/version') return sendJson(res, 200, versionInfo());
     const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
     if (health) return await serveHealth(ctx, res, health[1], health[2], url.searchParams.has('verbose'));
-    if (!authorized && !OPEN_PATHS.test(path)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const answer = await serveAuthnApi(ctx, req.method ?? 'GET', parts, user, () => readObject(req));
+    if (answer) return sendJson(res, answer.status, answer.body);
     const aggregated = wantsAggregated(req.headers.accept);
     if (parts.length === 1 && aggregated && (parts[0] === 'api' || parts[0] === 'apis')) {
       return sendJson(res, 200, aggregatedDiscovery(ctx.types, parts[0] === 'api'), AGGREGATED_DISCOVERY_TYPE);
