@@ -155,3 +155,95 @@ describe('authentication', () => {
     assert.equal((JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid, jwks.keys[0].kid);
   });
 });
+
+describe('authorization (RBAC)', () => {
+  it('bootstrap roles exist: cluster-admin, admin/edit/view aggregated, system:*', async () => {
+    const r = await s.kubectl(['get', 'clusterroles', '-o', 'name']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ['cluster-admin', 'admin', 'edit', 'view', 'system:discovery', 'system:basic-user', 'system:public-info-viewer', 'system:aggregate-to-view']) {
+      assert.ok(r.stdout.split('\n').includes(`clusterrole.rbac.authorization.k8s.io/${name}`), name);
+    }
+    const view = JSON.parse((await s.kubectl(['get', 'clusterrole', 'view', '-o', 'json'])).stdout) as { rules: { resources?: string[] }[]; aggregationRule: unknown; metadata: { labels: Record<string, string> } };
+    assert.deepEqual(view.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }] });
+    assert.equal(view.metadata.labels['rbac.authorization.k8s.io/aggregate-to-edit'], 'true');
+    assert.ok(view.rules.some((x) => x.resources?.includes('pods/log')));
+    const crb = JSON.parse((await s.kubectl(['get', 'clusterrolebinding', 'cluster-admin', '-o', 'json'])).stdout) as { subjects: unknown[] };
+    assert.deepEqual(crb.subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:masters' }]);
+  });
+
+  it('kubectl auth can-i as alice before and after a RoleBinding; the admin can do anything', async () => {
+    assert.equal((await s.kubectl(['auth', 'can-i', '*', '*'])).stdout.trim(), 'yes');
+    const before = await s.kubectl(['auth', 'can-i', 'list', 'pods', '--as', 'alice']);
+    assert.equal(before.code, 1);
+    assert.equal(before.stdout.trim(), 'no');
+    const rb = await s.kubectl(['create', 'rolebinding', 'alice-view', '--clusterrole=view', '--user=alice', '-n', 'default']);
+    assert.equal(rb.code, 0, rb.stderr);
+    const after = await s.kubectl(['auth', 'can-i', 'list', 'pods', '--as', 'alice']);
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(after.stdout.trim(), 'yes');
+    assert.equal((await s.kubectl(['auth', 'can-i', 'get', 'pods', '--subresource=log', '--as', 'alice'])).stdout.trim(), 'yes');
+    assert.equal((await s.kubectl(['auth', 'can-i', 'list', 'pods', '--as', 'alice', '-n', 'kube-system'])).stdout.trim(), 'no');
+    assert.equal((await s.kubectl(['auth', 'can-i', 'create', 'pods', '--as', 'alice'])).stdout.trim(), 'no');
+    assert.equal((await s.kubectl(['auth', 'can-i', 'list', 'secrets', '--as', 'alice'])).stdout.trim(), 'no');
+    // Through a group: bob is not in devs, alice is (from the token file), but --as does not carry groups.
+    assert.equal((await s.kubectl(['auth', 'can-i', 'list', 'pods', '--as', 'carol', '--as-group', 'qa'])).stdout.trim(), 'no');
+    assert.equal((await s.kubectl(['create', 'rolebinding', 'qa-edit', '--clusterrole=edit', '--group=qa', '-n', 'default'])).code, 0);
+    assert.equal((await s.kubectl(['auth', 'can-i', 'create', 'deployments.apps', '--as', 'carol', '--as-group', 'qa'])).stdout.trim(), 'yes');
+    // The static-token user itself (its groups from the file): qa lets it create pods.
+    const own = await asToken('alice-token', ['auth', 'can-i', 'create', 'pods']);
+    assert.equal(own.stdout.trim(), 'yes', own.stderr);
+  });
+
+  it('a refused request is 403 with kube-apiserver\'s message', async () => {
+    const r = await asToken('bob-token', ['get', 'pods']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error from server \(Forbidden\): pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"$/m);
+    const one = await asToken('bob-token', ['get', 'deployment', 'web', '-n', 'kube-system']);
+    assert.match(one.stderr, /Error from server \(Forbidden\): deployments\.apps "web" is forbidden: User "bob" cannot get resource "deployments" in API group "apps" in the namespace "kube-system"/);
+    const node = await asToken('bob-token', ['get', 'nodes']);
+    assert.match(node.stderr, /nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope/);
+    // Discovery and whoami are everyone's.
+    assert.equal((await asToken('bob-token', ['api-versions'])).code, 0);
+    assert.equal((await asToken('bob-token', ['auth', 'whoami'])).code, 0);
+  });
+
+  it('kubectl auth can-i --list shows the rules in the namespace', async () => {
+    const r = await s.kubectl(['auth', 'can-i', '--list', '--as', 'alice']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/m);
+    assert.match(r.stdout, /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    assert.match(r.stdout, /^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    assert.match(r.stdout, /^\s+\[\/api\/\*\]\s+\[\]\s+\[get\]$/m);
+    const admin = await s.kubectl(['auth', 'can-i', '--list']);
+    assert.match(admin.stdout, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+  });
+
+  it('impersonation needs the impersonate verb', async () => {
+    const denied = await asToken('bob-token', ['get', 'pods', '--as', 'alice']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
+    await s.kubectl(['create', 'clusterrole', 'impersonator', '--verb=impersonate', '--resource=users']);
+    assert.equal((await s.kubectl(['create', 'clusterrolebinding', 'bob-impersonates', '--clusterrole=impersonator', '--user=bob'])).code, 0);
+    const ok = await asToken('bob-token', ['get', 'pods', '--as', 'alice']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const who = await asToken('bob-token', ['auth', 'whoami', '--as', 'alice', '-o', 'json']);
+    assert.deepEqual((JSON.parse(who.stdout) as { status: { userInfo: unknown } }).status.userInfo, { username: 'alice', groups: ['system:authenticated'] });
+    const group = await asToken('bob-token', ['get', 'pods', '--as', 'alice', '--as-group', 'qa']);
+    assert.match(group.stderr, /groups "qa" is forbidden: User "bob" cannot impersonate resource "groups"/);
+  });
+
+  it('SubjectAccessReview and LocalSubjectAccessReview answer for another user', async () => {
+    const sar = await s.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      body: JSON.stringify({ kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { user: 'alice', resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } } }),
+    });
+    assert.equal(sar.status, 201, sar.body);
+    assert.deepEqual(sar.json<{ status: unknown }>().status, { allowed: true, reason: 'RBAC: allowed by RoleBinding "alice-view/default" of ClusterRole "view" to User "alice"' });
+    const lsar = await s.request('POST', '/apis/authorization.k8s.io/v1/namespaces/kube-system/localsubjectaccessreviews', {
+      body: JSON.stringify({ kind: 'LocalSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { user: 'alice', resourceAttributes: { namespace: 'kube-system', verb: 'get', resource: 'pods' } } }),
+    });
+    assert.equal(lsar.status, 201, lsar.body);
+    assert.equal(lsar.json<{ status: { allowed: boolean } }>().status.allowed, false);
+    const none = await s.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { body: JSON.stringify({ spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }) });
+    assert.equal(none.status, 422);
+  });
+});

@@ -16,6 +16,9 @@ import { SqliteStorage } from '../storage/sqlite.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
 import { ANONYMOUS, Authenticator, readTokenFile, type UserInfo } from './authn.js';
 import { objectUids, serveAuthnApi } from './authn-api.js';
+import { forbidden, impersonate, requestAttributes, storagePolicy } from './authz.js';
+import { serveAuthzApi } from './authz-api.js';
+import { reconcileBootstrapPolicy } from './bootstrap-policy.js';
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
 } from './discovery.js';
@@ -25,6 +28,7 @@ import type { Json } from './patch.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
+import { RbacAuthorizer } from './rbac.js';
 import { applyPatch, RestStorage, type ListQuery, type PatchType, type Subresource } from './rest.js';
 import { DEFAULT_ISSUER, loadOrCreateSigningKey, TokenSigner } from './serviceaccount-token.js';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './status.js';
@@ -85,9 +89,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
+    await reconcileBootstrapPolicy(rest, types);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     const authn = new Authenticator(new TokenSigner(signingKey, issuer), [issuer], staticTokens, objectUids(rest, types));
-    const ctx: Ctx = { types, rest, storage, authn, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
+    const authz = new RbacAuthorizer(storagePolicy(rest, types));
+    const ctx: Ctx = { types, rest, storage, authn, authz, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       handle(ctx, req, res).catch((err: unknown) => {
         ctx.log(`request ${req.method} ${req.url}: ${String(err)}`);
@@ -150,27 +156,30 @@ interface Ctx {
   readonly rest: RestStorage;
   readonly storage: Storage;
   readonly authn: Authenticator;
+  readonly authz: RbacAuthorizer;
   readonly bookmarkIntervalMs: number;
   serverAddress: string;
   readonly log: (message: string) => void;
 }
-
-/** What anonymous requests may read (system:public-info-viewer); anything else wants credentials. */
-const OPEN_PATHS = /^\/(version|healthz|livez|readyz)(\/|$)/;
 
 async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   try {
     const who = await ctx.authn.authenticate(req);
-    if ('failed' in who || ('anonymous' in who && !OPEN_PATHS.test(path))) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-    const user: UserInfo = 'user' in who ? who.user : ANONYMOUS;
+    if ('failed' in who) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const user: UserInfo = await impersonate(ctx.authz, req, 'user' in who ? who.user : ANONYMOUS);
+    const attrs = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
+    const decision = await ctx.authz.authorize(user, attrs);
+    // Anonymous requests get what system:public-info-viewer allows (health, version); else 401.
+    if (!decision.allowed) throw user === ANONYMOUS ? new ApiError(401, 'Unauthorized', 'Unauthorized') : forbidden(user, attrs, decision.reason);
     if (path === '/version') return sendJson(res, 200, versionInfo());
     const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
     if (health) return await serveHealth(ctx, res, health[1], health[2], url.searchParams.has('verbose'));
     const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
     const answer = await serveAuthnApi(ctx, req.method ?? 'GET', parts, user, () => readObject(req));
-    if (answer) return sendJson(res, answer.status, answer.body);
+    const reviewed = answer ?? await serveAuthzApi(ctx.authz, req.method ?? 'GET', parts, user, () => readObject(req));
+    if (reviewed) return sendJson(res, reviewed.status, reviewed.body);
     const aggregated = wantsAggregated(req.headers.accept);
     if (parts.length === 1 && aggregated && (parts[0] === 'api' || parts[0] === 'apis')) {
       return sendJson(res, 200, aggregatedDiscovery(ctx.types, parts[0] === 'api'), AGGREGATED_DISCOVERY_TYPE);

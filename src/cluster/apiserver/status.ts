@@ -6,7 +6,7 @@ import type { ResourceType } from '../types/resources.js';
 
 export type StatusReason =
   | 'BadRequest' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'MethodNotAllowed' | 'Expired' | 'Gone'
-  | 'RequestEntityTooLarge' | 'NotAcceptable' | 'UnsupportedMediaType' | 'Unauthorized' | 'InternalError' | 'Timeout';
+  | 'RequestEntityTooLarge' | 'NotAcceptable' | 'UnsupportedMediaType' | 'Unauthorized' | 'Forbidden' | 'InternalError' | 'Timeout';
 
 export interface StatusCause {
   readonly reason?: string;
