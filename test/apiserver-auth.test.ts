@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runKubectl, startTestApiServer, type Run, type TestApiServer } from './apiserver-harness.js';
+import { runKubectl, startTestApiServer, waitFor, type Run, type TestApiServer } from './apiserver-harness.js';
 
 let s: TestApiServer;
 let tokenDir: string;
@@ -245,5 +245,90 @@ describe('authorization (RBAC)', () => {
     assert.equal(lsar.json<{ status: { allowed: boolean } }>().status.allowed, false);
     const none = await s.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { body: JSON.stringify({ spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }) });
     assert.equal(none.status, 422);
+  });
+});
+
+describe('service accounts', () => {
+  const podYaml = (name: string, extra = ''): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${extra}  containers:\n  - name: c\n    image: busybox\n  initContainers:\n  - name: i\n    image: busybox\n`;
+
+  it('every namespace gets a default ServiceAccount and the kube-root-ca.crt ConfigMap, made again when deleted', async () => {
+    assert.equal((await s.kubectl(['create', 'ns', 'team'])).code, 0);
+    await waitFor('default sa in team', async () => ((await s.kubectl(['get', 'sa', 'default', '-n', 'team'])).code === 0 ? true : undefined), 30_000);
+    const cm = await waitFor('kube-root-ca.crt in team', async () => {
+      const r = await s.kubectl(['get', 'cm', 'kube-root-ca.crt', '-n', 'team', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) as { data: Record<string, string> } : undefined;
+    }, 30_000);
+    assert.equal(cm.data['ca.crt'], s.server.caCert);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      await waitFor(`default sa in ${ns}`, async () => ((await s.kubectl(['get', 'sa', 'default', '-n', ns])).code === 0 ? true : undefined), 30_000);
+    }
+    const before = JSON.parse((await s.kubectl(['get', 'sa', 'default', '-n', 'team', '-o', 'json'])).stdout) as { metadata: { uid: string } };
+    assert.equal((await s.kubectl(['delete', 'sa', 'default', '-n', 'team'])).code, 0);
+    await waitFor('default sa made again', async () => {
+      const r = await s.kubectl(['get', 'sa', 'default', '-n', 'team', '-o', 'json']);
+      return r.code === 0 && (JSON.parse(r.stdout) as { metadata: { uid: string } }).metadata.uid !== before.metadata.uid ? true : undefined;
+    }, 30_000);
+    assert.equal((await s.kubectl(['patch', 'cm', 'kube-root-ca.crt', '-n', 'team', '--type=merge', '-p', '{"data":{"ca.crt":"tampered"}}'])).code, 0);
+    await waitFor('ca.crt put back', async () => {
+      const r = await s.kubectl(['get', 'cm', 'kube-root-ca.crt', '-n', 'team', '-o', 'json']);
+      return r.code === 0 && (JSON.parse(r.stdout) as { data: Record<string, string> }).data['ca.crt'] === s.server.caCert ? true : undefined;
+    }, 30_000);
+  });
+
+  it('pods get serviceAccountName default and the kube-api-access projected volume in every container', async () => {
+    await waitFor('default sa in default', async () => ((await s.kubectl(['get', 'sa', 'default'])).code === 0 ? true : undefined), 30_000);
+    const c = await s.kubectl(['create', '-f', '-'], { input: podYaml('p1') });
+    assert.equal(c.code, 0, c.stderr);
+    const pod = JSON.parse((await s.kubectl(['get', 'pod', 'p1', '-o', 'json'])).stdout) as {
+      spec: { serviceAccountName: string; serviceAccount: string; volumes: { name: string; projected: { defaultMode: number; sources: unknown[] } }[];
+        containers: { volumeMounts: unknown[] }[]; initContainers: { volumeMounts: unknown[] }[] };
+    };
+    assert.equal(pod.spec.serviceAccountName, 'default');
+    assert.equal(pod.spec.serviceAccount, 'default');
+    assert.equal(pod.spec.volumes.length, 1);
+    const v = pod.spec.volumes[0];
+    assert.match(v.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.equal(v.projected.defaultMode, 420);
+    assert.deepEqual(v.projected.sources, [
+      { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+    ]);
+    const mount = { name: v.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+    assert.deepEqual(pod.spec.containers[0].volumeMounts, [mount]);
+    assert.deepEqual(pod.spec.initContainers[0].volumeMounts, [mount]);
+  });
+
+  it('automountServiceAccountToken: false (pod or service account) mounts nothing; an unknown service account is refused', async () => {
+    const off = await s.kubectl(['create', '-f', '-'], { input: podYaml('p2', '  automountServiceAccountToken: false\n') });
+    assert.equal(off.code, 0, off.stderr);
+    const p2 = JSON.parse((await s.kubectl(['get', 'pod', 'p2', '-o', 'json'])).stdout) as { spec: { volumes?: unknown[]; containers: { volumeMounts?: unknown[] }[] } };
+    assert.equal(p2.spec.volumes, undefined);
+    assert.equal(p2.spec.containers[0].volumeMounts, undefined);
+    assert.equal((await s.kubectl(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: quiet\nautomountServiceAccountToken: false\n' })).code, 0);
+    assert.equal((await s.kubectl(['create', '-f', '-'], { input: podYaml('p3', '  serviceAccountName: quiet\n') })).code, 0);
+    const p3 = JSON.parse((await s.kubectl(['get', 'pod', 'p3', '-o', 'json'])).stdout) as { spec: { serviceAccountName: string; volumes?: unknown[] } };
+    assert.equal(p3.spec.serviceAccountName, 'quiet');
+    assert.equal(p3.spec.volumes, undefined);
+    const bad = await s.kubectl(['create', '-f', '-'], { input: podYaml('p4', '  serviceAccountName: ghost\n') });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Error from server \(Forbidden\).*pods "p4" is forbidden: error looking up service account default\/ghost: serviceaccount "ghost" not found/);
+  });
+
+  it('a token bound to a pod names the pod and dies with it', async () => {
+    assert.equal((await s.kubectl(['create', 'sa', 'worker'])).code, 0);
+    assert.equal((await s.kubectl(['create', '-f', '-'], { input: podYaml('bound', '  serviceAccountName: worker\n') })).code, 0);
+    const r = await s.kubectl(['create', 'token', 'worker', '--bound-object-kind', 'Pod', '--bound-object-name', 'bound']);
+    assert.equal(r.code, 0, r.stderr);
+    const claims = jwtClaims(r.stdout.trim()) as { 'kubernetes.io': { pod: { name: string; uid: string } } };
+    const pod = JSON.parse((await s.kubectl(['get', 'pod', 'bound', '-o', 'json'])).stdout) as { metadata: { uid: string } };
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'bound', uid: pod.metadata.uid });
+    const who = await asToken(r.stdout.trim(), ['auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    const extra = (JSON.parse(who.stdout) as { status: { userInfo: { extra: Record<string, string[]> } } }).status.userInfo.extra;
+    assert.deepEqual(extra['authentication.kubernetes.io/pod-name'], ['bound']);
+    assert.equal((await s.kubectl(['delete', 'pod', 'bound'])).code, 0);
+    assert.equal((await asToken(r.stdout.trim(), ['auth', 'whoami'])).code, 1);
   });
 });

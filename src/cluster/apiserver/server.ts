@@ -14,6 +14,8 @@ import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
+import { ServiceAccountsController } from '../controllers/serviceaccounts/controller.js';
+import { admitServiceAccount } from './admission-serviceaccount.js';
 import { ANONYMOUS, Authenticator, readTokenFile, type UserInfo } from './authn.js';
 import { objectUids, serveAuthnApi } from './authn-api.js';
 import { forbidden, impersonate, requestAttributes, storagePolicy } from './authz.js';
@@ -116,9 +118,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await mkdir(dirname(opts.writeKubeconfig), { recursive: true });
       await writeFileAtomic(opts.writeKubeconfig, kubeconfig(url, pki), 0o600);
     }
+    const controller = new ServiceAccountsController({ rest, types, caCert: pki.caCert, log: ctx.log });
     return {
       url, port, server, caCert: pki.caCert, storage,
       close: async () => {
+        await controller.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await closeStorage();
@@ -315,7 +319,8 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun));
+      const body = await admitServiceAccount(ctx.rest, ctx.types, t, namespace, await readObject(req));
+      return one(201, await ctx.rest.create(t, namespace, body, dryRun));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
       const list = await ctx.rest.list(t, namespace, listQuery(q));
