@@ -232,6 +232,26 @@ describe('authorization (RBAC)', () => {
     assert.match(group.stderr, /groups "qa" is forbidden: User "bob" cannot impersonate resource "groups"/);
   });
 
+  it('privilege escalation: roles and bindings grant only what their author holds, unless escalate/bind', async () => {
+    const as = ['--as', 'dave', '-n', 'default'];
+    assert.equal((await s.kubectl(['create', 'role', 'role-writer', '--verb=create,update,get', '--resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io'])).code, 0);
+    assert.equal((await s.kubectl(['create', 'rolebinding', 'dave-writes', '--role=role-writer', '--user=dave'])).code, 0);
+    const big = await s.kubectl(['create', 'role', 'big', '--verb=get', '--resource=nodes', ...as]);
+    assert.equal(big.code, 1);
+    assert.match(big.stderr, /roles\.rbac\.authorization\.k8s\.io "big" is forbidden: user "dave" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/);
+    const small = await s.kubectl(['create', 'role', 'small', '--verb=create', '--resource=roles.rbac.authorization.k8s.io', ...as]);
+    assert.equal(small.code, 0, small.stderr);
+    const bind = await s.kubectl(['create', 'rolebinding', 'dave-admin', '--clusterrole=admin', '--user=dave', ...as]);
+    assert.equal(bind.code, 1);
+    assert.match(bind.stderr, /rolebindings\.rbac\.authorization\.k8s\.io "dave-admin" is forbidden: user "dave" .* is attempting to grant RBAC permissions not currently held/);
+    assert.equal((await s.kubectl(['create', 'rolebinding', 'eve-small', '--role=small', '--user=eve', ...as])).code, 0);
+    // With bind on the admin ClusterRole, dave may bind it without holding it.
+    assert.equal((await s.kubectl(['create', 'role', 'binder', '--verb=bind', '--resource=clusterroles.rbac.authorization.k8s.io', '--resource-name=admin'])).code, 0);
+    assert.equal((await s.kubectl(['create', 'rolebinding', 'dave-binds', '--role=binder', '--user=dave'])).code, 0);
+    const bound = await s.kubectl(['create', 'rolebinding', 'eve-admin', '--clusterrole=admin', '--user=eve', ...as]);
+    assert.equal(bound.code, 0, bound.stderr);
+  });
+
   it('SubjectAccessReview and LocalSubjectAccessReview answer for another user', async () => {
     const sar = await s.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
       body: JSON.stringify({ kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { user: 'alice', resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } } }),

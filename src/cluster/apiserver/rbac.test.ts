@@ -138,3 +138,21 @@ describe('request attributes and the forbidden message', () => {
     assert.equal(forbiddenMessage(alice, { resourceRequest: false, verb: 'get', path: '/metrics' }), 'User "alice" cannot get path "/metrics"');
   });
 });
+
+describe('escalation: covers', () => {
+  it('an owner covers a rule when every atomic permission of it is allowed', async () => {
+    const { covers, uncovered } = await import('./rbac-escalation.js');
+    const owner = [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', 'pods/log'] }, { verbs: ['get'], nonResourceURLs: ['/apis/*'] }];
+    assert.ok(covers(owner, { verbs: ['get'], apiGroups: [''], resources: ['pods'] }));
+    assert.ok(covers(owner, { verbs: ['list'], apiGroups: [''], resources: ['pods'], resourceNames: ['a'] }));
+    assert.ok(covers(owner, { verbs: ['get'], apiGroups: [''], resources: ['pods/log'] }));
+    assert.ok(covers(owner, { verbs: ['get'], nonResourceURLs: ['/apis/apps'] }));
+    assert.ok(!covers(owner, { verbs: ['*'], apiGroups: [''], resources: ['pods'] }), 'a * verb needs a * verb');
+    assert.ok(!covers(owner, { verbs: ['get'], apiGroups: [''], resources: ['pods/exec'] }));
+    assert.deepEqual(uncovered(owner, [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['pods'] }]), [{ verbs: ['delete'], apiGroups: [''], resources: ['pods'] }]);
+    const named = [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['one'] }];
+    assert.ok(covers(named, { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['one'] }));
+    assert.ok(!covers(named, { verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }), 'names restrict the owner');
+    assert.ok(covers([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], { verbs: ['escalate'], apiGroups: ['x.io'], resources: ['*/scale'] }));
+  });
+});

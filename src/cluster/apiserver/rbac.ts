@@ -177,6 +177,15 @@ export class RbacAuthorizer {
     return rules;
   }
 
+  /** The rules of a Role in namespace or a ClusterRole (aggregation resolved); undefined when absent. */
+  async roleRules(kind: string, name: string, namespace: string): Promise<PolicyRule[] | undefined> {
+    if (kind === 'Role') return (await this.source.roles(namespace)).find((r) => r.name === name)?.rules.slice();
+    if (kind !== 'ClusterRole') return undefined;
+    const all = await this.source.clusterRoles();
+    const r = all.find((x) => x.name === name);
+    return r && aggregatedRules(r, all);
+  }
+
   /** Calls visit for each rule bound to the user, until it returns true; returns whether it did. */
   private async visitRules(user: UserInfo, namespace: string, visit: (source: string, rule: PolicyRule) => boolean): Promise<boolean> {
     const clusterRoles = await this.source.clusterRoles();

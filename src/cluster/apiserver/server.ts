@@ -15,7 +15,7 @@ import type { Storage } from '../storage/interface.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
 import { ServiceAccountsController } from '../controllers/serviceaccounts/controller.js';
-import { admitServiceAccount } from './admission-serviceaccount.js';
+import { admit } from './admission.js';
 import { ANONYMOUS, Authenticator, readTokenFile, type UserInfo } from './authn.js';
 import { objectUids, serveAuthnApi } from './authn-api.js';
 import { forbidden, impersonate, requestAttributes, storagePolicy } from './authz.js';
@@ -166,6 +166,9 @@ interface Ctx {
   readonly log: (message: string) => void;
 }
 
+/** Whom each request acts as (after impersonation), for admission. */
+const requestUsers = new WeakMap<IncomingMessage, UserInfo>();
+
 async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -174,6 +177,7 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
     if ('failed' in who) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const user: UserInfo = await impersonate(ctx.authz, req, 'user' in who ? who.user : ANONYMOUS);
     const attrs = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
+    requestUsers.set(req, user);
     const decision = await ctx.authz.authorize(user, attrs);
     // Anonymous requests get what system:public-info-viewer allows (health, version); else 401.
     if (!decision.allowed) throw user === ANONYMOUS ? new ApiError(401, 'Unauthorized', 'Unauthorized') : forbidden(user, attrs, decision.reason);
@@ -319,7 +323,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      const body = await admitServiceAccount(ctx.rest, ctx.types, t, namespace, await readObject(req));
+      const body = await admit(ctx, requestUsers.get(req), 'create', t, namespace, await readObject(req));
       return one(201, await ctx.rest.create(t, namespace, body, dryRun));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
@@ -338,7 +342,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await admit(ctx, requestUsers.get(req), 'update', t, namespace, await readObject(req)), dryRun));
     case 'PATCH': {
       const type = patchType(req.headers['content-type']);
       const body = await readJson(req);
