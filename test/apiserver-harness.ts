@@ -33,12 +33,13 @@ export interface Reply {
   json<T = Record<string, unknown>>(): T;
 }
 
-export async function startTestApiServer(opts: { datastoreEndpoint?: string } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(opts: { datastoreEndpoint?: string; tokenAuthFile?: string } = {}): Promise<TestApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'minke-apiserver-'));
   const dataDir = join(dir, 'data');
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const server = await startApiServer({
     bindAddress: '127.0.0.1', securePort: 0, dataDir, writeKubeconfig: kubeconfig, datastoreEndpoint: opts.datastoreEndpoint, bookmarkIntervalMs: 200,
+    tokenAuthFile: opts.tokenAuthFile,
   });
   const tls = (f: string): Buffer => readFileSync(join(dataDir, 'tls', f));
   return {

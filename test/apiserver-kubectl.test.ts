@@ -46,7 +46,7 @@ describe('kubectl against minke server', () => {
     assert.match(r.stdout, /^clusterroles\s+rbac\.authorization\.k8s\.io\/v1\s+false\s+ClusterRole$/m);
     const v = await s.kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual(v.stdout.trim().split('\n').sort(), ['apps/v1', 'batch/v1', 'coordination.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'v1']);
+    assert.deepEqual(v.stdout.trim().split('\n').sort(), ['apps/v1', 'authentication.k8s.io/v1', 'authorization.k8s.io/v1', 'batch/v1', 'coordination.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'v1']);
   });
 
   it('kubectl create configmap, get -o yaml, get (table), delete', async () => {

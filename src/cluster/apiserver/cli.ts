@@ -12,6 +12,9 @@ Options:
       --data-dir string             Directory for the server's state and certificates (default "/var/lib/minke/server")
       --write-kubeconfig string     Write the admin kubeconfig here, mode 0600 (default "/etc/minke/minke.yaml")
       --datastore-endpoint string   etcd URL(s) (http://host:2379, comma-separated) or sqlite://PATH (default: SQLite under the data dir)
+      --token-auth-file string      Static bearer tokens: CSV lines token,user,uid,"group1,group2"
+      --service-account-issuer string
+                                    Issuer (iss) of service-account tokens, also their audience (default "https://kubernetes.default.svc.cluster.local")
   -h, --help                        Show this help
 `;
 
@@ -26,6 +29,8 @@ export async function run(argv: string[]): Promise<number> {
         'data-dir': { type: 'string', default: '/var/lib/minke/server' },
         'write-kubeconfig': { type: 'string', default: '/etc/minke/minke.yaml' },
         'datastore-endpoint': { type: 'string' },
+        'token-auth-file': { type: 'string' },
+        'service-account-issuer': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -46,7 +51,8 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   const server = await startApiServer({
     bindAddress: values['bind-address'], securePort: port, dataDir: values['data-dir'],
-    writeKubeconfig: values['write-kubeconfig'], datastoreEndpoint: values['datastore-endpoint'], log,
+    writeKubeconfig: values['write-kubeconfig'], datastoreEndpoint: values['datastore-endpoint'],
+    tokenAuthFile: values['token-auth-file'], serviceAccountIssuer: values['service-account-issuer'], log,
   });
   log(`serving the Kubernetes API on ${server.url} (ready in ${Math.round(performance.now() - started)} ms); kubeconfig ${values['write-kubeconfig']}`);
   await new Promise<void>((resolve) => {

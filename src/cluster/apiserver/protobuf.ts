@@ -70,6 +70,47 @@ const JOB_SPEC: Schema = {
   7: { name: 'backoffLimit', type: 'optint' }, 8: { name: 'ttlSecondsAfterFinished', type: 'optint' }, 9: { name: 'completionMode', type: 'string' },
 };
 
+// authentication.k8s.io, authorization.k8s.io and rbac.authorization.k8s.io (kubectl create token|role|rolebinding, auth can-i|whoami).
+const STRING_ARRAY = (name: string): Field => ({ name, type: 'repeated-string' });
+const SUBJECT_ACCESS_REVIEW_SPEC: Schema = {
+  1: { name: 'resourceAttributes', type: 'message', schema: {
+    1: { name: 'namespace', type: 'string' }, 2: { name: 'verb', type: 'string' }, 3: { name: 'group', type: 'string' },
+    4: { name: 'version', type: 'string' }, 5: { name: 'resource', type: 'string' }, 6: { name: 'subresource', type: 'string' },
+    7: { name: 'name', type: 'string' },
+  } },
+  2: { name: 'nonResourceAttributes', type: 'message', schema: { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } } },
+  3: { name: 'user', type: 'string' }, 4: STRING_ARRAY('groups'), 6: { name: 'uid', type: 'string' },
+};
+const POLICY_RULE: Schema = { 1: STRING_ARRAY('verbs'), 2: STRING_ARRAY('apiGroups'), 3: STRING_ARRAY('resources'), 4: STRING_ARRAY('resourceNames'), 5: STRING_ARRAY('nonResourceURLs') };
+const BINDING: Schema = {
+  1: metadataField(),
+  2: { name: 'subjects', type: 'repeated-message', schema: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiGroup', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'namespace', type: 'string' } } },
+  3: { name: 'roleRef', type: 'message', schema: { 1: { name: 'apiGroup', type: 'string' }, 2: { name: 'kind', type: 'string' }, 3: { name: 'name', type: 'string' } } },
+};
+const AUTH_SCHEMAS: Readonly<Record<string, Schema>> = {
+  'authentication.k8s.io/v1/TokenRequest': {
+    1: metadataField(), 2: { name: 'spec', type: 'message', schema: {
+      1: STRING_ARRAY('audiences'), 4: { name: 'expirationSeconds', type: 'optint' },
+      3: { name: 'boundObjectRef', type: 'message', schema: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } },
+    } },
+  },
+  'authentication.k8s.io/v1/TokenReview': { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: { 1: { name: 'token', type: 'string' }, 2: STRING_ARRAY('audiences') } } },
+  'authentication.k8s.io/v1/SelfSubjectReview': { 1: metadataField() },
+  'authorization.k8s.io/v1/SubjectAccessReview': { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: SUBJECT_ACCESS_REVIEW_SPEC } },
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: SUBJECT_ACCESS_REVIEW_SPEC } },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: metadataField(), 2: { name: 'spec', type: 'message', schema: { 1: SUBJECT_ACCESS_REVIEW_SPEC[1], 2: SUBJECT_ACCESS_REVIEW_SPEC[2] } },
+  },
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': { 1: metadataField(), 2: { name: 'spec', type: 'message', schema: { 1: { name: 'namespace', type: 'string' } } } },
+  'rbac.authorization.k8s.io/v1/Role': { 1: metadataField(), 2: { name: 'rules', type: 'repeated-message', schema: POLICY_RULE } },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    1: metadataField(), 2: { name: 'rules', type: 'repeated-message', schema: POLICY_RULE },
+    3: { name: 'aggregationRule', type: 'message', schema: { 1: { name: 'clusterRoleSelectors', type: 'repeated-message', schema: LABEL_SELECTOR } } },
+  },
+  'rbac.authorization.k8s.io/v1/RoleBinding': BINDING,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': BINDING,
+};
+
 function metadataField(): Field {
   return { name: 'metadata', type: 'message', schema: OBJECT_META };
 }
@@ -104,6 +145,7 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
     1: metadata, 2: { name: 'secrets', type: 'repeated-message', schema: OBJECT_REFERENCE },
     3: { name: 'imagePullSecrets', type: 'repeated-message', schema: LOCAL_OBJECT_REFERENCE }, 4: { name: 'automountServiceAccountToken', type: 'optbool' },
   },
+  ...AUTH_SCHEMAS,
 };
 
 const MAGIC = Buffer.from('k8s\u0000', 'latin1');

@@ -8,7 +8,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { startControllers, type RunningControllers } from '../controllers/start.js';
 import { Cacher } from '../storage/cacher.js';
@@ -16,6 +15,13 @@ import { AlreadyExistsError } from '../storage/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { apiVersionOf, BUILTIN_RESOURCES, ResourceTable, type ResourceType } from '../types/resources.js';
+import { ServiceAccountsController } from '../controllers/serviceaccounts/controller.js';
+import { admit } from './admission.js';
+import { ANONYMOUS, Authenticator, readTokenFile, type UserInfo } from './authn.js';
+import { objectUids, serveAuthnApi } from './authn-api.js';
+import { forbidden, impersonate, requestAttributes, storagePolicy } from './authz.js';
+import { serveAuthzApi } from './authz-api.js';
+import { reconcileBootstrapPolicy } from './bootstrap-policy.js';
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated,
 } from './discovery.js';
@@ -29,7 +35,9 @@ import type { Json } from './patch.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
+import { RbacAuthorizer } from './rbac.js';
 import { applyPatch, RestStorage, type ListQuery, type PatchType, type Subresource } from './rest.js';
+import { DEFAULT_ISSUER, loadOrCreateSigningKey, TokenSigner } from './serviceaccount-token.js';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, type Status } from './status.js';
 import { table, type IncludeObject } from './table.js';
 
@@ -45,6 +53,10 @@ export interface ApiServerOptions {
   readonly datastoreEndpoint?: string;
   /** How often watches that allow bookmarks get one (default 60 s, as kube-apiserver). */
   readonly bookmarkIntervalMs?: number;
+  /** --token-auth-file: static bearer tokens, CSV `token,user,uid,"group1,group2"`. */
+  readonly tokenAuthFile?: string;
+  /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local); also the API audience. */
+  readonly serviceAccountIssuer?: string;
   readonly log?: (message: string) => void;
 }
 
@@ -68,9 +80,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const bindAddress = opts.bindAddress ?? '0.0.0.0';
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const wildcard = bindAddress === '0.0.0.0' || bindAddress === '::';
-  const [pki, backend] = await Promise.all([
+  const [pki, backend, signingKey, staticTokens] = await Promise.all([
     loadOrCreatePki(opts.dataDir, wildcard ? [] : [bindAddress]),
     openBackend(opts.datastoreEndpoint ?? join(opts.dataDir, 'state.db')),
+    loadOrCreateSigningKey(join(opts.dataDir, 'tls')),
+    opts.tokenAuthFile === undefined ? [] : readTokenFile(opts.tokenAuthFile),
   ]);
   const storage = new Cacher(backend, { prefix: '/registry/' });
   let controllers: RunningControllers | undefined;
@@ -84,8 +98,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
+    await reconcileBootstrapPolicy(rest, types);
     controllers = startControllers(storage, rest, types, opts.log ?? (() => {}));
-    const ctx: Ctx = { types, rest, storage, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
+    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
+    const authn = new Authenticator(new TokenSigner(signingKey, issuer), [issuer], staticTokens, objectUids(rest, types));
+    const authz = new RbacAuthorizer(storagePolicy(rest, types));
+    const ctx: Ctx = { types, rest, storage, authn, authz, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       handle(ctx, req, res).catch((err: unknown) => {
         ctx.log(`request ${req.method} ${req.url}: ${String(err)}`);
@@ -108,9 +126,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await mkdir(dirname(opts.writeKubeconfig), { recursive: true });
       await writeFileAtomic(opts.writeKubeconfig, kubeconfig(url, pki), 0o600);
     }
+    const controller = new ServiceAccountsController({ rest, types, caCert: pki.caCert, log: ctx.log });
     return {
       url, port, server, caCert: pki.caCert, storage,
       close: async () => {
+        await controller.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await closeStorage();
@@ -147,23 +167,35 @@ interface Ctx {
   readonly types: ResourceTable;
   readonly rest: RestStorage;
   readonly storage: Storage;
+  readonly authn: Authenticator;
+  readonly authz: RbacAuthorizer;
   readonly bookmarkIntervalMs: number;
   serverAddress: string;
   readonly log: (message: string) => void;
 }
 
-const OPEN_PATHS = /^\/(version|healthz|livez|readyz)(\/|$)/;
+/** Whom each request acts as (after impersonation), for admission. */
+const requestUsers = new WeakMap<IncomingMessage, UserInfo>();
 
 async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const authorized = (req.socket as TLSSocket).authorized;
   try {
+    const who = await ctx.authn.authenticate(req);
+    if ('failed' in who) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const user: UserInfo = await impersonate(ctx.authz, req, 'user' in who ? who.user : ANONYMOUS);
+    const attrs = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
+    requestUsers.set(req, user);
+    const decision = await ctx.authz.authorize(user, attrs);
+    // Anonymous requests get what system:public-info-viewer allows (health, version); else 401.
+    if (!decision.allowed) throw user === ANONYMOUS ? new ApiError(401, 'Unauthorized', 'Unauthorized') : forbidden(user, attrs, decision.reason);
     if (path === '/version') return sendJson(res, 200, versionInfo());
     const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
     if (health) return await serveHealth(ctx, res, health[1], health[2], url.searchParams.has('verbose'));
-    if (!authorized && !OPEN_PATHS.test(path)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const answer = await serveAuthnApi(ctx, req.method ?? 'GET', parts, user, () => readObject(req));
+    const reviewed = answer ?? await serveAuthzApi(ctx.authz, req.method ?? 'GET', parts, user, () => readObject(req));
+    if (reviewed) return sendJson(res, reviewed.status, reviewed.body);
     const aggregated = wantsAggregated(req.headers.accept);
     if (parts.length === 1 && aggregated && (parts[0] === 'api' || parts[0] === 'apis')) {
       return sendJson(res, 200, aggregatedDiscovery(ctx.types, parts[0] === 'api'), AGGREGATED_DISCOVERY_TYPE);
@@ -298,7 +330,8 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun, writerOf(req, url)));
+      const body = await admit(ctx, requestUsers.get(req), 'create', t, namespace, await readObject(req));
+      return one(201, await ctx.rest.create(t, namespace, body, dryRun, writerOf(req, url)));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
       return sendJson(res, 200, await deleteCollection(ctx.rest, t, namespace, listQuery(q), parseDeleteOptions(await readJson(req, true), q)));
@@ -307,7 +340,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun, writerOf(req, url)));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await admit(ctx, requestUsers.get(req), 'update', t, namespace, await readObject(req)), dryRun, writerOf(req, url)));
     case 'PATCH': {
       if (isApplyPatch(req)) {
         const { object, created } = await ctx.rest.apply(t, namespace, name, await readJson(req), dryRun, applyRequest(q));
