@@ -21,7 +21,7 @@ import {
 import { kubeconfig } from './kubeconfig.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
-import { openApiDocument, openApiIndex } from './openapi.js';
+import { serveOpenApi } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
 import { applyPatch, RestStorage, type ListQuery, type PatchType, type Subresource } from './rest.js';
@@ -173,11 +173,12 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
       }
       return await serveGroupVersion(ctx, req, res, url, parts[1], parts[2], parts.slice(3));
     }
-    if (parts[0] === 'openapi' && parts[1] === 'v3') {
-      if (parts.length === 2) return sendJson(res, 200, openApiIndex(ctx.types));
-      const [group, version] = parts[2] === 'api' ? ['', parts[3]] : parts[2] === 'apis' ? [parts[3], parts[4]] : ['', ''];
-      const doc = parts.length === (group === '' ? 4 : 5) ? openApiDocument(ctx.types, group, version) : undefined;
-      if (doc) return sendJson(res, 200, doc);
+    if (parts[0] === 'openapi' && req.method === 'GET') {
+      const reply = serveOpenApi(ctx.types, parts.slice(1), url.searchParams, req.headers.accept, req.headers['if-none-match']);
+      if (reply) {
+        res.writeHead(reply.status, { ...reply.headers, 'Content-Length': reply.body.length });
+        return void res.end(reply.body);
+      }
     }
     throw pathNotFound();
   } catch (err) {
