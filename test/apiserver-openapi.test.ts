@@ -56,3 +56,52 @@ describe('kubectl explain reads the OpenAPI v3 documents', () => {
     assert.match(r.stdout, /^ {2}apiGroup\t<string> -required-$/m);
   });
 });
+
+const POD_WITH_TYPO = `apiVersion: v1
+kind: Pod
+metadata:
+  name: NAME
+spec:
+  foo: bar
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolcy: Always
+`;
+
+describe('field validation with kubectl', () => {
+  it('kubectl create -f refuses unknown fields under its default strict validation', async () => {
+    const r = await s.kubectl(['create', '-f', '-'], { input: POD_WITH_TYPO.replace('NAME', 'strict') });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error from server \(BadRequest\): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec\.containers\[0\]\.imagePullPolcy", unknown field "spec\.foo"$/m);
+    const g = await s.kubectl(['get', 'pod', 'strict']);
+    assert.equal(g.code, 1, 'nothing was created');
+  });
+
+  it('--validate=warn creates the object, prints the warnings and drops the unknown fields', async () => {
+    const r = await s.kubectl(['create', '-f', '-', '--validate=warn'], { input: POD_WITH_TYPO.replace('NAME', 'warned') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'pod/warned created');
+    assert.match(r.stderr, /^Warning: unknown field "spec\.containers\[0\]\.imagePullPolcy"$/m);
+    assert.match(r.stderr, /^Warning: unknown field "spec\.foo"$/m);
+    const g = await s.kubectl(['get', 'pod', 'warned', '-o', 'jsonpath={.spec}']);
+    assert.deepEqual(JSON.parse(g.stdout), { containers: [{ image: 'busybox', name: 'c' }] });
+  });
+
+  it('--validate=false (Ignore) says nothing', async () => {
+    const r = await s.kubectl(['create', '-f', '-', '--validate=false'], { input: POD_WITH_TYPO.replace('NAME', 'ignored') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
+
+  it('a patch with an unknown field warns (the default, Warn) and a strict raw request is refused', async () => {
+    const p = await s.kubectl(['patch', 'pod', 'warned', '-p', '{"spec":{"bar":1}}']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stderr, /^Warning: unknown field "spec\.bar"$/m);
+    const r = await s.request('PATCH', '/api/v1/namespaces/default/pods/warned?fieldValidation=Strict', {
+      body: '{"metadata":{"labels":{"a":"1","a":"2"}},"spec":{"bar":1}}', headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    assert.equal(r.status, 400, r.body);
+    assert.equal(r.json().message, 'strict decoding error: duplicate field "metadata.labels.a", unknown field "spec.bar"');
+  });
+});

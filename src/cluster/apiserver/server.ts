@@ -21,6 +21,7 @@ import {
 import { kubeconfig } from './kubeconfig.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
+import { enforce, fieldValidationMode, scanFields, schemaFor, unknownFields, warningHeader } from './field-validation.js';
 import { serveOpenApi } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
@@ -292,7 +293,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      return one(201, await ctx.rest.create(t, namespace, await readObject(req), dryRun));
+      return one(201, await ctx.rest.create(t, namespace, await readChecked(req, res, t, q), dryRun));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
       const list = await ctx.rest.list(t, namespace, listQuery(q));
@@ -310,11 +311,17 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readObject(req), dryRun));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await readChecked(req, res, t, q), dryRun));
     case 'PATCH': {
       const type = patchType(req.headers['content-type']);
-      const body = await readJson(req);
-      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun));
+      const mode = fieldValidationMode(q);
+      const { value: body, text } = await readJsonText(req);
+      const dups = mode === 'Ignore' || type === 'json' || text === undefined ? [] : scanFields(text, undefined);
+      const patched = await ctx.rest.patch(t, namespace, name, type, body, dryRun, (next) => {
+        const issues = mode === 'Ignore' ? [] : [...dups, ...unknownFields(next, schemaFor(t))];
+        warn(res, enforce(mode, t, issues, next, true));
+      });
+      return one(200, patched);
     }
     case 'DELETE': {
       const body = await readJson(req, true);
@@ -400,22 +407,43 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function readJson(req: IncomingMessage, optional = false): Promise<Json> {
+  return (await readJsonText(req, optional)).value;
+}
+
+/** A create or update body, its fields checked against the type's schema (field-validation.ts). */
+async function readChecked(req: IncomingMessage, res: ServerResponse, t: ResourceType, q: URLSearchParams): Promise<Obj> {
+  const mode = fieldValidationMode(q);
+  const { value, text } = await readJsonText(req);
+  if (!isObj(value)) throw badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
+  const schema = mode === 'Ignore' ? undefined : schemaFor(t);
+  const issues = schema === undefined ? [] : text === undefined ? unknownFields(value, schema) : scanFields(text, schema);
+  warn(res, enforce(mode, t, issues, value));
+  return value;
+}
+
+function warn(res: ServerResponse, warnings: readonly string[]): void {
+  if (warnings.length > 0) res.setHeader('Warning', warnings.map(warningHeader));
+}
+
+/** The decoded body, and its text when it was JSON (for the duplicate-field check). */
+async function readJsonText(req: IncomingMessage, optional = false): Promise<{ value: Json; text?: string }> {
   const body = await readBody(req);
   if (body.length === 0) {
-    if (optional) return null;
+    if (optional) return { value: null };
     throw badRequest('the body of the request was empty');
   }
   const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
   if (ct === 'application/vnd.kubernetes.protobuf') {
     try {
-      return decodeProtobuf(body);
+      return { value: decodeProtobuf(body) };
     } catch (err) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${(err as Error).message})`);
     }
   }
   try {
-    if (ct === 'application/yaml') return (await import('yaml')).parse(body.toString('utf8')) as Json;
-    return JSON.parse(body.toString('utf8')) as Json;
+    if (ct === 'application/yaml') return { value: (await import('yaml')).parse(body.toString('utf8')) as Json };
+    const text = body.toString('utf8');
+    return { value: JSON.parse(text) as Json, text };
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
