@@ -105,3 +105,21 @@ describe('field validation with kubectl', () => {
     assert.equal(r.json().message, 'strict decoding error: duplicate field "metadata.labels.a", unknown field "spec.bar"');
   });
 });
+
+describe('metrics', () => {
+  it('kubectl get --raw /metrics shows the request counts growing', async () => {
+    const count = (text: string): number => {
+      const m = /^apiserver_request_total\{code="200",component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="LIST",version="v1"\} (\d+)$/m.exec(text);
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await s.kubectl(['get', '--raw', '/metrics']);
+    assert.equal(before.code, 0, before.stderr);
+    assert.match(before.stdout, /^# TYPE apiserver_request_duration_seconds histogram$/m);
+    assert.match(before.stdout, /^process_resident_memory_bytes \d+$/m);
+    const l = await s.kubectl(['get', 'configmaps']);
+    assert.equal(l.code, 0, l.stderr);
+    const after = await s.kubectl(['get', '--raw', '/metrics']);
+    assert.equal(count(after.stdout), count(before.stdout) + 1);
+    assert.match(after.stdout, /^apiserver_request_duration_seconds_bucket\{.*resource="configmaps",scope="namespace",subresource="",verb="LIST",version="v1",le="\+Inf"\} \d+$/m);
+  });
+});

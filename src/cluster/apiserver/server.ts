@@ -22,6 +22,7 @@ import { kubeconfig } from './kubeconfig.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
 import { enforce, fieldValidationMode, scanFields, schemaFor, unknownFields, warningHeader } from './field-validation.js';
+import { ApiMetrics } from './metrics.js';
 import { serveOpenApi } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
@@ -78,8 +79,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const types = new ResourceTable(BUILTIN_RESOURCES);
     const rest = new RestStorage(storage, types.types.filter((t) => t.namespaced));
     await bootstrap(rest, types);
-    const ctx: Ctx = { types, rest, storage, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
+    const ctx: Ctx = { types, rest, storage, metrics: new ApiMetrics(), bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const done = ctx.metrics.begin(req.method ?? 'GET', req.url ?? '/');
+      res.once('close', () => done(res.statusCode));
       handle(ctx, req, res).catch((err: unknown) => {
         ctx.log(`request ${req.method} ${req.url}: ${String(err)}`);
         if (!res.headersSent) sendStatus(res, internal(err));
@@ -140,6 +143,7 @@ interface Ctx {
   readonly types: ResourceTable;
   readonly rest: RestStorage;
   readonly storage: Storage;
+  readonly metrics: ApiMetrics;
   readonly bookmarkIntervalMs: number;
   serverAddress: string;
   readonly log: (message: string) => void;
@@ -174,6 +178,7 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
       }
       return await serveGroupVersion(ctx, req, res, url, parts[1], parts[2], parts.slice(3));
     }
+    if (path === '/metrics' && req.method === 'GET') return sendText(res, 200, ctx.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
     if (parts[0] === 'openapi' && req.method === 'GET') {
       const reply = serveOpenApi(ctx.types, parts.slice(1), url.searchParams, req.headers.accept, req.headers['if-none-match']);
       if (reply) {
@@ -465,8 +470,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown, contentTy
   res.end(body);
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
+function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
