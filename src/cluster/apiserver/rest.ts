@@ -263,9 +263,11 @@ export class RestStorage {
     return this.modify(t, namespace, name, dryRun, (current) => keepStatus(t, current, body), writer);
   }
 
-  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean, writer: Writer = UNKNOWN): Promise<Obj> {
+  /** check: sees (and may prune) the patched object before it is stored (field validation). */
+  async patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: Json, dryRun: boolean, writer: Writer = UNKNOWN, check?: (next: Obj) => void): Promise<Obj> {
     return this.modify(t, namespace, name, dryRun, (current) => {
       const next = applyPatch(type, current, patch);
+      check?.(next);
       checkKind(t, next);
       const nm = meta(next);
       if (nm.name !== name) throw badRequest(`the name of the object (${nm.name ?? ''}) does not match the name on the URL (${name})`);

@@ -32,7 +32,9 @@ import { managerOf, type Writer } from './managed-fields.js';
 import { APPLY_PATCH_TYPE, applyRequest } from './apply.js';
 import { isObj, meta, type Obj } from './object.js';
 import type { Json } from './patch.js';
-import { openApiDocument, openApiIndex } from './openapi.js';
+import { enforce, fieldValidationMode, scanFields, schemaFor, unknownFields, warningHeader } from './field-validation.js';
+import { ApiMetrics } from './metrics.js';
+import { serveOpenApi } from './openapi.js';
 import { loadOrCreatePki } from './pki.js';
 import { decodeProtobuf } from './protobuf.js';
 import { RbacAuthorizer } from './rbac.js';
@@ -103,8 +105,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     const authn = new Authenticator(new TokenSigner(signingKey, issuer), [issuer], staticTokens, objectUids(rest, types));
     const authz = new RbacAuthorizer(storagePolicy(rest, types));
-    const ctx: Ctx = { types, rest, storage, authn, authz, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
+    const ctx: Ctx = { types, rest, storage, authn, authz, metrics: new ApiMetrics(), bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, serverAddress: '', log: opts.log ?? (() => {}) };
     const server = createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const done = ctx.metrics.begin(req.method ?? 'GET', req.url ?? '/');
+      res.once('close', () => done(res.statusCode));
       handle(ctx, req, res).catch((err: unknown) => {
         ctx.log(`request ${req.method} ${req.url}: ${String(err)}`);
         if (!res.headersSent) sendStatus(res, internal(err));
@@ -169,6 +173,7 @@ interface Ctx {
   readonly storage: Storage;
   readonly authn: Authenticator;
   readonly authz: RbacAuthorizer;
+  readonly metrics: ApiMetrics;
   readonly bookmarkIntervalMs: number;
   serverAddress: string;
   readonly log: (message: string) => void;
@@ -213,11 +218,13 @@ async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Prom
       }
       return await serveGroupVersion(ctx, req, res, url, parts[1], parts[2], parts.slice(3));
     }
-    if (parts[0] === 'openapi' && parts[1] === 'v3') {
-      if (parts.length === 2) return sendJson(res, 200, openApiIndex(ctx.types));
-      const [group, version] = parts[2] === 'api' ? ['', parts[3]] : parts[2] === 'apis' ? [parts[3], parts[4]] : ['', ''];
-      const doc = parts.length === (group === '' ? 4 : 5) ? openApiDocument(ctx.types, group, version) : undefined;
-      if (doc) return sendJson(res, 200, doc);
+    if (path === '/metrics' && req.method === 'GET') return sendText(res, 200, ctx.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (parts[0] === 'openapi' && req.method === 'GET') {
+      const reply = serveOpenApi(ctx.types, parts.slice(1), url.searchParams, req.headers.accept, req.headers['if-none-match']);
+      if (reply) {
+        res.writeHead(reply.status, { ...reply.headers, 'Content-Length': reply.body.length });
+        return void res.end(reply.body);
+      }
     }
     throw pathNotFound();
   } catch (err) {
@@ -330,7 +337,7 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
     }
     if (method === 'POST') {
       if (t.namespaced && namespace === undefined) throw methodNotAllowed();
-      const body = await admit(ctx, requestUsers.get(req), 'create', t, namespace, await readObject(req));
+      const body = await admit(ctx, requestUsers.get(req), 'create', t, namespace, await readChecked(req, res, t, q));
       return one(201, await ctx.rest.create(t, namespace, body, dryRun, writerOf(req, url)));
     }
     if (method === 'DELETE' && (t.verbs ?? ['deletecollection']).includes('deletecollection')) {
@@ -340,15 +347,21 @@ async function serveResource(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'GET': return one(200, await ctx.rest.get(t, namespace, name));
-    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await admit(ctx, requestUsers.get(req), 'update', t, namespace, await readObject(req)), dryRun, writerOf(req, url)));
+    case 'PUT': return one(200, await ctx.rest.update(t, namespace, name, await admit(ctx, requestUsers.get(req), 'update', t, namespace, await readChecked(req, res, t, q)), dryRun, writerOf(req, url)));
     case 'PATCH': {
       if (isApplyPatch(req)) {
         const { object, created } = await ctx.rest.apply(t, namespace, name, await readJson(req), dryRun, applyRequest(q));
         return one(created ? 201 : 200, object);
       }
       const type = patchType(req.headers['content-type']);
-      const body = await readJson(req);
-      return one(200, await ctx.rest.patch(t, namespace, name, type, body, dryRun, writerOf(req, url)));
+      const mode = fieldValidationMode(q);
+      const { value: body, text } = await readJsonText(req);
+      const dups = mode === 'Ignore' || type === 'json' || text === undefined ? [] : scanFields(text, undefined);
+      const patched = await ctx.rest.patch(t, namespace, name, type, body, dryRun, writerOf(req, url), (next) => {
+        const issues = mode === 'Ignore' ? [] : [...dups, ...unknownFields(next, schemaFor(t))];
+        warn(res, enforce(mode, t, issues, next, true));
+      });
+      return one(200, patched);
     }
     case 'DELETE': {
       const opts = parseDeleteOptions(await readJson(req, true), q);
@@ -434,22 +447,43 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function readJson(req: IncomingMessage, optional = false): Promise<Json> {
+  return (await readJsonText(req, optional)).value;
+}
+
+/** A create or update body, its fields checked against the type's schema (field-validation.ts). */
+async function readChecked(req: IncomingMessage, res: ServerResponse, t: ResourceType, q: URLSearchParams): Promise<Obj> {
+  const mode = fieldValidationMode(q);
+  const { value, text } = await readJsonText(req);
+  if (!isObj(value)) throw badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
+  const schema = mode === 'Ignore' ? undefined : schemaFor(t);
+  const issues = schema === undefined ? [] : text === undefined ? unknownFields(value, schema) : scanFields(text, schema);
+  warn(res, enforce(mode, t, issues, value));
+  return value;
+}
+
+function warn(res: ServerResponse, warnings: readonly string[]): void {
+  if (warnings.length > 0) res.setHeader('Warning', warnings.map(warningHeader));
+}
+
+/** The decoded body, and its text when it was JSON (for the duplicate-field check). */
+async function readJsonText(req: IncomingMessage, optional = false): Promise<{ value: Json; text?: string }> {
   const body = await readBody(req);
   if (body.length === 0) {
-    if (optional) return null;
+    if (optional) return { value: null };
     throw badRequest('the body of the request was empty');
   }
   const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
   if (ct === 'application/vnd.kubernetes.protobuf') {
     try {
-      return decodeProtobuf(body);
+      return { value: decodeProtobuf(body) };
     } catch (err) {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${(err as Error).message})`);
     }
   }
   try {
-    if (ct === 'application/yaml' || ct === APPLY_PATCH_TYPE) return (await import('yaml')).parse(body.toString('utf8')) as Json;
-    return JSON.parse(body.toString('utf8')) as Json;
+    if (ct === 'application/yaml' || ct === APPLY_PATCH_TYPE) return { value: (await import('yaml')).parse(body.toString('utf8')) as Json };
+    const text = body.toString('utf8');
+    return { value: JSON.parse(text) as Json, text };
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
@@ -471,8 +505,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown, contentTy
   res.end(body);
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
+function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
