@@ -43,10 +43,14 @@ describe('kubectl against minke server', () => {
     assert.match(r.stdout, /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
     assert.match(r.stdout, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     assert.match(r.stdout, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+    assert.match(r.stdout, /^persistentvolumeclaims\s+pvc\s+v1\s+true\s+PersistentVolumeClaim$/m);
+    assert.match(r.stdout, /^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler$/m);
+    assert.match(r.stdout, /^ingresses\s+ing\s+networking\.k8s\.io\/v1\s+true\s+Ingress$/m);
     assert.match(r.stdout, /^clusterroles\s+rbac\.authorization\.k8s\.io\/v1\s+false\s+ClusterRole$/m);
     const v = await s.kubectl(['api-versions']);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual(v.stdout.trim().split('\n').sort(), ['apps/v1', 'authentication.k8s.io/v1', 'authorization.k8s.io/v1', 'batch/v1', 'coordination.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'v1']);
+    assert.deepEqual(v.stdout.trim().split('\n').sort(), ['admissionregistration.k8s.io/v1', 'apps/v1', 'authentication.k8s.io/v1', 'authorization.k8s.io/v1', 'autoscaling/v2', 'batch/v1', 'coordination.k8s.io/v1',
+      'discovery.k8s.io/v1', 'networking.k8s.io/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1', 'v1']);
   });
 
   it('kubectl create configmap, get -o yaml, get (table), delete', async () => {
