@@ -37,7 +37,7 @@ function call(port: number, method: string, path: string, body?: unknown): Promi
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = request({
       host: '127.0.0.1', port, method, path, agent,
-      headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json', ...(data !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json', ...(data !== undefined ? { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
